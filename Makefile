@@ -1,0 +1,39 @@
+# Kafka mesh for Envoy: build, test and run targets.
+# Each concern keeps its targets in mk/<concern>.mk; this file only ties them together.
+SHELL := /bin/bash
+.DEFAULT_GOAL := build
+
+NODE_MODULES := node_modules/.package-lock.json
+WASM := build/kafka_mesh.wasm
+WASM_DEBUG := build/kafka_mesh.debug.wasm
+ASSEMBLY_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)
+
+# Concern files append their suites to TEST_TARGETS (unit suites first, then real-stack suites).
+TEST_TARGETS := test-unit
+
+$(NODE_MODULES): package.json package-lock.json $(wildcard patches/*.patch)
+	npm ci --no-audit --no-fund
+	@touch $@
+
+.PHONY: deps build test test-unit clean
+deps: $(NODE_MODULES)
+
+build: $(WASM) $(WASM_DEBUG)
+
+$(WASM): $(NODE_MODULES) $(ASSEMBLY_SOURCES) asconfig.json
+	npx asc assembly/index.ts --target release
+
+$(WASM_DEBUG): $(NODE_MODULES) $(ASSEMBLY_SOURCES) asconfig.json
+	npx asc assembly/index.ts --target debug
+
+test-unit: $(NODE_MODULES)
+	npx asp --summary
+
+-include $(sort $(wildcard mk/*.mk))
+
+# The whole suite: unit suites, then everything the concern files added.
+test: build
+	@set -e; for t in $(TEST_TARGETS); do echo "== $$t"; $(MAKE) --no-print-directory $$t; done
+
+clean:
+	rm -rf build

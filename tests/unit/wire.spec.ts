@@ -1,0 +1,77 @@
+import { Reader, Writer } from "../../assembly/kafka/wire";
+
+function bytesOf(a: i32[]): Uint8Array {
+  const out = new Uint8Array(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = <u8>a[i];
+  return out;
+}
+
+describe("Reader", () => {
+  it("reads big-endian integers", () => {
+    const r = new Reader(bytesOf([0x01, 0x02, 0xff, 0xff, 0xff, 0xfe, 0x80]));
+    expect<i16>(r.int16()).toBe(0x0102);
+    expect<i32>(r.int32()).toBe(-2);
+    expect<i8>(r.int8()).toBe(-128);
+    expect<bool>(r.failed).toBe(false);
+  });
+  it("decodes unsigned and zig-zag varints as in Kafka's ByteUtils", () => {
+    // 300 = 0xac 0x02; zig-zag -1 = 0x01; zig-zag 1 = 0x02
+    const r = new Reader(bytesOf([0xac, 0x02, 0x01, 0x02]));
+    expect<u32>(r.uvarint()).toBe(300);
+    expect<i32>(r.varint()).toBe(-1);
+    expect<i32>(r.varint()).toBe(1);
+  });
+  it("fails, without trapping, on a read past the end", () => {
+    const r = new Reader(bytesOf([0x00, 0x01]));
+    expect<i32>(r.int32()).toBe(0);
+    expect<bool>(r.failed).toBe(true);
+    expect<i16>(r.int16()).toBe(0);
+  });
+  it("fails on a varint longer than five bytes", () => {
+    const r = new Reader(bytesOf([0xff, 0xff, 0xff, 0xff, 0xff, 0x01]));
+    r.uvarint();
+    expect<bool>(r.failed).toBe(true);
+  });
+  it("refuses an array count larger than the bytes left", () => {
+    const r = new Reader(bytesOf([0x7f, 0xff, 0xff, 0xff, 0x00]));
+    expect<i32>(r.arrayLength(false, 4)).toBe(-1);
+    expect<bool>(r.failed).toBe(true);
+  });
+  it("reads compact and classic strings, and null", () => {
+    const r = new Reader(bytesOf([0x00, 0x02, 0x68, 0x69, 0x03, 0x6f, 0x6b, 0xff, 0xff, 0x00]));
+    expect<string>(r.string(false)).toBe("hi");
+    expect<string>(r.string(true)).toBe("ok");
+    expect<string | null>(r.nullableString(false)).toBeNull();
+    expect<string | null>(r.nullableString(true)).toBeNull();
+    expect<bool>(r.failed).toBe(false);
+  });
+});
+
+describe("Writer", () => {
+  it("round-trips every primitive through Reader", () => {
+    const w = new Writer(16);
+    w.int8(-3);
+    w.int16(-2);
+    w.int32(0x7fffffff);
+    w.int64(-1234567890123);
+    w.uvarint(0xffffffff);
+    w.varlong(-9876543210);
+    w.string("héllo", true);
+    w.nullableString(null, false);
+    w.nullableBytes(bytesOf([1, 2, 3]), true);
+    const r = new Reader(w.toBytes());
+    expect<i8>(r.int8()).toBe(-3);
+    expect<i16>(r.int16()).toBe(-2);
+    expect<i32>(r.int32()).toBe(0x7fffffff);
+    expect<i64>(r.int64()).toBe(-1234567890123);
+    expect<u32>(r.uvarint()).toBe(0xffffffff);
+    expect<i64>(r.varlong()).toBe(-9876543210);
+    expect<string>(r.string(true)).toBe("héllo");
+    expect<string | null>(r.nullableString(false)).toBeNull();
+    const b = r.nullableBytes(true)!;
+    expect<i32>(b.length).toBe(3);
+    expect<u8>(b[2]).toBe(3);
+    expect<i32>(r.remaining()).toBe(0);
+    expect<bool>(r.failed).toBe(false);
+  });
+});
