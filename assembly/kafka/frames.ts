@@ -1,0 +1,121 @@
+// Splits the downstream byte stream into Kafka frames (int32 size + payload).
+//
+// Bytes arrive in arbitrary pieces: a frame may span many reads, and one read may hold
+// many frames. Whole frames inside one read are returned as views (no copy); only a
+// frame cut by a read boundary is assembled in a buffer, and that buffer is sized from
+// the frame's declared size only after the size was checked against the limit, so an
+// oversized or negative size is refused before anything is buffered for it.
+
+export const enum FrameStatus {
+  /** A frame is available from next(). */
+  FRAME = 0,
+  /** More bytes are needed. */
+  NEED_MORE = 1,
+  /** The declared size is negative or over the limit: the stream cannot continue. */
+  INVALID_SIZE = 2,
+}
+
+export class FrameSplitter {
+  /** The limit on a frame's payload size (Kafka's socket.request.max.bytes). */
+  maxFrameBytes: i32;
+  /** Size of the rejected frame after INVALID_SIZE, for logs. */
+  rejectedSize: i32 = 0;
+
+  private input: Uint8Array = new Uint8Array(0);
+  private inputPos: i32 = 0;
+  // A frame cut by a read boundary: its 4 size bytes, then its payload.
+  private sizeBytes: Uint8Array = new Uint8Array(4);
+  private sizeHave: i32 = 0;
+  private partial: Uint8Array | null = null;
+  private partialHave: i32 = 0;
+  private invalid: bool = false;
+  /** The frame last returned by next(). */
+  frame: Uint8Array = new Uint8Array(0);
+
+  constructor(maxFrameBytes: i32) {
+    this.maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Hands a new read to the splitter; call next() until it stops returning FRAME. */
+  push(data: Uint8Array): void {
+    this.input = data;
+    this.inputPos = 0;
+  }
+
+  /** Bytes held for a frame not yet complete (for memory accounting). */
+  buffered(): i32 {
+    return this.sizeHave + (this.partial === null ? 0 : this.partialHave);
+  }
+
+  next(): FrameStatus {
+    if (this.invalid) return FrameStatus.INVALID_SIZE;
+    const input = this.input;
+    // Finish a frame begun in an earlier read.
+    if (this.sizeHave > 0 || this.partial !== null) return this.continuePartial();
+    const left = input.length - this.inputPos;
+    if (left == 0) return FrameStatus.NEED_MORE;
+    if (left < 4) {
+      this.takeSizeBytes();
+      return FrameStatus.NEED_MORE;
+    }
+    const p = this.inputPos;
+    const size = <i32>(
+      (<u32>input[p] << 24) | (<u32>input[p + 1] << 16) | (<u32>input[p + 2] << 8) | <u32>input[p + 3]
+    );
+    if (!this.sizeOk(size)) return FrameStatus.INVALID_SIZE;
+    if (left - 4 >= size) {
+      this.frame = input.subarray(p + 4, p + 4 + size);
+      this.inputPos = p + 4 + size;
+      return FrameStatus.FRAME;
+    }
+    this.sizeHave = 4;
+    for (let i = 0; i < 4; i++) this.sizeBytes[i] = input[p + i];
+    this.inputPos = p + 4;
+    this.partial = new Uint8Array(size);
+    this.partialHave = 0;
+    return this.continuePartial();
+  }
+
+  private sizeOk(size: i32): bool {
+    if (size < 0 || size > this.maxFrameBytes) {
+      this.invalid = true;
+      this.rejectedSize = size;
+      return false;
+    }
+    return true;
+  }
+
+  private takeSizeBytes(): void {
+    const input = this.input;
+    while (this.sizeHave < 4 && this.inputPos < input.length) {
+      this.sizeBytes[this.sizeHave++] = input[this.inputPos++];
+    }
+  }
+
+  private continuePartial(): FrameStatus {
+    const input = this.input;
+    if (this.partial === null) {
+      this.takeSizeBytes();
+      if (this.sizeHave < 4) return FrameStatus.NEED_MORE;
+      const s = this.sizeBytes;
+      const size = <i32>((<u32>s[0] << 24) | (<u32>s[1] << 16) | (<u32>s[2] << 8) | <u32>s[3]);
+      if (!this.sizeOk(size)) return FrameStatus.INVALID_SIZE;
+      this.partial = new Uint8Array(size);
+      this.partialHave = 0;
+    }
+    const partial = this.partial!;
+    const want = partial.length - this.partialHave;
+    const take = min(want, input.length - this.inputPos);
+    if (take > 0) {
+      partial.set(input.subarray(this.inputPos, this.inputPos + take), this.partialHave);
+      this.partialHave += take;
+      this.inputPos += take;
+    }
+    if (this.partialHave < partial.length) return FrameStatus.NEED_MORE;
+    this.frame = partial;
+    this.partial = null;
+    this.partialHave = 0;
+    this.sizeHave = 0;
+    return FrameStatus.FRAME;
+  }
+}

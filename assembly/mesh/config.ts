@@ -1,0 +1,215 @@
+// The plugin configuration, modelled on Envoy's own kafka_mesh filter
+// (advertised_host/port, upstream_clusters, forwarding_rules), plus how each cluster's
+// REST bridge is reached. Validation names the offending field so a bad config fails
+// plugin load with a message an operator can act on.
+import { JsonValue, parseJson } from "../json";
+
+/** Kafka's socket.request.max.bytes default: the largest frame a broker accepts. */
+export const DEFAULT_MAX_FRAME_BYTES: i32 = 100 * 1024 * 1024;
+export const DEFAULT_MAX_INFLIGHT_REQUESTS: i32 = 1000;
+export const DEFAULT_UPSTREAM_TIMEOUT_MS: i32 = 30000;
+
+export class RestBridge {
+  /** Envoy cluster that proxy_http_call targets. */
+  envoyCluster: string = "";
+  /** HTTP :authority sent to the bridge. */
+  authority: string = "";
+  /** Wire dialect of the bridge's API ("strimzi"). */
+  dialect: string = "strimzi";
+  /** Prefix put before the bridge's own paths, for bridges mounted under a path. */
+  pathPrefix: string = "";
+}
+
+export class UpstreamCluster {
+  name: string = "";
+  bootstrapServers: string = "";
+  partitionCount: i32 = 0;
+  producerConfigKeys: Array<string> = [];
+  producerConfigValues: Array<string> = [];
+  bridge: RestBridge = new RestBridge();
+
+  producerConfig(key: string): string | null {
+    for (let i = 0; i < this.producerConfigKeys.length; i++) {
+      if (this.producerConfigKeys[i] == key) return this.producerConfigValues[i];
+    }
+    return null;
+  }
+}
+
+export class ForwardingRule {
+  topicPrefix: string = "";
+  targetCluster: string = "";
+  /** Index into MeshConfig.clusters, resolved at validation. */
+  clusterIndex: i32 = -1;
+}
+
+export class MeshConfig {
+  advertisedHost: string = "";
+  advertisedPort: i32 = 0;
+  brokerId: i32 = 0;
+  maxFrameBytes: i32 = DEFAULT_MAX_FRAME_BYTES;
+  maxInflightRequests: i32 = DEFAULT_MAX_INFLIGHT_REQUESTS;
+  /** Cap on a batch's decompressed size; defaults to the frame limit. */
+  maxDecompressedBytes: i32 = DEFAULT_MAX_FRAME_BYTES;
+  /** Used when a request carries no usable timeout of its own. */
+  upstreamTimeoutMs: i32 = DEFAULT_UPSTREAM_TIMEOUT_MS;
+  clusters: Array<UpstreamCluster> = [];
+  rules: Array<ForwardingRule> = [];
+}
+
+export class ConfigResult {
+  constructor(public config: MeshConfig | null, public error: string) {}
+}
+
+const TOP_FIELDS = [
+  "advertised_host",
+  "advertised_port",
+  "broker_id",
+  "max_frame_bytes",
+  "max_inflight_requests",
+  "max_decompressed_bytes",
+  "upstream_timeout_ms",
+  "upstream_clusters",
+  "forwarding_rules",
+];
+const CLUSTER_FIELDS = ["cluster_name", "bootstrap_servers", "partition_count", "producer_config", "rest_bridge"];
+const BRIDGE_FIELDS = ["envoy_cluster", "authority", "dialect", "path_prefix"];
+const RULE_FIELDS = ["topic_prefix", "target_cluster"];
+const DIALECTS = ["strimzi"];
+
+class Validator {
+  error: string = "";
+
+  failed(): bool {
+    return this.error.length > 0;
+  }
+
+  fail(field: string, why: string): void {
+    if (this.error.length == 0) this.error = field + ": " + why;
+  }
+
+  object(v: JsonValue | null, field: string, allowed: Array<string>): bool {
+    if (v === null || !v.isObject()) {
+      this.fail(field, "must be an object");
+      return false;
+    }
+    for (let i = 0; i < v.keys.length; i++) {
+      if (!allowed.includes(v.keys[i])) {
+        this.fail(field + "." + v.keys[i], "unknown field");
+        return false;
+      }
+    }
+    return true;
+  }
+
+  string(parent: JsonValue, key: string, field: string, required: bool, fallback: string): string {
+    const v = parent.get(key);
+    if (v === null) {
+      if (required) this.fail(field, "is required");
+      return fallback;
+    }
+    if (!v.isString()) {
+      this.fail(field, "must be a string");
+      return fallback;
+    }
+    if (required && v.text.length == 0) this.fail(field, "must not be empty");
+    return v.text;
+  }
+
+  int(parent: JsonValue, key: string, field: string, required: bool, fallback: i32, lo: i64, hi: i64): i32 {
+    const v = parent.get(key);
+    if (v === null) {
+      if (required) this.fail(field, "is required");
+      return fallback;
+    }
+    if (!v.isInteger() || v.asI64() < lo || v.asI64() > hi) {
+      this.fail(field, "must be an integer from " + lo.toString() + " to " + hi.toString());
+      return fallback;
+    }
+    return <i32>v.asI64();
+  }
+}
+
+/** Parses and validates the plugin configuration JSON. */
+export function parseConfig(text: string): ConfigResult {
+  const root = parseJson(text);
+  const v = new Validator();
+  if (root === null) return new ConfigResult(null, "configuration: not valid JSON");
+  if (!v.object(root, "configuration", TOP_FIELDS)) return new ConfigResult(null, v.error);
+
+  const c = new MeshConfig();
+  c.advertisedHost = v.string(root, "advertised_host", "advertised_host", true, "");
+  c.advertisedPort = v.int(root, "advertised_port", "advertised_port", true, 0, 1, 65535);
+  c.brokerId = v.int(root, "broker_id", "broker_id", false, 0, 0, i32.MAX_VALUE);
+  c.maxFrameBytes = v.int(root, "max_frame_bytes", "max_frame_bytes", false, DEFAULT_MAX_FRAME_BYTES, 1024, i32.MAX_VALUE);
+  c.maxInflightRequests = v.int(root, "max_inflight_requests", "max_inflight_requests", false, DEFAULT_MAX_INFLIGHT_REQUESTS, 1, 1000000);
+  c.maxDecompressedBytes = v.int(root, "max_decompressed_bytes", "max_decompressed_bytes", false, c.maxFrameBytes, 1024, i32.MAX_VALUE);
+  c.upstreamTimeoutMs = v.int(root, "upstream_timeout_ms", "upstream_timeout_ms", false, DEFAULT_UPSTREAM_TIMEOUT_MS, 1, 3600000);
+
+  const clusters = root.get("upstream_clusters");
+  if (clusters === null || !clusters.isArray() || clusters.items.length == 0) {
+    v.fail("upstream_clusters", "must be a non-empty array");
+    return new ConfigResult(null, v.error);
+  }
+  for (let i = 0; i < clusters.items.length && !v.failed(); i++) {
+    const field = "upstream_clusters[" + i.toString() + "]";
+    const item = clusters.items[i];
+    if (!v.object(item, field, CLUSTER_FIELDS)) break;
+    const u = new UpstreamCluster();
+    u.name = v.string(item, "cluster_name", field + ".cluster_name", true, "");
+    for (let j = 0; j < c.clusters.length; j++) {
+      if (c.clusters[j].name == u.name) v.fail(field + ".cluster_name", "duplicate cluster '" + u.name + "'");
+    }
+    u.bootstrapServers = v.string(item, "bootstrap_servers", field + ".bootstrap_servers", false, "");
+    u.partitionCount = v.int(item, "partition_count", field + ".partition_count", true, 0, 1, 100000);
+    const pc = item.get("producer_config");
+    if (pc !== null) {
+      if (!pc.isObject()) v.fail(field + ".producer_config", "must be an object of strings");
+      else {
+        for (let k = 0; k < pc.keys.length; k++) {
+          if (!pc.items[k].isString()) {
+            v.fail(field + ".producer_config." + pc.keys[k], "must be a string");
+            break;
+          }
+          u.producerConfigKeys.push(pc.keys[k]);
+          u.producerConfigValues.push(pc.items[k].text);
+        }
+      }
+    }
+    const bridge = item.get("rest_bridge");
+    const bf = field + ".rest_bridge";
+    if (bridge === null) v.fail(bf, "is required");
+    else if (v.object(bridge, bf, BRIDGE_FIELDS)) {
+      u.bridge.envoyCluster = v.string(bridge, "envoy_cluster", bf + ".envoy_cluster", true, "");
+      u.bridge.authority = v.string(bridge, "authority", bf + ".authority", false, u.bridge.envoyCluster);
+      u.bridge.dialect = v.string(bridge, "dialect", bf + ".dialect", false, "strimzi");
+      if (!DIALECTS.includes(u.bridge.dialect)) v.fail(bf + ".dialect", "unknown dialect '" + u.bridge.dialect + "'");
+      u.bridge.pathPrefix = v.string(bridge, "path_prefix", bf + ".path_prefix", false, "");
+      if (u.bridge.pathPrefix.length > 0 && (!u.bridge.pathPrefix.startsWith("/") || u.bridge.pathPrefix.endsWith("/"))) {
+        v.fail(bf + ".path_prefix", "must start with '/' and not end with '/'");
+      }
+    }
+    c.clusters.push(u);
+  }
+
+  const rules = root.get("forwarding_rules");
+  if (!v.failed() && (rules === null || !rules.isArray())) v.fail("forwarding_rules", "must be an array");
+  for (let i = 0; !v.failed() && i < rules!.items.length; i++) {
+    const field = "forwarding_rules[" + i.toString() + "]";
+    const item = rules!.items[i];
+    if (!v.object(item, field, RULE_FIELDS)) break;
+    const r = new ForwardingRule();
+    const prefix = item.get("topic_prefix");
+    if (prefix === null || !prefix.isString()) v.fail(field + ".topic_prefix", "must be a string");
+    else r.topicPrefix = prefix.text;
+    r.targetCluster = v.string(item, "target_cluster", field + ".target_cluster", true, "");
+    for (let j = 0; j < c.clusters.length; j++) {
+      if (c.clusters[j].name == r.targetCluster) r.clusterIndex = j;
+    }
+    if (!v.failed() && r.clusterIndex < 0) v.fail(field + ".target_cluster", "unknown cluster '" + r.targetCluster + "'");
+    c.rules.push(r);
+  }
+
+  if (v.failed()) return new ConfigResult(null, v.error);
+  return new ConfigResult(c, "");
+}

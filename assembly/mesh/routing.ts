@@ -1,0 +1,25 @@
+// Topic -> upstream cluster, by forwarding rules evaluated in order (first prefix wins),
+// as Envoy's kafka_mesh does.
+import { MeshConfig } from "./config";
+
+export const NO_ROUTE: i32 = -1;
+
+export class Router {
+  constructor(private config: MeshConfig) {}
+
+  /** Index of the cluster a topic goes to, or NO_ROUTE. */
+  route(topic: string): i32 {
+    const rules = this.config.rules;
+    for (let i = 0; i < rules.length; i++) {
+      const rule = unchecked(rules[i]);
+      if (topic.startsWith(rule.topicPrefix)) return rule.clusterIndex;
+    }
+    return NO_ROUTE;
+  }
+
+  /** Partitions the mesh advertises for a topic: its cluster's partition_count, or 0. */
+  partitionCount(topic: string): i32 {
+    const c = this.route(topic);
+    return c == NO_ROUTE ? 0 : this.config.clusters[c].partitionCount;
+  }
+}
