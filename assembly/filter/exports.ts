@@ -1,5 +1,80 @@
+// The proxy-wasm ABI (0.2.0) entry points of the module.
+//
+// VM and plugin lifecycle go through @solo-io/proxy-runtime's root-context machinery.
+// Connection contexts, the network callbacks and HTTP call answers are exported here:
+// the SDK has no network-filter exports, routes every HTTP answer to a root context,
+// and builds debug strings on every context it creates.
+import { registerRootContext, RootContext, FilterStatusValues } from "@solo-io/proxy-runtime/assembly/runtime";
+import { ensureRootContext, getRootContext } from "@solo-io/proxy-runtime/assembly/runtime";
+import { MeshRoot } from "./root";
+import { ConnectionContext } from "./network";
+
 export { malloc } from "@solo-io/proxy-runtime/assembly/malloc";
-import { log, LogLevelValues } from "@solo-io/proxy-runtime/assembly";
-export function proxy_abi_version_0_2_0(): void {}
-export function proxy_on_context_create(context_id: u32, root_context_id: u32): void { log(LogLevelValues.info, "x"); }
-export function proxy_on_new_connection(context_id: u32): u32 { return 0; }
+export {
+  proxy_abi_version_0_2_0,
+  proxy_on_vm_start,
+  proxy_validate_configuration,
+  proxy_on_configure,
+  proxy_on_tick,
+  proxy_on_queue_ready,
+  proxy_on_foreign_function,
+} from "@solo-io/proxy-runtime/assembly/exports";
+
+function newRoot(context_id: u32): RootContext {
+  return new MeshRoot(context_id);
+}
+// Envoy's plugin config names the root_id; "kafka_mesh" is the documented one.
+registerRootContext(newRoot, "kafka_mesh");
+registerRootContext(newRoot, "");
+
+const connections = new Map<u32, ConnectionContext>();
+const roots = new Map<u32, bool>();
+
+export function proxy_on_context_create(context_id: u32, root_context_id: u32): void {
+  if (root_context_id == 0) {
+    ensureRootContext(context_id);
+    roots.set(context_id, true);
+    return;
+  }
+  const root = getRootContext(root_context_id) as MeshRoot;
+  // A plugin whose configuration was refused has no mesh; Envoy fails closed before this.
+  if (root.mesh === null) return;
+  connections.set(context_id, new ConnectionContext(context_id, root.mesh!));
+}
+
+export function proxy_on_new_connection(context_id: u32): u32 {
+  return FilterStatusValues.Continue;
+}
+
+export function proxy_on_downstream_data(context_id: u32, data_size: u32, end_of_stream: u32): u32 {
+  if (!connections.has(context_id)) return FilterStatusValues.Continue;
+  return connections.get(context_id).onDownstreamData(data_size, end_of_stream != 0);
+}
+
+export function proxy_on_upstream_data(context_id: u32, data_size: u32, end_of_stream: u32): u32 {
+  // Bytes coming back from the echo listener are our answers: pass them to the client.
+  return FilterStatusValues.Continue;
+}
+
+function closeConnection(context_id: u32): void {
+  if (!connections.has(context_id)) return;
+  connections.get(context_id).onClose();
+  connections.delete(context_id);
+}
+
+export function proxy_on_downstream_connection_close(context_id: u32, peer_type: u32): void {
+  closeConnection(context_id);
+}
+
+export function proxy_on_upstream_connection_close(context_id: u32, peer_type: u32): void {}
+
+export function proxy_on_done(context_id: u32): u32 {
+  closeConnection(context_id);
+  return 1;
+}
+
+export function proxy_on_log(context_id: u32): void {}
+
+export function proxy_on_delete(context_id: u32): void {
+  closeConnection(context_id);
+}

@@ -1,0 +1,78 @@
+// One client connection as Envoy sees it, bridging proxy-wasm callbacks to Connection.
+//
+// proxy-wasm has no call that writes to the client. The filter consumes the client's
+// bytes and puts its answers in their place in the downstream buffer; tcp_proxy, next in
+// the chain, carries them to an echo listener that sends them straight back to the
+// client. While answers wait for upstream clusters the filter returns StopIteration, so
+// Envoy keeps the buffer, and proxy_continue_stream(Downstream) pushes late answers on.
+import * as imports from "@solo-io/proxy-runtime/assembly/imports";
+import { BufferTypeValues, FilterStatusValues, log, LogLevelValues, StreamTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
+import { Connection } from "../mesh/connection";
+import { MeshContext } from "../mesh/context";
+import { MeshRequestDecoder } from "../mesh/request_decoder";
+import { bufferLength, readBuffer, writeBuffer } from "./host";
+
+export class ConnectionContext {
+  connection: Connection;
+  /** Bytes at the head of the downstream buffer that are our answers, not yet sent on. */
+  private ownedBytes: u32 = 0;
+
+  constructor(public id: u32, mesh: MeshContext) {
+    const config = mesh.config;
+    this.connection = new Connection(new MeshRequestDecoder(mesh), config.maxFrameBytes, config.maxInflightRequests);
+  }
+
+  onDownstreamData(size: u32, endOfStream: bool): FilterStatusValues {
+    const c = this.connection;
+    const owned = this.ownedBytes;
+    let ours: Uint8Array | null = null;
+    if (size > owned) {
+      const all = readBuffer(BufferTypeValues.NetworkDownstreamData, 0, size);
+      if (owned > 0) ours = all.subarray(0, owned);
+      c.onData(all.subarray(owned));
+    }
+    const answers = c.takeAnswers();
+    // Every client byte is consumed: the buffer keeps only answers (ours first).
+    let out: Uint8Array;
+    if (answers === null) out = ours === null ? new Uint8Array(0) : ours!;
+    else if (ours === null) out = answers!;
+    else {
+      const head = ours!;
+      const tail = answers!;
+      out = new Uint8Array(head.length + tail.length);
+      out.set(head);
+      out.set(tail, head.length);
+    }
+    writeBuffer(BufferTypeValues.NetworkDownstreamData, 0, size, out);
+    this.ownedBytes = out.length;
+    if (c.wantsClose()) return this.close();
+    if (c.inflight() > 0) return FilterStatusValues.StopIteration;
+    this.ownedBytes = 0;
+    return FilterStatusValues.Continue;
+  }
+
+  /** Called when an upstream answer may have finished requests: push answers on. */
+  flush(): void {
+    const c = this.connection;
+    if (c.closed) return;
+    const answers = c.takeAnswers();
+    if (answers !== null) {
+      writeBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, 0, answers);
+      imports.proxy_continue_stream(StreamTypeValues.Downstream);
+      // tcp_proxy normally takes everything; whatever it left is still ours.
+      const left = bufferLength(BufferTypeValues.NetworkDownstreamData);
+      this.ownedBytes = left < 0 ? 0 : <u32>left;
+    }
+    if (c.wantsClose()) this.close();
+  }
+
+  private close(): FilterStatusValues {
+    log(LogLevelValues.info, "kafka_mesh: closing connection " + this.id.toString() + ": " + this.connection.closeReason);
+    imports.proxy_close_stream(StreamTypeValues.Downstream);
+    return FilterStatusValues.StopIteration;
+  }
+
+  onClose(): void {
+    this.connection.onClose();
+  }
+}

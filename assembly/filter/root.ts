@@ -1,0 +1,38 @@
+// The plugin's root context: loads and validates the configuration, and owns what all
+// connections of this VM share.
+import {
+  BufferTypeValues,
+  log,
+  LogLevelValues,
+  RootContext,
+} from "@solo-io/proxy-runtime/assembly/runtime";
+import { parseConfig } from "../mesh/config";
+import { MeshContext } from "../mesh/context";
+import { LocalTopicIdStore } from "../mesh/topics";
+import { readBuffer } from "./host";
+
+export class MeshRoot extends RootContext {
+  mesh: MeshContext | null = null;
+
+  validateConfiguration(configuration_size: usize): bool {
+    return true;
+  }
+
+  onConfigure(configuration_size: u32): bool {
+    const bytes = readBuffer(BufferTypeValues.PluginConfiguration, 0, configuration_size);
+    const text = String.UTF8.decode(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length));
+    const result = parseConfig(text);
+    if (result.config === null) {
+      log(LogLevelValues.critical, "kafka_mesh: invalid plugin configuration: " + result.error);
+      return false;
+    }
+    const config = result.config!;
+    this.mesh = new MeshContext(config, new LocalTopicIdStore());
+    log(
+      LogLevelValues.info,
+      "kafka_mesh: configured: broker " + config.advertisedHost + ":" + config.advertisedPort.toString() +
+        ", " + config.clusters.length.toString() + " upstream clusters, " + config.rules.length.toString() + " forwarding rules",
+    );
+    return true;
+  }
+}

@@ -1,0 +1,14 @@
+// What every connection of one plugin instance shares: configuration, routing, topics.
+import { MeshConfig } from "./config";
+import { Router } from "./routing";
+import { TopicDirectory, TopicIdStore } from "./topics";
+
+export class MeshContext {
+  router: Router;
+  topics: TopicDirectory;
+
+  constructor(public config: MeshConfig, topicIdStore: TopicIdStore) {
+    this.router = new Router(config);
+    this.topics = new TopicDirectory(topicIdStore);
+  }
+}

@@ -1,0 +1,43 @@
+// One request read from a client connection, from decoding until its answer is written.
+//
+// Modelled on Envoy's kafka_mesh command handlers: each request starts its processing
+// (possibly asking upstream clusters), reports when it has finished, and then computes
+// the bytes of its answer. The connection keeps them in arrival order and writes answers
+// only from the front, so responses leave in request order.
+import { Writer } from "../kafka/wire";
+
+export abstract class InFlightRequest {
+  constructor(public apiKey: i16, public apiVersion: i16, public correlationId: i32) {}
+
+  /** Starts the work; requests answered locally are finished right away. */
+  startProcessing(): void {}
+
+  /** True once the answer can be computed. */
+  abstract finished(): bool;
+
+  /**
+   * Writes the whole answer frame (size, header, body) into w.
+   * Returns false when the request gets no answer at all (Produce with acks=0).
+   */
+  abstract computeAnswer(w: Writer): bool;
+
+  /** An upstream call made by this request completed (status 0: no HTTP answer). */
+  onUpstreamAnswer(part: i32, status: i32, body: Uint8Array | null): void {}
+
+  /** The client went away: drop references, answers are no longer wanted. */
+  abandon(): void {}
+}
+
+/** Writes a response frame's size placeholder and header; returns where the frame starts. */
+export function beginResponse(w: Writer, correlationId: i32, headerVersion: i16): i32 {
+  const start = w.pos;
+  w.int32(0);
+  w.int32(correlationId);
+  if (headerVersion >= 1) w.emptyTaggedFields();
+  return start;
+}
+
+/** Back-fills the size of a frame begun by beginResponse. */
+export function endResponse(w: Writer, start: i32): void {
+  w.patchInt32(start, w.pos - start - 4);
+}

@@ -1,0 +1,59 @@
+// Reads a request frame's header and hands the request to the handler for its API.
+// Anything a broker would refuse by closing the connection (an API key it does not
+// serve, a version it does not support, a body that does not parse) closes it here too.
+import { ApiKey, apiKeyInfo, requestHeaderVersion } from "../kafka/messages/api_keys";
+import { ApiVersionsRequest } from "../kafka/messages/api_versions_request";
+import { MetadataRequest } from "../kafka/messages/metadata_request";
+import { RequestHeader } from "../kafka/messages/request_header";
+import { Reader } from "../kafka/wire";
+import { RequestDecoder } from "./connection";
+import { MeshContext } from "./context";
+import { ApiVersionsRequestHandler } from "./handlers/api_versions";
+import { MetadataRequestHandler } from "./handlers/metadata";
+import { InFlightRequest } from "./inflight";
+import { supportedApi } from "./supported_apis";
+
+export class MeshRequestDecoder extends RequestDecoder {
+  constructor(private mesh: MeshContext) {
+    super();
+  }
+
+  decode(frame: Uint8Array): InFlightRequest | null {
+    const peek = new Reader(frame);
+    const apiKey = peek.int16();
+    const apiVersion = peek.int16();
+    if (peek.failed) return this.refuse("request shorter than its header");
+    const info = apiKeyInfo(apiKey);
+    if (info === null) return this.refuse("unknown api key " + apiKey.toString());
+
+    const r = new Reader(frame);
+    const header = RequestHeader.decode(r, requestHeaderVersion(apiKey, apiVersion));
+    if (r.failed) return this.refuse("malformed header of " + info.name + " request");
+    const correlationId = header.correlationId;
+
+    const api = supportedApi(apiKey);
+    if (api === null) return this.refuse(info.name + " requests are not served by the mesh");
+    if (apiKey == ApiKey.ApiVersions) {
+      // An ApiVersions version newer than ours is answered (with v0), never refused.
+      if (apiVersion <= api.maxVersion) {
+        ApiVersionsRequest.decode(r, apiVersion);
+        if (r.failed) return this.refuse("malformed ApiVersions request");
+      }
+      return new ApiVersionsRequestHandler(apiKey, apiVersion, correlationId);
+    }
+    if (apiVersion < api.minVersion || apiVersion > api.maxVersion) {
+      return this.refuse(info.name + " v" + apiVersion.toString() + " is not supported");
+    }
+    if (apiKey == ApiKey.Metadata) {
+      const body = MetadataRequest.decode(r, apiVersion);
+      if (r.failed) return this.refuse("malformed Metadata request");
+      return new MetadataRequestHandler(apiVersion, correlationId, body, this.mesh);
+    }
+    return this.refuse(info.name + " requests are not served by the mesh");
+  }
+
+  private refuse(why: string): InFlightRequest | null {
+    this.error = why;
+    return null;
+  }
+}
