@@ -11,13 +11,14 @@ import { Connection } from "../mesh/connection";
 import { MeshContext } from "../mesh/context";
 import { MeshRequestDecoder } from "../mesh/request_decoder";
 import { bufferLength, readBuffer, writeBuffer } from "./host";
+import { HostTransport } from "./http_transport";
 
 export class ConnectionContext {
   connection: Connection;
   /** Bytes at the head of the downstream buffer that are our answers, not yet sent on. */
   private ownedBytes: u32 = 0;
 
-  constructor(public id: u32, mesh: MeshContext) {
+  constructor(public id: u32, mesh: MeshContext, private transport: HostTransport) {
     const config = mesh.config;
     this.connection = new Connection(new MeshRequestDecoder(mesh), config.maxFrameBytes, config.maxInflightRequests);
   }
@@ -29,7 +30,9 @@ export class ConnectionContext {
     if (size > owned) {
       const all = readBuffer(BufferTypeValues.NetworkDownstreamData, 0, size);
       if (owned > 0) ours = all.subarray(0, owned);
+      this.transport.current = this;
       c.onData(all.subarray(owned));
+      this.transport.current = null;
     }
     const answers = c.takeAnswers();
     // Every client byte is consumed: the buffer keeps only answers (ours first).
@@ -74,5 +77,6 @@ export class ConnectionContext {
 
   onClose(): void {
     this.connection.onClose();
+    this.transport.forget(this);
   }
 }

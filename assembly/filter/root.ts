@@ -10,6 +10,10 @@ import { parseConfig } from "../mesh/config";
 import { MeshContext } from "../mesh/context";
 import { LocalTopicIdStore } from "../mesh/topics";
 import { readBuffer } from "./host";
+import { HostTransport } from "./http_transport";
+
+/** One transport per VM: HTTP answers are matched to requests by token. */
+export const transport = new HostTransport();
 
 export class MeshRoot extends RootContext {
   mesh: MeshContext | null = null;
@@ -27,7 +31,7 @@ export class MeshRoot extends RootContext {
       return false;
     }
     const config = result.config!;
-    this.mesh = new MeshContext(config, new LocalTopicIdStore());
+    this.mesh = new MeshContext(config, new LocalTopicIdStore(), transport);
     log(
       LogLevelValues.info,
       "kafka_mesh: configured: broker " + config.advertisedHost + ":" + config.advertisedPort.toString() +

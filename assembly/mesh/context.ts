@@ -2,12 +2,13 @@
 import { MeshConfig } from "./config";
 import { Router } from "./routing";
 import { TopicDirectory, TopicIdStore } from "./topics";
+import { UpstreamTransport } from "./upstream_transport";
 
 export class MeshContext {
   router: Router;
   topics: TopicDirectory;
 
-  constructor(public config: MeshConfig, topicIdStore: TopicIdStore) {
+  constructor(public config: MeshConfig, topicIdStore: TopicIdStore, public transport: UpstreamTransport) {
     this.router = new Router(config);
     this.topics = new TopicDirectory(topicIdStore);
   }
