@@ -9,6 +9,7 @@ import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 import { BufferTypeValues, FilterStatusValues, log, LogLevelValues, StreamTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { Connection } from "../mesh/connection";
 import { MeshContext } from "../mesh/context";
+import { MeshMetrics } from "../mesh/metrics";
 import { MeshRequestDecoder } from "../mesh/request_decoder";
 import { bufferLength, readBuffer, writeBuffer } from "./host";
 import { HostTransport } from "./http_transport";
@@ -17,10 +18,14 @@ export class ConnectionContext {
   connection: Connection;
   /** Bytes at the head of the downstream buffer that are our answers, not yet sent on. */
   private ownedBytes: u32 = 0;
+  private metrics: MeshMetrics;
 
   constructor(public id: u32, mesh: MeshContext, private transport: HostTransport) {
     const config = mesh.config;
-    this.connection = new Connection(new MeshRequestDecoder(mesh), config.maxFrameBytes, config.maxInflightRequests);
+    this.connection = new Connection(new MeshRequestDecoder(mesh), config.maxFrameBytes, config.maxInflightRequests, mesh.metrics);
+    this.metrics = mesh.metrics;
+    this.metrics.connections(1);
+    this.metrics.heap(<i64>memory.size() << 16);
   }
 
   onDownstreamData(size: u32, endOfStream: bool): FilterStatusValues {
@@ -76,7 +81,10 @@ export class ConnectionContext {
   }
 
   onClose(): void {
+    if (this.connection.closed) return;
     this.connection.onClose();
+    this.metrics.connections(-1);
+    this.metrics.heap(<i64>memory.size() << 16);
     this.transport.forget(this);
   }
 }

@@ -8,9 +8,10 @@ import {
 } from "@solo-io/proxy-runtime/assembly/runtime";
 import { parseConfig } from "../mesh/config";
 import { MeshContext } from "../mesh/context";
-import { LocalTopicIdStore } from "../mesh/topics";
+import { SharedDataTopicIdStore } from "./shared_topic_ids";
 import { readBuffer } from "./host";
 import { HostTransport } from "./http_transport";
+import { HostMetrics } from "./host_metrics";
 
 /** One transport per VM: HTTP answers are matched to requests by token. */
 export const transport = new HostTransport();
@@ -31,7 +32,7 @@ export class MeshRoot extends RootContext {
       return false;
     }
     const config = result.config!;
-    this.mesh = new MeshContext(config, new LocalTopicIdStore(), transport);
+    this.mesh = new MeshContext(config, new SharedDataTopicIdStore(), transport, new HostMetrics());
     log(
       LogLevelValues.info,
       "kafka_mesh: configured: broker " + config.advertisedHost + ":" + config.advertisedPort.toString() +

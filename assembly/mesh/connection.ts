@@ -3,6 +3,7 @@
 import { FrameSplitter, FrameStatus } from "../kafka/frames";
 import { Writer } from "../kafka/wire";
 import { InFlightRequest } from "./inflight";
+import { MeshMetrics } from "./metrics";
 
 /** Turns one Kafka frame into an in-flight request, or null when the connection must close. */
 export abstract class RequestDecoder {
@@ -20,7 +21,12 @@ export class Connection {
   /** Set when the client went away: late upstream answers are dropped. */
   closed: bool = false;
 
-  constructor(private decoder: RequestDecoder, maxFrameBytes: i32, private maxInflight: i32) {
+  constructor(
+    private decoder: RequestDecoder,
+    maxFrameBytes: i32,
+    private maxInflight: i32,
+    private metrics: MeshMetrics = new MeshMetrics(),
+  ) {
     this.splitter = new FrameSplitter(maxFrameBytes);
   }
 
@@ -42,18 +48,22 @@ export class Connection {
       if (status == FrameStatus.NEED_MORE) return;
       if (status == FrameStatus.INVALID_SIZE) {
         this.closeReason = "frame size " + s.rejectedSize.toString() + " is negative or over the limit";
+        this.metrics.refused();
         return;
       }
       if (this.pending.length >= this.maxInflight) {
         this.closeReason = "more than " + this.maxInflight.toString() + " requests in flight";
+        this.metrics.refused();
         return;
       }
       const request = this.decoder.decode(s.frame);
       if (request === null) {
         this.closeReason = this.decoder.error;
+        this.metrics.refused();
         return;
       }
       this.pending.push(request);
+      this.metrics.pending(1);
       request.startProcessing();
     }
   }
@@ -70,7 +80,10 @@ export class Connection {
       this.pending[done].computeAnswer(w);
       done++;
     }
-    if (done > 0) this.pending.splice(0, done);
+    if (done > 0) {
+      this.pending.splice(0, done);
+      this.metrics.pending(-done);
+    }
     // Don't keep a huge buffer around after one large answer.
     if (w.pos == 0 && w.buf.length > 1 << 20) this.out = new Writer(1024);
     return w.pos > 0 ? w.view() : null;
@@ -80,6 +93,7 @@ export class Connection {
   onClose(): void {
     this.closed = true;
     for (let i = 0; i < this.pending.length; i++) this.pending[i].abandon();
+    this.metrics.pending(-this.pending.length);
     this.pending = [];
   }
 }

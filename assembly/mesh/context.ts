@@ -3,12 +3,18 @@ import { MeshConfig } from "./config";
 import { Router } from "./routing";
 import { TopicDirectory, TopicIdStore } from "./topics";
 import { UpstreamTransport } from "./upstream_transport";
+import { MeshMetrics } from "./metrics";
 
 export class MeshContext {
   router: Router;
   topics: TopicDirectory;
 
-  constructor(public config: MeshConfig, topicIdStore: TopicIdStore, public transport: UpstreamTransport) {
+  constructor(
+    public config: MeshConfig,
+    topicIdStore: TopicIdStore,
+    public transport: UpstreamTransport,
+    public metrics: MeshMetrics = new MeshMetrics(),
+  ) {
     this.router = new Router(config);
     this.topics = new TopicDirectory(topicIdStore);
   }

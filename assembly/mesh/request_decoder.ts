@@ -30,6 +30,7 @@ export class MeshRequestDecoder extends RequestDecoder {
     const header = RequestHeader.decode(r, requestHeaderVersion(apiKey, apiVersion));
     if (r.failed) return this.refuse("malformed header of " + info.name + " request");
     const correlationId = header.correlationId;
+    this.mesh.metrics.request(info.name);
 
     const api = supportedApi(apiKey);
     if (api === null) return this.refuse(info.name + " requests are not served by the mesh");

@@ -1,0 +1,38 @@
+// Topic id -> name mappings in proxy shared data, so an id handed out by one worker's VM
+// (in a Metadata answer) resolves on every other worker (a Produce v13 or a Metadata by id
+// may arrive on another connection, served by another worker).
+import * as imports from "@solo-io/proxy-runtime/assembly/imports";
+import { WasmResultValues } from "@solo-io/proxy-runtime/assembly/runtime";
+import { free } from "@solo-io/proxy-runtime/assembly/malloc";
+import { TopicIdStore } from "../mesh/topics";
+
+const PREFIX = "kafka_mesh.topic_id.";
+const refs = new Uint32Array(3);
+
+export class SharedDataTopicIdStore extends TopicIdStore {
+  private cache: Map<string, string> = new Map();
+
+  get(key: string): string | null {
+    if (this.cache.has(key)) return this.cache.get(key);
+    const k = String.UTF8.encode(PREFIX + key);
+    const base = changetype<usize>(refs.buffer);
+    const r = imports.proxy_get_shared_data(changetype<usize>(k), k.byteLength, base, base + 4, base + 8);
+    if (r != WasmResultValues.Ok) return null;
+    const ptr = <usize>refs[0];
+    const len = <i32>refs[1];
+    if (len == 0) return null;
+    const name = String.UTF8.decodeUnsafe(ptr, len);
+    free(ptr);
+    this.cache.set(key, name);
+    return name;
+  }
+
+  put(key: string, name: string): void {
+    if (this.cache.has(key)) return;
+    this.cache.set(key, name);
+    const k = String.UTF8.encode(PREFIX + key);
+    const v = String.UTF8.encode(name);
+    // Every VM derives the same id from the same name, so overwriting is harmless.
+    imports.proxy_set_shared_data(changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength, 0);
+  }
+}

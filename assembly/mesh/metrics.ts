@@ -1,0 +1,25 @@
+// What the mesh counts. The filter reports these as Envoy stats (admin /stats and
+// /stats/prometheus); tests use the in-memory default, which counts nothing.
+
+export class MeshMetrics {
+  /** A request of this API key was read from a client. */
+  request(apiName: string): void {}
+  /** Records and bytes forwarded to a cluster for a topic. */
+  forwarded(cluster: string, topic: string, records: i64, bytes: i64): void {}
+  /** An upstream call failed or answered with errors; code is the Kafka error code sent on. */
+  upstreamError(cluster: string, code: i16): void {}
+  /** Time from an upstream call's start to its answer. */
+  upstreamLatency(cluster: string, millis: i64): void {}
+  /** Change in requests waiting for their answer, across this VM's connections. */
+  pending(delta: i64): void {}
+  /** Connections opened (+1) and closed (-1). */
+  connections(delta: i64): void {}
+  /** A connection was closed by the mesh (malformed or refused input). */
+  refused(): void {}
+  /** Current size of the wasm linear memory, in bytes. */
+  heap(bytes: i64): void {}
+  /** Milliseconds on a monotonic-enough clock, for latency. */
+  nowMillis(): i64 {
+    return 0;
+  }
+}
