@@ -155,11 +155,16 @@ export class Reader {
 
   /** Length of a STRING/BYTES/ARRAY: int16/int32 classic, uvarint-1 compact. -1 is null. */
   private length(compact: bool, wide: bool): i32 {
-    if (compact) {
-      const n = <i64>this.uvarint() - 1;
-      return this.failed ? -1 : <i32>n;
+    let n: i64;
+    if (compact) n = <i64>this.uvarint() - 1;
+    else n = wide ? <i64>this.int32() : <i64>this.int16();
+    if (this.failed) return -1;
+    // -1 is null; anything below, or past i32 (a compact length near 2^32), is malformed.
+    if (n < -1 || n > <i64>i32.MAX_VALUE) {
+      this.fail();
+      return -1;
     }
-    return wide ? this.int32() : <i32>this.int16();
+    return <i32>n;
   }
 
   nullableString(compact: bool): string | null {
