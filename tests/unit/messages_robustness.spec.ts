@@ -159,3 +159,23 @@ describe("random input", () => {
     expect<i32>(decoded).toBeGreaterThan(100);
   });
 });
+
+describe("malformed lengths", () => {
+  it("fails on a string length below -1 instead of reading null", () => {
+    const r = new Reader(bytesOf([0xff, 0xfe, 0x41]));
+    expect<string | null>(r.nullableString(false)).toBeNull();
+    expect<bool>(r.failed).toBe(true);
+  });
+  it("fails on a compact length past 2^31", () => {
+    // uvarint 0xffffffff: length 2^32-2, which must not wrap to a negative (null) length
+    const r = new Reader(bytesOf([0xff, 0xff, 0xff, 0xff, 0x0f, 0x41]));
+    expect<Uint8Array | null>(r.nullableBytes(true)).toBeNull();
+    expect<bool>(r.failed).toBe(true);
+  });
+  it("fails on a string longer than the bytes left", () => {
+    // ProduceRequest v9 with a non-null transactional id whose length runs past the end
+    const r = new Reader(bytesOf([0x10, 0x41, 0x42]));
+    ProduceRequest.decode(r, 9);
+    expect<bool>(r.failed).toBe(true);
+  });
+});
