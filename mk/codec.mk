@@ -1,0 +1,29 @@
+# Kafka protocol codec: generated from the JSON message definitions inside kafka-clients,
+# checked against byte vectors written by Kafka's own Java classes.
+
+.PHONY: fetch-kafka-messages generate-messages generate-vectors check-generated
+
+# Downloads kafka-clients (sha1-checked, cached in .cache/) and extracts the definitions.
+fetch-kafka-messages:
+	tools/fetch-kafka-messages.sh
+
+# Regenerates assembly/kafka/messages/*.ts.
+generate-messages: fetch-kafka-messages
+	node tools/gen-messages.mjs
+
+# Regenerates tests/fixtures/messages/vectors.ts (needs a JDK).
+generate-vectors: fetch-kafka-messages
+	tools/vectors/generate.sh
+
+# Fails when the committed codec or vectors differ from a fresh generation.
+check-generated: fetch-kafka-messages
+	@set -e; tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	node tools/gen-messages.mjs --out "$$tmp/messages"; \
+	tools/vectors/generate.sh "$$tmp/vectors.ts"; \
+	if ! diff -ru assembly/kafka/messages "$$tmp/messages" || \
+	   ! diff -u tests/fixtures/messages/vectors.ts "$$tmp/vectors.ts"; then \
+	  echo "generated codec or vectors are stale: run 'make generate-messages generate-vectors'" >&2; exit 1; \
+	fi; \
+	echo "check-generated: codec and vectors match kafka-clients"
+
+TEST_TARGETS += check-generated
