@@ -153,7 +153,7 @@ function readI32(b: Uint8Array, at: i32): i32 {
  * The size of the complete batch starting at `at`, 0 when the bytes left cannot hold one
  * (Kafka's batch iterator then stops), or -1 for a header Kafka rejects as corrupt.
  */
-function nextBatchSize(b: Uint8Array, at: i32, maxBatchBytes: i32): i32 {
+function nextBatchSize(b: Uint8Array, at: i32): i32 {
   const remaining = b.length - at;
   if (remaining < LOG_OVERHEAD) return 0;
   const size = readI32(b, at + 8);
@@ -171,7 +171,7 @@ function nextBatchSize(b: Uint8Array, at: i32, maxBatchBytes: i32): i32 {
  */
 export function decodeRecords(bytes: Uint8Array | null, limits: DecodeLimits = DEFAULT_LIMITS): PartitionRecords {
   if (bytes === null) return PartitionRecords.fail(KafkaError.INVALID_RECORD, "Produce request has null records");
-  const first = nextBatchSize(bytes, 0, limits.maxBatchBytes);
+  const first = nextBatchSize(bytes, 0);
   if (first < 0) return PartitionRecords.fail(KafkaError.CORRUPT_MESSAGE, "Corrupt record batch header");
   if (first == 0) {
     return PartitionRecords.fail(KafkaError.INVALID_RECORD, "Produce requests must have at least one record batch per partition");
@@ -179,7 +179,7 @@ export function decodeRecords(bytes: Uint8Array | null, limits: DecodeLimits = D
   if (<i8>unchecked(bytes[MAGIC_OFFSET]) != 2) {
     return PartitionRecords.fail(KafkaError.INVALID_RECORD, "Produce requests are only allowed to contain record batches with magic version 2");
   }
-  const second = nextBatchSize(bytes, first, limits.maxBatchBytes);
+  const second = nextBatchSize(bytes, first);
   if (second < 0) return PartitionRecords.fail(KafkaError.CORRUPT_MESSAGE, "Corrupt record batch header");
   if (second > 0) {
     return PartitionRecords.fail(KafkaError.INVALID_RECORD, "Produce requests are only allowed to contain exactly one record batch per partition");

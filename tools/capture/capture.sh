@@ -27,7 +27,7 @@ PORT=${CAPTURE_PORT:-19192}
 run() { # name, command...
   local name=$1; shift
   rm -f "$OUT/$name.jsonl"
-  node "$ROOT/tools/capture/server.mjs" "$PORT" "$OUT/$name.jsonl" &
+  CAPTURE_NO_FETCH=${CAPTURE_NO_FETCH:-0} node "$ROOT/tools/capture/server.mjs" "$PORT" "$OUT/$name.jsonl" &
   local pid=$!
   sleep 0.5
   if ! timeout 60 "$@"; then kill "$pid"; echo "capture $name failed" >&2; exit 1; fi
@@ -42,6 +42,7 @@ done
 for c in none gzip snappy lz4 zstd; do
   run "librdkafka_$c" "$ROOT/.venv/capture/bin/python" "$ROOT/tools/capture/confluent_producer.py" "$PORT" "$c" 0
 done
+CAPTURE_NO_FETCH=1 run "librdkafka_msgv1" "$ROOT/.venv/capture/bin/python" "$ROOT/tools/capture/confluent_producer.py" "$PORT" none 0
 run "librdkafka_idempotent" "$ROOT/.venv/capture/bin/python" "$ROOT/tools/capture/confluent_producer.py" "$PORT" none 1
 
 node "$ROOT/tools/capture/gen_fixtures.mjs" "$OUT" "$ROOT/tests/fixtures/produce"

@@ -6,7 +6,11 @@ from confluent_kafka import Producer
 spec = json.load(open(os.path.join(os.path.dirname(__file__), "records.json")))
 def b(s):
     if s is None: return None
-    return base64.b64decode(s[4:]) if s.startswith("b64:") else s.encode()
+    if s.startswith("b64:"): return base64.b64decode(s[4:])
+    if s.startswith("rep:"):
+        n, text = s[4:].split(":", 1)
+        return (text * int(n)).encode()
+    return s.encode()
 
 p = Producer({
     "bootstrap.servers": "127.0.0.1:" + sys.argv[1],

@@ -6,7 +6,12 @@ const require = createRequire(process.env.KAFKAJS_PREFIX + "/node_modules/");
 const { Kafka, CompressionTypes, logLevel } = require("kafkajs");
 
 const spec = JSON.parse(fs.readFileSync(new URL("./records.json", import.meta.url)));
-const bytes = (s) => (s === null ? null : s.startsWith("b64:") ? Buffer.from(s.slice(4), "base64") : Buffer.from(s, "utf8"));
+const bytes = (s) => {
+  if (s === null) return null;
+  if (s.startsWith("b64:")) return Buffer.from(s.slice(4), "base64");
+  const m = /^rep:(\d+):(.*)$/s.exec(s);
+  return Buffer.from(m ? m[2].repeat(Number(m[1])) : s, "utf8");
+};
 const port = process.argv[2];
 const codec = process.argv[3] === "gzip" ? CompressionTypes.GZIP : CompressionTypes.None;
 

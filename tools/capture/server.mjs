@@ -1,7 +1,7 @@
 // A tiny Kafka "broker" for capturing the Produce requests real clients send.
 //
 // It listens on 127.0.0.1:<port>, answers ApiVersions (Produce v3..v12, Metadata v0..v12,
-// InitProducerId v0..v5), Metadata (itself as the only broker, every topic with 5 partitions)
+// InitProducerId v0..v5; Fetch v4..v12 and FindCoordinator v0..v4 advertised only), Metadata (itself as the only broker, every topic with 5 partitions)
 // and InitProducerId (a fixed producer id), and for each Produce request appends the raw
 // request frame (size prefix included) as hex to the output file (one JSON line per frame),
 // then answers success. Usage: node server.mjs <port> <out.jsonl>
@@ -13,8 +13,12 @@ const out = process.argv[3] || "capture.jsonl";
 const PARTITIONS = 5;
 const PRODUCER_ID = 4242n;
 
+// librdkafka only writes magic 2 batches when the broker also advertises Fetch v4+ (its
+// MsgVer2 feature test); CAPTURE_NO_FETCH=1 leaves Fetch out to capture its magic 1 fallback.
 const APIS = [
   [0, 3, 12], // Produce
+  ...(process.env.CAPTURE_NO_FETCH === "1" ? [] : [[1, 4, 12]]), // Fetch (advertised, never served)
+  [10, 0, 4], // FindCoordinator (advertised, never served): librdkafka's LZ4 feature test needs it
   [3, 0, 12], // Metadata
   [18, 0, 4], // ApiVersions
   [22, 0, 5], // InitProducerId

@@ -18,7 +18,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public class CaptureProducer {
     static byte[] bytes(String s) {
         if (s == null) return null;
-        return s.startsWith("b64:") ? Base64.getDecoder().decode(s.substring(4)) : s.getBytes(StandardCharsets.UTF_8);
+        if (s.startsWith("b64:")) return Base64.getDecoder().decode(s.substring(4));
+        if (s.startsWith("rep:")) {
+            int colon = s.indexOf(':', 4);
+            return s.substring(colon + 1).repeat(Integer.parseInt(s.substring(4, colon))).getBytes(StandardCharsets.UTF_8);
+        }
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     // records.json is small and regular: a minimal field reader avoids a JSON dependency.
