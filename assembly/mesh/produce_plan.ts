@@ -1,0 +1,311 @@
+// Planning one Produce request: which partitions are answered at once (and with what error),
+// which records go upstream in one HTTP call per (cluster, topic), and, once the bridge has
+// answered, each partition's result. SDK-free: the filter glue decodes the request, runs the
+// HTTP calls and encodes the response.
+
+import { decodeRecords, DecodeLimits, DEFAULT_LIMITS, RecordBatch } from "../records/batch";
+import { KafkaError } from "../records/errors";
+import { ProducerStateTable, SeqDecision } from "./producer_state";
+import { isValidTopicName, UpstreamAnswer, UpstreamRecord } from "../upstream/dialect";
+
+export class PlanPartitionInput {
+  constructor(public index: i32, public records: Uint8Array | null) {}
+}
+
+export class PlanTopicInput {
+  constructor(public name: string, public partitions: Array<PlanPartitionInput>) {}
+}
+
+export class PlanInput {
+  apiVersion: i16 = 9;
+  acks: i16 = -1;
+  timeoutMs: i32 = 30000;
+  transactionalId: string | null = null;
+  topics: Array<PlanTopicInput> = [];
+}
+
+/** Routing as the plan needs it; the glue implements it over the plugin configuration. */
+export abstract class PlanRouting {
+  /** Cluster index for a topic, or -1 when no forwarding rule matches. */
+  abstract clusterFor(topic: string): i32;
+  /** Partition count the mesh advertises for the topic on that cluster. */
+  abstract partitionCount(cluster: i32, topic: string): i32;
+}
+
+export const enum PartitionState {
+  /** Records are in an upstream group; waiting for its answer. */
+  FORWARDED = 0,
+  /** A retry of a batch in flight (waitTicket): resolved by resolveWaiting(). */
+  WAITING = 1,
+  /** Final: errorCode / baseOffset are the answer. */
+  DONE = 2,
+}
+
+export class PlanRecordError {
+  constructor(public batchIndex: i32, public message: string | null) {}
+}
+
+export class PartitionResult {
+  state: PartitionState = PartitionState.DONE;
+  errorCode: i16 = KafkaError.NONE;
+  errorMessage: string | null = null;
+  baseOffset: i64 = -1;
+  logAppendTimeMs: i64 = -1;
+  logStartOffset: i64 = -1;
+  recordErrors: Array<PlanRecordError> = [];
+  /** Producer state ticket of the forwarded batch (0 when not idempotent). */
+  ticket: i32 = 0;
+  /** Ticket of the original batch this retry waits for (WAITING). */
+  waitTicket: i32 = 0;
+  constructor(public index: i32) {}
+
+  fail(code: i16, message: string | null): void {
+    this.state = PartitionState.DONE;
+    this.errorCode = code;
+    this.errorMessage = message;
+    this.baseOffset = -1;
+  }
+}
+
+export class TopicResult {
+  partitions: Array<PartitionResult> = [];
+  constructor(public name: string) {}
+}
+
+/** Records of one partition inside a group: records[start, start + count). */
+export class GroupSpan {
+  constructor(public result: PartitionResult, public start: i32, public count: i32) {}
+}
+
+/** One HTTP call: every forwardable record of one topic on one cluster, in request order. */
+export class UpstreamGroup {
+  records: Array<UpstreamRecord> = [];
+  spans: Array<GroupSpan> = [];
+  answered: bool = false;
+  constructor(public cluster: i32, public topic: string) {}
+}
+
+/** What became of a forwarded idempotent batch: retries waiting on the ticket take this answer. */
+export class TicketOutcome {
+  constructor(public ticket: i32, public errorCode: i16, public baseOffset: i64) {}
+}
+
+export class ProducePlan {
+  acks: i16 = -1;
+  topics: Array<TopicResult> = [];
+  groups: Array<UpstreamGroup> = [];
+  /** Outcomes of this plan's forwarded idempotent batches, for the glue to pass to other plans. */
+  outcomes: Array<TicketOutcome> = [];
+  private open: i32 = 0;
+
+  /** True when every partition has its final answer. */
+  isComplete(): bool {
+    return this.open == 0;
+  }
+
+  /**
+   * Applies the bridge's parsed answer to group g. Each partition succeeds only if all its
+   * records did; its base offset is the offset of its first record.
+   */
+  applyAnswer(g: i32, answer: UpstreamAnswer, table: ProducerStateTable | null): void {
+    if (g < 0 || g >= this.groups.length) return;
+    const group = unchecked(this.groups[g]);
+    if (group.answered) return;
+    group.answered = true;
+    const wholeFailed = answer.errorCode != KafkaError.NONE || answer.results.length != group.records.length;
+    for (let s = 0; s < group.spans.length; s++) {
+      const span = unchecked(group.spans[s]);
+      const res = span.result;
+      if (res.state != PartitionState.FORWARDED) continue;
+      this.open--;
+      if (wholeFailed) {
+        const code = answer.errorCode != KafkaError.NONE ? answer.errorCode : KafkaError.UNKNOWN_SERVER_ERROR;
+        res.fail(code, answer.message);
+      } else {
+        let firstError: i16 = KafkaError.NONE;
+        let firstMessage: string | null = null;
+        for (let i = 0; i < span.count; i++) {
+          const r = unchecked(answer.results[span.start + i]);
+          let code = r.errorCode;
+          if (code == KafkaError.NONE && r.partition >= 0 && r.partition != res.index) code = KafkaError.UNKNOWN_SERVER_ERROR;
+          if (code == KafkaError.NONE) continue;
+          if (firstError == KafkaError.NONE) {
+            firstError = code;
+            firstMessage = r.message;
+          }
+          if (code == KafkaError.INVALID_RECORD || code == KafkaError.INVALID_TIMESTAMP) {
+            res.recordErrors.push(new PlanRecordError(i, r.message));
+          }
+        }
+        if (firstError != KafkaError.NONE) {
+          res.fail(firstError, firstMessage);
+        } else {
+          res.state = PartitionState.DONE;
+          res.errorCode = KafkaError.NONE;
+          res.baseOffset = this.acks == 0 ? -1 : unchecked(answer.results[span.start]).offset;
+        }
+      }
+      if (res.ticket != 0) {
+        if (table !== null) {
+          if (res.errorCode == KafkaError.NONE) table.complete(res.ticket, res.baseOffset);
+          else table.fail(res.ticket);
+        }
+        this.outcomes.push(new TicketOutcome(res.ticket, res.errorCode, res.baseOffset));
+      }
+    }
+  }
+
+  /** Answers partitions that waited for ticket (a retry of a batch that was in flight). */
+  resolveWaiting(ticket: i32, errorCode: i16, baseOffset: i64): void {
+    for (let t = 0; t < this.topics.length; t++) {
+      const parts = unchecked(this.topics[t]).partitions;
+      for (let p = 0; p < parts.length; p++) {
+        const r = unchecked(parts[p]);
+        if (r.state != PartitionState.WAITING || r.waitTicket != ticket) continue;
+        this.open--;
+        r.state = PartitionState.DONE;
+        r.errorCode = errorCode;
+        r.baseOffset = errorCode == KafkaError.NONE ? baseOffset : -1;
+      }
+    }
+  }
+}
+
+function failAll(plan: ProducePlan, input: PlanInput, code: i16, message: string): ProducePlan {
+  plan.topics = [];
+  plan.groups = [];
+  for (let t = 0; t < input.topics.length; t++) {
+    const ti = unchecked(input.topics[t]);
+    const tr = new TopicResult(ti.name);
+    for (let p = 0; p < ti.partitions.length; p++) {
+      const r = new PartitionResult(unchecked(ti.partitions[p]).index);
+      r.fail(code, message);
+      tr.partitions.push(r);
+    }
+    plan.topics.push(tr);
+  }
+  return plan;
+}
+
+/**
+ * Plans a Produce request. With a ProducerStateTable, idempotent batches are checked (and
+ * duplicates answered without forwarding); nowMs feeds its expiry.
+ */
+export function planProduce(
+  input: PlanInput,
+  routing: PlanRouting,
+  table: ProducerStateTable | null,
+  nowMs: i64,
+  limits: DecodeLimits = DEFAULT_LIMITS,
+): ProducePlan {
+  const plan = new ProducePlan();
+  plan.acks = input.acks;
+  // ReplicaManager.appendRecords: acks other than -1, 0, 1 fail every partition.
+  if (input.acks != -1 && input.acks != 0 && input.acks != 1) {
+    return failAll(plan, input, KafkaError.INVALID_REQUIRED_ACKS, "Invalid required acks");
+  }
+  // The mesh takes part in no transaction, so no transactional id is authorized (see docs).
+  if (input.transactionalId !== null) {
+    return failAll(plan, input, KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "Transactions are not supported by this mesh");
+  }
+
+  // First pass: per-partition checks and decoding.
+  const batches = new Array<Array<RecordBatch | null>>();
+  const clusters = new Array<i32>();
+  let transactional = false;
+  for (let t = 0; t < input.topics.length; t++) {
+    const ti = unchecked(input.topics[t]);
+    const tr = new TopicResult(ti.name);
+    const tb = new Array<RecordBatch | null>();
+    const validName = isValidTopicName(ti.name);
+    const cluster = validName ? routing.clusterFor(ti.name) : -1;
+    const count = cluster >= 0 ? routing.partitionCount(cluster, ti.name) : 0;
+    clusters.push(cluster);
+    for (let p = 0; p < ti.partitions.length; p++) {
+      const pi = unchecked(ti.partitions[p]);
+      const r = new PartitionResult(pi.index);
+      tr.partitions.push(r);
+      tb.push(null);
+      if (!validName) {
+        r.fail(KafkaError.INVALID_TOPIC_EXCEPTION, "Invalid topic name");
+        continue;
+      }
+      if (cluster < 0 || pi.index < 0 || pi.index >= count) {
+        r.fail(KafkaError.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition");
+        continue;
+      }
+      const decoded = decodeRecords(pi.records, limits);
+      if (!decoded.ok()) {
+        r.fail(decoded.error, decoded.message);
+        continue;
+      }
+      const b = unchecked(decoded.batches[0]);
+      if (b.compression() == 4 && input.apiVersion < 7) {
+        r.fail(KafkaError.UNSUPPORTED_COMPRESSION_TYPE, "Produce requests below version 7 cannot use ZStandard compression");
+        continue;
+      }
+      if (b.isTransactional()) transactional = true;
+      tb[p] = b;
+    }
+    plan.topics.push(tr);
+    batches.push(tb);
+  }
+  // KafkaApis.handleProduceRequest: transactional records without an authorized transactional
+  // id fail the whole request.
+  if (transactional) {
+    return failAll(plan, input, KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "Transactional records need a transactional id");
+  }
+
+  // Second pass: idempotence checks and grouping per (cluster, topic).
+  for (let t = 0; t < input.topics.length; t++) {
+    const ti = unchecked(input.topics[t]);
+    const tr = unchecked(plan.topics[t]);
+    const tb = unchecked(batches[t]);
+    let group: UpstreamGroup | null = null;
+    for (let p = 0; p < tr.partitions.length; p++) {
+      const b = unchecked(tb[p]);
+      if (b === null) continue;
+      const r = unchecked(tr.partitions[p]);
+      if (table !== null && b.hasProducerId()) {
+        const c = table.check(b.producerId, b.producerEpoch, ti.name, r.index, b.baseSequence, b.lastSequence(), nowMs);
+        if (c.decision == SeqDecision.DUPLICATE) {
+          r.state = PartitionState.DONE;
+          r.baseOffset = c.baseOffset;
+          continue;
+        }
+        if (c.decision == SeqDecision.ERROR) {
+          r.fail(c.errorCode, null);
+          continue;
+        }
+        if (c.decision == SeqDecision.IN_FLIGHT) {
+          r.state = PartitionState.WAITING;
+          r.waitTicket = c.ticket;
+          plan.open++;
+          continue;
+        }
+        r.ticket = c.ticket;
+      }
+      if (group === null) group = findGroup(plan, unchecked(clusters[t]), ti.name);
+      const g = group as UpstreamGroup;
+      const start = g.records.length;
+      const sendTs = b.timestampType() == 0;
+      for (let i = 0; i < b.records.length; i++) {
+        g.records.push(new UpstreamRecord(r.index, unchecked(b.records[i]), sendTs));
+      }
+      g.spans.push(new GroupSpan(r, start, b.records.length));
+      r.state = PartitionState.FORWARDED;
+      plan.open++;
+    }
+  }
+  return plan;
+}
+
+function findGroup(plan: ProducePlan, cluster: i32, topic: string): UpstreamGroup {
+  for (let i = 0; i < plan.groups.length; i++) {
+    const g = unchecked(plan.groups[i]);
+    if (g.cluster == cluster && g.topic == topic) return g;
+  }
+  const g = new UpstreamGroup(cluster, topic);
+  plan.groups.push(g);
+  return g;
+}

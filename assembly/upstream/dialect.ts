@@ -1,0 +1,84 @@
+// The boundary between the produce logic and a REST bridge's wire format. A dialect builds
+// the HTTP call for one (cluster, topic) group of records and turns the HTTP answer into a
+// Kafka error code per record. Adding another bridge API (e.g. Confluent REST v3) is a new
+// file implementing Dialect.
+
+import { Record } from "../records/batch";
+import { KafkaError } from "../records/errors";
+
+/** One record to forward, with the partition the client chose. */
+export class UpstreamRecord {
+  constructor(
+    public partition: i32,
+    public record: Record,
+    /** False for LOG_APPEND_TIME batches or records without a timestamp: the cluster stamps them. */
+    public sendTimestamp: bool,
+  ) {}
+}
+
+export class HttpCall {
+  method: string = "POST";
+  path: string = "/";
+  /** Header name/value pairs. */
+  headers: Array<string[]> = [];
+  body: Uint8Array = new Uint8Array(0);
+}
+
+export class RecordResult {
+  errorCode: i16 = KafkaError.NONE;
+  offset: i64 = -1;
+  /** The partition the bridge reports, -1 when it did not say. */
+  partition: i32 = -1;
+  message: string | null = null;
+}
+
+export class UpstreamAnswer {
+  /** Set when the whole call failed; then results is empty and the code applies to every record. */
+  errorCode: i16 = KafkaError.NONE;
+  message: string | null = null;
+  /** One per record sent, in order, when errorCode is NONE. */
+  results: Array<RecordResult> = [];
+
+  static fail(code: i16, message: string): UpstreamAnswer {
+    const a = new UpstreamAnswer();
+    a.errorCode = code;
+    a.message = message;
+    return a;
+  }
+}
+
+/** Failures below HTTP: the glue maps proxy_http_call outcomes to these. */
+export const enum TransportFailure {
+  /** Connection refused/reset, no healthy upstream host, stream reset. */
+  CONNECTION = 0,
+  /** The HTTP call's timeout elapsed. */
+  TIMEOUT = 1,
+}
+
+/** Kafka error code for a failed HTTP call: both are retriable, the outcome is unknown. */
+export function transportErrorCode(f: TransportFailure): i16 {
+  return f == TransportFailure.TIMEOUT ? KafkaError.REQUEST_TIMED_OUT : KafkaError.NETWORK_EXCEPTION;
+}
+
+export abstract class Dialect {
+  /** The HTTP call producing records (all of one topic) with the request's acks. */
+  abstract buildProduce(topic: string, records: Array<UpstreamRecord>, acks: i16): HttpCall;
+  /** Interprets the answer to buildProduce's call. Never traps on any status or body. */
+  abstract parseProduce(status: i32, body: Uint8Array | null, recordCount: i32, acks: i16): UpstreamAnswer;
+}
+
+/**
+ * Kafka's topic name rule (org.apache.kafka.common.internals.Topic.validate): 1..249 chars of
+ * [a-zA-Z0-9._-], and not "." or "..". Checked before a name goes into a URL or JSON.
+ */
+export function isValidTopicName(name: string): bool {
+  const n = name.length;
+  if (n < 1 || n > 249) return false;
+  if (name == "." || name == "..") return false;
+  for (let i = 0; i < n; i++) {
+    const c = name.charCodeAt(i);
+    const ok = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 46 || c == 95 || c == 45;
+    if (!ok) return false;
+  }
+  return true;
+}
