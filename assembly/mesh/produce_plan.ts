@@ -4,9 +4,10 @@
 // HTTP calls and encodes the response.
 
 import { decodeRecords, DecodeLimits, DEFAULT_LIMITS, RecordBatch } from "../records/batch";
-import { KafkaError } from "../records/errors";
+import { KafkaError } from "../kafka/errors";
 import { ProducerStateTable, SeqDecision } from "./producer_state";
-import { isValidTopicName, UpstreamAnswer, UpstreamRecord } from "../upstream/dialect";
+import { UpstreamAnswer, UpstreamRecord } from "../upstream/dialect";
+import { isValidTopicName } from "./topics";
 
 export class PlanPartitionInput {
   constructor(public index: i32, public records: Uint8Array | null) {}

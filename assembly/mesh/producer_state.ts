@@ -22,7 +22,7 @@
 // rewinds the sequence so the client's retry of the failed batch is accepted.
 
 import { incrementSequence } from "../records/batch";
-import { KafkaError } from "../records/errors";
+import { KafkaError } from "../kafka/errors";
 
 // ---------------------------------------------------------------------------------------------
 // Producer id allocation

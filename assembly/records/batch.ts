@@ -17,7 +17,7 @@
 import { Reader } from "../kafka/wire";
 import { decompress, DecodeError } from "../compression/index";
 import { crc32c } from "./crc32c";
-import { KafkaError } from "./errors";
+import { KafkaError } from "../kafka/errors";
 
 /** Bytes before the batch's CRC-covered part: baseOffset .. crc. */
 const CRC_COVERED_START: i32 = 21;

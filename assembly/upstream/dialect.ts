@@ -4,7 +4,7 @@
 // file implementing Dialect.
 
 import { Record } from "../records/batch";
-import { KafkaError } from "../records/errors";
+import { KafkaError } from "../kafka/errors";
 
 /** One record to forward, with the partition the client chose. */
 export class UpstreamRecord {
@@ -67,18 +67,3 @@ export abstract class Dialect {
   abstract parseProduce(status: i32, body: Uint8Array | null, recordCount: i32, acks: i16): UpstreamAnswer;
 }
 
-/**
- * Kafka's topic name rule (org.apache.kafka.common.internals.Topic.validate): 1..249 chars of
- * [a-zA-Z0-9._-], and not "." or "..". Checked before a name goes into a URL or JSON.
- */
-export function isValidTopicName(name: string): bool {
-  const n = name.length;
-  if (n < 1 || n > 249) return false;
-  if (name == "." || name == "..") return false;
-  for (let i = 0; i < n; i++) {
-    const c = name.charCodeAt(i);
-    const ok = (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c == 46 || c == 95 || c == 45;
-    if (!ok) return false;
-  }
-  return true;
-}

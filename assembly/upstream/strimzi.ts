@@ -15,7 +15,7 @@
 
 import { Writer } from "../kafka/wire";
 import { parseJson, quoteJson, JsonValue } from "../json";
-import { KafkaError } from "../records/errors";
+import { KafkaError } from "../kafka/errors";
 import { base64Into } from "./base64";
 import { Dialect, HttpCall, RecordResult, UpstreamAnswer, UpstreamRecord } from "./dialect";
 

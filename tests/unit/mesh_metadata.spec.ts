@@ -1,4 +1,4 @@
-import { ErrorCode } from "../../assembly/kafka/errors";
+import { KafkaError } from "../../assembly/kafka/errors";
 import { ApiKey } from "../../assembly/kafka/messages/api_keys";
 import { ApiVersionsRequest } from "../../assembly/kafka/messages/api_versions_request";
 import { ApiVersionsResponse } from "../../assembly/kafka/messages/api_versions_response";
@@ -71,7 +71,7 @@ describe("ApiVersions", () => {
     c.onData(w.toBytes());
     const answers = splitAnswers(c.takeAnswers(), ApiKey.ApiVersions, 0);
     const resp = ApiVersionsResponse.decode(answers[0].body, 0);
-    expect<i16>(resp.errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION);
+    expect<i16>(resp.errorCode).toBe(KafkaError.UNSUPPORTED_VERSION);
     expect<i32>(resp.apiKeys.length).toBe(1);
     expect<i16>(resp.apiKeys[0].apiKey).toBe(ApiKey.ApiVersions);
     expect<i16>(resp.apiKeys[0].maxVersion).toBe(4);
@@ -100,7 +100,7 @@ describe("Metadata", () => {
       if (v >= 1) expect<i32>(resp.controllerId).toBe(7);
       expect<i32>(resp.topics.length).toBe(7);
       const counts: i32[] = [1, 1, 1, 1, 5, 0, 0];
-      const errors: i16[] = [0, 0, 0, 0, 0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.INVALID_TOPIC_EXCEPTION];
+      const errors: i16[] = [0, 0, 0, 0, 0, KafkaError.UNKNOWN_TOPIC_OR_PARTITION, KafkaError.INVALID_TOPIC_EXCEPTION];
       for (let i = 0; i < 7; i++) {
         const t = resp.topics[i];
         expect<i16>(t.errorCode).toBe(errors[i]);

@@ -2,7 +2,7 @@ import {
   planProduce, PlanInput, PlanPartitionInput, PlanRouting, PlanTopicInput, PartitionState, ProducePlan,
 } from "../../assembly/mesh/produce_plan";
 import { ProducerStateTable } from "../../assembly/mesh/producer_state";
-import { KafkaError } from "../../assembly/records/errors";
+import { KafkaError } from "../../assembly/kafka/errors";
 import { crc32c } from "../../assembly/records/crc32c";
 import { StrimziDialect } from "../../assembly/upstream/strimzi";
 import { UpstreamAnswer } from "../../assembly/upstream/dialect";

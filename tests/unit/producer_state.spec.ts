@@ -2,7 +2,7 @@ import {
   InMemoryBlockSource, ProducerIdAllocator, ProducerIdBlockSource, ProducerStateTable,
   SeqCheck, SeqDecision, seedBlockCounter, PRODUCER_ID_BLOCK_SIZE,
 } from "../../assembly/mesh/producer_state";
-import { KafkaError } from "../../assembly/records/errors";
+import { KafkaError } from "../../assembly/kafka/errors";
 
 class EmptySource extends ProducerIdBlockSource {
   nextBlock(): i64 {

@@ -1,8 +1,9 @@
 import { base64Decode, base64Encode } from "../../assembly/upstream/base64";
-import { isValidTopicName, transportErrorCode, TransportFailure, UpstreamRecord } from "../../assembly/upstream/dialect";
+import { transportErrorCode, TransportFailure, UpstreamRecord } from "../../assembly/upstream/dialect";
+import { isValidTopicName } from "../../assembly/mesh/topics";
 import { StrimziDialect, kafkaCodeInMessage, writeDecimal } from "../../assembly/upstream/strimzi";
 import { decodeRecords, Record, RecordHeader } from "../../assembly/records/batch";
-import { KafkaError } from "../../assembly/records/errors";
+import { KafkaError } from "../../assembly/kafka/errors";
 import { parseJson, JsonValue } from "../../assembly/json";
 import { Writer } from "../../assembly/kafka/wire";
 import { hexToBytes, readProduceFrame } from "./helpers/produce_reader";

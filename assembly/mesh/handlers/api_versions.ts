@@ -1,5 +1,5 @@
 // ApiVersions: answered by the mesh itself with exactly the APIs it implements.
-import { ErrorCode } from "../../kafka/errors";
+import { KafkaError } from "../../kafka/errors";
 import { ApiKey } from "../../kafka/messages/api_keys";
 import { ApiVersion, ApiVersionsResponse } from "../../kafka/messages/api_versions_response";
 import { Writer } from "../../kafka/wire";
@@ -27,7 +27,7 @@ export class ApiVersionsRequestHandler extends InFlightRequest {
       // As a broker does (KIP-511): a v0 answer carrying the error and the ApiVersions
       // range alone, so the client retries with a version both sides know.
       version = 0;
-      response.errorCode = ErrorCode.UNSUPPORTED_VERSION;
+      response.errorCode = KafkaError.UNSUPPORTED_VERSION;
       response.apiKeys.push(entry(ApiKey.ApiVersions, range.minVersion, range.maxVersion));
     } else {
       for (let i = 0; i < SUPPORTED_APIS.length; i++) {

@@ -1,6 +1,6 @@
 // Metadata: the mesh is the only broker and the leader of every partition; a topic
 // exists when a forwarding rule routes it, with its cluster's partition count.
-import { ErrorCode } from "../../kafka/errors";
+import { KafkaError } from "../../kafka/errors";
 import { ApiKey, responseHeaderVersion } from "../../kafka/messages/api_keys";
 import { MetadataRequest } from "../../kafka/messages/metadata_request";
 import {
@@ -36,12 +36,12 @@ export class MetadataRequestHandler extends InFlightRequest {
     const t = new MetadataResponseTopic();
     t.name = name;
     if (!isValidTopicName(name)) {
-      t.errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
+      t.errorCode = KafkaError.INVALID_TOPIC_EXCEPTION;
       return t;
     }
     const cluster = this.mesh.router.route(name);
     if (cluster == NO_ROUTE) {
-      t.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      t.errorCode = KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
       return t;
     }
     this.mesh.topics.remember(name);
@@ -87,7 +87,7 @@ export class MetadataRequestHandler extends InFlightRequest {
             const unknown = new MetadataResponseTopic();
             unknown.name = null;
             unknown.topicId = entry.topicId;
-            unknown.errorCode = ErrorCode.UNKNOWN_TOPIC_ID;
+            unknown.errorCode = KafkaError.UNKNOWN_TOPIC_ID;
             response.topics.push(unknown);
             continue;
           }
