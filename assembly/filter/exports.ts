@@ -7,7 +7,7 @@
 import { registerRootContext, RootContext, FilterStatusValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { ensureRootContext, getRootContext } from "@solo-io/proxy-runtime/assembly/runtime";
 import { MeshRoot, transport } from "./root";
-import { ConnectionContext } from "./network";
+import { ConnectionContext, enterContext } from "./network";
 
 export { malloc } from "@solo-io/proxy-runtime/assembly/malloc";
 export {
@@ -39,7 +39,7 @@ export function proxy_on_context_create(context_id: u32, root_context_id: u32): 
   const root = getRootContext(root_context_id) as MeshRoot;
   // A plugin whose configuration was refused has no mesh; Envoy fails closed before this.
   if (root.mesh === null) return;
-  connections.set(context_id, new ConnectionContext(context_id, root.mesh!, transport));
+  connections.set(context_id, new ConnectionContext(context_id, root_context_id, root.mesh!, transport));
 }
 
 export function proxy_on_new_connection(context_id: u32): u32 {
@@ -48,6 +48,7 @@ export function proxy_on_new_connection(context_id: u32): u32 {
 
 export function proxy_on_downstream_data(context_id: u32, data_size: u32, end_of_stream: u32): u32 {
   if (!connections.has(context_id)) return FilterStatusValues.Continue;
+  enterContext(context_id);
   return connections.get(context_id).onDownstreamData(data_size, end_of_stream != 0);
 }
 
@@ -80,5 +81,6 @@ export function proxy_on_delete(context_id: u32): void {
 }
 
 export function proxy_on_http_call_response(context_id: u32, token: u32, headers: u32, body_size: u32, trailers: u32): void {
+  enterContext(context_id);
   transport.onAnswer(token, body_size);
 }

@@ -4,13 +4,15 @@
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 import { BufferTypeValues, HeaderMapTypeValues, WasmResultValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { InFlightRequest } from "../mesh/inflight";
-import { HttpCall, UpstreamTransport } from "../mesh/upstream_transport";
+import { UpstreamTransport } from "../mesh/upstream_transport";
+import { RestBridge } from "../mesh/config";
+import { HttpCall } from "../upstream/dialect";
 import { free } from "@solo-io/proxy-runtime/assembly/malloc";
 import { readBuffer } from "./host";
-import { ConnectionContext } from "./network";
+import { activeContextId, ConnectionContext } from "./network";
 
 class PendingCall {
-  constructor(public connection: ConnectionContext, public request: InFlightRequest, public part: i32) {}
+  constructor(public request: InFlightRequest, public part: i32) {}
 }
 
 /** Serializes header pairs in the proxy-wasm layout: count, sizes, then NUL-ended strings. */
@@ -51,14 +53,20 @@ export class HostTransport extends UpstreamTransport {
   current: ConnectionContext | null = null;
   private pending: Map<u32, PendingCall> = new Map();
 
-  send(call: HttpCall, request: InFlightRequest, part: i32): bool {
+  send(bridge: RestBridge, call: HttpCall, timeoutMs: u32, request: InFlightRequest, part: i32): bool {
     const connection = this.current;
     if (connection === null) return false;
-    const headers = serializePairs(
-      [":method", ":path", ":authority", "content-type", "accept"],
-      [call.method, call.path, call.authority, call.contentType, "application/vnd.kafka.v2+json, application/json"],
-    );
-    const cluster = String.UTF8.encode(call.envoyCluster);
+    const keys: Array<string> = [":method", ":path", ":authority"];
+    const values: Array<string> = [call.method, bridge.pathPrefix + call.path, bridge.authority];
+    for (let i = 0; i < call.headers.length; i++) {
+      keys.push(call.headers[i][0]);
+      values.push(call.headers[i][1]);
+    }
+    const headers = serializePairs(keys, values);
+    // The call belongs to the root context, so it outlives the client's connection: its
+    // outcome still settles producer state that a retry on another connection may wait for.
+    imports.proxy_set_effective_context(connection!.rootId);
+    const cluster = String.UTF8.encode(bridge.envoyCluster);
     const body = call.body;
     const result = imports.proxy_http_call(
       changetype<usize>(cluster),
@@ -69,35 +77,31 @@ export class HostTransport extends UpstreamTransport {
       body.length,
       changetype<usize>(NO_PAIRS),
       NO_PAIRS.byteLength,
-      call.timeoutMs,
+      timeoutMs,
       changetype<usize>(tokenRef.buffer),
     );
+    imports.proxy_set_effective_context(activeContextId);
     if (result != WasmResultValues.Ok) return false;
-    this.pending.set(tokenRef[0], new PendingCall(connection!, request, part));
+    this.pending.set(tokenRef[0], new PendingCall(request, part));
     return true;
   }
 
-  /** An HTTP answer (or failure) arrived for token. */
+  /**
+   * An HTTP answer (or failure) arrived for token. It is applied even when the client has
+   * left (producer state must learn the outcome); only the answer to the client is dropped.
+   */
   onAnswer(token: u32, bodySize: u32): void {
     if (!this.pending.has(token)) return;
     const call = this.pending.get(token);
     this.pending.delete(token);
-    // The client may have left meanwhile: its requests are abandoned, drop the answer.
-    if (call.connection.connection.closed) return;
     const status = responseStatus();
     const body = bodySize > 0 ? readBuffer(BufferTypeValues.HttpCallResponseBody, 0, bodySize) : null;
-    this.current = call.connection;
     call.request.onUpstreamAnswer(call.part, status, body);
-    call.connection.flush();
-    this.current = null;
   }
 
-  /** Forgets calls of a closed connection (Envoy cancels them with the context). */
-  forget(connection: ConnectionContext): void {
-    const tokens = this.pending.keys();
-    for (let i = 0; i < tokens.length; i++) {
-      if (this.pending.get(tokens[i]).connection === connection) this.pending.delete(tokens[i]);
-    }
+  /** Calls still waiting for their answer. */
+  pendingCalls(): i32 {
+    return this.pending.size;
   }
 }
 

@@ -9,21 +9,32 @@ import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 import { BufferTypeValues, FilterStatusValues, log, LogLevelValues, StreamTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { Connection } from "../mesh/connection";
 import { MeshContext } from "../mesh/context";
+import { AnswerSink } from "../mesh/inflight";
 import { MeshMetrics } from "../mesh/metrics";
 import { MeshRequestDecoder } from "../mesh/request_decoder";
 import { bufferLength, readBuffer, writeBuffer } from "./host";
 import { HostTransport } from "./http_transport";
 
-export class ConnectionContext {
-  connection: Connection;
+/** The context Envoy is currently calling into; restored after acting for another one. */
+export let activeContextId: u32 = 0;
+
+export function enterContext(id: u32): void {
+  activeContextId = id;
+}
+
+export class ConnectionContext extends AnswerSink {
+  connection!: Connection;
   /** Bytes at the head of the downstream buffer that are our answers, not yet sent on. */
   private ownedBytes: u32 = 0;
+  /** True while Envoy is inside onDownstreamData: answers are written when it returns. */
+  private reading: bool = false;
   private metrics: MeshMetrics;
 
-  constructor(public id: u32, mesh: MeshContext, private transport: HostTransport) {
+  constructor(public id: u32, public rootId: u32, mesh: MeshContext, private transport: HostTransport) {
+    super();
     const config = mesh.config;
-    this.connection = new Connection(new MeshRequestDecoder(mesh), config.maxFrameBytes, config.maxInflightRequests, mesh.metrics);
     this.metrics = mesh.metrics;
+    this.connection = new Connection(new MeshRequestDecoder(mesh), config.maxFrameBytes, config.maxInflightRequests, mesh.metrics, this);
     this.metrics.connections(1);
     this.metrics.heap(<i64>memory.size() << 16);
   }
@@ -35,9 +46,11 @@ export class ConnectionContext {
     if (size > owned) {
       const all = readBuffer(BufferTypeValues.NetworkDownstreamData, 0, size);
       if (owned > 0) ours = all.subarray(0, owned);
+      this.reading = true;
       this.transport.current = this;
       c.onData(all.subarray(owned));
       this.transport.current = null;
+      this.reading = false;
     }
     const answers = c.takeAnswers();
     // Every client byte is consumed: the buffer keeps only answers (ours first).
@@ -59,19 +72,23 @@ export class ConnectionContext {
     return FilterStatusValues.Continue;
   }
 
-  /** Called when an upstream answer may have finished requests: push answers on. */
-  flush(): void {
+  /** Answers became ready outside onDownstreamData: append them and push them on. */
+  answersReady(): void {
     const c = this.connection;
-    if (c.closed) return;
+    if (c.closed || this.reading) return;
     const answers = c.takeAnswers();
+    if (answers === null && !c.wantsClose()) return;
+    // Act as this connection's context, then give Envoy back the one it called.
+    imports.proxy_set_effective_context(this.id);
     if (answers !== null) {
-      writeBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, 0, answers);
+      writeBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, 0, answers!);
       imports.proxy_continue_stream(StreamTypeValues.Downstream);
       // tcp_proxy normally takes everything; whatever it left is still ours.
       const left = bufferLength(BufferTypeValues.NetworkDownstreamData);
       this.ownedBytes = left < 0 ? 0 : <u32>left;
     }
     if (c.wantsClose()) this.close();
+    if (activeContextId != this.id) imports.proxy_set_effective_context(activeContextId);
   }
 
   private close(): FilterStatusValues {
@@ -85,6 +102,5 @@ export class ConnectionContext {
     this.connection.onClose();
     this.metrics.connections(-1);
     this.metrics.heap(<i64>memory.size() << 16);
-    this.transport.forget(this);
   }
 }

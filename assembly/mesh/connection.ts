@@ -2,7 +2,7 @@
 // driven directly by tests: bytes in, answers out, in order.
 import { FrameSplitter, FrameStatus } from "../kafka/frames";
 import { Writer } from "../kafka/wire";
-import { InFlightRequest } from "./inflight";
+import { AnswerSink, InFlightRequest } from "./inflight";
 import { MeshMetrics } from "./metrics";
 
 /** Turns one Kafka frame into an in-flight request, or null when the connection must close. */
@@ -26,6 +26,7 @@ export class Connection {
     maxFrameBytes: i32,
     private maxInflight: i32,
     private metrics: MeshMetrics = new MeshMetrics(),
+    private sink: AnswerSink | null = null,
   ) {
     this.splitter = new FrameSplitter(maxFrameBytes);
   }
@@ -62,6 +63,7 @@ export class Connection {
         this.metrics.refused();
         return;
       }
+      request.sink = this.sink;
       this.pending.push(request);
       this.metrics.pending(1);
       request.startProcessing();

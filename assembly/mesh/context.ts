@@ -1,21 +1,75 @@
-// What every connection of one plugin instance shares: configuration, routing, topics.
+// What every connection of one plugin instance shares: configuration, routing, topics,
+// producer state and the way to upstream clusters.
 import { MeshConfig } from "./config";
+import { MeshMetrics } from "./metrics";
+import { PlanRouting } from "./produce_plan";
+import { InMemoryBlockSource, ProducerIdAllocator, ProducerIdBlockSource, ProducerStateTable } from "./producer_state";
 import { Router } from "./routing";
 import { TopicDirectory, TopicIdStore } from "./topics";
 import { UpstreamTransport } from "./upstream_transport";
-import { MeshMetrics } from "./metrics";
+import { Dialect } from "../upstream/dialect";
+import { StrimziDialect } from "../upstream/strimzi";
+import { DecodeLimits } from "../records/batch";
+
+class ConfigRouting extends PlanRouting {
+  constructor(private router: Router, private config: MeshConfig) {
+    super();
+  }
+  clusterFor(topic: string): i32 {
+    return this.router.route(topic);
+  }
+  partitionCount(cluster: i32, topic: string): i32 {
+    return this.config.clusters[cluster].partitionCount;
+  }
+}
+
+/** Produce requests waiting for the outcome of a batch another request forwarded. */
+export abstract class TicketWaiter {
+  abstract resolve(ticket: i32, errorCode: i16, baseOffset: i64): void;
+}
 
 export class MeshContext {
   router: Router;
+  routing: PlanRouting;
   topics: TopicDirectory;
+  producers: ProducerStateTable = new ProducerStateTable();
+  producerIds: ProducerIdAllocator;
+  /** The wire dialect of each cluster's bridge, by cluster index. */
+  dialects: Array<Dialect> = [];
+  limits: DecodeLimits = new DecodeLimits();
+  private waiters: Map<i32, Array<TicketWaiter>> = new Map();
 
   constructor(
     public config: MeshConfig,
     topicIdStore: TopicIdStore,
     public transport: UpstreamTransport,
     public metrics: MeshMetrics = new MeshMetrics(),
+    producerIdSource: ProducerIdBlockSource = new InMemoryBlockSource(),
   ) {
-    this.router = new Router(config);
+    const router = new Router(config);
+    this.router = router;
+    this.routing = new ConfigRouting(router, config);
     this.topics = new TopicDirectory(topicIdStore);
+    this.producerIds = new ProducerIdAllocator(producerIdSource);
+    for (let i = 0; i < config.clusters.length; i++) {
+      // Config validation admits only known dialects; "strimzi" is the one implemented.
+      this.dialects.push(new StrimziDialect());
+    }
+    this.limits.maxBatchBytes = config.maxFrameBytes;
+    this.limits.maxDecompressedBytes = config.maxDecompressedBytes;
+  }
+
+  /** Registers w to hear the outcome of the batch behind ticket. */
+  waitFor(ticket: i32, w: TicketWaiter): void {
+    if (!this.waiters.has(ticket)) this.waiters.set(ticket, []);
+    this.waiters.get(ticket).push(w);
+  }
+
+  /** Hands a forwarded batch's outcome to the requests that waited for it. */
+  resolve(ticket: i32, errorCode: i16, baseOffset: i64): void {
+    if (!this.waiters.has(ticket)) return;
+    const list = this.waiters.get(ticket);
+    this.waiters.delete(ticket);
+    for (let i = 0; i < list.length; i++) list[i].resolve(ticket, errorCode, baseOffset);
   }
 }

@@ -6,7 +6,15 @@
 // only from the front, so responses leave in request order.
 import { Writer } from "../kafka/wire";
 
+/** Whoever writes a connection's answers: told when answers may have become ready. */
+export abstract class AnswerSink {
+  abstract answersReady(): void;
+}
+
 export abstract class InFlightRequest {
+  /** The connection's writer; set when the request is queued. */
+  sink: AnswerSink | null = null;
+
   constructor(public apiKey: i16, public apiVersion: i16, public correlationId: i32) {}
 
   /** Starts the work; requests answered locally are finished right away. */
@@ -24,8 +32,19 @@ export abstract class InFlightRequest {
   /** An upstream call made by this request completed (status 0: no HTTP answer). */
   onUpstreamAnswer(part: i32, status: i32, body: Uint8Array | null): void {}
 
-  /** The client went away: drop references, answers are no longer wanted. */
-  abandon(): void {}
+  /**
+   * The client went away: its answer is no longer wanted. Upstream calls already made still
+   * complete (they carry producer state other requests may wait for).
+   */
+  abandon(): void {
+    this.sink = null;
+  }
+
+  /** Tells the connection that this request's answer may be ready. */
+  notifyReady(): void {
+    const sink = this.sink;
+    if (sink !== null) sink.answersReady();
+  }
 }
 
 /** Writes a response frame's size placeholder and header; returns where the frame starts. */

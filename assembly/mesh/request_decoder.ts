@@ -4,12 +4,16 @@
 import { ApiKey, apiKeyInfo, requestHeaderVersion } from "../kafka/messages/api_keys";
 import { ApiVersionsRequest } from "../kafka/messages/api_versions_request";
 import { MetadataRequest } from "../kafka/messages/metadata_request";
+import { InitProducerIdRequest } from "../kafka/messages/init_producer_id_request";
+import { ProduceRequest } from "../kafka/messages/produce_request";
 import { RequestHeader } from "../kafka/messages/request_header";
 import { Reader } from "../kafka/wire";
 import { RequestDecoder } from "./connection";
 import { MeshContext } from "./context";
 import { ApiVersionsRequestHandler } from "./handlers/api_versions";
 import { MetadataRequestHandler } from "./handlers/metadata";
+import { InitProducerIdRequestHandler } from "./handlers/init_producer_id";
+import { ProduceRequestHandler } from "./handlers/produce";
 import { InFlightRequest } from "./inflight";
 import { supportedApi } from "./supported_apis";
 
@@ -49,6 +53,16 @@ export class MeshRequestDecoder extends RequestDecoder {
       const body = MetadataRequest.decode(r, apiVersion);
       if (r.failed) return this.refuse("malformed Metadata request");
       return new MetadataRequestHandler(apiVersion, correlationId, body, this.mesh);
+    }
+    if (apiKey == ApiKey.Produce) {
+      const body = ProduceRequest.decode(r, apiVersion);
+      if (r.failed) return this.refuse("malformed Produce request");
+      return new ProduceRequestHandler(apiVersion, correlationId, body, this.mesh);
+    }
+    if (apiKey == ApiKey.InitProducerId) {
+      const body = InitProducerIdRequest.decode(r, apiVersion);
+      if (r.failed) return this.refuse("malformed InitProducerId request");
+      return new InitProducerIdRequestHandler(apiVersion, correlationId, body, this.mesh);
     }
     return this.refuse(info.name + " requests are not served by the mesh");
   }

@@ -8,7 +8,9 @@ import { MeshContext } from "../../assembly/mesh/context";
 import { InFlightRequest } from "../../assembly/mesh/inflight";
 import { MeshRequestDecoder } from "../../assembly/mesh/request_decoder";
 import { LocalTopicIdStore } from "../../assembly/mesh/topics";
-import { HttpCall, UpstreamTransport } from "../../assembly/mesh/upstream_transport";
+import { UpstreamTransport } from "../../assembly/mesh/upstream_transport";
+import { RestBridge } from "../../assembly/mesh/config";
+import { HttpCall } from "../../assembly/upstream/dialect";
 
 export const REFERENCE_CONFIG = `{
   "advertised_host": "127.0.0.1", "advertised_port": 19092, "broker_id": 7,
@@ -27,13 +29,17 @@ export const REFERENCE_CONFIG = `{
 /** An upstream that records calls; tests answer them by hand. */
 export class RecordingTransport extends UpstreamTransport {
   calls: Array<HttpCall> = [];
+  bridges: Array<RestBridge> = [];
+  timeouts: Array<u32> = [];
   requests: Array<InFlightRequest> = [];
   parts: Array<i32> = [];
   refuse: bool = false;
 
-  send(call: HttpCall, request: InFlightRequest, part: i32): bool {
+  send(bridge: RestBridge, call: HttpCall, timeoutMs: u32, request: InFlightRequest, part: i32): bool {
     if (this.refuse) return false;
     this.calls.push(call);
+    this.bridges.push(bridge);
+    this.timeouts.push(timeoutMs);
     this.requests.push(request);
     this.parts.push(part);
     return true;
@@ -87,4 +93,17 @@ export function splitAnswers(bytes: Uint8Array | null, apiKey: i16, version: i16
     out.push(a);
   }
   return out;
+}
+
+/** Answers call i with an HTTP status and a body. */
+export function answer(t: RecordingTransport, i: i32, status: i32, body: string | null): void {
+  let bytes: Uint8Array | null = null;
+  if (body !== null) bytes = Uint8Array.wrap(String.UTF8.encode(body!));
+  t.requests[i].onUpstreamAnswer(t.parts[i], status, bytes);
+}
+
+/** The body of call i as text. */
+export function callBody(t: RecordingTransport, i: i32): string {
+  const b = t.calls[i].body;
+  return String.UTF8.decode(b.buffer.slice(b.byteOffset, b.byteOffset + b.length));
 }

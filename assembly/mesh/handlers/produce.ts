@@ -1,0 +1,183 @@
+// Produce: records are checked, grouped per (cluster, topic) and forwarded to each
+// cluster's REST bridge; the client is answered once every group has been answered, with
+// the offsets the clusters assigned. acks=0 requests get no answer at all.
+import { KafkaError } from "../../kafka/errors";
+import { ApiKey, responseHeaderVersion } from "../../kafka/messages/api_keys";
+import { ProduceRequest } from "../../kafka/messages/produce_request";
+import {
+  BatchIndexAndErrorMessage,
+  PartitionProduceResponse,
+  ProduceResponse,
+  TopicProduceResponse,
+} from "../../kafka/messages/produce_response";
+import { Writer } from "../../kafka/wire";
+import { transportErrorCode, TransportFailure, UpstreamAnswer } from "../../upstream/dialect";
+import { MeshContext, TicketWaiter } from "../context";
+import { beginResponse, endResponse, InFlightRequest } from "../inflight";
+import {
+  PartitionState,
+  planProduce,
+  PlanInput,
+  PlanPartitionInput,
+  PlanTopicInput,
+  ProducePlan,
+} from "../produce_plan";
+
+/** Kafka's first Produce version that names topics by id. */
+const TOPIC_ID_VERSION: i16 = 13;
+
+export class ProduceRequestHandler extends InFlightRequest {
+  private plan: ProducePlan = new ProducePlan();
+  /** Per topic of the request: its id was not one the mesh handed out. */
+  private unknownIds: Array<bool> = [];
+  private startedAt: i64 = 0;
+
+  constructor(apiVersion: i16, correlationId: i32, private request: ProduceRequest, private mesh: MeshContext) {
+    super(ApiKey.Produce, apiVersion, correlationId);
+  }
+
+  startProcessing(): void {
+    const mesh = this.mesh;
+    const req = this.request;
+    const input = new PlanInput();
+    input.apiVersion = this.apiVersion;
+    input.acks = req.acks;
+    input.timeoutMs = req.timeoutMs;
+    input.transactionalId = req.transactionalId;
+    for (let t = 0; t < req.topicData.length; t++) {
+      const topic = req.topicData[t];
+      let name: string = topic.name;
+      let unknown = false;
+      if (this.apiVersion >= TOPIC_ID_VERSION) {
+        const resolved = mesh.topics.nameOf(topic.topicId);
+        unknown = resolved === null;
+        name = unknown ? "" : resolved!;
+      }
+      this.unknownIds.push(unknown);
+      const parts = new Array<PlanPartitionInput>();
+      for (let p = 0; p < topic.partitionData.length; p++) {
+        const pd = topic.partitionData[p];
+        parts.push(new PlanPartitionInput(pd.index, pd.records));
+      }
+      input.topics.push(new PlanTopicInput(name, parts));
+    }
+    this.startedAt = mesh.metrics.nowMillis();
+    const plan = planProduce(input, mesh.routing, mesh.producers, this.startedAt, mesh.limits);
+    this.plan = plan;
+    this.waitForInFlightRetries();
+
+    const timeout = this.upstreamTimeout();
+    for (let g = 0; g < plan.groups.length; g++) {
+      const group = plan.groups[g];
+      const cluster = mesh.config.clusters[group.cluster];
+      const call = mesh.dialects[group.cluster].buildProduce(group.topic, group.records, req.acks);
+      let bytes: i64 = 0;
+      for (let i = 0; i < group.records.length; i++) {
+        const r = group.records[i].record;
+        if (r.key !== null) bytes += r.key!.length;
+        if (r.value !== null) bytes += r.value!.length;
+      }
+      mesh.metrics.forwarded(cluster.name, group.topic, group.records.length, bytes);
+      if (!mesh.transport.send(cluster.bridge, call, timeout, this, g)) {
+        mesh.metrics.upstreamError(cluster.name, KafkaError.NETWORK_EXCEPTION);
+        this.apply(g, UpstreamAnswer.fail(KafkaError.NETWORK_EXCEPTION, "could not call the bridge of cluster " + cluster.name));
+      }
+    }
+  }
+
+  /** The client's produce timeout bounds the upstream call, within the configured limit. */
+  private upstreamTimeout(): u32 {
+    const limit = this.mesh.config.upstreamTimeoutMs;
+    const asked = this.request.timeoutMs;
+    if (this.request.acks == 0 || asked <= 0) return <u32>limit;
+    return <u32>min(asked, limit);
+  }
+
+  /** Retries of batches still in flight are answered when the original is. */
+  private waitForInFlightRetries(): void {
+    const topics = this.plan.topics;
+    for (let t = 0; t < topics.length; t++) {
+      const parts = topics[t].partitions;
+      for (let p = 0; p < parts.length; p++) {
+        if (parts[p].state == PartitionState.WAITING) this.mesh.waitFor(parts[p].waitTicket, new Waiter(this));
+      }
+    }
+  }
+
+  onUpstreamAnswer(part: i32, status: i32, body: Uint8Array | null): void {
+    if (part < 0 || part >= this.plan.groups.length) return;
+    const group = this.plan.groups[part];
+    const cluster = this.mesh.config.clusters[group.cluster];
+    this.mesh.metrics.upstreamLatency(cluster.name, this.mesh.metrics.nowMillis() - this.startedAt);
+    const answer =
+      status == 0
+        ? UpstreamAnswer.fail(transportErrorCode(TransportFailure.CONNECTION), "no answer from the bridge of cluster " + cluster.name)
+        : this.mesh.dialects[group.cluster].parseProduce(status, body, group.records.length, this.request.acks);
+    if (answer.errorCode != KafkaError.NONE) this.mesh.metrics.upstreamError(cluster.name, answer.errorCode);
+    this.apply(part, answer);
+    this.notifyReady();
+  }
+
+  private apply(part: i32, answer: UpstreamAnswer): void {
+    const plan = this.plan;
+    const before = plan.outcomes.length;
+    plan.applyAnswer(part, answer, this.mesh.producers);
+    for (let i = before; i < plan.outcomes.length; i++) {
+      const o = plan.outcomes[i];
+      this.mesh.resolve(o.ticket, o.errorCode, o.baseOffset);
+    }
+  }
+
+  resolveWaiting(ticket: i32, errorCode: i16, baseOffset: i64): void {
+    this.plan.resolveWaiting(ticket, errorCode, baseOffset);
+    this.notifyReady();
+  }
+
+  finished(): bool {
+    // acks=0: nothing is answered, so nothing later has to wait for this request.
+    return this.request.acks == 0 || this.plan.isComplete();
+  }
+
+  computeAnswer(w: Writer): bool {
+    if (this.request.acks == 0) return false;
+    const response = new ProduceResponse();
+    const topics = this.plan.topics;
+    for (let t = 0; t < topics.length; t++) {
+      const tr = new TopicProduceResponse();
+      tr.name = this.request.topicData[t].name;
+      tr.topicId = this.request.topicData[t].topicId;
+      const parts = topics[t].partitions;
+      for (let p = 0; p < parts.length; p++) {
+        const r = parts[p];
+        const pr = new PartitionProduceResponse();
+        pr.index = r.index;
+        pr.errorCode = this.unknownIds[t] ? KafkaError.UNKNOWN_TOPIC_ID : r.errorCode;
+        pr.baseOffset = pr.errorCode == KafkaError.NONE ? r.baseOffset : -1;
+        pr.logAppendTimeMs = r.logAppendTimeMs;
+        pr.logStartOffset = r.logStartOffset;
+        pr.errorMessage = this.unknownIds[t] ? "Unknown topic id" : r.errorMessage;
+        for (let e = 0; e < r.recordErrors.length; e++) {
+          const re = new BatchIndexAndErrorMessage();
+          re.batchIndex = r.recordErrors[e].batchIndex;
+          re.batchIndexErrorMessage = r.recordErrors[e].message;
+          pr.recordErrors.push(re);
+        }
+        tr.partitionResponses.push(pr);
+      }
+      response.responses.push(tr);
+    }
+    const start = beginResponse(w, this.correlationId, responseHeaderVersion(ApiKey.Produce, this.apiVersion));
+    response.encode(w, this.apiVersion);
+    endResponse(w, start);
+    return true;
+  }
+}
+
+class Waiter extends TicketWaiter {
+  constructor(private handler: ProduceRequestHandler) {
+    super();
+  }
+  resolve(ticket: i32, errorCode: i16, baseOffset: i64): void {
+    this.handler.resolveWaiting(ticket, errorCode, baseOffset);
+  }
+}
