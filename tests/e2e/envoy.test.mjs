@@ -1,0 +1,297 @@
+// Real Envoy (the pinned binary) with envoy/envoy.yaml and build/kafka_mesh.wasm: Kafka
+// clients see Envoy as their broker for ApiVersions and Metadata. No Kafka cluster and no
+// REST bridge are needed for these requests.
+//
+// Run with: make test-envoy   (node --import tsx --test tests/e2e/envoy.test.mjs)
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, readFileSync, mkdirSync } from "node:fs";
+import net from "node:net";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { Kafka, logLevel } from "kafkajs";
+import { createEnvoy } from "../../stack/envoy.ts";
+import {
+  API_METADATA, API_VERSIONS, apiVersionsV0, connect as connectTo, frame, int32, metadataRequest,
+  parseApiVersionsV0, parseMetadata, roundTrip as roundTripTo, waitFor,
+} from "./kafka-wire.mjs";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const HOST = "127.0.0.1";
+const PORT = 19092;
+const ADMIN = 9901;
+const reference = JSON.parse(readFileSync(join(ROOT, "examples", "reference.json"), "utf8"));
+
+// Topics of the reference scenario and the partition counts their clusters have.
+const ROUTED = { apples: 1, "app-something": 1, apricots: 1, analogue: 1, bananas: 5 };
+const UNROUTED = "cherries";
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const connect = () => connectTo(HOST, PORT);
+const roundTrip = (buf, ms) => roundTripTo(HOST, PORT, buf, ms);
+
+async function assertStillServes(corr) {
+  const res = parseApiVersionsV0(await roundTrip(apiVersionsV0(corr)));
+  assert.equal(res.correlationId, corr);
+  assert.equal(res.errorCode, 0);
+}
+
+/** Metadata version to speak: the highest of v1..v8 the filter advertises. */
+async function pickMetadataVersion() {
+  const res = parseApiVersionsV0(await roundTrip(apiVersionsV0(1)));
+  const m = res.apis.find((a) => a.key === API_METADATA);
+  assert.ok(m, "ApiVersions does not list Metadata");
+  const v = Math.min(m.max, 8);
+  assert.ok(v >= Math.max(m.min, 1), `Metadata versions ${m.min}-${m.max} offer nothing in 1..8`);
+  return v;
+}
+
+function portFree(port) {
+  return new Promise((r) => {
+    const s = net.createServer().once("error", () => r(false)).listen(port, HOST, () => s.close(() => r(true)));
+  });
+}
+
+// Lines that mean the wasm VM failed: V8 traps ("Function: proxy_on_... failed: Uncaught
+// RuntimeError"), AssemblyScript aborts (logged at critical before proc_exit), load failures.
+const VM_FAILURE = /\]\[critical\]|Function: \S+ failed|RuntimeError|wasm trap|\bpanic|Failed to load Wasm|Unable to create Wasm|failed to load/i;
+
+// -----------------------------------------------------------------------------------------
+
+describe("Kafka mesh in real Envoy", () => {
+  const envoy = createEnvoy(ROOT);
+  const logPath = join(ROOT, ".stack", "envoy.log");
+
+  before(async () => {
+    assert.ok(existsSync(join(ROOT, "build", "kafka_mesh.wasm")), "build/kafka_mesh.wasm missing: run make build");
+    for (const p of envoy.ports) assert.ok(await portFree(p), `port ${p} is in use (is a stack already up?)`);
+    await envoy.start();
+    const deadline = Date.now() + 20_000;
+    while (!(await envoy.isReady())) {
+      if (Date.now() > deadline) {
+        const log = existsSync(logPath) ? readFileSync(logPath, "utf8") : "";
+        throw new Error(`Envoy not ready after 20 s; log tail:\n${log.split("\n").slice(-30).join("\n")}`);
+      }
+      await sleep(100);
+    }
+  });
+
+  after(async () => {
+    await envoy.stop();
+    for (const p of envoy.ports) assert.ok(await portFree(p), `port ${p} still bound after stop`);
+  });
+
+  test("Envoy runs the pinned release and loaded the plugin into V8", async () => {
+    const info = await (await fetch(`http://${HOST}:${ADMIN}/server_info`)).json();
+    const pinned = readFileSync(join(ROOT, ".envoy-version"), "utf8").trim();
+    if (!process.env.ENVOY_BIN) assert.match(info.version, new RegExp(`/${pinned.replace(/\./g, "\\.")}/`));
+    const stats = await (await fetch(`http://${HOST}:${ADMIN}/stats?filter=wasm`)).text();
+    assert.match(stats, /wasm\.envoy\.wasm\.runtime\.v8\.active: [1-9]/, stats);
+    const listeners = await (await fetch(`http://${HOST}:${ADMIN}/listeners?format=json`)).json();
+    const names = listeners.listener_statuses.map((l) => l.name);
+    assert.ok(names.includes("kafka_mesh") && names.includes("kafka_mesh_echo"), names.join(","));
+  });
+
+  test("ApiVersions v0 lists ApiVersions, Metadata and Produce", async () => {
+    const res = parseApiVersionsV0(await roundTrip(apiVersionsV0(4242)));
+    assert.equal(res.correlationId, 4242);
+    assert.equal(res.errorCode, 0);
+    for (const key of [0, API_METADATA, API_VERSIONS]) {
+      const api = res.apis.find((a) => a.key === key);
+      assert.ok(api, `api key ${key} not advertised`);
+      assert.ok(api.min <= api.max, `api key ${key}: min ${api.min} > max ${api.max}`);
+    }
+  });
+
+  test("raw Metadata: one broker at the advertised address, routed and unknown topics", async () => {
+    const v = await pickMetadataVersion();
+    const md = parseMetadata(v, await roundTrip(metadataRequest(v, 77, [...Object.keys(ROUTED), UNROUTED])));
+    assert.equal(md.correlationId, 77);
+    assert.deepEqual(md.brokers.map((b) => [b.nodeId, b.host, b.port]),
+      [[reference.broker_id, reference.advertised_host, reference.advertised_port]]);
+    assert.equal(md.controllerId, reference.broker_id);
+    const byName = new Map(md.topics.map((t) => [t.name, t]));
+    for (const [name, count] of Object.entries(ROUTED)) {
+      const t = byName.get(name);
+      assert.ok(t, `topic ${name} missing from Metadata`);
+      assert.equal(t.errorCode, 0, `${name} error`);
+      assert.deepEqual(t.partitions.map((p) => p.index).sort((a, b) => a - b), [...Array(count).keys()], `${name} partitions`);
+      for (const p of t.partitions) {
+        assert.equal(p.errorCode, 0);
+        assert.equal(p.leader, reference.broker_id);
+        assert.deepEqual(p.replicas, [reference.broker_id]);
+        assert.deepEqual(p.isr, [reference.broker_id]);
+      }
+    }
+    assert.equal(byName.get(UNROUTED)?.errorCode, UNKNOWN_TOPIC_OR_PARTITION);
+  });
+
+  test("kcat -L sees one broker, the routed topics and cherries unknown", async () => {
+    const run = (args) => promisify(execFile)("kcat", ["-b", `${HOST}:${PORT}`, "-L", "-J", "-m", "10", ...args],
+      { timeout: 20_000 }).then((r) => JSON.parse(r.stdout));
+    const all = await run([]);
+    assert.deepEqual(all.brokers.map((b) => [b.id, b.name]),
+      [[reference.broker_id, `${reference.advertised_host}:${reference.advertised_port}`]]);
+    for (const [name, count] of Object.entries(ROUTED)) {
+      const md = await run(["-t", name]);
+      const t = md.topics.find((x) => x.topic === name);
+      assert.ok(t, `kcat: no ${name} in ${JSON.stringify(md)}`);
+      assert.equal(t.error, undefined, `kcat: ${name}: ${t.error}`);
+      assert.equal(t.partitions.length, count, `kcat: ${name} partitions`);
+      for (const p of t.partitions) assert.equal(p.leader, reference.broker_id);
+    }
+    const cherries = (await run(["-t", UNROUTED])).topics.find((x) => x.topic === UNROUTED);
+    assert.match(String(cherries?.error), /Unknown topic or partition/i);
+  });
+
+  test("kafkajs admin fetchTopicMetadata", async () => {
+    const kafka = new Kafka({
+      clientId: "envoy-e2e",
+      brokers: [`${HOST}:${PORT}`],
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+      connectionTimeout: 5000,
+      requestTimeout: 10_000,
+    });
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const cluster = await admin.describeCluster();
+      assert.deepEqual(cluster.brokers.map((b) => [b.nodeId, b.host, b.port]),
+        [[reference.broker_id, reference.advertised_host, reference.advertised_port]]);
+      const { topics } = await admin.fetchTopicMetadata({ topics: Object.keys(ROUTED) });
+      for (const [name, count] of Object.entries(ROUTED)) {
+        const t = topics.find((x) => x.name === name);
+        assert.ok(t, `kafkajs: ${name} missing`);
+        assert.equal(t.partitions.length, count, `kafkajs: ${name} partitions`);
+        for (const p of t.partitions) assert.equal(p.leader, reference.broker_id);
+      }
+      await assert.rejects(admin.fetchTopicMetadata({ topics: [UNROUTED] }),
+        (e) => e.type === "UNKNOWN_TOPIC_OR_PARTITION" || /does not host this topic-partition/.test(e.message));
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  test("200 pipelined requests on one socket come back in order", async () => {
+    const v = await pickMetadataVersion();
+    const N = 200;
+    const base = 100_000;
+    const requests = [];
+    for (let i = 0; i < N; i++) {
+      requests.push(i % 2 === 0 ? apiVersionsV0(base + i) : metadataRequest(v, base + i, ["apples", "bananas"]));
+    }
+    const c = await connect();
+    try {
+      c.sock.write(Buffer.concat(requests)); // all at once: the filter sees many frames per read
+      await waitFor(c, () => c.frames.length >= N || c.closed, 20_000, `${N} responses`);
+      assert.equal(c.frames.length, N, `closed after ${c.frames.length} responses`);
+      c.frames.forEach((f, i) => {
+        if (i % 2 === 0) {
+          const r = parseApiVersionsV0(f);
+          assert.equal(r.correlationId, base + i, `response ${i} out of order`);
+          assert.equal(r.errorCode, 0);
+        } else {
+          const r = parseMetadata(v, f);
+          assert.equal(r.correlationId, base + i, `response ${i} out of order`);
+          assert.deepEqual(r.topics.map((t) => [t.name, t.partitions.length]).sort(), [["apples", 1], ["bananas", 5]]);
+        }
+      });
+      assert.equal(c.buffered.length, 0, "bytes after the last response");
+    } finally {
+      c.sock.destroy();
+    }
+  });
+
+  // A broker closes the connection on a frame it cannot accept; the filter may also answer
+  // with an error. Either way the connection must not hang, and Envoy must keep serving.
+  const garbage = {
+    "a negative size prefix": Buffer.concat([int32(-1), Buffer.from("garbage!")]),
+    "a 2 GiB size prefix": Buffer.concat([int32(0x7fffffff), Buffer.alloc(64, 0xab)]),
+    "an unknown API key with a garbage body": frame(31999, 7, 31337, Buffer.from([0xff, 0x00, 0x13, 0x37, 0xde, 0xad])),
+    "a frame too short for a request header": Buffer.concat([int32(3), Buffer.from([0, 18, 0])]),
+  };
+  for (const [what, bytes] of Object.entries(garbage)) {
+    test(`${what} gets a clean close or an error answer; new connections still work`, async () => {
+      const c = await connect();
+      try {
+        c.sock.write(bytes);
+        await waitFor(c, () => c.closed || c.frames.length > 0, 5000, "a close or an answer");
+        if (!c.closed) {
+          // An answer must be a well-formed error for this request, then the stream goes on.
+          assert.ok(c.frames[0].length >= 4);
+          assert.equal(c.frames[0].readInt32BE(0), 31337, "answer to a request that carried no correlation id");
+        }
+      } finally {
+        c.sock.destroy();
+      }
+      await assertStillServes(9000);
+      assert.equal(await envoy.isReady(), true);
+    });
+  }
+
+  test("half a frame then a close does not disturb the next connection", async () => {
+    const c = await connect();
+    c.sock.write(apiVersionsV0(5).subarray(0, 7));
+    await sleep(100);
+    c.sock.destroy();
+    await assertStillServes(9001);
+  });
+
+  test("Envoy log shows no wasm failure", async () => {
+    const log = readFileSync(logPath, "utf8");
+    const bad = log.split("\n").filter((l) => VM_FAILURE.test(l));
+    assert.deepEqual(bad, []);
+  });
+});
+
+// func-e as users run it (`func-e run -c envoy/envoy.yaml`), with no network: every lookup
+// URL points at a closed loopback port, so this passes only if func-e uses the installed
+// binary under .cache/func-e without asking for a version list.
+test("func-e runs envoy/envoy.yaml offline with the pinned binary", async (t) => {
+  const funcE = join(ROOT, ".cache", "go-bin", "func-e");
+  assert.ok(existsSync(funcE), "func-e missing: run scripts/install-envoy.sh");
+  for (const p of [PORT, ADMIN]) assert.ok(await portFree(p), `port ${p} is in use`);
+  const home = join(ROOT, ".cache", "func-e");
+  mkdirSync(join(ROOT, ".stack"), { recursive: true });
+  const env = {
+    ...process.env,
+    FUNC_E_DATA_HOME: home,
+    FUNC_E_CONFIG_HOME: join(home, "config"),
+    FUNC_E_STATE_HOME: join(home, "state"),
+    FUNC_E_RUNTIME_DIR: join(home, "run"),
+    ENVOY_VERSIONS_URL: "http://127.0.0.1:9/envoy-versions.json",
+  };
+  delete env.ENVOY_PATH;
+  delete env.ENVOY_VERSION;
+  const child = spawn(funcE, ["run", "-c", "envoy/envoy.yaml"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (d) => (out += d));
+  child.stderr.on("data", (d) => (out += d));
+  const exited = new Promise((r) => child.on("exit", (code, sig) => r({ code, sig })));
+  t.after(async () => { if (child.exitCode === null) { child.kill("SIGKILL"); await exited; } });
+  try {
+    const deadline = Date.now() + 30_000;
+    let ready = false;
+    while (!ready && Date.now() < deadline && child.exitCode === null) {
+      ready = await fetch(`http://${HOST}:${ADMIN}/ready`).then((r) => r.text()).then((b) => b.trim() === "LIVE", () => false);
+      if (!ready) await sleep(200);
+    }
+    assert.ok(ready, `func-e's Envoy never became ready:\n${out}`);
+    const info = await (await fetch(`http://${HOST}:${ADMIN}/server_info`)).json();
+    const pinned = readFileSync(join(ROOT, ".envoy-version"), "utf8").trim();
+    assert.match(info.version, new RegExp(`/${pinned.replace(/\./g, "\\.")}/`));
+  } finally {
+    child.kill("SIGINT"); // func-e stops Envoy and exits on interrupt
+    const { code } = await exited;
+    assert.equal(code, 0, `func-e exit code ${code}:\n${out}`);
+  }
+  for (const p of [PORT, ADMIN]) assert.ok(await portFree(p), `port ${p} still bound after func-e exit`);
+  // The binary func-e ran is the one the project pinned (and nothing was downloaded).
+  const installed = join(home, "envoy-versions", readFileSync(join(ROOT, ".envoy-version"), "utf8").trim(), "bin", "envoy");
+  assert.ok(existsSync(installed));
+  assert.match(out, new RegExp(installed.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")), out);
+});

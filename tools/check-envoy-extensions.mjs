@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Checks that an Envoy binary carries every extension the Kafka mesh configs use.
+// Usage: node tools/check-envoy-extensions.mjs /path/to/envoy
+// Starts the binary with an admin-only bootstrap on an ephemeral loopback port and reads the
+// compiled-in extension list from GET /server_info (node.extensions).
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const REQUIRED_EXTENSIONS = [
+  "envoy.filters.network.wasm",
+  "envoy.wasm.runtime.v8",
+  "envoy.filters.network.tcp_proxy",
+  "envoy.filters.network.echo",
+  "envoy.bootstrap.internal_listener",
+  "envoy.transport_sockets.internal_upstream",
+];
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function envoyExtensions(bin) {
+  const dir = mkdtempSync(join(tmpdir(), "envoy-ext-"));
+  const addrFile = join(dir, "admin-address");
+  const bootstrap = JSON.stringify({
+    admin: { address: { socket_address: { address: "127.0.0.1", port_value: 0 } } },
+  });
+  const child = spawn(
+    bin,
+    ["--config-yaml", bootstrap, "--admin-address-path", addrFile, "--disable-hot-restart",
+      "--concurrency", "1", "-l", "error"],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  let exited = false;
+  child.on("exit", () => (exited = true));
+  try {
+    for (let i = 0; i < 200 && !exited; i++) {
+      if (existsSync(addrFile) && readFileSync(addrFile, "utf8").trim() !== "") {
+        const addr = readFileSync(addrFile, "utf8").trim();
+        const res = await fetch(`http://${addr}/server_info`);
+        const info = await res.json();
+        const out = new Map();
+        for (const e of info.node.extensions) {
+          if (!out.has(e.name)) out.set(e.name, e.category);
+        }
+        return { version: info.version, extensions: out };
+      }
+      await sleep(50);
+    }
+    throw new Error(`envoy did not start: ${stderr}`);
+  } finally {
+    child.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const bin = process.argv[2];
+  if (!bin) {
+    console.error("usage: check-envoy-extensions.mjs /path/to/envoy");
+    process.exit(2);
+  }
+  const { version, extensions } = await envoyExtensions(bin);
+  const missing = REQUIRED_EXTENSIONS.filter((n) => !extensions.has(n));
+  for (const n of REQUIRED_EXTENSIONS) {
+    console.log(`${extensions.has(n) ? "ok     " : "MISSING"} ${n}`);
+  }
+  console.log(`envoy ${version}: ${extensions.size} extensions`);
+  if (missing.length > 0) {
+    console.error(`missing extensions: ${missing.join(", ")}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env node
+// Renders the Envoy configs from envoy/envoy.template.yaml and a plugin configuration JSON.
+//
+//   node tools/render-envoy-config.mjs            writes envoy/envoy.yaml and envoy/envoy-loopback.yaml
+//   node tools/render-envoy-config.mjs --check    exits 1 if the committed files differ
+//   options: --plugin-config FILE (default examples/reference.json)
+//            --listen HOST:PORT   (default 127.0.0.1:<advertised_port>)
+//            --echo-port N        (loopback variant's echo listener, default 19099)
+//            --out-dir DIR        (default envoy)
+//
+// The plugin JSON is embedded as one string (google.protobuf.StringValue), so each output
+// is self-contained. Template lines between "#@<variant> begin" and "#@<variant> end" are
+// kept only in that variant: "internal" (echo on an internal listener) or "loopback" (echo on
+// a loopback TCP port, for Envoys built without envoy.bootstrap.internal_listener).
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { isIP } from "node:net";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const TEMPLATE = join(ROOT, "envoy", "envoy.template.yaml");
+
+export const VARIANTS = {
+  internal: { file: "envoy.yaml", kind: "internal listener" },
+  loopback: { file: "envoy-loopback.yaml", kind: "loopback TCP port" },
+};
+
+function parseHostPort(s, what) {
+  const i = s.lastIndexOf(":");
+  const host = i > 0 ? s.slice(0, i).replace(/^\[(.*)\]$/, "$1") : "";
+  const port = i > 0 ? Number(s.slice(i + 1)) : NaN;
+  if (!host || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`${what}: expected HOST:PORT, got ${JSON.stringify(s)}`);
+  }
+  return { host, port };
+}
+
+// YAML double-quoted scalars accept JSON string escapes, so a JSON string literal is valid
+// YAML and round-trips exactly.
+const yamlString = (s) => JSON.stringify(s);
+
+function bridgeClusters(plugin) {
+  const clusters = plugin.upstream_clusters;
+  if (!Array.isArray(clusters) || clusters.length === 0) {
+    throw new Error("plugin config: upstream_clusters must be a non-empty array");
+  }
+  const seen = new Set();
+  const blocks = clusters.map((c, i) => {
+    const rb = c.rest_bridge ?? {};
+    const name = rb.envoy_cluster;
+    if (typeof name !== "string" || !/^[A-Za-z0-9_.-]+$/.test(name)) {
+      throw new Error(`plugin config: upstream_clusters[${i}].rest_bridge.envoy_cluster is missing or invalid`);
+    }
+    if (seen.has(name)) throw new Error(`plugin config: envoy_cluster ${name} used twice`);
+    seen.add(name);
+    const { host, port } = parseHostPort(String(rb.authority ?? ""), `upstream_clusters[${i}].rest_bridge.authority`);
+    // An IP literal needs no resolution; a host name is resolved (and re-resolved) by DNS.
+    const type = isIP(host) ? "STATIC" : "STRICT_DNS";
+    return [
+      `  # REST bridge of Kafka cluster ${c.cluster_name} (upstream_clusters[${i}].rest_bridge).`,
+      `  - name: ${name}`,
+      `    type: ${type}`,
+      `    connect_timeout: 2s`,
+      `    per_connection_buffer_limit_bytes: 1048576`,
+      `    # Produce calls from every connection share these pools: keep limits out of the way.`,
+      `    circuit_breakers:`,
+      `      thresholds:`,
+      `      - { max_connections: 100000, max_pending_requests: 100000, max_requests: 100000 }`,
+      `    typed_extension_protocol_options:`,
+      `      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:`,
+      `        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
+      `        # HTTP/1.1 with keep-alive; idle pooled connections are closed after 60 s.`,
+      `        explicit_http_config:`,
+      `          http_protocol_options: {}`,
+      `        common_http_protocol_options:`,
+      `          idle_timeout: 60s`,
+      `    load_assignment:`,
+      `      cluster_name: ${name}`,
+      `      endpoints:`,
+      `      - lb_endpoints:`,
+      `        - endpoint:`,
+      `            address:`,
+      `              socket_address: { address: ${yamlString(host)}, port_value: ${port} }`,
+    ].join("\n");
+  });
+  return blocks.join("\n");
+}
+
+function selectVariant(text, variant) {
+  const out = [];
+  let inside = null;
+  for (const line of text.split("\n")) {
+    const m = /^#@(\w+) (begin|end)$/.exec(line.trim());
+    if (m) {
+      if (!(m[1] in VARIANTS)) throw new Error(`template: unknown variant ${m[1]}`);
+      if (m[2] === "begin") {
+        if (inside) throw new Error(`template: nested #@${m[1]} begin`);
+        inside = m[1];
+      } else {
+        if (inside !== m[1]) throw new Error(`template: unmatched #@${m[1]} end`);
+        inside = null;
+      }
+      continue;
+    }
+    if (inside === null || inside === variant) out.push(line);
+  }
+  if (inside) throw new Error(`template: #@${inside} begin without end`);
+  return out.join("\n");
+}
+
+export function render({ template, plugin, pluginSource, variant, listen, echoPort }) {
+  const values = {
+    HEADER: `Generated by tools/render-envoy-config.mjs from envoy/envoy.template.yaml and ${pluginSource}: do not edit.`,
+    LOOPBACK_KIND: VARIANTS[variant].kind,
+    LISTEN_HOST: yamlString(listen.host),
+    LISTEN_PORT: String(listen.port),
+    ECHO_PORT: String(echoPort),
+    PLUGIN_CONFIG_SOURCE: pluginSource,
+    PLUGIN_CONFIG: yamlString(JSON.stringify(plugin)),
+    BRIDGE_CLUSTERS: bridgeClusters(plugin),
+  };
+  const body = selectVariant(template, variant).replace(/\{\{(\w+)\}\}/g, (_, k) => {
+    if (!(k in values)) throw new Error(`template: unknown placeholder {{${k}}}`);
+    return values[k];
+  });
+  // Collapse blank-line runs left where variant blocks were removed.
+  return body.replace(/\n{3,}/g, "\n\n").replace(/\s*$/, "\n");
+}
+
+function parseArgs(argv) {
+  const opts = { check: false, pluginConfig: join(ROOT, "examples", "reference.json"),
+    listen: null, echoPort: 19099, outDir: join(ROOT, "envoy") };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      if (i + 1 >= argv.length) throw new Error(`${a} needs a value`);
+      return argv[++i];
+    };
+    if (a === "--check") opts.check = true;
+    else if (a === "--plugin-config") opts.pluginConfig = resolve(val());
+    else if (a === "--listen") opts.listen = val();
+    else if (a === "--echo-port") opts.echoPort = Number(val());
+    else if (a === "--out-dir") opts.outDir = resolve(val());
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return opts;
+}
+
+function main() {
+  const opts = parseArgs(process.argv.slice(2));
+  const plugin = JSON.parse(readFileSync(opts.pluginConfig, "utf8"));
+  const listen = parseHostPort(opts.listen ?? `127.0.0.1:${plugin.advertised_port}`, "--listen");
+  if (!Number.isInteger(opts.echoPort) || opts.echoPort < 1 || opts.echoPort > 65535) {
+    throw new Error("--echo-port: expected a port number");
+  }
+  const template = readFileSync(TEMPLATE, "utf8");
+  const pluginSource = relative(ROOT, opts.pluginConfig);
+  let stale = 0;
+  for (const [variant, { file }] of Object.entries(VARIANTS)) {
+    const text = render({ template, plugin, pluginSource, variant, listen, echoPort: opts.echoPort });
+    const path = join(opts.outDir, file);
+    if (opts.check) {
+      let current = null;
+      try { current = readFileSync(path, "utf8"); } catch { /* missing counts as stale */ }
+      if (current !== text) {
+        console.error(`${relative(ROOT, path)} is out of date: run node tools/render-envoy-config.mjs`);
+        stale++;
+      }
+    } else {
+      mkdirSync(opts.outDir, { recursive: true });
+      writeFileSync(path, text);
+      console.log(`wrote ${relative(ROOT, path)}`);
+    }
+  }
+  if (stale > 0) process.exit(1);
+  if (opts.check) console.log("envoy configs are in sync with their template and plugin config");
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  try {
+    main();
+  } catch (e) {
+    console.error(`render-envoy-config: ${e.message}`);
+    process.exit(2);
+  }
+}
