@@ -32,6 +32,7 @@ function decodeBlock(src: usize, n: i32, out: GrowBuf, window: i32, blockMax: i3
   let op = base + <usize>startLen;
   let ocap = base + <usize>out.cap; // soft limit: grow when reached
   let ohard = base + <usize>startLen + <usize>limitLen;
+  let olim = ocap < ohard ? ocap : ohard; // the fast paths stay below both
   let ip = src;
   const iend = src + <usize>n;
   while (true) {
@@ -39,8 +40,8 @@ function decodeBlock(src: usize, n: i32, out: GrowBuf, window: i32, blockMax: i3
     const token = <u32>load<u8>(ip);
     ip++;
     let lit = <usize>(token >>> 4);
-    if (lit < 15 && iend - ip >= 16 && op + lit <= ocap && op + lit <= ohard) {
-      // Short literal run: copy 16 bytes, keep `lit` (SLACK covers the overshoot).
+    if (lit < 15 && iend - ip >= 16 && op + 16 <= olim) {
+      // Short literal run: copy 16 bytes, keep `lit`.
       store<u64>(op, load<u64>(ip));
       store<u64>(op, load<u64>(ip, 8), 8);
       op += lit;
@@ -66,6 +67,7 @@ function decodeBlock(src: usize, n: i32, out: GrowBuf, window: i32, blockMax: i3
         ohard = nb + (ohard - base);
         base = nb;
         ocap = base + <usize>out.cap;
+        olim = ocap < ohard ? ocap : ohard;
       }
       memory.copy(op, ip, lit);
       op += lit;
@@ -77,6 +79,15 @@ function decodeBlock(src: usize, n: i32, out: GrowBuf, window: i32, blockMax: i3
     ip += 2;
     if (off == 0 || off > op - (base + <usize>window)) return MALFORMED;
     let mlen = <usize>(token & 15);
+    if (mlen < 15 && off >= 8 && op + 24 <= olim) {
+      // Match of at most 18 bytes from 8+ bytes back: three word copies, keep mlen + 4.
+      const s = op - off;
+      store<u64>(op, load<u64>(s));
+      store<u64>(op, load<u64>(s, 8), 8);
+      store<u64>(op, load<u64>(s, 16), 16);
+      op += mlen + 4;
+      continue;
+    }
     if (mlen == 15) {
       let b: u32;
       do {
@@ -97,6 +108,7 @@ function decodeBlock(src: usize, n: i32, out: GrowBuf, window: i32, blockMax: i3
       ohard = nb + (ohard - base);
       base = nb;
       ocap = base + <usize>out.cap;
+      olim = ocap < ohard ? ocap : ohard;
     }
     op = copyMatch(op, off, mlen);
   }

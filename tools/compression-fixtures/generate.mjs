@@ -9,6 +9,7 @@
 //
 //   node generate.mjs small   -> tests/fixtures/compression/vectors.ts (committed)
 //   node generate.mjs large   -> tests/fixtures/compression/large/vectors_large.ts (git-ignored)
+//   --cache-only              only the files under .cache (for the benchmark)
 // Both also leave the raw inputs and compressed files under .cache/compression-fixtures/<set>/
 // for tools/bench-codecs.mjs.
 //
@@ -134,7 +135,7 @@ export const MID_SIZE = 1536 << 10;
 const LARGE_INPUTS = {
   big: () => records(LARGE_SEED, LARGE_SIZE),
   mid: () => records(LARGE_SEED, MID_SIZE),
-  bigrandom: () => randomBytes(LARGE_SEED, 1 << 20),
+  bigrandom: () => randomBytes(LARGE_SEED, 320 << 10),
 };
 
 // ---- Vectors: [codec, name, input, encoder, option] ----
@@ -320,9 +321,12 @@ function emitModule(set, { inputs, vectors }) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const sets = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  const cacheOnly = args.includes("--cache-only"); // raw files for the benchmark, no .ts module
+  const sets = args.filter((a) => !a.startsWith("--"));
   for (const set of sets.length ? sets : ["small", "large"]) {
     if (set !== "small" && set !== "large") throw new Error(`unknown set ${set}`);
-    emitModule(set, await build(set));
+    const built = await build(set);
+    if (!cacheOnly) emitModule(set, built);
   }
 }
