@@ -40,7 +40,7 @@ compression-fixtures-small: $(COMPRESSION_GEN_DEPS)
 	node $(COMPRESSION_TOOLS)/generate.mjs small
 
 test-compression: $(NODE_MODULES) $(COMPRESSION_LARGE)
-	npx asp --summary --no-logo -c tests/compression/as-pect.config.js
+	npx asp --summary -c tests/compression/as-pect.config.js
 
 $(BENCH_CODECS_WASM): $(NODE_MODULES) tools/bench-codecs/entry.ts tools/bench-codecs/asconfig.json \
 		$(wildcard assembly/compression/*.ts)

@@ -358,7 +358,11 @@ export function copyMatch(op: usize, dist: usize, len: usize): usize {
       s += 8;
     } while (op < end);
   } else if (dist == 1) {
-    memory.fill(op, load<u8>(s), len);
+    const v = <u64>load<u8>(s) * 0x0101010101010101;
+    do {
+      store<u64>(op, v);
+      op += 8;
+    } while (op < end);
   } else {
     // A run with a short period: lay down the first 8+ bytes one at a time, then copy words
     // from a multiple of the period back (at least 8 bytes back).

@@ -69,8 +69,20 @@ function decodeBlock(src: usize, n: i32, out: GrowBuf, window: i32, blockMax: i3
         ocap = base + <usize>out.cap;
         olim = ocap < ohard ? ocap : ohard;
       }
-      memory.copy(op, ip, lit);
-      op += lit;
+      if (lit <= 64 && iend - ip >= lit + 8) {
+        // Word copies beat a bulk copy call for short runs; both sides have room to overshoot.
+        const e = op + lit;
+        let s = ip;
+        do {
+          store<u64>(op, load<u64>(s));
+          op += 8;
+          s += 8;
+        } while (op < e);
+        op = e;
+      } else {
+        memory.copy(op, ip, lit);
+        op += lit;
+      }
       ip += lit;
     }
     if (ip == iend) break; // the last sequence has literals only
