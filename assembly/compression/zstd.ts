@@ -97,17 +97,18 @@ function ensureCapacity(need: i32): void {
 /** Decodes a zstd payload as Kafka producers write it, producing at most maxOutput bytes. */
 export function unzstd(input: Uint8Array, maxOutput: i32): DecodeResult {
   if (maxOutput < 0) maxOutput = 0;
+  if (maxOutput > 0x7fffff00) maxOutput = 0x7fffff00; // keeps capacity + SLACK in i32 range
   ensureDefaults();
   const src = input.dataStart;
   const len = input.length;
   maxOut = maxOutput;
   outPos = 0;
   outCap = 0;
-  outBase = 0;
-  // A first guess; frames that declare their size allocate exactly.
+  out = new Uint8Array(SLACK);
+  outBase = out.dataStart;
+  // A first guess; frames that declare their size allocate up front (see decodeFrame).
   let guess = len < (maxOutput >> 2) ? len << 2 : maxOutput;
   if (guess < 256) guess = maxOutput < 256 ? maxOutput : 256;
-  out = new Uint8Array(0);
   ensureCapacity(guess);
   // No frame at all is not a zstd payload; skippable frames alone decode to nothing.
   if (len == 0) return DecodeResult.fail(DecodeError.MALFORMED);
@@ -129,7 +130,7 @@ export function unzstd(input: Uint8Array, maxOutput: i32): DecodeResult {
   }
   const result = out.subarray(0, outPos);
   out = new Uint8Array(0);
-  outBase = 0;
+  outBase = out.dataStart;
   return DecodeResult.ok(result);
 }
 
@@ -178,7 +179,10 @@ function decodeFrame(src: usize, len: i32, pos: i32): i32 {
   if (hasSize) {
     if (contentSize > <u64>(maxOut - outPos)) return E_TOO_LARGE;
     frameEnd = outPos + <i32>contentSize;
-    ensureCapacity(frameEnd);
+    // Allocate the declared size up front, but not more than a generous ratio of the input
+    // left: a forged size then cannot make a tiny input allocate the whole cap.
+    const plausible = <i64>outPos + <i64>(1 << 16) + (<i64>(len - pos) << 6);
+    ensureCapacity(<i64>frameEnd < plausible ? frameEnd : <i32>plausible);
   }
   rep1 = 1;
   rep2 = 4;

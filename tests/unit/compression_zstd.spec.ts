@@ -133,7 +133,7 @@ describe("zstd damaged input", () => {
       if (isBad(f)) continue;
       const want = expectedOf(f);
       const data = f.compressed();
-      const step = data.length > 3000 ? data.length / 1500 : 1;
+      const step = data.length > 1200 ? data.length / 600 : 1;
       for (let pos = 0; pos < data.length; pos += step) {
         for (let bit = 0; bit < 8; bit += 3) {
           const orig = data[pos];
@@ -150,7 +150,7 @@ describe("zstd damaged input", () => {
         }
       }
     }
-    expect<i32>(total).toBeGreaterThan(10000);
+    expect<i32>(total).toBeGreaterThan(8000);
     // Most flips must be detected (header fields, entropy tables, bitstream ends, checksums).
     expect<i32>(failures * 2).toBeGreaterThan(total);
   });

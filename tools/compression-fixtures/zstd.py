@@ -82,7 +82,24 @@ def gen_repeat(n, seed):
     return (unit * (n // 100 + 1))[:n]
 
 
+def gen_nibbles(n, seed):
+    return bytes(b & 15 for b in gen_random(n, seed))
+
+
+def gen_fixedrec(n, seed):
+    """100-byte records differing in one byte: every sequence looks alike (RLE table modes)."""
+    unit = bytearray(gen_random(100, seed))
+    r = Rng(seed + 1)
+    out = bytearray()
+    while len(out) < n:
+        unit[50] = r.next() & 255
+        out += unit
+    return bytes(out[:n])
+
+
 RECIPES = {
+    "nibbles": gen_nibbles,
+    "fixedrec": gen_fixedrec,
     "random": gen_random,
     "text": gen_text,
     "records": gen_records,
@@ -100,7 +117,7 @@ def plain(parts):
     return out
 
 
-def compress(data, level=3, checksum=False, size=True, stream=False, window_log=0, ldm=False):
+def compress(data, level=3, checksum=False, size=True, stream=False, window_log=0, ldm=False, flush_every=0):
     params = zstd.ZstdCompressionParameters.from_level(
         level, window_log=window_log, enable_ldm=ldm, write_checksum=checksum, write_content_size=size
     )
@@ -111,8 +128,12 @@ def compress(data, level=3, checksum=False, size=True, stream=False, window_log=
     # the frame header carries no content size.
     cobj = cctx.compressobj()
     out = b""
-    for i in range(0, len(data), 16384):
-        out += cobj.compress(data[i : i + 16384])
+    chunk = flush_every or 16384
+    for i in range(0, len(data), chunk):
+        out += cobj.compress(data[i : i + chunk])
+        if flush_every:
+            # Ends a block here: many small blocks that reuse earlier tables.
+            out += cobj.flush(zstd.COMPRESSOBJ_FLUSH_BLOCK)
     return out + cobj.flush()
 
 
@@ -147,6 +168,16 @@ SMALL = {
     ],
     "skippable-first": [("skip", 0), ("frame", "text:500:13", dict(level=3))],
     "skippable-only": [("skip", 32)],
+    "nibbles-direct-weights": [("frame", "nibbles:20000:15", dict(level=3, checksum=True))],
+    # Blocks after the first hold identical sequences: RLE table modes.
+    "fixed-records-rle-modes": [("frame", "fixedrec:400000:16", dict(level=3, checksum=True))],
+    # Small flushed blocks: Repeat table modes, treeless literals, single-stream Huffman.
+    "records-small-blocks-l9": [
+        ("frame", "records:60000:17", dict(level=9, stream=True, checksum=True, flush_every=2048))
+    ],
+    "records-small-blocks-l19": [
+        ("frame", "records:60000:17", dict(level=19, stream=True, checksum=True, flush_every=2048))
+    ],
     # Invalid on purpose: frames made against a raw-content dictionary, whose matches reach
     # before the start of the frame's output (the decoder supports no dictionaries).
     "bad-dict-no-id": [("dict", "text:3000:14", "text:2000:14", dict(level=3, dict_id=False))],
@@ -160,12 +191,11 @@ SMALL = {
 LARGE = {
     "mixed4m-l3": [("frame", "@mixed4m", dict(level=3, checksum=True))],
     "mixed4m-l19-stream": [("frame", "@mixed4m", dict(level=19, stream=True, checksum=True))],
-    "mixed4m-l1": [("frame", "@mixed4m", dict(level=1))],
     "text1m-l19": [("frame", "text:1048576:21", dict(level=19, checksum=True))],
     "records2m-stream": [("frame", "records:2097152:22", dict(level=3, stream=True, checksum=True))],
     # Matches about 5 MiB back: needs the long window (window_log 27, long-distance matching).
     "far-window27": [
-        ("frame", "random:524288:23,text:5242880:24,random:524288:23,text:262144:25",
+        ("frame", "random:524288:23,text:1048576:24,zeros:4194304:0,random:524288:23,text:262144:25",
          dict(level=3, stream=True, checksum=True, window_log=27, ldm=True))
     ],
 }
