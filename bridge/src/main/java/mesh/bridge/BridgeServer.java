@@ -184,6 +184,11 @@ public final class BridgeServer {
             return;
         }
         Integer partitions = partitionCount(topic);
+        if (partitions != null && outOfRange(records, pathPartition, partitions)) {
+            // The topic may have grown since it was cached.
+            partitionCounts.remove(topic);
+            partitions = partitionCount(topic);
+        }
         if (partitions == null) {
             sendError(ex, 404, KafkaErrors.message("The specified topic was not found.",
                     new UnknownTopicOrPartitionException("unknown topic " + topic), Errors.UNKNOWN_TOPIC_OR_PARTITION));
@@ -199,6 +204,10 @@ public final class BridgeServer {
         if (isAsync(ex.getRequestURI().getRawQuery())) {
             // As in Strimzi: hand the records to the producer and answer without waiting for acks.
             for (ProducerRecord<byte[], byte[]> r : records) {
+                if (r.partition() != null && (r.partition() < 0 || r.partition() >= partitions)) {
+                    LOG.warn("async send to {}: partition {} does not exist", topic, r.partition());
+                    continue;
+                }
                 try {
                     producer.send(r, (md, e) -> {
                         if (e != null) {
@@ -217,6 +226,15 @@ public final class BridgeServer {
         List<CompletableFuture<RecordMetadata>> futures = new ArrayList<>(records.size());
         for (ProducerRecord<byte[], byte[]> r : records) {
             CompletableFuture<RecordMetadata> f = new CompletableFuture<>();
+            Integer p = r.partition();
+            if (p != null && (p < 0 || p >= partitions)) {
+                // The producer would wait max.block.ms for a partition that does not exist.
+                f.completeExceptionally(new UnknownTopicOrPartitionException(
+                        "Partition " + p + " of topic " + topic + " with partition count " + partitions
+                                + " is not present in metadata."));
+                futures.add(f);
+                continue;
+            }
             try {
                 producer.send(r, (md, e) -> {
                     if (e != null) {
@@ -251,6 +269,18 @@ public final class BridgeServer {
                 ex.close();
             }
         }, responders);
+    }
+
+    private static boolean outOfRange(List<ProducerRecord<byte[], byte[]>> records, Integer pathPartition, int partitions) {
+        if (pathPartition != null) {
+            return pathPartition >= partitions;
+        }
+        for (ProducerRecord<byte[], byte[]> r : records) {
+            if (r.partition() != null && r.partition() >= partitions) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private Integer partitionCount(String topic) {
