@@ -68,7 +68,7 @@ function ensureTopics(root: string): void {
   ensureBridge(root);
   const r = spawnSync(
     process.env.JAVA ?? "java",
-    ["-Xmx128m", "-cp", bridgeClasspath(root), "mesh.bridge.Topics", configPath(root), topicsPath(root)],
+    ["-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", bridgeClasspath(root), "mesh.bridge.Topics", configPath(root), topicsPath(root)],
     { stdio: "inherit" },
   );
   if (r.status !== 0) throw new Error(`topic creation failed (exit ${r.status ?? r.signal})`);

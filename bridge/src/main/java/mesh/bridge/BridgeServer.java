@@ -91,7 +91,7 @@ public final class BridgeServer {
         server.createContext("/", bridge::handle);
         server.start();
         ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(named("probe"));
-        probe.scheduleWithFixedDelay(bridge::probe, 0, 2, TimeUnit.SECONDS);
+        probe.scheduleWithFixedDelay(bridge::probe, 0, 1, TimeUnit.SECONDS);
         LOG.info("bridge for cluster {} ({}) listening on {}:{}", cluster.name, cluster.bootstrapServers,
                 cluster.bridgeHost, cluster.bridgePort);
 
