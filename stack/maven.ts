@@ -6,7 +6,7 @@ import { KAFKA_VERSION } from "./config.ts";
 import { newestMtime } from "./proc.ts";
 
 function mvn(root: string, args: string[]): void {
-  const r = spawnSync("mvn", ["-B", "-q", ...args], { cwd: root, stdio: "inherit" });
+  const r = spawnSync("mvn", ["-B", "-q", "-Dstyle.color=never", ...args], { cwd: root, stdio: "inherit" });
   if (r.status !== 0) throw new Error(`mvn ${args.join(" ")} failed (exit ${r.status ?? r.signal})`);
 }
 
