@@ -6,8 +6,11 @@ import { KAFKA_VERSION } from "./config.ts";
 import { newestMtime } from "./proc.ts";
 
 function mvn(root: string, args: string[]): void {
-  const r = spawnSync("mvn", ["-B", "-q", "-Dstyle.color=never", ...args], { cwd: root, stdio: "inherit" });
-  if (r.status !== 0) throw new Error(`mvn ${args.join(" ")} failed (exit ${r.status ?? r.signal})`);
+  // Output only matters when it fails (quiet Maven still prints terminal reset codes).
+  const r = spawnSync("mvn", ["-B", "-q", "-Dstyle.color=never", ...args], { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 });
+  if (r.status !== 0) {
+    throw new Error(`mvn ${args.join(" ")} failed (exit ${r.status ?? r.signal}):\n${r.stdout}${r.stderr}`);
+  }
 }
 
 export const kafkaLibs = (root: string) => join(root, ".cache", `kafka-${KAFKA_VERSION}`, "libs");

@@ -172,6 +172,25 @@ for (const cluster of clusters) {
   });
 }
 
+describe("bridge content types", () => {
+  const c = clusters[clusters.length - 1];
+  test("json and text embedded formats send the serialized JSON and the UTF-8 text", async () => {
+    const tag = randomUUID();
+    const json = await post(`${c.bridge}/topics/${c.topic}`, { records: [{ key: { k: [1, "é"] }, value: { tag, n: 1.5 } }] }, "application/vnd.kafka.json.v2+json");
+    assert.equal(json.status, 200, JSON.stringify(json.json));
+    const text = await post(`${c.bridge}/topics/${c.topic}`, { records: [{ key: "clé", value: `${tag} text` }] }, "application/vnd.kafka.text.v2+json");
+    assert.equal(text.status, 200, JSON.stringify(text.json));
+    const got = await consume(c, c.topic, 2, (m) => m.value?.includes(tag));
+    const at = (o) => got.find((m) => m.partition === o.partition && m.offset === o.offset);
+    const j = at(json.json.offsets[0]);
+    assert.deepEqual(JSON.parse(j.key.toString("utf8")), { k: [1, "é"] });
+    assert.deepEqual(JSON.parse(j.value.toString("utf8")), { tag, n: 1.5 });
+    const t = at(text.json.offsets[0]);
+    assert.deepEqual(t.key, Buffer.from("clé", "utf8"));
+    assert.deepEqual(t.value, Buffer.from(`${tag} text`, "utf8"));
+  });
+});
+
 describe("bridge errors", () => {
   const c = clusters[0];
 
