@@ -1,0 +1,76 @@
+// The stack is derived from one plugin config file (STACK_CONFIG, default
+// examples/reference.json) and one topic list (STACK_TOPICS, default
+// examples/reference-topics.json: topic -> cluster name).
+import { readFileSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const KAFKA_VERSION = "4.1.1";
+
+export interface ClusterSpec {
+  name: string;
+  bootstrapServers: string;
+  /** First bootstrap address; a broker is run here when it is a loopback address. */
+  kafkaHost: string;
+  kafkaPort: number;
+  /** KRaft controller port of the local broker: the client port + 20000 (9092 -> 29092). */
+  controllerPort: number;
+  partitionCount: number;
+  bridgeHost: string;
+  bridgePort: number;
+}
+
+export function repoRoot(): string {
+  return resolve(dirname(fileURLToPath(import.meta.url)), "..");
+}
+
+function fromEnv(root: string, variable: string, fallback: string): string {
+  const v = process.env[variable];
+  if (!v) return join(root, fallback);
+  return isAbsolute(v) ? v : resolve(process.cwd(), v);
+}
+
+export function configPath(root: string): string {
+  return fromEnv(root, "STACK_CONFIG", "examples/reference.json");
+}
+
+export function topicsPath(root: string): string {
+  return fromEnv(root, "STACK_TOPICS", "examples/reference-topics.json");
+}
+
+function hostPort(s: string, what: string): [string, number] {
+  const m = /^\s*(\[[^\]]+\]|[^:,\s]+):(\d+)\s*$/.exec(s);
+  if (!m) throw new Error(`${what}: expected host:port, got ${JSON.stringify(s)}`);
+  return [m[1], Number(m[2])];
+}
+
+export function loadClusters(root: string): ClusterSpec[] {
+  const path = configPath(root);
+  const cfg = JSON.parse(readFileSync(path, "utf8"));
+  if (!Array.isArray(cfg.upstream_clusters)) throw new Error(`${path}: upstream_clusters must be an array`);
+  return cfg.upstream_clusters.map((c: any): ClusterSpec => {
+    const name = String(c.cluster_name);
+    const bootstrap = String(c.bootstrap_servers ?? "");
+    const [kafkaHost, kafkaPort] = hostPort(bootstrap.split(",")[0], `${path}: ${name}.bootstrap_servers`);
+    const [bridgeHost, bridgePort] = hostPort(String(c.rest_bridge?.authority ?? ""), `${path}: ${name}.rest_bridge.authority`);
+    return {
+      name,
+      bootstrapServers: bootstrap,
+      kafkaHost,
+      kafkaPort,
+      controllerPort: kafkaPort + 20000,
+      partitionCount: Number(c.partition_count ?? 1),
+      bridgeHost,
+      bridgePort,
+    };
+  });
+}
+
+/** Topic name -> cluster name. */
+export function loadTopics(root: string): Record<string, string> {
+  return JSON.parse(readFileSync(topicsPath(root), "utf8"));
+}
+
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "[::1]" || /^127\./.test(host);
+}
