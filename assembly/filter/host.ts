@@ -24,12 +24,3 @@ export function writeBuffer(type: BufferTypeValues, start: u32, length: u32, dat
   const ptr = changetype<usize>(data.buffer) + <usize>data.byteOffset;
   return proxy_set_buffer_bytes(type, start, length, ptr, data.length) == WasmResultValues.Ok;
 }
-
-const lengthRef = new Uint32Array(2);
-
-/** Current length of a host buffer, or -1 when it is not available. */
-export function bufferLength(type: BufferTypeValues): i64 {
-  const base = changetype<usize>(lengthRef.buffer);
-  if (imports.proxy_get_buffer_status(type, base, base + 4) != WasmResultValues.Ok) return -1;
-  return <i64>lengthRef[0];
-}

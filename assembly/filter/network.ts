@@ -12,7 +12,7 @@ import { MeshContext } from "../mesh/context";
 import { AnswerSink } from "../mesh/inflight";
 import { MeshMetrics } from "../mesh/metrics";
 import { MeshRequestDecoder } from "../mesh/request_decoder";
-import { bufferLength, readBuffer, writeBuffer } from "./host";
+import { readBuffer, writeBuffer } from "./host";
 import { HostTransport } from "./http_transport";
 
 /** The context Envoy is currently calling into; restored after acting for another one. */
@@ -82,10 +82,10 @@ export class ConnectionContext extends AnswerSink {
     imports.proxy_set_effective_context(this.id);
     if (answers !== null) {
       writeBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, 0, answers!);
+      // Envoy runs the continuation right after this callback returns: tcp_proxy, connected
+      // to the echo listener before the first client byte was read, takes the whole buffer.
       imports.proxy_continue_stream(StreamTypeValues.Downstream);
-      // tcp_proxy normally takes everything; whatever it left is still ours.
-      const left = bufferLength(BufferTypeValues.NetworkDownstreamData);
-      this.ownedBytes = left < 0 ? 0 : <u32>left;
+      this.ownedBytes = 0;
     }
     if (c.wantsClose()) this.close();
     if (activeContextId != this.id) imports.proxy_set_effective_context(activeContextId);

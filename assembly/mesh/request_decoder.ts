@@ -37,7 +37,7 @@ export class MeshRequestDecoder extends RequestDecoder {
     this.mesh.metrics.request(info.name);
 
     const api = supportedApi(apiKey);
-    if (api === null) return this.refuse(info.name + " requests are not served by the mesh");
+    if (api === null || !api.served) return this.refuse(info.name + " requests are not served by the mesh");
     if (apiKey == ApiKey.ApiVersions) {
       // An ApiVersions version newer than ours is answered (with v0), never refused.
       if (apiVersion <= api.maxVersion) {

@@ -1,19 +1,31 @@
-// The APIs the mesh implements, and the versions it advertises in ApiVersions.
-// Only these are answered; a client never sends others to a broker that does not list them.
+// The APIs the mesh advertises in ApiVersions, and which of them it serves.
 import { ApiKey } from "../kafka/messages/api_keys";
 
 export class SupportedApi {
-  constructor(public apiKey: i16, public minVersion: i16, public maxVersion: i16) {}
+  constructor(
+    public apiKey: i16,
+    public minVersion: i16,
+    public maxVersion: i16,
+    /** False for APIs advertised only so clients enable features (see below). */
+    public served: bool = true,
+  ) {}
 }
 
+// librdkafka decides how to write records from the broker's API list, not from Produce
+// alone: it writes v2 record batches only when Fetch v4+ is listed, and lz4 only when
+// FindCoordinator is. Without them it falls back to magic 0/1 message sets, which Kafka 4
+// (and the mesh) refuse. So both are listed, with Kafka 4.1's ranges; a client that really
+// sends them (a consumer pointed at the mesh) gets a clean close and a log line.
 export const SUPPORTED_APIS: Array<SupportedApi> = [
   new SupportedApi(ApiKey.Produce, 3, 12),
+  new SupportedApi(ApiKey.Fetch, 4, 18, false),
   new SupportedApi(ApiKey.Metadata, 0, 13),
+  new SupportedApi(ApiKey.FindCoordinator, 0, 6, false),
   new SupportedApi(ApiKey.ApiVersions, 0, 4),
   new SupportedApi(ApiKey.InitProducerId, 0, 5),
 ];
 
-/** The advertised range for an API key, or null when the mesh does not implement it. */
+/** The advertised range for an API key, or null when the mesh does not list it. */
 export function supportedApi(apiKey: i16): SupportedApi | null {
   for (let i = 0; i < SUPPORTED_APIS.length; i++) {
     if (SUPPORTED_APIS[i].apiKey == apiKey) return SUPPORTED_APIS[i];
