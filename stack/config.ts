@@ -1,7 +1,7 @@
 // The stack is derived from one plugin config file (STACK_CONFIG, default
 // examples/reference.json) and one topic list (STACK_TOPICS, default
 // examples/reference-topics.json: topic -> cluster name).
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -30,8 +30,36 @@ function fromEnv(root: string, variable: string, fallback: string): string {
   return isAbsolute(v) ? v : resolve(process.cwd(), v);
 }
 
+/**
+ * STACK_PORT_OFFSET shifts every port of the stack (brokers, controllers, bridges, Envoy's
+ * listener, admin and echo ports) so that several stacks can run on one machine.
+ */
+export function portOffset(): number {
+  const v = Number(process.env.STACK_PORT_OFFSET ?? "0");
+  if (!Number.isInteger(v) || v < 0 || v > 10000) throw new Error("STACK_PORT_OFFSET: expected an integer from 0 to 10000");
+  return v;
+}
+
+function shiftHostPort(s: string, by: number): string {
+  return s.replace(/:(\d+)(?=,|$)/g, (_, p) => `:${Number(p) + by}`);
+}
+
+/** The plugin config the stack runs: STACK_CONFIG or the reference one, ports shifted. */
 export function configPath(root: string): string {
-  return fromEnv(root, "STACK_CONFIG", "examples/reference.json");
+  const base = fromEnv(root, "STACK_CONFIG", "examples/reference.json");
+  const offset = portOffset();
+  if (offset === 0) return base;
+  const cfg = JSON.parse(readFileSync(base, "utf8"));
+  cfg.advertised_port += offset;
+  for (const c of cfg.upstream_clusters ?? []) {
+    if (c.bootstrap_servers) c.bootstrap_servers = shiftHostPort(String(c.bootstrap_servers), offset);
+    if (c.rest_bridge?.authority) c.rest_bridge.authority = shiftHostPort(String(c.rest_bridge.authority), offset);
+  }
+  const dir = join(root, ".stack");
+  mkdirSync(dir, { recursive: true });
+  const shifted = join(dir, "plugin-config.json");
+  writeFileSync(shifted, JSON.stringify(cfg, null, 2) + "\n");
+  return shifted;
 }
 
 export function topicsPath(root: string): string {

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { createBridge } from "./bridge.ts";
 import type { Component } from "./component.ts";
-import { configPath, isLoopback, loadClusters, topicsPath } from "./config.ts";
+import { configPath, isLoopback, loadClusters, portOffset, topicsPath } from "./config.ts";
 import { createKafka } from "./kafka.ts";
 import { bridgeClasspath, ensureBridge } from "./maven.ts";
 import { logFile, pidFileNames, portFree, readPid, runningPid, sleep, stackDir, stopByPid, tailLog } from "./proc.ts";
@@ -28,9 +28,24 @@ export async function phases(root: string): Promise<Phase[]> {
   const envoyModule = join(root, "stack", "envoy.ts");
   if (existsSync(envoyModule)) {
     const mod = await import(pathToFileURL(envoyModule).href);
-    out.push({ kind: "envoy", components: [mod.createEnvoy(root) as Component], readyTimeoutMs: 60000 });
+    out.push({ kind: "envoy", components: [mod.createEnvoy(root, envoyOptions(root)) as Component], readyTimeoutMs: 60000 });
   }
   return out;
+}
+
+/**
+ * The committed envoy/envoy.yaml serves the reference config; any other config (or a port
+ * offset) gets its own rendering under .stack/envoy/.
+ */
+function envoyOptions(root: string): { config?: string; adminPort?: number } {
+  const config = configPath(root);
+  const offset = portOffset();
+  if (config === join(root, "examples", "reference.json") && offset === 0) return {};
+  const outDir = join(root, ".stack", "envoy");
+  const r = spawnSync(process.execPath, [join(root, "tools", "render-envoy-config.mjs"),
+    "--plugin-config", config, "--out-dir", outDir, "--echo-port", String(19099 + offset)], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`rendering the Envoy config failed: ${r.stderr}`);
+  return { config: join(outDir, "envoy.yaml"), adminPort: 9901 + offset };
 }
 
 /** Phases restricted to the kinds asked for (all when none). */
