@@ -31,9 +31,12 @@ test-unit: $(NODE_MODULES)
 
 -include $(sort $(wildcard mk/*.mk))
 
-# The whole suite: unit suites, then everything the concern files added.
+# The whole suite: unit suites, then everything the concern files added. A stack the suite
+# started itself is stopped at the end, pass or fail; one that was already running is kept.
 test: build
-	@set -e; for t in $(TEST_TARGETS); do echo "== $$t"; $(MAKE) --no-print-directory $$t; done
+	@set -e; \
+	if [ -z "$$($(STACK) running 2>/dev/null)" ]; then trap '$(STACK) down >/dev/null 2>&1 || true' EXIT; fi; \
+	for t in $(TEST_TARGETS); do echo "== $$t"; $(MAKE) --no-print-directory $$t; done
 
 clean:
 	rm -rf build

@@ -1,4 +1,4 @@
-// Usage: tsx stack/cli.ts up [kafka|bridge|envoy...] | down | status | logs [-n] [name...]
+// Usage: tsx stack/cli.ts up [kafka|bridge|envoy...] | down | status | running | logs [-n] [name...]
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { repoRoot } from "./config.ts";
@@ -26,6 +26,11 @@ async function main(): Promise<number> {
       }
       return allReady ? 0 : 1;
     }
+    case "running": {
+      // Names of the components this checkout started that are still running.
+      for (const r of await status(root)) if (r.pid !== undefined) console.log(r.name);
+      return 0;
+    }
     case "logs": {
       const follow = !rest.includes("-n");
       const names = rest.filter((a) => a !== "-n");
@@ -38,7 +43,7 @@ async function main(): Promise<number> {
       return await new Promise<number>((r) => tail.on("exit", (code) => r(code ?? 0)));
     }
     default:
-      console.error("usage: stack/cli.ts up [kafka|bridge|envoy...] | down | status | logs [-n] [name...]");
+      console.error("usage: stack/cli.ts up [kafka|bridge|envoy...] | down | status | running | logs [-n] [name...]");
       return 2;
   }
 }
