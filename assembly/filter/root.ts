@@ -12,6 +12,7 @@ import { SharedDataTopicIdStore } from "./shared_topic_ids";
 import { readBuffer } from "./host";
 import { HostTransport } from "./http_transport";
 import { HostMetrics } from "./host_metrics";
+import { SharedDataBlockSource } from "./shared_producer_ids";
 
 /** One transport per VM: HTTP answers are matched to requests by token. */
 export const transport = new HostTransport();
@@ -32,7 +33,10 @@ export class MeshRoot extends RootContext {
       return false;
     }
     const config = result.config!;
-    this.mesh = new MeshContext(config, new SharedDataTopicIdStore(), transport, new HostMetrics());
+    const metrics = new HostMetrics();
+    // Producer ids continue from the wall clock after a restart (see shared_producer_ids.ts).
+    SharedDataBlockSource.init(metrics.nowMillis());
+    this.mesh = new MeshContext(config, new SharedDataTopicIdStore(), transport, metrics, new SharedDataBlockSource());
     log(
       LogLevelValues.info,
       "kafka_mesh: configured: broker " + config.advertisedHost + ":" + config.advertisedPort.toString() +
