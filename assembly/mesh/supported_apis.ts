@@ -17,7 +17,7 @@ export class SupportedApi {
 // (and the mesh) refuse. So both are listed, with Kafka 4.1's ranges; a client that really
 // sends them (a consumer pointed at the mesh) gets a clean close and a log line.
 export const SUPPORTED_APIS: Array<SupportedApi> = [
-  new SupportedApi(ApiKey.Produce, 3, 12),
+  new SupportedApi(ApiKey.Produce, 3, 13),
   new SupportedApi(ApiKey.Fetch, 4, 18, false),
   new SupportedApi(ApiKey.Metadata, 0, 13),
   new SupportedApi(ApiKey.FindCoordinator, 0, 6, false),

@@ -4,6 +4,8 @@ import { InitProducerIdRequest } from "../../assembly/kafka/messages/init_produc
 import { InitProducerIdResponse } from "../../assembly/kafka/messages/init_producer_id_response";
 import { PartitionProduceData, ProduceRequest, TopicProduceData } from "../../assembly/kafka/messages/produce_request";
 import { ProduceResponse } from "../../assembly/kafka/messages/produce_response";
+import { MetadataRequest, MetadataRequestTopic } from "../../assembly/kafka/messages/metadata_request";
+import { topicIdFor } from "../../assembly/mesh/topics";
 import { Writer } from "../../assembly/kafka/wire";
 import { hexToBytes, readProduceFrame } from "./helpers/produce_reader";
 import { answer, beginRequest, callBody, endRequest, newConnection, newMesh, RecordingTransport, REFERENCE_CONFIG, splitAnswers } from "./mesh_harness";
@@ -250,5 +252,50 @@ describe("InitProducerId", () => {
     expect<bool>(r0.producerId != r1.producerId).toBe(true);
     expect<i16>(r1.producerEpoch).toBe(0);
     expect<i16>(r2.errorCode).toBe(KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  });
+});
+
+describe("Produce v13 (topic ids)", () => {
+  it("resolves ids handed out in Metadata and refuses unknown ones with UNKNOWN_TOPIC_ID", () => {
+    const t = new RecordingTransport();
+    const c = newConnection(newMesh(REFERENCE_CONFIG, t));
+    const w = new Writer();
+    // Metadata first: the client learns bananas' id from it.
+    const ms = beginRequest(w, ApiKey.Metadata, 13, 1);
+    const meta = new MetadataRequest();
+    const mt = new MetadataRequestTopic();
+    mt.name = "bananas";
+    meta.topics = [mt];
+    meta.encode(w, 13);
+    endRequest(w, ms);
+    const records = capturedRecords(RDKAFKA.FRAMES[0]);
+    for (let i = 0; i < 2; i++) {
+      const start = beginRequest(w, ApiKey.Produce, 13, 2 + i);
+      const req = new ProduceRequest();
+      req.acks = -1;
+      req.timeoutMs = 1000;
+      const topic = new TopicProduceData();
+      topic.topicId = i == 0 ? topicIdFor("bananas") : topicIdFor("never-seen");
+      const p = new PartitionProduceData();
+      p.index = 4;
+      p.records = records;
+      topic.partitionData.push(p);
+      req.topicData.push(topic);
+      req.encode(w, 13);
+      endRequest(w, start);
+    }
+    c.onData(w.toBytes());
+    expect<i32>(t.calls.length).toBe(1);
+    expect<string>(t.calls[0].path).toBe("/topics/bananas");
+    answer(t, 0, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":4'));
+    const out = c.takeAnswers();
+    const all = splitAnswers(out, ApiKey.Produce, 13);
+    expect<i32>(all.length).toBe(3);
+    const ok = ProduceResponse.decode(all[1].body, 13);
+    expect<i16>(ok.responses[0].partitionResponses[0].errorCode).toBe(KafkaError.NONE);
+    expect<i64>(ok.responses[0].partitionResponses[0].baseOffset).toBe(100);
+    expect<u8>(ok.responses[0].topicId[0]).toBe(topicIdFor("bananas")[0]);
+    const unknown = ProduceResponse.decode(all[2].body, 13);
+    expect<i16>(unknown.responses[0].partitionResponses[0].errorCode).toBe(KafkaError.UNKNOWN_TOPIC_ID);
   });
 });

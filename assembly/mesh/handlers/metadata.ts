@@ -60,9 +60,12 @@ export class MetadataRequestHandler extends InFlightRequest {
     return t;
   }
 
-  computeAnswer(w: Writer): bool {
+  private response: MetadataResponse = new MetadataResponse();
+
+  /** Built when the request is read, so the topics it names are known to later requests. */
+  startProcessing(): void {
     const config = this.mesh.config;
-    const response = new MetadataResponse();
+    const response = this.response;
     const broker = new MetadataResponseBroker();
     broker.nodeId = config.brokerId;
     broker.host = config.advertisedHost;
@@ -95,6 +98,10 @@ export class MetadataRequestHandler extends InFlightRequest {
         response.topics.push(this.topic(name!));
       }
     }
+  }
+
+  computeAnswer(w: Writer): bool {
+    const response = this.response;
     const start = beginResponse(w, this.correlationId, responseHeaderVersion(ApiKey.Metadata, this.apiVersion));
     response.encode(w, this.apiVersion);
     endResponse(w, start);
