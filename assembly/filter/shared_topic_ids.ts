@@ -7,10 +7,17 @@ import { free } from "@solo-io/proxy-runtime/assembly/malloc";
 import { TopicIdStore } from "../mesh/topics";
 
 const PREFIX = "kafka_mesh.topic_id.";
+/** Local cache bound: past it the cache starts over (shared data still has every id). */
+const CACHE_LIMIT = 10000;
 const refs = new Uint32Array(3);
 
 export class SharedDataTopicIdStore extends TopicIdStore {
   private cache: Map<string, string> = new Map();
+
+  private remember(key: string, name: string): void {
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(key, name);
+  }
 
   get(key: string): string | null {
     if (this.cache.has(key)) return this.cache.get(key);
@@ -23,13 +30,13 @@ export class SharedDataTopicIdStore extends TopicIdStore {
     if (len == 0) return null;
     const name = String.UTF8.decodeUnsafe(ptr, len);
     free(ptr);
-    this.cache.set(key, name);
+    this.remember(key, name);
     return name;
   }
 
   put(key: string, name: string): void {
     if (this.cache.has(key)) return;
-    this.cache.set(key, name);
+    this.remember(key, name);
     const k = String.UTF8.encode(PREFIX + key);
     const v = String.UTF8.encode(name);
     // Every VM derives the same id from the same name, so overwriting is harmless.
