@@ -171,7 +171,10 @@ export function apiVersionsRequest(version, correlationId, clientId = "wasm-host
   return requestFrame(ApiKey.ApiVersions, version, correlationId, clientId, w.buffer());
 }
 
-/** Metadata request for topic names (null: all topics, v1+). */
+/**
+ * Metadata request for topics (null: all topics, v1+). A topic is a name, or
+ * { id: 32 hex digits, name: string|null } to ask by topic id (v10+).
+ */
 export function metadataRequest(version, correlationId, topics, clientId = "wasm-host") {
   const flexible = version >= 9;
   const w = new KWriter();
@@ -180,8 +183,9 @@ export function metadataRequest(version, correlationId, topics, clientId = "wasm
     const list = topics ?? [];
     w.arrayLen(list.length, flexible);
     for (const t of list) {
-      if (version >= 10) w.raw(Buffer.alloc(16));
-      w.str(t, flexible);
+      const name = typeof t === "string" ? t : t.name;
+      if (version >= 10) w.raw(typeof t === "string" || !t.id ? Buffer.alloc(16) : Buffer.from(t.id, "hex"));
+      w.str(name, flexible);
       w.tags(flexible);
     }
   }
