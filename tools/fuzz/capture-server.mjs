@@ -38,13 +38,15 @@ function record(frame) {
   process.stdout.write(`captured ${client} api ${key} v${version}\n`);
 }
 
+const sockets = new Map();
 const server = net.createServer((sock) => {
   const conn = vm.connect();
+  sockets.set(conn, sock);
   let pending = Buffer.alloc(0);
   const answerCalls = () => {
     for (const call of vm.httpCalls) {
       const r = vm.answerHttp(call.token, 500, '{"error_code":500,"message":"capture"}');
-      if (r?.connection === conn && r.delivered.length) sock.write(r.delivered);
+      for (const d of r?.deliveries ?? []) sockets.get(d.connection)?.write(d.delivered);
     }
   };
   sock.on("data", (data) => {
@@ -61,7 +63,10 @@ const server = net.createServer((sock) => {
     setImmediate(answerCalls);
     if (r.closed) sock.end();
   });
-  sock.on("close", () => conn.close());
+  sock.on("close", () => {
+    conn.close();
+    sockets.delete(conn);
+  });
   sock.on("error", () => conn.close());
 });
 server.listen(Number(port), "127.0.0.1");

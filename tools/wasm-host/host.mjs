@@ -184,8 +184,10 @@ export class MeshConnection {
 
   _deliver() {
     if (this.readBuffer.length > 0) {
-      this.received.push(Buffer.from(this.readBuffer));
-      this.receivedBytes += this.readBuffer.length;
+      const bytes = Buffer.from(this.readBuffer);
+      this.received.push(bytes);
+      this.receivedBytes += bytes.length;
+      this.vm._deliveries?.push({ connection: this, delivered: bytes });
     }
     this.readBuffer = EMPTY;
   }
@@ -244,6 +246,7 @@ export class MeshVm {
     this.pluginConfig = null;
     this.vmConfig = null;
     this.httpResponse = null;
+    this._deliveries = null;
     this.pendingHttp = new Map();
     this.nextToken = 1;
     this.httpCallLog = 0;
@@ -316,8 +319,10 @@ export class MeshVm {
   }
 
   /**
-   * Answers an HTTP call. Returns { connection, delivered, closed }: what the filter pushed
-   * to that client as a result, or null when the call is unknown (Envoy cancelled it).
+   * Answers an HTTP call. Returns null when the call is unknown (Envoy cancelled it), else
+   * { contextId, deliveries: [{ connection, delivered }], closed: [connections], connection,
+   * delivered }: what the filter pushed to which clients as a result (a call made by the root
+   * context may answer any connection); `connection`/`delivered` are the first delivery.
    */
   answerHttp(token, status, body = EMPTY, headers = []) {
     const all = [[":status", String(status)], ...headers];
@@ -420,19 +425,25 @@ export class MeshVm {
     const call = this.pendingHttp.get(token);
     if (!call) return null;
     this.pendingHttp.delete(token);
-    const conn = this.contexts.get(call.contextId);
-    if (!conn) return null;
-    const before = conn.receivedBytes ?? 0;
+    const ctx = this.contexts.get(call.contextId);
+    if (!ctx) return null;
+    const open = [...this.contexts.values()].filter((c) => !c.root);
     this.httpResponse = { headers, body, trailers: headers === null ? null : [] };
+    this._deliveries = [];
+    let deliveries;
     try {
-      this._call("proxy_on_http_call_response", conn, call.contextId, token, headers === null ? 0 : headers.length, body.length, 0);
+      this._call("proxy_on_http_call_response", ctx, call.contextId, token, headers === null ? 0 : headers.length, body.length, 0);
     } finally {
       this.httpResponse = null;
+      deliveries = this._deliveries;
+      this._deliveries = null;
     }
-    return conn.root ? { connection: null, delivered: EMPTY, closed: false } : {
-      connection: conn,
-      delivered: conn._receivedSince(before),
-      closed: conn.closed,
+    return {
+      contextId: call.contextId,
+      deliveries,
+      closed: open.filter((c) => c.closed),
+      connection: deliveries[0]?.connection ?? (ctx.root ? null : ctx),
+      delivered: deliveries[0]?.delivered ?? EMPTY,
     };
   }
 
