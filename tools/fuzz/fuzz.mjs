@@ -208,7 +208,7 @@ async function replay(o) {
   }
   const grown = vm.memoryBytes() - before;
   const bound = (repro.memBoundKiB ?? Infinity) * 1024;
-  console.log(`replay ${path.basename(o.replay)}: no trap, slowest call ${vm.maxCallMs.toFixed(1)} ms (${vm.maxCallName}), memory ${mib(before)} -> ${mib(vm.memoryBytes())}`);
+  console.log(`replay ${path.basename(o.replay)}: no trap, slowest call ${vm.maxCallMs.toFixed(1)} ms (${vm.maxCallName}), memory ${mib(before)} -> ${mib(vm.memoryBytes())}, shared data entries ${vm.shared.map.size}`);
   if (vm.maxCallMs > o.hangMs) {
     console.error(`replay: a call took ${vm.maxCallMs.toFixed(0)} ms (${vm.maxCallName})`);
     process.exit(1);
