@@ -1,0 +1,207 @@
+// The built filter module (build/kafka_mesh.wasm) in the Node proxy-wasm host:
+// Kafka answers, pipelining across read boundaries, refusal of garbage, traps surfaced,
+// topic ids shared between VMs. Run: node --test tests/e2e/wasm_host.test.mjs
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { FilterStatus, MeshVm, SharedData, WasmTrap } from "../../tools/wasm-host/host.mjs";
+import * as k from "../../tools/wasm-host/kafka.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const WASM = path.join(ROOT, "build/kafka_mesh.wasm");
+const CONFIG = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
+
+// Kafka protocol error codes (kafka.apache.org/protocol#protocol_error_codes).
+const UNKNOWN_TOPIC_OR_PARTITION = 3;
+const INVALID_TOPIC_EXCEPTION = 17;
+const UNKNOWN_TOPIC_ID = 100;
+
+async function load(options) {
+  return MeshVm.load(WASM, CONFIG, options);
+}
+
+test("the module imports only proxy-wasm calls and WASI, all implemented by the host", async () => {
+  const vm = await load();
+  const imports = WebAssembly.Module.imports(vm.module);
+  for (const imp of imports) assert.ok(imp.module === "env" ? imp.name.startsWith("proxy_") : imp.module === "wasi_snapshot_preview1", `${imp.module}.${imp.name}`);
+  assert.deepEqual([...vm.unimplemented], []);
+  assert.match(vm.log.map((l) => l.message).join("\n"), /configured: broker 127\.0\.0\.1:19092, 3 upstream clusters, 3 forwarding rules/);
+});
+
+test("ApiVersions is answered in every version with the served APIs", async () => {
+  const vm = await load();
+  const conn = vm.connect();
+  for (let v = 0; v <= 4; v++) {
+    const r = conn.send(k.apiVersionsRequest(v, 100 + v));
+    assert.equal(r.status, FilterStatus.Continue);
+    assert.equal(r.closed, false);
+    const frames = k.splitFrames(r.delivered);
+    assert.equal(frames.length, 1);
+    const answer = k.readApiVersionsResponse(frames[0], v);
+    assert.equal(answer.correlationId, 100 + v);
+    assert.equal(answer.errorCode, 0);
+    assert.ok(answer.complete, "answer has no trailing bytes");
+    const byKey = new Map(answer.apis.map((a) => [a.apiKey, a]));
+    for (const key of [0, 3, 18, 22]) assert.ok(byKey.has(key), `api key ${key} advertised`);
+    for (const a of answer.apis) assert.ok(a.minVersion >= 0 && a.minVersion <= a.maxVersion, `range of api key ${a.apiKey}`);
+    assert.equal(byKey.get(18).minVersion, 0);
+    assert.ok(byKey.get(18).maxVersion >= 3);
+    assert.ok(byKey.get(3).maxVersion >= 12);
+  }
+  assert.equal(vm.metrics()["kafka_mesh.requests.ApiVersions"], 5);
+});
+
+test("Metadata answers the mesh as the only broker, partitions from the routed cluster", async () => {
+  const vm = await load();
+  const conn = vm.connect();
+  for (const v of [1, 4, 9, 12]) {
+    const r = conn.send(k.metadataRequest(v, v, ["apple", "b-orders", "cherries", "bad name"]));
+    const [frame] = k.splitFrames(r.delivered);
+    const m = k.readMetadataResponse(frame, v);
+    assert.ok(m.complete);
+    assert.equal(m.correlationId, v);
+    assert.deepEqual(m.brokers.map((b) => [b.nodeId, b.host, b.port]), [[0, "127.0.0.1", 19092]]);
+    const t = new Map(m.topics.map((x) => [x.name, x]));
+    assert.equal(t.get("apple").errorCode, 0);
+    assert.equal(t.get("apple").partitions.length, 1); // app* -> c1
+    assert.equal(t.get("b-orders").partitions.length, 5); // b* -> c3
+    assert.deepEqual(t.get("b-orders").partitions.map((p) => p.leaderId), [0, 0, 0, 0, 0]);
+    assert.equal(t.get("cherries").errorCode, UNKNOWN_TOPIC_OR_PARTITION);
+    assert.equal(t.get("bad name").errorCode, INVALID_TOPIC_EXCEPTION);
+  }
+});
+
+test("pipelined requests split into one-byte reads are all answered in order", async () => {
+  const vm = await load();
+  const conn = vm.connect();
+  const stream = Buffer.concat([
+    k.apiVersionsRequest(3, 1),
+    k.metadataRequest(12, 2, ["apple"]),
+    k.apiVersionsRequest(0, 3),
+    k.metadataRequest(0, 4, ["b1"]),
+  ]);
+  for (const byte of stream) conn.send(Buffer.of(byte));
+  const frames = k.splitFrames(conn.receivedAll());
+  assert.deepEqual(frames.map((f) => f.readInt32BE(0)), [1, 2, 3, 4]);
+  assert.equal(k.readMetadataResponse(frames[3], 0).topics[0].partitions.length, 5);
+  // Many frames in one read as well.
+  const r = conn.send(Buffer.concat([stream, stream]));
+  assert.deepEqual(k.splitFrames(r.delivered).map((f) => f.readInt32BE(0)), [1, 2, 3, 4, 1, 2, 3, 4]);
+});
+
+test("garbage closes the connection and leaves the VM serving others", async () => {
+  const vm = await load();
+  const conn = vm.connect();
+  const r = conn.send(Buffer.from("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+  assert.equal(r.closed, true);
+  assert.equal(r.delivered.length, 0);
+  assert.equal(conn.closed, true);
+  assert.match(vm.log.at(-1).message, /closing connection \d+: frame size \d+ is negative or over the limit/);
+  assert.throws(() => conn.send(Buffer.of(0)), /is closed/);
+  const m = vm.metrics();
+  assert.equal(m["kafka_mesh.connections"], 0);
+  assert.equal(m["kafka_mesh.connections_refused"], 1);
+
+  // An unknown API key and an unserved one close too; a valid request first is answered
+  // only if it came in an earlier read (answers still in the read buffer go nowhere).
+  const c2 = vm.connect();
+  assert.equal(c2.send(k.apiVersionsRequest(1, 9)).delivered.length > 0, true);
+  const r2 = c2.send(k.requestFrame(1, 12, 10, "x", Buffer.alloc(40)));
+  assert.equal(r2.closed, true);
+  assert.match(vm.log.at(-1).message, /Fetch requests are not served by the mesh/);
+
+  const c3 = vm.connect();
+  const r3 = c3.send(Buffer.concat([k.apiVersionsRequest(1, 11), k.requestFrame(999, 0, 12, "x", Buffer.alloc(0))]));
+  assert.equal(r3.closed, true);
+  assert.equal(r3.delivered.length, 0);
+  assert.equal(k.splitFrames(r3.buffer)[0].readInt32BE(0), 11, "the answer was written but never forwarded");
+  assert.match(vm.log.at(-1).message, /unknown api key 999/);
+
+  const ok = vm.connect().send(k.apiVersionsRequest(3, 5));
+  assert.equal(k.readApiVersionsResponse(k.splitFrames(ok.delivered)[0], 3).correlationId, 5);
+  assert.equal(vm.openConnections(), 1);
+});
+
+test("a refused configuration fails plugin load with the filter's reason", async () => {
+  await assert.rejects(MeshVm.load(WASM, { ...CONFIG, advertised_port: "x" }), (e) => e.configRejected && /advertised_port/.test(e.message));
+});
+
+test("a trap is surfaced as WasmTrap with the filter's log, and the VM stays dead", async () => {
+  const vm = await load();
+  // proxy_on_configure for a context that is no root context aborts inside the SDK.
+  assert.throws(() => vm._call("proxy_on_configure", null, 4242, 0), (e) => e instanceof WasmTrap && /proc_exit|wasm trap/.test(e.message) && e.log.length > 0);
+  assert.throws(() => vm.connect(), WasmTrap);
+});
+
+test("topic ids handed out by one VM resolve on another VM sharing the proxy's shared data", async () => {
+  const shared = new SharedData();
+  const a = await load({ shared });
+  const b = await load({ shared });
+  const lonely = await load();
+  const [fa] = k.splitFrames(a.connect().send(k.metadataRequest(12, 1, ["apple"])).delivered);
+  const id = k.readMetadataResponse(fa, 12).topics[0].topicId;
+  assert.notEqual(id, "0".repeat(32));
+  const ask = k.metadataRequest(12, 2, [{ id, name: null }]);
+  const tb = k.readMetadataResponse(k.splitFrames(b.connect().send(ask).delivered)[0], 12).topics[0];
+  assert.equal(tb.errorCode, 0);
+  assert.equal(tb.name, "apple");
+  assert.equal(tb.topicId, id);
+  const tl = k.readMetadataResponse(k.splitFrames(lonely.connect().send(ask).delivered)[0], 12).topics[0];
+  assert.equal(tl.errorCode, UNKNOWN_TOPIC_ID);
+});
+
+test("closing connections returns the connection and pending gauges to zero", async () => {
+  const vm = await load();
+  const conns = [];
+  for (let i = 0; i < 50; i++) {
+    const c = vm.connect();
+    c.send(k.apiVersionsRequest(3, i).subarray(0, 7)); // a frame cut short stays pending
+    conns.push(c);
+  }
+  assert.equal(vm.metrics()["kafka_mesh.connections"], 50);
+  for (const c of conns) c.close();
+  const m = vm.metrics();
+  assert.equal(m["kafka_mesh.connections"], 0);
+  assert.equal(m["kafka_mesh.pending_requests"] ?? 0, 0);
+  assert.equal(m["kafka_mesh.connections_total"], 50);
+  assert.equal(vm.openConnections(), 0);
+});
+
+// Produce goes to a REST bridge over proxy_http_call in builds that serve it.
+const producing = WebAssembly.Module.imports(new WebAssembly.Module(fs.readFileSync(WASM))).some((i) => i.name === "proxy_http_call");
+const CORPUS = path.join(ROOT, "tests/fixtures/corpus");
+
+test("Produce waits for its HTTP call and is answered to the asking client", { skip: producing ? false : "this build makes no HTTP calls" }, async () => {
+  const vm = await load();
+  const conn = vm.connect();
+  const other = vm.connect();
+  const frame = fs.readFileSync(path.join(CORPUS, "kafkajs-0v7-0.bin")); // acks=1, topic b-corpus
+  frame.writeInt32BE(4711, 8);
+  const r = conn.send(frame);
+  assert.equal(r.status, FilterStatus.StopIteration);
+  assert.equal(r.delivered.length, 0);
+  assert.equal(vm.httpCalls.length, 1);
+  const call = vm.httpCalls[0];
+  assert.equal(call.cluster, "kafka_bridge_c3"); // b* -> c3
+  assert.equal(call.header(":method"), "POST");
+  assert.match(call.header(":path"), /b-corpus/);
+  assert.equal(call.header(":authority"), "127.0.0.1:8082");
+  assert.ok(call.body.length > 0);
+  // Another client is served meanwhile.
+  assert.equal(k.splitFrames(other.send(k.apiVersionsRequest(3, 1)).delivered).length, 1);
+  const a = vm.answerHttp(call.token, 200, JSON.stringify({ offsets: [{ partition: 0, offset: 41 }, { partition: 1, offset: 42 }, { partition: 2, offset: 43 }] }));
+  assert.equal(a.deliveries.length, 1);
+  assert.equal(a.connection, conn);
+  const [answer] = k.splitFrames(a.delivered);
+  assert.equal(answer.readInt32BE(0), 4711);
+  // The connection goes on: the next request is answered on its own.
+  const next = conn.send(k.apiVersionsRequest(3, 4712));
+  assert.deepEqual(k.splitFrames(next.delivered).map((f) => f.readInt32BE(0)), [4712]);
+  // A failed call answers too (with an error), it does not hang the client.
+  frame.writeInt32BE(4713, 8);
+  conn.send(frame);
+  const f = vm.failHttp(vm.httpCalls[0].token);
+  assert.deepEqual(k.splitFrames(f.delivered).map((x) => x.readInt32BE(0)), [4713]);
+});

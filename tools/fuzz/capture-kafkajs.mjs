@@ -1,0 +1,43 @@
+// Drives kafkajs against the capture server: plain and idempotent producers, none and gzip.
+// Usage: node capture-kafkajs.mjs <port> <kafkajs prefix dir>
+import path from "node:path";
+import { createRequire } from "node:module";
+
+const [port, prefix] = process.argv.slice(2);
+const require = createRequire(path.join(path.resolve(prefix), "node_modules", "x.js"));
+const { Kafka, CompressionTypes, logLevel } = require("kafkajs");
+
+async function run(idempotent, compression) {
+  const kafka = new Kafka({
+    clientId: "corpus-kafkajs",
+    brokers: [`127.0.0.1:${port}`],
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 },
+    requestTimeout: 1500,
+    connectionTimeout: 1000,
+  });
+  const producer = kafka.producer({ idempotent, maxInFlightRequests: idempotent ? 1 : 5, allowAutoTopicCreation: false });
+  try {
+    await producer.connect();
+    await kafka.admin().connect().catch(() => {});
+    await producer.send({
+      topic: "b-corpus",
+      compression,
+      acks: idempotent ? -1 : 1,
+      messages: [
+        { key: "k1", value: "hello, kafka", headers: { h1: "x" } },
+        { key: null, value: "compressible ".repeat(40) },
+        { value: Buffer.from([0, 1, 2, 255]) },
+      ],
+    });
+  } catch {
+    // The answers (or refusals) do not matter: the request frames are captured.
+  } finally {
+    await producer.disconnect().catch(() => {});
+  }
+}
+
+for (const idempotent of [false, true]) {
+  for (const compression of [CompressionTypes.None, CompressionTypes.GZIP]) await run(idempotent, compression);
+}
+process.exit(0);

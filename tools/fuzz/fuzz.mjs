@@ -1,0 +1,325 @@
+// Fuzzer for the filter module in the Node proxy-wasm host: hostile client bytes and hostile
+// HTTP answers must never trap the filter, hang it, or grow its memory.
+//
+//   node tools/fuzz/fuzz.mjs [--count N] [--seed S] [--hang-ms 2000] [--warmup N]
+//                            [--mem-bound-kib K] [--distinct-topics] [--wasm path]
+//   node tools/fuzz/fuzz.mjs --connections 10000      (open/close heap check)
+//   node tools/fuzz/fuzz.mjs --replay file.json        (re-run a saved failing case)
+//
+// The VM runs in a worker thread; the main thread is a watchdog that ends the worker when a
+// single VM call runs past --hang-ms, and writes the failing case to --repro-dir.
+import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { MeshVm } from "../wasm-host/host.mjs";
+import * as k from "../wasm-host/kafka.mjs";
+import { genCase, loadCorpus, runSteps } from "./cases.mjs";
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, "../..");
+const MAX_FRAME_BYTES = 1 << 20;
+
+function parseArgs(argv) {
+  const o = {
+    count: 200000,
+    seed: 1,
+    hangMs: 2000,
+    warmup: 50000,
+    memBoundKiB: 1024,
+    distinctTopics: false,
+    wasm: path.join(ROOT, "build/kafka_mesh.wasm"),
+    corpus: path.join(ROOT, "tests/fixtures/corpus"),
+    reproDir: path.join(ROOT, ".cache/fuzz/repro"),
+    connections: 0,
+    replay: null,
+    progressEvery: 0,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const v = () => argv[++i];
+    if (a === "--count") o.count = Number(v());
+    else if (a === "--seed") o.seed = Number(v()) >>> 0;
+    else if (a === "--hang-ms") o.hangMs = Number(v());
+    else if (a === "--warmup") o.warmup = Number(v());
+    else if (a === "--mem-bound-kib") o.memBoundKiB = Number(v());
+    else if (a === "--distinct-topics") o.distinctTopics = true;
+    else if (a === "--wasm") o.wasm = path.resolve(v());
+    else if (a === "--corpus") o.corpus = path.resolve(v());
+    else if (a === "--repro-dir") o.reproDir = path.resolve(v());
+    else if (a === "--connections") o.connections = Number(v());
+    else if (a === "--replay") o.replay = path.resolve(v());
+    else if (a === "--progress") o.progressEvery = Number(v());
+    else throw new Error(`unknown option ${a}`);
+  }
+  return o;
+}
+
+/** The reference scenario with a 1 MiB frame limit, so one frame cannot dwarf the heap. */
+export function fuzzConfig() {
+  const config = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
+  config.max_frame_bytes = MAX_FRAME_BYTES;
+  return config;
+}
+
+const mib = (b) => (b / 1048576).toFixed(2) + " MiB";
+
+// ---------------------------------------------------------------- worker: the fuzz loop
+
+async function fuzzWorker(o, beat) {
+  const corpus = loadCorpus(o.corpus);
+  const vm = await MeshVm.load(o.wasm, fuzzConfig());
+  const opts = { maxFrameBytes: MAX_FRAME_BYTES, distinctTopics: o.distinctTopics };
+  const memStart = vm.memoryBytes();
+  let frames = 0;
+  let caseIndex = 0;
+  let memWarm = null;
+  let memWarmAt = 0;
+  let maxMem = memStart;
+  let calls = 0;
+  const t0 = performance.now();
+  let nextProgress = o.progressEvery || Infinity;
+  const hooks = {
+    before() {
+      Atomics.store(beat, 1, 1);
+      Atomics.add(beat, 0, 1);
+    },
+    after() {
+      Atomics.store(beat, 1, 0);
+      calls++;
+    },
+  };
+  while (frames < o.count) {
+    Atomics.store(beat, 2, caseIndex);
+    const { steps, frames: n } = genCase(o.seed, caseIndex, corpus, opts);
+    try {
+      const conns = runSteps(vm, steps, hooks);
+      for (const c of conns.values()) c.close();
+      if (vm.maxCallMs > o.hangMs) throw new Error(`a VM call took ${vm.maxCallMs.toFixed(0)} ms: ${vm.maxCallName}`);
+    } catch (e) {
+      parentPort.postMessage({ type: "fail", caseIndex, steps, error: String(e?.stack ?? e), log: vm.log.slice(-30) });
+      return;
+    }
+    frames += n;
+    caseIndex++;
+    const mem = vm.memoryBytes();
+    if (mem > maxMem) maxMem = mem;
+    if (memWarm === null && frames >= o.warmup) {
+      memWarm = mem;
+      memWarmAt = frames;
+    }
+    if (frames >= nextProgress) {
+      nextProgress += o.progressEvery;
+      const s = (performance.now() - t0) / 1000;
+      parentPort.postMessage({ type: "progress", line: `${frames} frames, ${caseIndex} cases, ${(frames / s).toFixed(0)} frames/s, memory ${mib(mem)}` });
+    }
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  parentPort.postMessage({
+    type: "done",
+    frames,
+    cases: caseIndex,
+    calls,
+    seconds,
+    memStart,
+    memWarm: memWarm ?? memStart,
+    memWarmAt,
+    memEnd: vm.memoryBytes(),
+    maxMem,
+    maxCallMs: vm.maxCallMs,
+    maxCallName: vm.maxCallName,
+    httpCalls: vm.httpCallLog,
+    metrics: vm.metrics(),
+    openConnections: vm.openConnections(),
+    corpus: corpus.length,
+  });
+}
+
+/** 10k connections opened and closed, each with ApiVersions and Metadata (and Produce when served). */
+async function connectionsWorker(o, beat) {
+  const vm = await MeshVm.load(o.wasm, fuzzConfig());
+  const produce = loadCorpus(o.corpus).filter((f) => f.length > 8 && f.readInt16BE(4) === 0);
+  const warm = Math.min(1000, Math.floor(o.connections / 10));
+  let memWarm = vm.memoryBytes();
+  const memStart = memWarm;
+  let answered = 0;
+  let produceRefused = 0;
+  const t0 = performance.now();
+  for (let i = 0; i < o.connections; i++) {
+    Atomics.add(beat, 0, 1);
+    Atomics.store(beat, 2, i);
+    const c = vm.connect();
+    const a = c.send(k.apiVersionsRequest(3, 1, "heap-check"));
+    const m = c.send(k.metadataRequest(12, 2, ["apple", "b-orders", "avocado", "cherries"], "heap-check"));
+    if (k.splitFrames(a.delivered).length !== 1 || k.splitFrames(m.delivered).length !== 1) {
+      throw new Error(`connection ${i}: expected one ApiVersions and one Metadata answer`);
+    }
+    if (produce.length && !c.closed) {
+      const f = Buffer.from(produce[i % produce.length]);
+      f.writeInt32BE(3, 8);
+      if (c.send(f).closed) produceRefused++;
+      for (const call of vm.httpCalls) {
+        vm.answerHttp(call.token, 200, JSON.stringify({ offsets: [{ partition: 0, offset: i }] }), [["content-type", "application/vnd.kafka.v2+json"]]);
+        answered++;
+      }
+    }
+    c.close();
+    if (i + 1 === warm) memWarm = vm.memoryBytes();
+  }
+  const metrics = vm.metrics();
+  parentPort.postMessage({
+    type: "connections-done",
+    connections: o.connections,
+    warm,
+    seconds: (performance.now() - t0) / 1000,
+    memStart,
+    memWarm,
+    memEnd: vm.memoryBytes(),
+    produceFrames: produce.length,
+    answered,
+    produceRefused,
+    metrics,
+    openConnections: vm.openConnections(),
+    pendingHttp: vm.httpCalls.length,
+  });
+}
+
+// ---------------------------------------------------------------- main: watchdog and report
+
+function saveRepro(o, kind, seed, caseIndex, steps, error, log) {
+  fs.mkdirSync(o.reproDir, { recursive: true });
+  const file = path.join(o.reproDir, `${kind}-seed${seed}-case${caseIndex}.json`);
+  fs.writeFileSync(file, JSON.stringify({ kind, seed, caseIndex, error, log, wasm: path.relative(ROOT, o.wasm), config: "examples/reference.json + max_frame_bytes 1 MiB", steps }, null, 1) + "\n");
+  return file;
+}
+
+async function replay(o) {
+  const repro = JSON.parse(fs.readFileSync(o.replay, "utf8"));
+  const vm = await MeshVm.load(o.wasm, fuzzConfig());
+  const before = vm.memoryBytes();
+  try {
+    for (let i = 0; i < (repro.repeat ?? 1); i++) {
+      const conns = runSteps(vm, repro.steps);
+      for (const c of conns.values()) c.close();
+    }
+  } catch (e) {
+    console.error(`replay ${path.basename(o.replay)}: FAILS\n${e.stack ?? e}`);
+    process.exit(1);
+  }
+  const grown = vm.memoryBytes() - before;
+  const bound = (repro.memBoundKiB ?? Infinity) * 1024;
+  console.log(`replay ${path.basename(o.replay)}: no trap, slowest call ${vm.maxCallMs.toFixed(1)} ms (${vm.maxCallName}), memory ${mib(before)} -> ${mib(vm.memoryBytes())}, shared data entries ${vm.shared.map.size}`);
+  if (vm.maxCallMs > o.hangMs) {
+    console.error(`replay: a call took ${vm.maxCallMs.toFixed(0)} ms (${vm.maxCallName})`);
+    process.exit(1);
+  }
+  if (grown > bound) {
+    console.error(`replay: memory grew ${mib(grown)}, bound ${mib(bound)}`);
+    process.exit(1);
+  }
+}
+
+function runWorker(o) {
+  const beatBuf = new SharedArrayBuffer(16);
+  const beat = new Int32Array(beatBuf);
+  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { o, beatBuf } });
+  return new Promise((resolve) => {
+    let lastSeq = -1;
+    let sameSince = performance.now();
+    let result = null;
+    const timer = setInterval(() => {
+      const seq = Atomics.load(beat, 0);
+      const inCall = Atomics.load(beat, 1);
+      if (seq !== lastSeq || !inCall) {
+        lastSeq = seq;
+        sameSince = performance.now();
+        return;
+      }
+      if (performance.now() - sameSince > o.hangMs) {
+        clearInterval(timer);
+        const caseIndex = Atomics.load(beat, 2);
+        result = { type: "hang", caseIndex };
+        worker.terminate();
+      }
+    }, 100);
+    worker.on("message", (m) => {
+      if (m.type === "progress") console.log(m.line);
+      else result = m;
+    });
+    worker.on("error", (e) => (result = { type: "fail", caseIndex: Atomics.load(beat, 2), error: String(e?.stack ?? e), steps: [] }));
+    worker.on("exit", () => {
+      clearInterval(timer);
+      resolve(result);
+    });
+  });
+}
+
+async function main() {
+  const o = parseArgs(process.argv.slice(2));
+  if (!fs.existsSync(o.wasm)) throw new Error(`${o.wasm} not found: run make build`);
+  if (o.replay) return replay(o);
+  const r = await runWorker(o);
+  if (r === null) {
+    console.error("fuzz: the worker ended without a result");
+    process.exit(1);
+  }
+  if (r.type === "hang" || r.type === "fail") {
+    const corpus = loadCorpus(o.corpus);
+    const steps = r.steps?.length ? r.steps : genCase(o.seed, r.caseIndex, corpus, { maxFrameBytes: MAX_FRAME_BYTES, distinctTopics: o.distinctTopics }).steps;
+    const error = r.type === "hang" ? `a VM call ran past ${o.hangMs} ms` : r.error;
+    const file = o.connections ? null : saveRepro(o, r.type, o.seed, r.caseIndex, steps, error, r.log ?? []);
+    console.error(`fuzz: FAILED (${r.type}) at case ${r.caseIndex}, seed ${o.seed}\n${error}`);
+    if (r.log?.length) console.error("filter log:\n" + r.log.map((l) => `  [${l.level}] ${l.message}`).join("\n"));
+    if (file) console.error(`case written to ${path.relative(ROOT, file)}; replay: node tools/fuzz/fuzz.mjs --replay ${path.relative(ROOT, file)}`);
+    process.exit(1);
+  }
+  if (r.type === "connections-done") {
+    const growth = r.memEnd - r.memWarm;
+    const bound = o.memBoundKiB * 1024;
+    console.log(
+      `connections: ${r.connections} opened and closed in ${r.seconds.toFixed(1)} s (ApiVersions + Metadata${r.produceFrames ? ` + Produce (${r.answered} HTTP calls answered, ${r.produceRefused} Produce refused by this build)` : ""} on each)\n` +
+        `memory: start ${mib(r.memStart)}, after ${r.warm} connections ${mib(r.memWarm)}, end ${mib(r.memEnd)}, growth after warm-up ${(growth / 1024).toFixed(0)} KiB (bound ${o.memBoundKiB} KiB)\n` +
+        `gauges: connections ${r.metrics["kafka_mesh.connections"]}, pending ${r.metrics["kafka_mesh.pending_requests"] ?? 0}; connections_total ${r.metrics["kafka_mesh.connections_total"]}; open contexts ${r.openConnections}, pending HTTP calls ${r.pendingHttp}`,
+    );
+    const bad = [];
+    if (growth > bound) bad.push(`memory grew ${(growth / 1024).toFixed(0)} KiB after warm-up`);
+    if (r.metrics["kafka_mesh.connections"] !== 0) bad.push("connections gauge not back to 0");
+    if ((r.metrics["kafka_mesh.pending_requests"] ?? 0) !== 0) bad.push("pending_requests gauge not back to 0");
+    if (r.metrics["kafka_mesh.connections_total"] !== r.connections) bad.push("connections_total differs from connections opened");
+    if (r.openConnections !== 0 || r.pendingHttp !== 0) bad.push("contexts or HTTP calls left behind");
+    if (bad.length) {
+      console.error("connections: FAILED: " + bad.join("; "));
+      process.exit(1);
+    }
+    return;
+  }
+  const growth = r.memEnd - r.memWarm;
+  const bound = o.memBoundKiB * 1024;
+  console.log(
+    `fuzz: ${r.frames} frames in ${r.cases} cases (${r.calls} host steps, ${r.httpCalls} HTTP calls made), seed ${o.seed}, ${r.seconds.toFixed(1)} s, ${(r.frames / r.seconds).toFixed(0)} frames/s, corpus ${r.corpus} frames\n` +
+      `memory: start ${mib(r.memStart)}, after ${r.memWarmAt} frames ${mib(r.memWarm)}, end ${mib(r.memEnd)} (max ${mib(r.maxMem)}), growth after warm-up ${(growth / 1024).toFixed(0)} KiB (bound ${o.memBoundKiB} KiB)\n` +
+      `slowest VM call: ${r.maxCallMs.toFixed(1)} ms (${r.maxCallName}); refused connections ${r.metrics["kafka_mesh.connections_refused"] ?? 0}; gauges: connections ${r.metrics["kafka_mesh.connections"]}, pending ${r.metrics["kafka_mesh.pending_requests"] ?? 0}`,
+  );
+  const bad = [];
+  if (growth > bound) bad.push(`memory grew ${(growth / 1024).toFixed(0)} KiB after warm-up (bound ${o.memBoundKiB} KiB)`);
+  if (r.metrics["kafka_mesh.connections"] !== 0) bad.push("connections gauge not back to 0");
+  if ((r.metrics["kafka_mesh.pending_requests"] ?? 0) !== 0) bad.push("pending_requests gauge not back to 0");
+  if (r.openConnections !== 0) bad.push(`${r.openConnections} connection contexts left open`);
+  if (bad.length) {
+    console.error("fuzz: FAILED: " + bad.join("; "));
+    process.exit(1);
+  }
+}
+
+if (isMainThread) {
+  main().catch((e) => {
+    console.error(e.stack ?? e);
+    process.exit(1);
+  });
+} else {
+  const { o, beatBuf } = workerData;
+  const beat = new Int32Array(beatBuf);
+  (o.connections ? connectionsWorker(o, beat) : fuzzWorker(o, beat)).catch((e) => {
+    parentPort.postMessage({ type: "fail", caseIndex: Atomics.load(beat, 2), error: String(e?.stack ?? e), steps: [] });
+  });
+}

@@ -1,0 +1,768 @@
+// A minimal proxy-wasm (ABI 0.2.x) host for the Kafka mesh filter, in Node.
+//
+// It loads build/kafka_mesh.wasm and plays Envoy's part for a network filter: one root
+// context configured with the plugin JSON, one context per client connection, the
+// downstream read buffer with Envoy's copyFrom rules, proxy_http_call recorded for the
+// driver to answer or fail, deferred continue/close (Envoy runs them after the VM call
+// returns), metrics, shared data with CAS, and results handed to the module in memory
+// the host allocates with the module's `malloc`, as Envoy does.
+//
+// It emulates only what one network filter instance sees; see docs/fuzz.md.
+import fs from "node:fs";
+
+export const FilterStatus = Object.freeze({ Continue: 0, StopIteration: 1 });
+export const WasmResult = Object.freeze({
+  Ok: 0, NotFound: 1, BadArgument: 2, SerializationFailure: 3, ParseFailure: 4, BadExpression: 5,
+  InvalidMemoryAccess: 6, Empty: 7, CasMismatch: 8, ResultMismatch: 9, InternalFailure: 10,
+  BrokenConnection: 11, Unimplemented: 12,
+});
+export const BufferType = Object.freeze({
+  HttpRequestBody: 0, HttpResponseBody: 1, NetworkDownstreamData: 2, NetworkUpstreamData: 3,
+  HttpCallResponseBody: 4, GrpcReceiveBuffer: 5, VmConfiguration: 6, PluginConfiguration: 7, CallData: 8,
+});
+export const HeaderMapType = Object.freeze({ HttpCallResponseHeaders: 6, HttpCallResponseTrailers: 7 });
+export const StreamType = Object.freeze({ Request: 0, Response: 1, Downstream: 2, Upstream: 3 });
+export const MetricType = Object.freeze({ Counter: 0, Gauge: 1, Histogram: 2 });
+export const PeerType = Object.freeze({ Unknown: 0, Local: 1, Remote: 2 });
+const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "critical"];
+const MAX_BUFFER_TYPE = 8;
+const MAX_HEADER_MAP_TYPE = 7;
+
+const utf8 = new TextDecoder("utf-8");
+const utf8enc = new TextEncoder();
+const EMPTY = new Uint8Array(0);
+
+/** The filter trapped (wasm RuntimeError, or proc_exit from an abort): the VM is dead. */
+export class WasmTrap extends Error {
+  constructor(message, { call, cause, log }) {
+    const tail = log.slice(-20).map((l) => `  [${l.level}] ${l.message}`).join("\n");
+    super(`${message} during ${call}${tail ? "\nfilter log (last lines):\n" + tail : ""}`);
+    this.name = "WasmTrap";
+    this.call = call;
+    this.cause = cause;
+    this.log = log;
+  }
+}
+
+/** proc_exit: unwinds the module like Envoy's wasm runtime does. */
+class ProcExit extends Error {
+  constructor(code) {
+    super(`proc_exit(${code})`);
+    this.code = code;
+  }
+}
+
+/** Proxy-wide shared data (one store may be shared by several VMs, like Envoy's workers). */
+export class SharedData {
+  constructor() {
+    this.map = new Map();
+    this.cas = 1;
+  }
+  nextCas() {
+    const c = this.cas;
+    this.cas = (this.cas + 1) >>> 0;
+    if (this.cas === 0) this.cas = 1;
+    return c;
+  }
+  get(key) {
+    return this.map.get(key) ?? null;
+  }
+  set(key, value, cas) {
+    const cur = this.map.get(key);
+    if (cur !== undefined && cas !== 0 && cas !== cur.cas) return WasmResult.CasMismatch;
+    this.map.set(key, { value: Uint8Array.from(value), cas: this.nextCas() });
+    return WasmResult.Ok;
+  }
+}
+
+/** Decodes proxy-wasm serialized pairs (count, sizes, NUL-ended strings); null when malformed. */
+export function decodePairs(bytes) {
+  if (bytes.length === 0) return [];
+  if (bytes.length < 4) return null;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const n = dv.getUint32(0, true);
+  if (4 + n * 8 > bytes.length) return null;
+  let p = 4 + n * 8;
+  const out = [];
+  for (let i = 0; i < n; i++) {
+    const ks = dv.getUint32(4 + i * 8, true);
+    const vs = dv.getUint32(8 + i * 8, true);
+    if (p + ks + 1 + vs + 1 > bytes.length) return null;
+    const k = utf8.decode(bytes.subarray(p, p + ks));
+    p += ks + 1;
+    const v = utf8.decode(bytes.subarray(p, p + vs));
+    p += vs + 1;
+    out.push([k, v]);
+  }
+  return out;
+}
+
+/** Encodes pairs in the proxy-wasm layout. */
+export function encodePairs(pairs) {
+  const enc = pairs.map(([k, v]) => [utf8enc.encode(k), utf8enc.encode(v)]);
+  let size = 4 + 8 * enc.length;
+  for (const [k, v] of enc) size += k.length + v.length + 2;
+  const out = new Uint8Array(size);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, enc.length, true);
+  let p = 4 + 8 * enc.length;
+  enc.forEach(([k, v], i) => {
+    dv.setUint32(4 + i * 8, k.length, true);
+    dv.setUint32(8 + i * 8, v.length, true);
+    out.set(k, p);
+    p += k.length + 1;
+    out.set(v, p);
+    p += v.length + 1;
+  });
+  return out;
+}
+
+function concat(a, b) {
+  if (a.length === 0) return b.length === 0 ? EMPTY : Uint8Array.from(b);
+  if (b.length === 0) return a;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** One client connection through the filter. */
+export class MeshConnection {
+  constructor(vm, id) {
+    this.vm = vm;
+    this.id = id;
+    /** Envoy's connection read buffer (what the filter sees and rewrites). */
+    this.readBuffer = EMPTY;
+    /** Whether the filter may reach the read buffer (Envoy drops the pointer after Continue). */
+    this.attached = false;
+    /** Everything tcp_proxy forwarded, i.e. what the client received. */
+    this.received = [];
+    this.receivedBytes = 0;
+    this.closed = false;
+    this.closeReason = "";
+    /** Bytes left in the read buffer when the filter closed the connection (never sent). */
+    this.undelivered = EMPTY;
+    this.lastStatus = FilterStatus.Continue;
+  }
+
+  /**
+   * One read from the client. Returns what the filter did: its status, the bytes tcp_proxy
+   * forwarded to the client because of this call (`delivered`), what stays in the read
+   * buffer (`buffer`), and whether the connection got closed (`closed`).
+   */
+  send(bytes, endOfStream = false) {
+    if (this.closed) throw new Error(`connection ${this.id} is closed`);
+    const vm = this.vm;
+    this.readBuffer = concat(this.readBuffer, bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes));
+    this.attached = true;
+    const before = this.receivedBytes;
+    const status = vm._call("proxy_on_downstream_data", this, this.id, this.readBuffer.length, endOfStream ? 1 : 0) >>> 0;
+    this.lastStatus = status;
+    if (!this.closed && status === FilterStatus.Continue) {
+      // tcp_proxy takes the whole buffer, and Envoy forgets it for the filter.
+      this._deliver();
+      this.attached = false;
+    }
+    return {
+      status,
+      delivered: this._receivedSince(before),
+      buffer: this.closed ? this.undelivered : this.readBuffer,
+      closed: this.closed,
+    };
+  }
+
+  /** The client closes the connection. */
+  close() {
+    if (this.closed) return;
+    this.vm._closeConnection(this, PeerType.Remote, "client closed");
+  }
+
+  /** All bytes the client received, concatenated. */
+  receivedAll() {
+    return Buffer.concat(this.received);
+  }
+
+  _deliver() {
+    if (this.readBuffer.length > 0) {
+      const bytes = Buffer.from(this.readBuffer);
+      this.received.push(bytes);
+      this.receivedBytes += bytes.length;
+      this.vm._deliveries?.push({ connection: this, delivered: bytes });
+    }
+    this.readBuffer = EMPTY;
+  }
+
+  _receivedSince(before) {
+    if (this.receivedBytes === before) return EMPTY;
+    const all = Buffer.concat(this.received);
+    return all.subarray(before);
+  }
+}
+
+export class MeshVm {
+  /**
+   * Loads the module, creates the root context and configures it.
+   * options: rootId ("kafka_mesh"), clusters (Envoy clusters proxy_http_call may target;
+   * default: every rest_bridge.envoy_cluster of the config), shared (SharedData),
+   * logLevel (print filter logs at or above it to stderr), timeNs (BigInt start of the clock).
+   */
+  static async load(wasmPath, config, options = {}) {
+    const bytes = fs.readFileSync(wasmPath);
+    const module = await WebAssembly.compile(bytes);
+    const vm = new MeshVm(module, config, options);
+    vm._start();
+    return vm;
+  }
+
+  constructor(module, config, options = {}) {
+    this.module = module;
+    this.configText = typeof config === "string" ? config : JSON.stringify(config);
+    this.rootIdName = options.rootId ?? "kafka_mesh";
+    this.shared = options.shared ?? new SharedData();
+    this.logLevel = options.logLevel === undefined ? 99 : LOG_LEVELS.indexOf(options.logLevel);
+    this.logKeep = options.logKeep ?? 200;
+    this.timeNs = options.timeNs ?? 1_700_000_000_000_000_000n;
+    let clusters = options.clusters;
+    if (clusters === undefined) {
+      clusters = [];
+      try {
+        const parsed = JSON.parse(this.configText);
+        for (const c of parsed.upstream_clusters ?? []) if (c?.rest_bridge?.envoy_cluster) clusters.push(c.rest_bridge.envoy_cluster);
+      } catch {
+        // An unparsable config is the filter's to refuse.
+      }
+    }
+    this.clusters = new Set(clusters);
+
+    this.log = [];
+    this.logCounts = Object.fromEntries(LOG_LEVELS.map((l) => [l, 0]));
+    this.contexts = new Map();
+    this.nextContextId = 1;
+    this.rootId = 0;
+    this.dead = null;
+    this.currentContext = null;
+    this.effectiveContext = null;
+    this.afterCall = [];
+    this.pluginConfig = null;
+    this.vmConfig = null;
+    this.httpResponse = null;
+    this._deliveries = null;
+    this.pendingHttp = new Map();
+    this.nextToken = 1;
+    this.httpCallLog = 0;
+    this.metricsById = new Map();
+    this.metricIdByName = new Map();
+    this.nextMetricId = 1;
+    this.tickPeriodMs = 0;
+    this.calls = 0;
+    this.maxCallMs = 0;
+    this.maxCallName = "";
+    this.unimplemented = new Set();
+
+    const imports = { env: {}, wasi_snapshot_preview1: {} };
+    const impl = this._imports();
+    for (const imp of WebAssembly.Module.imports(this.module)) {
+      if (imp.kind !== "function") throw new Error(`unsupported import ${imp.module}.${imp.name} (${imp.kind})`);
+      const f = impl[imp.module]?.[imp.name];
+      if (f) imports[imp.module][imp.name] = f;
+      else {
+        // An import this host does not know: fail loudly the first time the filter uses it.
+        this.unimplemented.add(`${imp.module}.${imp.name}`);
+        imports[imp.module] ??= {};
+        imports[imp.module][imp.name] = () => {
+          throw new Error(`host does not implement ${imp.module}.${imp.name}`);
+        };
+      }
+    }
+    this.instance = new WebAssembly.Instance(this.module, imports);
+    this.exports = this.instance.exports;
+  }
+
+  _start() {
+    this.rootId = this.nextContextId++;
+    const root = { id: this.rootId, root: true };
+    this.contexts.set(this.rootId, root);
+    this._call("proxy_on_context_create", root, this.rootId, 0);
+    this.vmConfig = EMPTY;
+    const started = this._call("proxy_on_vm_start", root, this.rootId, 0);
+    this.vmConfig = null;
+    if (!started) throw new Error("proxy_on_vm_start refused" + this._logTail());
+    this.pluginConfig = utf8enc.encode(this.configText);
+    const ok = this._call("proxy_on_configure", root, this.rootId, this.pluginConfig.length);
+    this.pluginConfig = null;
+    if (!ok) {
+      const e = new Error("plugin configuration refused" + this._logTail());
+      e.configRejected = true;
+      throw e;
+    }
+  }
+
+  _logTail() {
+    const tail = this.log.slice(-5).map((l) => `\n  [${l.level}] ${l.message}`).join("");
+    return tail ? ":" + tail : "";
+  }
+
+  // ---- driver API ----
+
+  /** A new client connection (proxy_on_context_create + proxy_on_new_connection). */
+  connect() {
+    const conn = new MeshConnection(this, this.nextContextId++);
+    this.contexts.set(conn.id, conn);
+    this._call("proxy_on_context_create", conn, conn.id, this.rootId);
+    this._call("proxy_on_new_connection", conn, conn.id);
+    return conn;
+  }
+
+  /** HTTP calls the filter made that have no answer yet. */
+  get httpCalls() {
+    return [...this.pendingHttp.values()];
+  }
+
+  /**
+   * Answers an HTTP call. Returns null when the call is unknown (Envoy cancelled it), else
+   * { contextId, deliveries: [{ connection, delivered }], closed: [connections], connection,
+   * delivered }: what the filter pushed to which clients as a result (a call made by the root
+   * context may answer any connection); `connection`/`delivered` are the first delivery.
+   */
+  answerHttp(token, status, body = EMPTY, headers = []) {
+    const all = [[":status", String(status)], ...headers];
+    return this._httpCallback(token, all, typeof body === "string" ? utf8enc.encode(body) : body);
+  }
+
+  /** Fails an HTTP call (reset, timeout, no healthy upstream): a callback with no headers. */
+  failHttp(token) {
+    return this._httpCallback(token, null, EMPTY);
+  }
+
+  /** Calls proxy_on_tick on the root context. */
+  tick() {
+    this._call("proxy_on_tick", this.contexts.get(this.rootId), this.rootId);
+  }
+
+  advanceTime(ms) {
+    this.timeNs += BigInt(Math.round(ms * 1e6));
+  }
+
+  /** Size of the module's linear memory in bytes (Envoy's view of the VM's footprint). */
+  memoryBytes() {
+    return this.exports.memory.buffer.byteLength;
+  }
+
+  /** Metrics by name: counters and gauges as numbers, histograms as {count, sum, max}. */
+  metrics() {
+    const out = {};
+    for (const m of this.metricsById.values()) {
+      out[m.name] = m.type === MetricType.Histogram ? { count: m.count, sum: m.sum, max: m.max } : m.value;
+    }
+    return out;
+  }
+
+  openConnections() {
+    let n = 0;
+    for (const c of this.contexts.values()) if (!c.root) n++;
+    return n;
+  }
+
+  // ---- VM calls ----
+
+  _call(name, ctx, ...args) {
+    if (this.dead) throw this.dead;
+    const fn = this.exports[name];
+    if (!fn) return 0;
+    const prevCurrent = this.currentContext;
+    const prevEffective = this.effectiveContext;
+    this.currentContext = ctx;
+    this.effectiveContext = null;
+    const callName = `${name}(${args.join(", ")})`;
+    const t0 = performance.now();
+    let result;
+    try {
+      result = fn(...args);
+    } catch (e) {
+      const message = e instanceof ProcExit ? `proc_exit(${e.code})` : `wasm trap: ${e?.message ?? e}`;
+      this.dead = new WasmTrap(message, { call: callName, cause: e, log: this.log.slice() });
+      this.afterCall = [];
+      throw this.dead;
+    } finally {
+      this.currentContext = prevCurrent;
+      this.effectiveContext = prevEffective;
+    }
+    const ms = performance.now() - t0;
+    this.calls++;
+    if (ms > this.maxCallMs) {
+      this.maxCallMs = ms;
+      this.maxCallName = callName;
+    }
+    // Envoy runs continue/close requests after the VM call that made them returned.
+    if (prevCurrent === null) this._runAfterCall();
+    return result;
+  }
+
+  _runAfterCall() {
+    while (this.afterCall.length > 0) {
+      const action = this.afterCall.shift();
+      action();
+    }
+  }
+
+  _closeConnection(conn, peer, reason) {
+    if (conn.closed) return;
+    conn.closed = true;
+    conn.closeReason = reason;
+    conn.undelivered = conn.readBuffer;
+    conn.readBuffer = EMPTY;
+    conn.attached = false;
+    // Envoy cancels the context's outstanding HTTP calls when the context goes away.
+    for (const [token, call] of this.pendingHttp) if (call.contextId === conn.id) this.pendingHttp.delete(token);
+    this._call("proxy_on_downstream_connection_close", conn, conn.id, peer);
+    this._call("proxy_on_done", conn, conn.id);
+    this._call("proxy_on_log", conn, conn.id);
+    this._call("proxy_on_delete", conn, conn.id);
+    this.contexts.delete(conn.id);
+  }
+
+  _httpCallback(token, headers, body) {
+    const call = this.pendingHttp.get(token);
+    if (!call) return null;
+    this.pendingHttp.delete(token);
+    const ctx = this.contexts.get(call.contextId);
+    if (!ctx) return null;
+    const open = [...this.contexts.values()].filter((c) => !c.root);
+    this.httpResponse = { headers, body, trailers: headers === null ? null : [] };
+    this._deliveries = [];
+    let deliveries;
+    try {
+      this._call("proxy_on_http_call_response", ctx, call.contextId, token, headers === null ? 0 : headers.length, body.length, 0);
+    } finally {
+      this.httpResponse = null;
+      deliveries = this._deliveries;
+      this._deliveries = null;
+    }
+    return {
+      contextId: call.contextId,
+      deliveries,
+      closed: open.filter((c) => c.closed),
+      connection: deliveries[0]?.connection ?? (ctx.root ? null : ctx),
+      delivered: deliveries[0]?.delivered ?? EMPTY,
+    };
+  }
+
+  // ---- imports ----
+
+  _ctx() {
+    return this.effectiveContext ?? this.currentContext;
+  }
+
+  _mem() {
+    return new Uint8Array(this.exports.memory.buffer);
+  }
+
+  _view() {
+    return new DataView(this.exports.memory.buffer);
+  }
+
+  _bytes(ptr, size) {
+    const mem = this._mem();
+    if (ptr + size > mem.length) return null;
+    return mem.subarray(ptr, ptr + size);
+  }
+
+  _setU32(ptr, v) {
+    const dv = this._view();
+    if (ptr + 4 > dv.byteLength) return false;
+    dv.setUint32(ptr, v >>> 0, true);
+    return true;
+  }
+
+  _setU64(ptr, v) {
+    const dv = this._view();
+    if (ptr + 8 > dv.byteLength) return false;
+    dv.setBigUint64(ptr, BigInt.asUintN(64, BigInt(v)), true);
+    return true;
+  }
+
+  /** Envoy's copyToPointerSize: malloc in the module, copy, write pointer and size words. */
+  _copyOut(bytes, ptrPtr, sizePtr) {
+    let ptr = 0;
+    if (bytes.length > 0) {
+      ptr = this.exports.malloc(bytes.length) >>> 0;
+      if (ptr === 0) return WasmResult.InvalidMemoryAccess;
+      const mem = this._mem(); // malloc may have grown memory
+      if (ptr + bytes.length > mem.length) return WasmResult.InvalidMemoryAccess;
+      mem.set(bytes, ptr);
+    }
+    if (!this._setU32(ptrPtr, ptr) || !this._setU32(sizePtr, bytes.length)) return WasmResult.InvalidMemoryAccess;
+    return WasmResult.Ok;
+  }
+
+  /** The buffer of a type for the current context: { bytes, mutable, set(bytes) } or null. */
+  _buffer(type) {
+    const ctx = this._ctx();
+    switch (type) {
+      case BufferType.NetworkDownstreamData:
+        if (!ctx || ctx.root || !ctx.attached) return null;
+        return { bytes: ctx.readBuffer, mutable: true, set: (b) => (ctx.readBuffer = b) };
+      case BufferType.HttpCallResponseBody:
+        return this.httpResponse ? { bytes: this.httpResponse.body, mutable: false } : null;
+      case BufferType.PluginConfiguration:
+        return this.pluginConfig ? { bytes: this.pluginConfig, mutable: false } : null;
+      case BufferType.VmConfiguration:
+        return this.vmConfig ? { bytes: this.vmConfig, mutable: false } : null;
+      default:
+        return null;
+    }
+  }
+
+  _headerMap(type) {
+    if (!this.httpResponse) return null;
+    if (type === HeaderMapType.HttpCallResponseHeaders) return this.httpResponse.headers;
+    if (type === HeaderMapType.HttpCallResponseTrailers) return this.httpResponse.trailers;
+    return null;
+  }
+
+  _imports() {
+    const vm = this;
+    const env = {
+      proxy_log(level, ptr, size) {
+        const b = vm._bytes(ptr, size);
+        if (b === null) return WasmResult.InvalidMemoryAccess;
+        const message = utf8.decode(b);
+        const name = LOG_LEVELS[level] ?? String(level);
+        vm.logCounts[name] = (vm.logCounts[name] ?? 0) + 1;
+        vm.log.push({ level: name, context: vm._ctx()?.id ?? 0, message });
+        if (vm.log.length > vm.logKeep) vm.log.splice(0, vm.log.length - vm.logKeep);
+        if (level >= vm.logLevel) process.stderr.write(`[wasm ${name}] ${message}\n`);
+        return WasmResult.Ok;
+      },
+      proxy_get_log_level(ptr) {
+        return vm._setU32(ptr, 0) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
+      },
+      proxy_get_status(codePtr, msgPtr, msgSizePtr) {
+        return WasmResult.NotFound;
+      },
+      proxy_set_tick_period_milliseconds(ms) {
+        vm.tickPeriodMs = ms >>> 0;
+        return WasmResult.Ok;
+      },
+      proxy_get_current_time_nanoseconds(ptr) {
+        return vm._setU64(ptr, vm.timeNs) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
+      },
+      proxy_get_property(pathPtr, pathSize, valuePtrPtr, valueSizePtr) {
+        const p = vm._bytes(pathPtr, pathSize);
+        if (p === null) return WasmResult.InvalidMemoryAccess;
+        // Paths are NUL-separated segments.
+        const path = utf8.decode(p).split("\0").filter((s) => s.length > 0).join(".");
+        if (path === "plugin_root_id") return vm._copyOut(utf8enc.encode(vm.rootIdName), valuePtrPtr, valueSizePtr);
+        if (path === "plugin_name") return vm._copyOut(utf8enc.encode(vm.rootIdName), valuePtrPtr, valueSizePtr);
+        if (path === "plugin_vm_id") return vm._copyOut(EMPTY, valuePtrPtr, valueSizePtr);
+        return WasmResult.NotFound;
+      },
+      proxy_set_property() {
+        return WasmResult.NotFound;
+      },
+      proxy_set_effective_context(id) {
+        const ctx = vm.contexts.get(id >>> 0);
+        if (!ctx) return WasmResult.BadArgument;
+        vm.effectiveContext = ctx;
+        return WasmResult.Ok;
+      },
+      proxy_done() {
+        return WasmResult.NotFound;
+      },
+      proxy_continue_stream(type) {
+        const ctx = vm._ctx();
+        if (type === StreamType.Downstream) {
+          if (ctx && !ctx.root) {
+            vm.afterCall.push(() => {
+              // tcp_proxy (the next filter) takes the whole read buffer.
+              if (!ctx.closed) ctx._deliver();
+            });
+          }
+          return WasmResult.Ok;
+        }
+        if (type === StreamType.Upstream) return WasmResult.Unimplemented;
+        if (type === StreamType.Request || type === StreamType.Response) return WasmResult.Ok;
+        return WasmResult.BadArgument;
+      },
+      proxy_close_stream(type) {
+        const ctx = vm._ctx();
+        if (type === StreamType.Downstream) {
+          if (ctx && !ctx.root) vm.afterCall.push(() => vm._closeConnection(ctx, PeerType.Local, "closed by the filter"));
+          return WasmResult.Ok;
+        }
+        if (type === StreamType.Upstream) return WasmResult.Unimplemented;
+        if (type === StreamType.Request || type === StreamType.Response) return WasmResult.Ok;
+        return WasmResult.BadArgument;
+      },
+      proxy_get_buffer_status(type, lengthPtr, flagsPtr) {
+        if (type > MAX_BUFFER_TYPE) return WasmResult.BadArgument;
+        const buf = vm._buffer(type);
+        if (buf === null) return WasmResult.NotFound;
+        if (!vm._setU32(lengthPtr, buf.bytes.length) || !vm._setU32(flagsPtr, 0)) return WasmResult.InvalidMemoryAccess;
+        return WasmResult.Ok;
+      },
+      proxy_get_buffer_bytes(type, start, length, ptrPtr, sizePtr) {
+        if (type > MAX_BUFFER_TYPE) return WasmResult.BadArgument;
+        const buf = vm._buffer(type);
+        if (buf === null) return WasmResult.NotFound;
+        start >>>= 0;
+        length >>>= 0;
+        const size = buf.bytes.length;
+        if (start > size) return WasmResult.BadArgument;
+        if (start + length > size) length = size - start;
+        // Envoy writes nothing for an empty range and still answers Ok.
+        if (length === 0) return WasmResult.Ok;
+        return vm._copyOut(buf.bytes.subarray(start, start + length), ptrPtr, sizePtr);
+      },
+      proxy_set_buffer_bytes(type, start, length, dataPtr, dataSize) {
+        if (type > MAX_BUFFER_TYPE) return WasmResult.BadArgument;
+        const buf = vm._buffer(type);
+        if (buf === null) return WasmResult.NotFound;
+        if (!buf.mutable) return WasmResult.BadArgument;
+        const data = vm._bytes(dataPtr, dataSize);
+        if (data === null) return WasmResult.InvalidMemoryAccess;
+        start >>>= 0;
+        length >>>= 0;
+        const cur = buf.bytes;
+        // Envoy's Buffer::copyFrom: at 0 drain `length` then prepend; at or past the end append.
+        if (start === 0) {
+          const kept = cur.subarray(Math.min(length, cur.length));
+          buf.set(concat(Uint8Array.from(data), kept));
+          return WasmResult.Ok;
+        }
+        if (start >= cur.length) {
+          buf.set(concat(cur, Uint8Array.from(data)));
+          return WasmResult.Ok;
+        }
+        return WasmResult.BadArgument;
+      },
+      proxy_get_header_map_value(type, keyPtr, keySize, valuePtrPtr, valueSizePtr) {
+        if (type > MAX_HEADER_MAP_TYPE) return WasmResult.BadArgument;
+        const k = vm._bytes(keyPtr, keySize);
+        if (k === null) return WasmResult.InvalidMemoryAccess;
+        const map = vm._headerMap(type);
+        if (map === null) return WasmResult.NotFound;
+        const key = utf8.decode(k).toLowerCase();
+        const hit = map.find(([name]) => name.toLowerCase() === key);
+        if (!hit) return WasmResult.NotFound;
+        return vm._copyOut(utf8enc.encode(hit[1]), valuePtrPtr, valueSizePtr);
+      },
+      proxy_get_header_map_pairs(type, ptrPtr, sizePtr) {
+        if (type > MAX_HEADER_MAP_TYPE) return WasmResult.BadArgument;
+        const map = vm._headerMap(type);
+        if (map === null) return WasmResult.NotFound;
+        return vm._copyOut(map.length === 0 ? EMPTY : encodePairs(map), ptrPtr, sizePtr);
+      },
+      proxy_get_header_map_size(type, sizePtr) {
+        const map = vm._headerMap(type);
+        if (map === null) return WasmResult.NotFound;
+        return vm._setU32(sizePtr, map.length === 0 ? 0 : encodePairs(map).length) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
+      },
+      proxy_http_call(uriPtr, uriSize, hdrPtr, hdrSize, bodyPtr, bodySize, trlPtr, trlSize, timeoutMs, tokenPtr) {
+        const u = vm._bytes(uriPtr, uriSize);
+        const h = vm._bytes(hdrPtr, hdrSize);
+        const b = vm._bytes(bodyPtr, bodySize);
+        const t = vm._bytes(trlPtr, trlSize);
+        if (u === null || h === null || b === null || t === null) return WasmResult.InvalidMemoryAccess;
+        const cluster = utf8.decode(u);
+        const headers = decodePairs(h);
+        const trailers = decodePairs(t);
+        if (headers === null || trailers === null) return WasmResult.SerializationFailure;
+        // Envoy refuses an unknown cluster and a request without :method, :path, :authority.
+        if (!vm.clusters.has(cluster)) return WasmResult.BadArgument;
+        for (const need of [":method", ":path", ":authority"]) {
+          if (!headers.some(([k]) => k === need)) return WasmResult.BadArgument;
+        }
+        const ctx = vm._ctx();
+        const token = vm.nextToken++;
+        if (!vm._setU32(tokenPtr, token)) return WasmResult.InvalidMemoryAccess;
+        vm.pendingHttp.set(token, {
+          token,
+          contextId: ctx?.id ?? vm.rootId,
+          cluster,
+          headers,
+          header: (name) => headers.find(([k]) => k === name)?.[1],
+          body: Uint8Array.from(b),
+          trailers,
+          timeoutMs: timeoutMs >>> 0,
+          madeAtNs: vm.timeNs,
+        });
+        vm.httpCallLog++;
+        return WasmResult.Ok;
+      },
+      proxy_define_metric(type, namePtr, nameSize, idPtr) {
+        if (type > MetricType.Histogram) return WasmResult.BadArgument;
+        const n = vm._bytes(namePtr, nameSize);
+        if (n === null) return WasmResult.InvalidMemoryAccess;
+        const name = utf8.decode(n);
+        const key = `${type}:${name}`;
+        let id = vm.metricIdByName.get(key);
+        if (id === undefined) {
+          // Like Envoy, the id carries the metric type in its low bits.
+          id = (vm.nextMetricId++ << 4) | type;
+          vm.metricIdByName.set(key, id);
+          vm.metricsById.set(id, { name, type, value: 0, count: 0, sum: 0, max: 0, underflow: false });
+        }
+        return vm._setU32(idPtr, id) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
+      },
+      proxy_increment_metric(id, offset) {
+        const m = vm.metricsById.get(id >>> 0);
+        if (!m) return WasmResult.NotFound;
+        const by = Number(offset);
+        if (m.type === MetricType.Counter) {
+          if (by <= 0) return WasmResult.BadArgument;
+          m.value += by;
+          return WasmResult.Ok;
+        }
+        if (m.type === MetricType.Gauge) {
+          m.value += by;
+          if (m.value < 0) m.underflow = true;
+          return WasmResult.Ok;
+        }
+        return WasmResult.NotFound;
+      },
+      proxy_record_metric(id, value) {
+        const m = vm.metricsById.get(id >>> 0);
+        if (!m) return WasmResult.NotFound;
+        const v = Number(BigInt.asUintN(64, BigInt(value)));
+        if (m.type === MetricType.Counter) m.value += v;
+        else if (m.type === MetricType.Gauge) m.value = v;
+        else {
+          m.count++;
+          m.sum += v;
+          m.max = Math.max(m.max, v);
+        }
+        return WasmResult.Ok;
+      },
+      proxy_get_metric(id, resultPtr) {
+        const m = vm.metricsById.get(id >>> 0);
+        if (!m || m.type === MetricType.Histogram) return WasmResult.NotFound;
+        return vm._setU64(resultPtr, BigInt.asUintN(64, BigInt(Math.trunc(m.value)))) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
+      },
+      proxy_get_shared_data(keyPtr, keySize, valuePtrPtr, valueSizePtr, casPtr) {
+        const k = vm._bytes(keyPtr, keySize);
+        if (k === null) return WasmResult.InvalidMemoryAccess;
+        const entry = vm.shared.get(Buffer.from(k).toString("latin1"));
+        if (entry === null) return WasmResult.NotFound;
+        const r = vm._copyOut(entry.value, valuePtrPtr, valueSizePtr);
+        if (r !== WasmResult.Ok) return r;
+        return vm._setU32(casPtr, entry.cas) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
+      },
+      proxy_set_shared_data(keyPtr, keySize, valuePtr, valueSize, cas) {
+        const k = vm._bytes(keyPtr, keySize);
+        const v = vm._bytes(valuePtr, valueSize);
+        if (k === null || v === null) return WasmResult.InvalidMemoryAccess;
+        return vm.shared.set(Buffer.from(k).toString("latin1"), v, cas >>> 0);
+      },
+    };
+    const wasi = {
+      proc_exit(code) {
+        throw new ProcExit(code);
+      },
+      fd_write() {
+        return 52; // ENOSYS: Envoy's WASI shim only logs fd 1/2; the filter must not write.
+      },
+    };
+    return { env, wasi_snapshot_preview1: wasi };
+  }
+}
