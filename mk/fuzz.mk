@@ -3,8 +3,8 @@
 #                                     any VM call over 2 s, or memory growth after warm-up fails
 #   make test-fuzz                    host tests, a 200k-frame run, the 10k-connections heap check
 #   make fuzz-corpus                  re-captures the seed corpus from kafkajs and kcat
-#   make fuzz-repro                   replays tests/fixtures/fuzz-repro/*.json (open findings:
-#                                     fails until the filter is fixed; not part of make test)
+#   make fuzz-repro                   replays tests/fixtures/fuzz-repro/*.json (past findings,
+#                                     kept as regression cases; part of test-fuzz)
 .PHONY: fuzz test-fuzz fuzz-corpus fuzz-repro
 
 fuzz: COUNT ?= 10000000
@@ -16,6 +16,7 @@ test-fuzz: $(WASM)
 	node --test tests/e2e/wasm_host.test.mjs
 	node tools/fuzz/fuzz.mjs --count 200000 --seed 1
 	node tools/fuzz/fuzz.mjs --connections 10000
+	$(MAKE) --no-print-directory fuzz-repro
 
 fuzz-corpus: $(WASM)
 	bash tools/fuzz/capture-corpus.sh

@@ -9,10 +9,16 @@ import { TopicIdStore } from "../mesh/topics";
 const PREFIX = "kafka_mesh.topic_id.";
 /** Local cache bound: past it the cache starts over (shared data still has every id). */
 const CACHE_LIMIT = 10000;
+/**
+ * Shared data lives outside the VM and is never freed, so each VM writes at most this many
+ * ids; names seen after that resolve only on the VM that answered their Metadata.
+ */
+const SHARED_WRITES_LIMIT = 100000;
 const refs = new Uint32Array(3);
 
 export class SharedDataTopicIdStore extends TopicIdStore {
   private cache: Map<string, string> = new Map();
+  private writes: i32 = 0;
 
   private remember(key: string, name: string): void {
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
@@ -37,6 +43,8 @@ export class SharedDataTopicIdStore extends TopicIdStore {
   put(key: string, name: string): void {
     if (this.cache.has(key)) return;
     this.remember(key, name);
+    if (this.writes >= SHARED_WRITES_LIMIT) return;
+    this.writes++;
     const k = String.UTF8.encode(PREFIX + key);
     const v = String.UTF8.encode(name);
     // Every VM derives the same id from the same name, so overwriting is harmless.

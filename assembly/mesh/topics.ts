@@ -67,6 +67,13 @@ export class LocalTopicIdStore extends TopicIdStore {
 }
 
 /**
+ * How many routed topic names a VM lists in an all-topics Metadata answer. Prefix rules
+ * admit any name, so a client can make the mesh "see" as many names as it likes: the
+ * list is bounded so such an answer stays small (about 160 bytes a topic).
+ */
+export const KNOWN_TOPICS_CAP: i32 = 1000;
+
+/**
  * The routed topics this VM has seen (answered in Metadata or produced to), for
  * all-topics Metadata requests and for resolving topic ids. Bounded: past the cap the
  * oldest names are forgotten for listing (ids stay resolvable through the store).
@@ -75,7 +82,7 @@ export class TopicDirectory {
   private names: Array<string> = [];
   private known: Set<string> = new Set();
 
-  constructor(private store: TopicIdStore, private cap: i32 = 10000) {}
+  constructor(private store: TopicIdStore, private cap: i32 = KNOWN_TOPICS_CAP) {}
 
   remember(name: string): void {
     if (this.known.has(name)) return;
