@@ -9,6 +9,7 @@ import {
 import { parseConfig } from "../mesh/config";
 import { MeshContext } from "../mesh/context";
 import { SharedDataTopicIdStore } from "./shared_topic_ids";
+import { SharedDataBlockSource } from "./shared_producer_ids";
 import { readBuffer } from "./host";
 import { HostTransport } from "./http_transport";
 import { HostMetrics } from "./host_metrics";
@@ -32,7 +33,11 @@ export class MeshRoot extends RootContext {
       return false;
     }
     const config = result.config!;
-    this.mesh = new MeshContext(config, new SharedDataTopicIdStore(), transport, new HostMetrics());
+    const metrics = new HostMetrics();
+    // Producer ids come from one counter shared by every worker VM (seeded from the clock), so
+    // that two producers never get the same id; per-VM counters would hand out 0, 1, ... each.
+    SharedDataBlockSource.init(metrics.nowMillis());
+    this.mesh = new MeshContext(config, new SharedDataTopicIdStore(), transport, metrics, new SharedDataBlockSource());
     log(
       LogLevelValues.info,
       "kafka_mesh: configured: broker " + config.advertisedHost + ":" + config.advertisedPort.toString() +

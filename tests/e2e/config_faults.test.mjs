@@ -19,10 +19,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./stack-ports.mjs";
 import { render } from "../../tools/render-envoy-config.mjs";
-import {
-  API_METADATA, apiVersionsV0, frame, int16, int32, metadataRequest, parseApiVersionsV0, parseMetadata,
-  Reader, roundTrip, str,
-} from "./kafka-wire.mjs";
+import { apiVersionsV0, metadataRequest, parseApiVersionsV0, parseMetadata, roundTrip } from "./kafka-wire.mjs";
+import { initProducerIdV0, parseInitProducerIdV0, parseProduceV3, produceV3, recordBatch } from "./kafka-produce.mjs";
 
 const HOST = "127.0.0.1";
 const INVALID_TOPIC_EXCEPTION = 17;
@@ -135,77 +133,6 @@ async function assertServesKafka(port, corr) {
   const res = parseApiVersionsV0(await roundTrip(HOST, port, apiVersionsV0(corr)));
   assert.equal(res.correlationId, corr);
   assert.equal(res.errorCode, 0);
-}
-
-// --- Produce v3 with one record batch (magic 2), written from the protocol guide ----------
-
-const CRC32C = (() => {
-  const t = new Int32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
-    t[n] = c;
-  }
-  return (buf) => {
-    let c = -1;
-    for (const b of buf) c = t[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ -1) >>> 0;
-  };
-})();
-
-function varint(n) {
-  let z = (n << 1) ^ (n >> 31); // zigzag
-  const out = [];
-  do {
-    let b = z & 0x7f;
-    z >>>= 7;
-    if (z !== 0) b |= 0x80;
-    out.push(b);
-  } while (z !== 0);
-  return Buffer.from(out);
-}
-
-function recordBatch(key, value) {
-  const k = Buffer.from(key);
-  const v = Buffer.from(value);
-  const body = Buffer.concat([Buffer.from([0]), varint(0), varint(0), varint(k.length), k, varint(v.length), v, varint(0)]);
-  const record = Buffer.concat([varint(body.length), body]);
-  const ts = Buffer.alloc(8);
-  ts.writeBigInt64BE(BigInt(Date.now()));
-  const afterCrc = Buffer.concat([
-    int16(0), int32(0), ts, ts, // attributes, last offset delta, first and max timestamp
-    Buffer.from("ffffffffffffffff", "hex"), int16(-1), int32(-1), // no producer id, epoch, sequence
-    int32(1), record,
-  ]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(CRC32C(afterCrc));
-  const afterLength = Buffer.concat([int32(0), Buffer.from([2]), crc, afterCrc]); // leader epoch, magic, crc
-  return Buffer.concat([Buffer.alloc(8), int32(afterLength.length), afterLength]);
-}
-
-function produceV3(corr, topic, batch) {
-  const body = Buffer.concat([
-    int16(-1), int16(-1), int32(5000), // no transactional id, acks=all, timeout
-    int32(1), str(topic), int32(1), int32(0), int32(batch.length), batch,
-  ]);
-  return frame(0, 3, corr, body);
-}
-
-function parseProduceV3(payload) {
-  const r = new Reader(payload);
-  const correlationId = r.i32();
-  const topics = r.array(() => ({
-    name: r.nstr(),
-    partitions: r.array(() => {
-      const p = { index: r.i32(), errorCode: r.i16() };
-      r.i32(); r.i32(); // base offset (int64)
-      r.i32(); r.i32(); // log append time (int64)
-      return p;
-    }),
-  }));
-  r.i32(); // throttle time
-  assert.ok(r.done(), "Produce v3 response has trailing bytes");
-  return { correlationId, topics };
 }
 
 /** A REST bridge endpoint that records every request and answers produce calls like Strimzi. */
@@ -359,6 +286,20 @@ describe("configuration faults and hostile routing in real Envoy", () => {
       return n;
     };
 
+    // Not a configuration fault, but this Envoy runs two worker VMs: producer ids must be
+    // unique across them (a shared id would mix two producers' sequence state).
+    test("InitProducerId hands out distinct producer ids across worker VMs", async () => {
+      const ids = [];
+      for (let i = 0; i < 16; i++) {
+        const res = parseInitProducerIdV0(await roundTrip(HOST, port, initProducerIdV0(300 + i)));
+        assert.equal(res.errorCode, 0);
+        ids.push(res.id);
+      }
+      assert.equal(new Set(ids).size, ids.length, `repeated producer ids: ${ids.join(", ")}`);
+      // Seeded from the clock (ms * 1000 per block), so ids of an earlier run are never reused.
+      assert.ok(ids.every((id) => id >= BigInt(Date.parse("2024-01-01")) * 1000n), ids.join(", "));
+    });
+
     test("Metadata answers INVALID_TOPIC_EXCEPTION for each", async () => {
       const md = parseMetadata(1, await roundTrip(HOST, port, metadataRequest(1, 21, HOSTILE)));
       assert.equal(md.topics.length, HOSTILE.length);
@@ -369,7 +310,7 @@ describe("configuration faults and hostile routing in real Envoy", () => {
       const before = { stats: await bridgeRequests(), seen: bridge.requests.length };
       let corr = 100;
       for (const name of HOSTILE) {
-        const res = parseProduceV3(await roundTrip(HOST, port, produceV3(++corr, name, recordBatch("k", "v"))));
+        const res = parseProduceV3(await roundTrip(HOST, port, produceV3(++corr, name, recordBatch([["k", "v"]]))));
         assert.equal(res.correlationId, corr);
         assert.deepEqual(res.topics.map((t) => [t.name, t.partitions.map((p) => p.errorCode)]), [[name, [INVALID_TOPIC_EXCEPTION]]]);
       }
@@ -380,7 +321,7 @@ describe("configuration faults and hostile routing in real Envoy", () => {
 
     test("a valid topic on the same path reaches only the produce endpoint (the count above can move)", async () => {
       const before = { stats: await bridgeRequests(), seen: bridge.requests.length };
-      const res = parseProduceV3(await roundTrip(HOST, port, produceV3(200, "apples", recordBatch("k", "v"))));
+      const res = parseProduceV3(await roundTrip(HOST, port, produceV3(200, "apples", recordBatch([["k", "v"]]))));
       assert.deepEqual(res.topics.map((t) => [t.name, t.partitions.map((p) => p.errorCode)]), [["apples", [0]]]);
       assert.equal(await bridgeRequests(), before.stats + 1);
       assert.deepEqual(bridge.requests.slice(before.seen).map((r) => [r.method, r.url]), [["POST", "/topics/apples"]]);
