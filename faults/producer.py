@@ -7,13 +7,15 @@
 # over the topics, and appends one JSON line per event to OUT, flushed at once so that a killed
 # process leaves a complete log: sent, ack (partition, offset), err (delivery failure: error
 # name, retriable flag), cerr (error_cb: connection-level errors), log (librdkafka warnings
-# such as timed-out requests), done.
+# such as timed-out requests), reqerr (each failed request and what librdkafka does about it),
+# done.
 import json
 import logging
+import re
 import sys
 import time
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer
 
 bootstrap, out_path, prefix, count, rate, topics = sys.argv[1:7]
 count, rate, topics = int(count), float(rate), topics.split(",")
@@ -26,13 +28,28 @@ def event(**kv):
     out.flush()
 
 
+# librdkafka names errors by description in its logs: description -> error name.
+NAMES = {}
+for name in dir(KafkaError):
+    code = getattr(KafkaError, name)
+    if isinstance(code, int) and not name.startswith("__"):
+        NAMES.setdefault(KafkaError(code).str(), name)
+REQERR = re.compile(r"(\w+)Request failed: (.*?): (?:explicit )?actions (\S*)")
+
+
 class ToEvents(logging.Handler):
     def emit(self, record):
-        event(ev="log", level=record.levelname, msg=record.getMessage())
+        msg = record.getMessage()
+        m = REQERR.search(msg)
+        if m:
+            # debug=broker: every failed request with the actions librdkafka takes (Retry, ...).
+            event(ev="reqerr", api=m.group(1), code=NAMES.get(m.group(2), m.group(2)), actions=m.group(3))
+        elif record.levelno >= logging.WARNING:
+            event(ev="log", level=record.levelname, msg=msg)
 
 
 logger = logging.getLogger("librdkafka")
-logger.setLevel(logging.WARNING)
+logger.setLevel(logging.DEBUG)
 logger.addHandler(ToEvents())
 
 conf = {
@@ -42,6 +59,7 @@ conf = {
     "enable.idempotence": True,
     "error_cb": lambda e: event(ev="cerr", code=e.name(), retriable=e.retriable(), fatal=e.fatal(), msg=e.str()),
     "logger": logger,
+    "debug": "broker",
 }
 for kv in sys.argv[7:]:
     k, v = kv.split("=", 1)
