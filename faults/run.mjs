@@ -108,6 +108,9 @@ const SCENARIOS = [
     name: "bridge-freeze",
     what: "bridge of c2 frozen (SIGSTOP) for 35 s, past the 30 s produce timeout, then resumed",
     seconds: 55, at: 8, freezeMs: 35_000,
+    // The filter's HTTP call times out with the produce request's timeout (30 s for both
+    // clients): clients are told, when the freeze lasts that long.
+    expectCodes: () => (35_000 * SCALE > 30_000 ? ["REQUEST_TIMED_OUT"] : []),
     async fault(note, s) {
       const pid = pidOf("bridge-c2");
       process.kill(pid, "SIGSTOP");
@@ -374,6 +377,9 @@ async function runScenario(s) {
     if (r.exit === "hung (killed)") problems.push(`${r.client}: producer did not finish`);
     else if (!expectKilled && (r.exit !== "0" || !r.done)) problems.push(`${r.client}: producer exit ${r.exit}`);
     if (!expectKilled && r.acked + r.failed !== r.sent) problems.push(`${r.client}: ${r.sent - r.acked - r.failed} records never settled`);
+  }
+  for (const code of s.expectCodes?.() ?? []) {
+    if (!rows.some((r) => Object.keys(r.errors).some((k) => k.startsWith(code)))) problems.push(`no client saw ${code}`);
   }
   if (vmFailures.length > 0) problems.push(`Envoy log: ${vmFailures.length} VM failure lines, first: ${vmFailures[0]}`);
   return { ...s, seconds, at, count, rows, notes, vmFailures, problems, elapsed: Math.round((Date.now() - t0) / 1000) };

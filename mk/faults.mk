@@ -30,3 +30,10 @@ test-config-faults: $(ENVOY_STAMP) build
 	node --test --test-concurrency=1 tests/e2e/config_faults.test.mjs
 
 TEST_TARGETS += test-config-faults
+
+# Two scenarios, ~400 records per client, under 2 minutes on a running stack. Not in
+# TEST_TARGETS: every run currently reports the known offset/order defect (docs/faults.md).
+test-faults-short: build
+	$(STACK) up
+	$(MAKE) --no-print-directory faults-deps
+	node --import tsx faults/run.mjs --only bridge-kill,client-kill --scale 0.4 --no-write
