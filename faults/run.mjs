@@ -212,7 +212,7 @@ function clientErrors(p, events) {
 }
 
 // librdkafka's own (client-side) error codes: connection problems it recovers from by itself.
-const LIBRDKAFKA_TRANSIENT = new Set(["_TRANSPORT", "_ALL_BROKERS_DOWN", "_TIMED_OUT", "_RESOLVE", "_MSG_TIMED_OUT"]);
+const LIBRDKAFKA_TRANSIENT = new Set(["_TRANSPORT", "_ALL_BROKERS_DOWN", "_TIMED_OUT", "_RESOLVE", "_MSG_TIMED_OUT", "_RETRY"]);
 
 function javaTool(argv) {
   const r = spawnSync("java", ["-Xmx256m", `-Dlog4j2.configurationFile=${join(ROOT, "faults", "log4j2.properties")}`, "-cp", CP,
