@@ -55,9 +55,13 @@ export const enum TransportFailure {
   TIMEOUT = 1,
 }
 
-/** Kafka error code for a failed HTTP call: both are retriable, the outcome is unknown. */
+/**
+ * Kafka error code for a failed HTTP call, whose outcome is unknown (the bridge may have written
+ * the records). REQUEST_TIMED_OUT in both cases: every client retries it (librdkafka as
+ * "possibly persisted"), while librdkafka fails a batch answered with NETWORK_EXCEPTION for good.
+ */
 export function transportErrorCode(f: TransportFailure): i16 {
-  return f == TransportFailure.TIMEOUT ? KafkaError.REQUEST_TIMED_OUT : KafkaError.NETWORK_EXCEPTION;
+  return KafkaError.REQUEST_TIMED_OUT;
 }
 
 export abstract class Dialect {

@@ -79,7 +79,9 @@ export function httpStatusToKafka(status: i32, perRecord: bool): i16 {
   if (status == 400 || status == 422) return KafkaError.INVALID_RECORD;
   if (status == 401 || status == 403) return KafkaError.TOPIC_AUTHORIZATION_FAILED;
   if (perRecord) return KafkaError.UNKNOWN_SERVER_ERROR;
-  return KafkaError.NETWORK_EXCEPTION;
+  // 5xx without a Kafka code (Envoy's own 503 when the bridge is down, a bridge overloaded):
+  // outcome unknown, retriable by every client (see transportErrorCode).
+  return KafkaError.REQUEST_TIMED_OUT;
 }
 
 /**

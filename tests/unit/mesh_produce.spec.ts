@@ -21,11 +21,11 @@ function capturedRecords(hex: string): Uint8Array {
   return readProduceFrame(frame).topics[0].partitions[0].records!;
 }
 
-function produceFrame(w: Writer, version: i16, correlationId: i32, topic: string, partition: i32, records: Uint8Array | null, acks: i16): void {
+function produceFrame(w: Writer, version: i16, correlationId: i32, topic: string, partition: i32, records: Uint8Array | null, acks: i16, timeoutMs: i32 = 1500): void {
   const start = beginRequest(w, ApiKey.Produce, version, correlationId);
   const req = new ProduceRequest();
   req.acks = acks;
-  req.timeoutMs = 1500;
+  req.timeoutMs = timeoutMs;
   const t = new TopicProduceData();
   t.name = topic;
   const p = new PartitionProduceData();
@@ -77,7 +77,21 @@ describe("Produce", () => {
     const w = new Writer();
     produceFrame(w, 9, 1, "bananas", 0, capturedRecords(RDKAFKA.FRAMES[0]), -1);
     c.onData(w.toBytes());
-    expect<u32>(t.timeouts[0]).toBe(1500);
+    // 1500 ms less a tenth: the call ends before the client's own request timeout.
+    expect<u32>(t.timeouts[0]).toBe(1350);
+  });
+
+  it("ends the bridge call at most 2 s before a long client timeout, within the configured limit", () => {
+    const timeouts: i32[] = [30000, 120000, 5];
+    const expected: u32[] = [28000, 30000, 5];
+    for (let i = 0; i < timeouts.length; i++) {
+      const t = new RecordingTransport();
+      const c = newConnection(newMesh(REFERENCE_CONFIG, t));
+      const w = new Writer();
+      produceFrame(w, 9, 1, "bananas", 0, capturedRecords(RDKAFKA.FRAMES[0]), -1, timeouts[i]);
+      c.onData(w.toBytes());
+      expect<u32>(t.timeouts[0]).toBe(expected[i]);
+    }
   });
 
   it("answers an unroutable topic and an unknown partition without calling upstream, and stays usable", () => {
@@ -101,7 +115,8 @@ describe("Produce", () => {
 
   it("maps bridge failures to errors clients retry", () => {
     const statuses: i32[] = [503, 0, 504];
-    const codes: i16[] = [KafkaError.NETWORK_EXCEPTION, KafkaError.NETWORK_EXCEPTION, KafkaError.REQUEST_TIMED_OUT];
+    // librdkafka, whose batch this is, retries REQUEST_TIMED_OUT but fails NETWORK_EXCEPTION for good.
+    const codes: i16[] = [KafkaError.REQUEST_TIMED_OUT, KafkaError.REQUEST_TIMED_OUT, KafkaError.REQUEST_TIMED_OUT];
     for (let i = 0; i < statuses.length; i++) {
       const t = new RecordingTransport();
       const c = newConnection(newMesh(REFERENCE_CONFIG, t));

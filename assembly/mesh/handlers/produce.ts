@@ -25,6 +25,8 @@ import {
 
 /** Kafka's first Produce version that names topics by id. */
 const TOPIC_ID_VERSION: i16 = 13;
+/** Largest head start the bridge call's timeout takes on the client's own. */
+const UPSTREAM_TIMEOUT_MAX_MARGIN_MS: i32 = 2000;
 
 export class ProduceRequestHandler extends InFlightRequest {
   private plan: ProducePlan = new ProducePlan();
@@ -85,12 +87,20 @@ export class ProduceRequestHandler extends InFlightRequest {
     }
   }
 
-  /** The client's produce timeout bounds the upstream call, within the configured limit. */
+  /**
+   * The client's produce timeout bounds the upstream call, within the configured limit, less a
+   * tenth (at most 2 s): the Java client gives up on a request after request.timeout.ms, the
+   * same value it sends as the produce timeout, then drops the connection and fails every
+   * batch of the request. Ending the call first lets the client read REQUEST_TIMED_OUT for the
+   * slow cluster and the results of the others on the connection it keeps, instead of resending
+   * batches that were written (possibly to a worker VM without their sequence state).
+   */
   private upstreamTimeout(): u32 {
     const limit = this.mesh.config.upstreamTimeoutMs;
     const asked = this.request.timeoutMs;
     if (this.request.acks == 0 || asked <= 0) return <u32>limit;
-    return <u32>min(asked, limit);
+    const margin = min(asked / 10, UPSTREAM_TIMEOUT_MAX_MARGIN_MS);
+    return <u32>min(asked - margin, limit);
   }
 
   /** Retries of batches still in flight are answered when the original is. */

@@ -1,0 +1,440 @@
+#!/usr/bin/env node
+// Fault scenarios on the running stack: idempotent acks=all producers (Kafka's Java client and
+// librdkafka) write through Envoy while a fault is injected; afterwards every cluster is read
+// directly (not through the mesh) and reconciled with what the clients were told.
+//
+//   node --import tsx faults/run.mjs [--only a,b] [--rate N] [--scale F] [--clients java,librdkafka]
+//                                    [--out FILE.md] [--no-write]
+//
+// Needs the stack up (make up, same STACK_PORT_OFFSET), .cache/faults-classes (javac of
+// faults/FaultClient.java) and .venv with confluent-kafka (faults/requirements.txt): `make
+// faults` does all of it. Exits 1 when an acknowledged record is missing, a record sits in a
+// cluster or topic its topic does not route to, an acknowledged offset is not where the record
+// is, a client saw a non-retriable error, a producer hung, or Envoy's log shows a VM failure.
+import { spawn, spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ROOT, stackPorts } from "../tests/e2e/stack-ports.mjs";
+import { phases, up } from "../stack/stack.ts";
+import { runningPid } from "../stack/proc.ts";
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const args = process.argv.slice(2);
+const opt = (name, fallback) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+const RATE = Number(opt("rate", "40")); // records per second per client
+const SCALE = Number(opt("scale", "1")); // multiplies every duration (0.3 for a short run)
+const CLIENTS = opt("clients", "java,librdkafka").split(",");
+const TOPICS = ["apples", "apricots", "bananas"]; // c1, c2, c3 in the reference config
+const CLASSES = join(ROOT, ".cache", "faults-classes");
+const CP = `${CLASSES}:${join(ROOT, ".cache", "kafka-4.1.1", "libs")}/*`;
+const PY = join(ROOT, ".venv", "bin", "python");
+const ports = stackPorts();
+const runId = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");
+const workDir = join(ROOT, ".stack", "faults", runId);
+mkdirSync(workDir, { recursive: true });
+
+// -----------------------------------------------------------------------------------------
+// Stack control through the stack's own components (pid files under .stack/)
+
+const components = new Map();
+for (const p of await phases(ROOT)) for (const c of p.components) components.set(c.name, { ...p, c });
+
+function pidOf(name) {
+  const pid = runningPid(ROOT, name);
+  if (pid === undefined) throw new Error(`${name} is not running: start the stack (make up) first`);
+  return pid;
+}
+
+async function startAgain(kind) {
+  const t = Date.now();
+  await up(ROOT, [kind]);
+  return Date.now() - t;
+}
+
+// Envoy's log is rewritten when Envoy starts: keep what each scenario wrote before a restart.
+const envoyLog = join(ROOT, ".stack", "envoy.log");
+const envoyLogState = { offset: 0, kept: "" };
+function envoyLogMark() {
+  envoyLogState.offset = existsSync(envoyLog) ? statSync(envoyLog).size : 0;
+  envoyLogState.kept = "";
+}
+function envoyLogTake() {
+  if (!existsSync(envoyLog)) return envoyLogState.kept;
+  const all = readFileSync(envoyLog);
+  const text = envoyLogState.kept + all.subarray(Math.min(envoyLogState.offset, all.length)).toString("utf8");
+  envoyLogState.kept = text;
+  envoyLogState.offset = all.length;
+  return text;
+}
+async function restartEnvoy(note) {
+  const envoy = components.get("envoy").c;
+  envoyLogTake();
+  await envoy.stop();
+  note("envoy stopped (SIGTERM)");
+  envoyLogState.offset = 0;
+  const ms = await startAgain("envoy");
+  note(`envoy started again, ready after ${ms} ms`);
+}
+// Critical lines, V8 traps, AssemblyScript aborts, panics (the start-up banner lists extension
+// names such as "abort", so only log lines of level critical or of the wasm logger count).
+const isVmFailure = (l) => /\]\[critical\]/.test(l) ||
+  (/\]\[wasm\]/.test(l) && /Function: \S+ failed|RuntimeError|trap|panic|abort|failed to load|Unable to create/i.test(l));
+
+// -----------------------------------------------------------------------------------------
+// Scenarios. Each fault starts at `at` seconds into a producing run of `seconds` seconds.
+
+const SCENARIOS = [
+  {
+    name: "baseline",
+    what: "no fault: the reference for the others",
+    seconds: 20, at: 0,
+    async fault() {},
+  },
+  {
+    name: "bridge-kill",
+    what: "bridge of c1 killed (SIGKILL) and started again",
+    seconds: 30, at: 8,
+    async fault(note) {
+      process.kill(pidOf("bridge-c1"), "SIGKILL");
+      note("bridge-c1 SIGKILL");
+      await sleep(2000);
+      note(`bridge-c1 started again, ready after ${await startAgain("bridge")} ms`);
+    },
+  },
+  {
+    name: "bridge-freeze",
+    what: "bridge of c2 frozen (SIGSTOP) for 35 s, past the 30 s produce timeout, then resumed",
+    seconds: 55, at: 8, freezeMs: 35_000,
+    // The filter's HTTP call times out with the produce request's timeout (30 s for both
+    // clients): clients are told, when the freeze lasts that long.
+    expectCodes: () => (35_000 * SCALE > 30_000 ? ["REQUEST_TIMED_OUT"] : []),
+    async fault(note, s) {
+      const pid = pidOf("bridge-c2");
+      process.kill(pid, "SIGSTOP");
+      note("bridge-c2 SIGSTOP");
+      try {
+        await sleep(s.freezeMs * SCALE);
+      } finally {
+        process.kill(pid, "SIGCONT");
+        note("bridge-c2 SIGCONT");
+      }
+    },
+  },
+  {
+    name: "broker-outage",
+    what: "Kafka broker of c3 stopped for 35 s, its bridge cannot deliver, then started again",
+    seconds: 55, at: 8, downMs: 35_000,
+    async fault(note, s) {
+      await components.get("kafka-c3").c.stop();
+      note("kafka-c3 stopped (SIGTERM)");
+      await sleep(s.downMs * SCALE);
+      note(`kafka-c3 started again, ready after ${await startAgain("kafka")} ms`);
+    },
+  },
+  {
+    name: "broker-restart",
+    what: "Kafka broker of c1 restarted (SIGTERM, start at once)",
+    seconds: 30, at: 8,
+    async fault(note) {
+      await components.get("kafka-c1").c.stop();
+      note("kafka-c1 stopped (SIGTERM)");
+      note(`kafka-c1 started again, ready after ${await startAgain("kafka")} ms`);
+    },
+  },
+  {
+    name: "client-kill",
+    what: "producers killed (SIGKILL) with requests in flight",
+    seconds: 30, at: 10,
+    async fault(note, s, producers) {
+      for (const p of producers) p.child.kill("SIGKILL");
+      note("producers SIGKILL");
+    },
+  },
+  {
+    name: "envoy-restart",
+    what: "Envoy restarted (SIGTERM, start again); clients reconnect",
+    seconds: 30, at: 8,
+    async fault(note) {
+      await restartEnvoy(note);
+    },
+  },
+];
+
+// -----------------------------------------------------------------------------------------
+// Producers
+
+function startProducer(client, prefix, count) {
+  const log = join(workDir, `${prefix}.jsonl`);
+  const stderr = join(workDir, `${prefix}.stderr`);
+  const topics = TOPICS.join(",");
+  const [cmd, argv] = client === "java"
+    ? ["java", ["-Xmx256m", `-Dlog4j2.configurationFile=${join(ROOT, "faults", "log4j2.properties")}`, "-cp", CP,
+      "FaultClient", "produce", ports.envoy, log, prefix, String(count), String(RATE), topics]]
+    : [PY, [join(ROOT, "faults", "producer.py"), ports.envoy, log, prefix, String(count), String(RATE), topics]];
+  const child = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"] });
+  child.stderr.on("data", (d) => appendFileSync(stderr, d));
+  const exited = new Promise((r) => child.on("exit", (code, signal) => r({ code, signal })));
+  return { client, prefix, log, stderr, child, exited };
+}
+
+function readEvents(path) {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, "utf8").split("\n").filter(Boolean).flatMap((l) => {
+    try {
+      return [JSON.parse(l)];
+    } catch {
+      return []; // a line cut by SIGKILL
+    }
+  });
+}
+
+/** Errors a client saw, by code: final delivery errors and the ones it retried. */
+function clientErrors(p, events) {
+  const codes = [];
+  for (const e of events) {
+    if (e.ev === "err") codes.push({ code: e.code, final: true, retriable: e.retriable });
+    if (e.ev === "cerr") codes.push({ code: e.code, final: false, retriable: e.retriable });
+  }
+  if (p.client === "java" && existsSync(p.stderr)) {
+    // The Sender logs each error answer it retries at WARN (faults/log4j2.properties).
+    for (const m of readFileSync(p.stderr, "utf8").matchAll(/Got error produce response .*?Error: ([A-Z_]+)/g)) {
+      codes.push({ code: m[1], final: false });
+    }
+  }
+  if (p.client === "librdkafka") {
+    // Failed Produce requests as librdkafka's broker debug log reports them (faults/producer.py).
+    for (const e of events) if (e.ev === "reqerr" && e.api === "Produce") codes.push({ code: e.code, final: false });
+  }
+  return codes;
+}
+
+// librdkafka's own (client-side) error codes: connection problems it recovers from by itself.
+const LIBRDKAFKA_TRANSIENT = new Set(["_TRANSPORT", "_ALL_BROKERS_DOWN", "_TIMED_OUT", "_RESOLVE", "_MSG_TIMED_OUT", "_RETRY"]);
+
+function javaTool(argv) {
+  const r = spawnSync("java", ["-Xmx256m", `-Dlog4j2.configurationFile=${join(ROOT, "faults", "log4j2.properties")}`, "-cp", CP,
+    "FaultClient", ...argv], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`FaultClient ${argv[0]} failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+const retriableCache = new Map();
+function isRetriable(code) {
+  if (code.startsWith("_")) return LIBRDKAFKA_TRANSIENT.has(code);
+  if (!retriableCache.has(code)) {
+    Object.entries(JSON.parse(javaTool(["retriable", code]))).forEach(([k, v]) => retriableCache.set(k, v === true));
+  }
+  return retriableCache.get(code);
+}
+
+// -----------------------------------------------------------------------------------------
+// Reconciliation
+
+const ROUTE = (topic) => {
+  for (const r of ports.config.forwarding_rules) if (topic.startsWith(r.topic_prefix)) return r.target_cluster;
+  return null;
+};
+
+function reconcile(producers, dumps) {
+  const rows = [];
+  for (const p of producers) {
+    const events = readEvents(p.log);
+    const sent = new Map();
+    const acked = new Map();
+    const failed = new Map();
+    for (const e of events) {
+      if (e.ev === "sent") sent.set(e.id, e.topic);
+      if (e.ev === "ack") acked.set(e.id, e);
+      if (e.ev === "err") failed.set(e.id, e);
+    }
+    // Every copy of this producer's records, wherever it is.
+    const copies = new Map();
+    let misrouted = 0;
+    for (const [cluster, recs] of Object.entries(dumps)) {
+      for (const r of recs) {
+        if (!r.key.startsWith(p.prefix + "-")) continue;
+        const id = Number(r.key.slice(p.prefix.length + 1));
+        const intended = r.value.split("|")[1];
+        if (r.topic !== intended || ROUTE(intended) !== cluster) misrouted++;
+        if (!copies.has(id)) copies.set(id, []);
+        copies.get(id).push({ cluster, ...r });
+      }
+    }
+    let lost = 0;
+    let offsetMismatch = 0;
+    let duplicates = 0;
+    let duplicatedIds = 0;
+    for (const [id, list] of copies) {
+      if (list.length > 1) {
+        duplicates += list.length - 1;
+        duplicatedIds++;
+      }
+      if (!sent.has(id)) misrouted++; // a key this producer never sent
+    }
+    for (const [id, a] of acked) {
+      const list = copies.get(id) ?? [];
+      if (list.length === 0) lost++;
+      else if (!list.some((c) => c.topic === a.topic && c.partition === a.partition && c.offset === a.offset)) offsetMismatch++;
+    }
+    // An idempotent producer's records keep their order within a partition (Kafka's promise
+    // for max.in.flight.requests.per.connection <= 5): count records found before an earlier one.
+    let outOfOrder = 0;
+    const lastOffset = new Map();
+    for (const id of [...copies.keys()].sort((a, b) => a - b)) {
+      const c = copies.get(id)[0];
+      const k = `${c.cluster}/${c.topic}/${c.partition}`;
+      if (lastOffset.has(k) && c.offset < lastOffset.get(k)) outOfOrder++;
+      lastOffset.set(k, Math.max(c.offset, lastOffset.get(k) ?? -1));
+    }
+    const unackedPresent = [...copies.keys()].filter((id) => !acked.has(id)).length;
+    const errors = clientErrors(p, events);
+    const byCode = {};
+    const nonRetriable = [];
+    for (const e of errors) {
+      const key = e.final ? `${e.code}(final)` : e.code;
+      byCode[key] = (byCode[key] ?? 0) + 1;
+      if (!isRetriable(e.code)) nonRetriable.push(e.code);
+    }
+    const done = events.some((e) => e.ev === "done");
+    rows.push({
+      client: p.client, sent: sent.size, acked: acked.size, failed: failed.size, found: copies.size, duplicates, duplicatedIds,
+      lost, misrouted, offsetMismatch, outOfOrder, unackedPresent, errors: byCode, nonRetriable: [...new Set(nonRetriable)], done,
+      exit: p.exit,
+    });
+  }
+  return rows;
+}
+
+function snapshotOffsets(tag) {
+  const out = {};
+  for (const [name, c] of Object.entries(ports.clusters)) {
+    const path = join(workDir, `${tag}-${name}.offsets.json`);
+    writeFileSync(path, javaTool(["offsets", c.kafka]));
+    out[name] = path;
+  }
+  return out;
+}
+
+function dumpClusters(start, prefix) {
+  const out = {};
+  for (const [name, c] of Object.entries(ports.clusters)) {
+    const path = join(workDir, `${prefix}-${name}.dump.jsonl`);
+    javaTool(["dump", c.kafka, path, start[name], prefix]);
+    out[name] = readEvents(path);
+  }
+  return out;
+}
+
+// -----------------------------------------------------------------------------------------
+
+async function runScenario(s) {
+  const seconds = Math.max(6, Math.round(s.seconds * SCALE));
+  const at = Math.max(2, Math.round(s.at * SCALE));
+  const count = Math.round(seconds * RATE);
+  const prefix = `${runId}-${s.name}`;
+  const notes = [];
+  let t0 = Date.now();
+  const note = (text) => {
+    notes.push(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${text}`);
+    console.log(`  [${s.name}] ${notes.at(-1)}`);
+  };
+  console.log(`== ${s.name}: ${s.what}; ${count} records per client over ${seconds} s, fault at ${at} s`);
+  const start = snapshotOffsets(s.name);
+  envoyLogMark();
+  t0 = Date.now();
+  const producers = CLIENTS.map((c) => startProducer(c, `${prefix}-${c}`, count));
+  await sleep(at * 1000);
+  await s.fault(note, s, producers);
+  // Every producer settles by itself (delivery.timeout.ms 120 s, message.timeout.ms 300 s);
+  // a producer still running well after that is a hang.
+  const deadline = Date.now() + (seconds + 330) * 1000;
+  for (const p of producers) {
+    const result = await Promise.race([p.exited, sleep(Math.max(0, deadline - Date.now())).then(() => null)]);
+    if (result === null) {
+      p.child.kill("SIGKILL");
+      p.exit = "hung (killed)";
+      await p.exited;
+    } else {
+      p.exit = result.signal ?? String(result.code);
+    }
+  }
+  note("producers finished");
+  const dumps = dumpClusters(start, prefix);
+  const rows = reconcile(producers, dumps);
+  const log = envoyLogTake();
+  const vmFailures = log.split("\n").filter(isVmFailure);
+  const expectKilled = s.name === "client-kill";
+  const problems = [];
+  for (const r of rows) {
+    if (r.lost > 0) problems.push(`${r.client}: ${r.lost} acknowledged records lost`);
+    if (r.misrouted > 0) problems.push(`${r.client}: ${r.misrouted} records in a cluster or topic they do not route to`);
+    if (r.offsetMismatch > 0) problems.push(`${r.client}: ${r.offsetMismatch} acknowledged offsets do not hold the record`);
+    if (r.outOfOrder > 0) problems.push(`${r.client}: ${r.outOfOrder} records written before records the producer sent earlier`);
+    if (r.nonRetriable.length > 0) problems.push(`${r.client}: non-retriable errors ${r.nonRetriable.join(", ")}`);
+    if (r.exit === "hung (killed)") problems.push(`${r.client}: producer did not finish`);
+    else if (!expectKilled && (r.exit !== "0" || !r.done)) problems.push(`${r.client}: producer exit ${r.exit}`);
+    if (!expectKilled && r.acked + r.failed !== r.sent) problems.push(`${r.client}: ${r.sent - r.acked - r.failed} records never settled`);
+  }
+  for (const code of s.expectCodes?.() ?? []) {
+    if (!rows.some((r) => Object.keys(r.errors).some((k) => k.startsWith(code)))) problems.push(`no client saw ${code}`);
+  }
+  if (vmFailures.length > 0) problems.push(`Envoy log: ${vmFailures.length} VM failure lines, first: ${vmFailures[0]}`);
+  return { ...s, seconds, at, count, rows, notes, vmFailures, problems, elapsed: Math.round((Date.now() - t0) / 1000) };
+}
+
+function table(results) {
+  const lines = [
+    "| scenario | client | sent | acked | failed | found | duplicates | lost | misrouted | offset mismatch | out of order | unacked present | client-visible errors (by code) |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+  ];
+  for (const r of results) {
+    for (const row of r.rows) {
+      const errs = Object.entries(row.errors).map(([k, v]) => `${k} ×${v}`).join(", ") || "none";
+      lines.push(`| ${r.name} | ${row.client} | ${row.sent} | ${row.acked} | ${row.failed} | ${row.found} | ${row.duplicates} | ${row.lost} | ${row.misrouted} | ${row.offsetMismatch} | ${row.outOfOrder} | ${row.unackedPresent} | ${errs} |`);
+    }
+  }
+  return lines.join("\n");
+}
+
+const only = opt("only", null)?.split(",");
+const chosen = only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS;
+if (only && chosen.length !== only.length) throw new Error(`unknown scenario in --only; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+for (const name of ["envoy", ...Object.keys(ports.clusters).flatMap((c) => [`kafka-${c}`, `bridge-${c}`])]) pidOf(name);
+
+const results = [];
+for (const s of chosen) results.push(await runScenario(s));
+
+const md = [
+  `# Fault run ${runId}`,
+  "",
+  `Stack: Envoy ${ports.envoy}, clusters ${Object.entries(ports.clusters).map(([n, c]) => `${n} ${c.kafka}`).join(", ")}.`,
+  `Clients: ${CLIENTS.join(", ")}, idempotent, acks=all, ${RATE} records/s each, topics ${TOPICS.join(", ")}.`,
+  "",
+  table(results),
+  "",
+  ...results.flatMap((r) => [
+    `## ${r.name}: ${r.what}`,
+    "",
+    `${r.count} records per client over ${r.seconds} s, fault at ${r.at} s, ${r.elapsed} s in all.`,
+    "",
+    ...r.notes.map((n) => `- ${n}`),
+    ...r.rows.map((row) => `- ${row.client}: exit ${row.exit}; ${row.duplicatedIds} records written more than once; non-retriable errors: ${row.nonRetriable.join(", ") || "none"}`),
+    `- Envoy log: ${r.vmFailures.length} VM failure lines`,
+    r.problems.length ? `- **FAILED**: ${r.problems.join("; ")}` : "- passed",
+    "",
+  ]),
+].join("\n");
+console.log("\n" + table(results) + "\n");
+for (const r of results) console.log(`${r.name}: ${r.problems.length ? "FAILED: " + r.problems.join("; ") : "passed"}`);
+const failed = results.filter((r) => r.problems.length > 0).length;
+if (!args.includes("--no-write")) {
+  const out = opt("out", join(ROOT, "faults", "results", `${runId.slice(0, 8)}.md`));
+  mkdirSync(join(out, ".."), { recursive: true });
+  writeFileSync(out, md + "\n");
+  console.log(`written to ${out}`);
+}
+console.log(`faults: ${results.length - failed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,39 @@
+# Fault scenarios on the running stack (faults/run.mjs) and configuration faults on a real
+# Envoy of their own (tests/e2e/config_faults.test.mjs).
+FAULTS_CLASSES := .cache/faults-classes/FaultClient.class
+FAULTS_VENV := .venv/.faults-$(shell cksum < faults/requirements.txt | cut -d' ' -f1)
+FAULTS_ARGS ?=
+
+.PHONY: faults faults-deps test-config-faults test-faults-short
+
+# Kafka's Java client jars come with the stack (stack/maven.ts installs them on `make up`).
+$(FAULTS_CLASSES): faults/FaultClient.java
+	test -d .cache/kafka-4.1.1/libs || node_modules/.bin/tsx stack/cli.ts up kafka
+	mkdir -p $(dir $@)
+	javac -d $(dir $@) -cp '.cache/kafka-4.1.1/libs/*' $<
+
+$(FAULTS_VENV): faults/requirements.txt
+	test -x .venv/bin/python || python3 -m venv .venv
+	.venv/bin/pip install -q --disable-pip-version-check -r $<
+	@touch $@
+
+faults-deps: $(NODE_MODULES) $(FAULTS_CLASSES) $(FAULTS_VENV)
+
+## Every scenario, about 10 minutes; writes faults/results/<date>.md. Options: FAULTS_ARGS,
+## e.g. FAULTS_ARGS="--only bridge-kill,envoy-restart --rate 20".
+faults: build
+	$(STACK) up
+	$(MAKE) --no-print-directory faults-deps
+	node --import tsx faults/run.mjs $(FAULTS_ARGS)
+
+test-config-faults: $(ENVOY_STAMP) build
+	node --test --test-concurrency=1 tests/e2e/config_faults.test.mjs
+
+TEST_TARGETS += test-config-faults
+
+# Two scenarios, ~400 records per client, under 2 minutes on a running stack. Not in
+# TEST_TARGETS: every run currently reports the known offset/order defect (docs/faults.md).
+test-faults-short: build
+	$(STACK) up
+	$(MAKE) --no-print-directory faults-deps
+	node --import tsx faults/run.mjs --only bridge-kill,client-kill --scale 0.4 --no-write
