@@ -7,6 +7,7 @@ import { InMemoryBlockSource, ProducerIdAllocator, ProducerIdBlockSource, Produc
 import { Router } from "./routing";
 import { TopicDirectory, TopicIdStore } from "./topics";
 import { UpstreamTransport } from "./upstream_transport";
+import { UpstreamLanes } from "./upstream_lanes";
 import { Dialect } from "../upstream/dialect";
 import { StrimziDialect } from "../upstream/strimzi";
 import { DecodeLimits } from "../records/batch";
@@ -37,6 +38,8 @@ export class MeshContext {
   /** The wire dialect of each cluster's bridge, by cluster index. */
   dialects: Array<Dialect> = [];
   limits: DecodeLimits = new DecodeLimits();
+  /** One bridge call at a time per (cluster, topic). */
+  lanes: UpstreamLanes = new UpstreamLanes();
   private waiters: Map<i32, Array<TicketWaiter>> = new Map();
 
   constructor(

@@ -137,7 +137,52 @@ describe("Produce", () => {
     produceFrame(w, 9, 1, "apples", 0, capturedRecords(RDKAFKA.FRAMES[0]), -1);
     c.onData(w.toBytes());
     const resp = produceAnswer(c.takeAnswers(), 9);
-    expect<i16>(resp.responses[0].partitionResponses[0].errorCode).toBe(KafkaError.NETWORK_EXCEPTION);
+    expect<i16>(resp.responses[0].partitionResponses[0].errorCode).toBe(KafkaError.REQUEST_TIMED_OUT);
+  });
+
+  it("keeps one bridge call in flight per topic, so batches land contiguous and in order", () => {
+    const t = new RecordingTransport();
+    const c = newConnection(newMesh(REFERENCE_CONFIG, t));
+    const records = capturedRecords(RDKAFKA.FRAMES[0]);
+    const w = new Writer();
+    produceFrame(w, 9, 1, "bananas", 0, records, -1);
+    produceFrame(w, 9, 2, "bananas", 1, records, -1);
+    produceFrame(w, 9, 3, "apples", 0, records, -1);
+    c.onData(w.toBytes());
+    // bananas' second batch waits; apples has its own lane.
+    expect<i32>(t.calls.length).toBe(2);
+    expect<string>(t.calls[1].path).toBe("/topics/apples");
+    answer(t, 1, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":0'));
+    expect<i32>(t.calls.length).toBe(2);
+    answer(t, 0, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":0'));
+    expect<i32>(t.calls.length).toBe(3);
+    expect<bool>(callBody(t, 2).includes('"partition":1')).toBe(true);
+    answer(t, 2, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":1').replaceAll('"offset":10', '"offset":20'));
+    const all = splitAnswers(c.takeAnswers(), ApiKey.Produce, 9);
+    expect<i32>(all.length).toBe(3);
+    expect<i64>(ProduceResponse.decode(all[1].body, 9).responses[0].partitionResponses[0].baseOffset).toBe(200);
+  });
+
+  it("fails the batches queued behind a failed call without sending them", () => {
+    const t = new RecordingTransport();
+    const c = newConnection(newMesh(REFERENCE_CONFIG, t));
+    const records = capturedRecords(RDKAFKA.FRAMES[0]);
+    const w = new Writer();
+    produceFrame(w, 9, 1, "bananas", 0, records, -1);
+    produceFrame(w, 9, 2, "bananas", 0, records, -1);
+    c.onData(w.toBytes());
+    answer(t, 0, 504, null);
+    expect<i32>(t.calls.length).toBe(1);
+    const all = splitAnswers(c.takeAnswers(), ApiKey.Produce, 9);
+    expect<i32>(all.length).toBe(2);
+    for (let i = 0; i < 2; i++) {
+      expect<i16>(ProduceResponse.decode(all[i].body, 9).responses[0].partitionResponses[0].errorCode).toBe(KafkaError.REQUEST_TIMED_OUT);
+    }
+    // The lane is free again: the client's retry goes out.
+    const retry = new Writer();
+    produceFrame(retry, 9, 3, "bananas", 0, records, -1);
+    c.onData(retry.toBytes());
+    expect<i32>(t.calls.length).toBe(2);
   });
 
   it("sends acks=0 fire-and-forget with no answer, without holding back later answers", () => {

@@ -13,6 +13,7 @@ import {
 import { Writer } from "../../kafka/wire";
 import { transportErrorCode, TransportFailure, UpstreamAnswer } from "../../upstream/dialect";
 import { MeshContext, TicketWaiter } from "../context";
+import { LaneCall } from "../upstream_lanes";
 import { beginResponse, endResponse, InFlightRequest } from "../inflight";
 import {
   PartitionState,
@@ -68,23 +69,40 @@ export class ProduceRequestHandler extends InFlightRequest {
     this.plan = plan;
     this.waitForInFlightRetries();
 
-    const timeout = this.upstreamTimeout();
     for (let g = 0; g < plan.groups.length; g++) {
-      const group = plan.groups[g];
-      const cluster = mesh.config.clusters[group.cluster];
-      const call = mesh.dialects[group.cluster].buildProduce(group.topic, group.records, req.acks);
-      let bytes: i64 = 0;
-      for (let i = 0; i < group.records.length; i++) {
-        const r = group.records[i].record;
-        if (r.key !== null) bytes += r.key!.length;
-        if (r.value !== null) bytes += r.value!.length;
-      }
-      mesh.metrics.forwarded(cluster.name, group.topic, group.records.length, bytes);
-      if (!mesh.transport.send(cluster.bridge, call, timeout, this, g)) {
-        mesh.metrics.upstreamError(cluster.name, KafkaError.NETWORK_EXCEPTION);
-        this.apply(g, UpstreamAnswer.fail(KafkaError.NETWORK_EXCEPTION, "could not call the bridge of cluster " + cluster.name));
-      }
+      mesh.lanes.submit(this.laneKey(g), new GroupCall(this, g), KafkaError.REQUEST_TIMED_OUT);
     }
+  }
+
+  private laneKey(g: i32): string {
+    const group = this.plan.groups[g];
+    return group.cluster.toString() + "/" + group.topic;
+  }
+
+  /** Sends group g to its cluster's bridge; false when the call could not start. */
+  sendGroup(g: i32): bool {
+    const mesh = this.mesh;
+    const group = this.plan.groups[g];
+    const cluster = mesh.config.clusters[group.cluster];
+    const call = mesh.dialects[group.cluster].buildProduce(group.topic, group.records, this.request.acks);
+    let bytes: i64 = 0;
+    for (let i = 0; i < group.records.length; i++) {
+      const r = group.records[i].record;
+      if (r.key !== null) bytes += r.key!.length;
+      if (r.value !== null) bytes += r.value!.length;
+    }
+    mesh.metrics.forwarded(cluster.name, group.topic, group.records.length, bytes);
+    if (mesh.transport.send(cluster.bridge, call, this.upstreamTimeout(), this, g)) return true;
+    mesh.metrics.upstreamError(cluster.name, KafkaError.REQUEST_TIMED_OUT);
+    this.apply(g, UpstreamAnswer.fail(KafkaError.REQUEST_TIMED_OUT, "could not call the bridge of cluster " + cluster.name));
+    this.notifyReady();
+    return false;
+  }
+
+  /** Fails group g without sending it (an earlier call on its lane failed). */
+  failGroup(g: i32, code: i16, message: string): void {
+    this.apply(g, UpstreamAnswer.fail(code, message));
+    this.notifyReady();
   }
 
   /**
@@ -126,6 +144,7 @@ export class ProduceRequestHandler extends InFlightRequest {
     if (answer.errorCode != KafkaError.NONE) this.mesh.metrics.upstreamError(cluster.name, answer.errorCode);
     this.apply(part, answer);
     this.notifyReady();
+    this.mesh.lanes.done(this.laneKey(part), answer.errorCode != KafkaError.NONE, answer.errorCode);
   }
 
   private apply(part: i32, answer: UpstreamAnswer): void {
@@ -189,5 +208,17 @@ class Waiter extends TicketWaiter {
   }
   resolve(ticket: i32, errorCode: i16, baseOffset: i64): void {
     this.handler.resolveWaiting(ticket, errorCode, baseOffset);
+  }
+}
+
+class GroupCall extends LaneCall {
+  constructor(private handler: ProduceRequestHandler, private group: i32) {
+    super();
+  }
+  trySend(): bool {
+    return this.handler.sendGroup(this.group);
+  }
+  failUnsent(code: i16, message: string): void {
+    this.handler.failGroup(this.group, code, message);
   }
 }

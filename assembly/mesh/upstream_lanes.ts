@@ -1,0 +1,69 @@
+// One bridge call at a time per (cluster, topic) in this VM.
+//
+// Two calls in flight for the same partitions would let the bridge's producer interleave
+// their records (so the records of one batch would not get the consecutive offsets the
+// client is told) and could write a later batch before an earlier one. Calls queue behind
+// the one in flight instead. When a call fails, the calls queued behind it fail too without
+// being sent, as a broker fails the batches behind a failed one, so clients retry in order.
+
+export abstract class LaneCall {
+  /** Starts the call; false when it could not start (it has then recorded its failure). */
+  abstract trySend(): bool;
+  /** Fails the call without sending it. */
+  abstract failUnsent(code: i16, message: string): void;
+}
+
+class Lane {
+  busy: bool = false;
+  waiting: Array<LaneCall> = [];
+}
+
+export class UpstreamLanes {
+  private lanes: Map<string, Lane> = new Map();
+
+  /** Sends now when the lane is free, else queues. */
+  submit(key: string, call: LaneCall, failCode: i16): void {
+    let lane: Lane;
+    if (this.lanes.has(key)) lane = this.lanes.get(key);
+    else {
+      lane = new Lane();
+      this.lanes.set(key, lane);
+    }
+    if (lane.busy) {
+      lane.waiting.push(call);
+      return;
+    }
+    lane.busy = true;
+    if (!call.trySend()) this.done(key, true, failCode);
+  }
+
+  /** The lane's call in flight has completed; failed calls fail the queue behind them. */
+  done(key: string, failed: bool, failCode: i16): void {
+    if (!this.lanes.has(key)) return;
+    const lane = this.lanes.get(key);
+    while (true) {
+      if (failed) {
+        const queued = lane.waiting;
+        lane.waiting = [];
+        for (let i = 0; i < queued.length; i++) {
+          queued[i].failUnsent(failCode, "not sent: an earlier batch for this topic failed upstream");
+        }
+      }
+      if (lane.waiting.length == 0) {
+        this.lanes.delete(key);
+        return;
+      }
+      const next = lane.waiting.shift();
+      if (next.trySend()) return;
+      failed = true;
+    }
+  }
+
+  /** Calls waiting behind another, across all lanes (for tests and metrics). */
+  queued(): i32 {
+    let n = 0;
+    const lanes = this.lanes.values();
+    for (let i = 0; i < lanes.length; i++) n += lanes[i].waiting.length;
+    return n;
+  }
+}
