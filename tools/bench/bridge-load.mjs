@@ -30,6 +30,8 @@ let arrived = 0; // records that have arrived so far
 let sent = 0; // records handed to a request
 let done = 0;
 let failed = 0;
+let retries = 0; // requests sent again after the connection was reset before any answer
+let firstError = null; // what the first failed request got, for the report
 let busy = 0;
 let firstAt = 0;
 const start = performance.now();
@@ -42,8 +44,8 @@ function body(n) {
   return s + "]}";
 }
 
-function post(from, n, arrivedAt) {
-  busy++;
+function post(from, n, arrivedAt, attempt = 0) {
+  if (attempt === 0) busy++;
   const data = body(n);
   const req = http.request(
     {
@@ -64,7 +66,10 @@ function post(from, n, arrivedAt) {
           const offsets = JSON.parse(Buffer.concat(chunks).toString()).offsets;
           ok = offsets.length === n && offsets.every((o) => o.offset >= 0);
         }
-        if (!ok) failed += n;
+        if (!ok) {
+          failed += n;
+          firstError ??= `HTTP ${res.statusCode}: ${Buffer.concat(chunks).toString().slice(0, 200)}`;
+        }
         for (let i = 0; i < n; i++) latencies[from + i] = now - (arrivals ? arrivals[from + i] : arrivedAt);
         done += n;
         busy--;
@@ -72,8 +77,16 @@ function post(from, n, arrivedAt) {
       });
     },
   );
-  req.on("error", () => {
+  req.on("error", (e) => {
+    // A keep-alive socket the server dropped: send once more on another socket, as an HTTP
+    // client pool does for an idempotent retry; counted in the output.
+    if (attempt === 0 && (e.code === "ECONNRESET" || /socket hang up/.test(String(e)))) {
+      retries++;
+      post(from, n, arrivedAt, 1);
+      return;
+    }
     failed += n;
+    firstError ??= String(e);
     done += n;
     busy--;
     pump();
@@ -114,6 +127,8 @@ function finish() {
     JSON.stringify({
       records: done,
       failed,
+      retries,
+      first_error: firstError,
       seconds: elapsed,
       records_per_s: done / elapsed,
       mb_per_s: (done * size) / elapsed / 1048576,

@@ -7,7 +7,8 @@
 // Env: STACK_PORT_OFFSET (as for `make up`), BENCH_FULL=1 (every cell), BENCH_REPEAT (3),
 // BENCH_SCALE (multiplies record counts, default 1), BENCH_OUT (default bench/results).
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import { join } from "node:path";
 import { ROOT, stackPorts } from "../../tests/e2e/stack-ports.mjs";
@@ -152,7 +153,7 @@ function parseJsonLine(r, name) {
   const line = r.out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
   if (!line) return { error: `${name}: exit ${r.code}: ${r.err.trim().split("\n").slice(-2).join(" | ")}`, client_cpu_s: r.cpu };
   const j = JSON.parse(line);
-  if (j.failed > 0) j.error = `${j.failed} records failed`;
+  if (j.failed > 0) j.error = `${j.failed} records failed${j.first_error ? ` (first: ${j.first_error})` : ""}`;
   return { ...j, client_cpu_s: r.cpu };
 }
 
@@ -219,10 +220,25 @@ function machine() {
     load_average_at_start: loadavg().map((x) => Number(x.toFixed(2))),
     java: sh("java", ["-version"]) ?? execFileSync("bash", ["-c", "java -version 2>&1 | head -1"]).toString().trim(),
     node: process.version,
-    envoy: envoyBin ? sh(envoyBin, ["--version"])?.split("\n").pop() : null,
+    envoy: envoyBin ? "Envoy " + (/version: \S+?\/([\d.]+)\//.exec(sh(envoyBin, ["--version"]) ?? "")?.[1] ?? "?") : null,
     kafka: "4.1.1",
     librdkafka: sh(PY, ["-c", "import confluent_kafka as c; print(c.libversion()[0])"]),
+    ...filterBuild(),
   };
+}
+
+/** Which filter build the running Envoy loaded: a reused stack may predate the last build. */
+function filterBuild() {
+  const wasm = join(ROOT, "build", "kafka_mesh.wasm");
+  const sha256 = createHash("sha256").update(readFileSync(wasm)).digest("hex");
+  const pid = stackPids().envoy;
+  let envoyStartedAfterBuild = null;
+  if (pid) {
+    const started = Date.parse(execFileSync("ps", ["-o", "lstart=", "-p", String(pid)]).toString().trim());
+    envoyStartedAfterBuild = started >= Math.floor(statSync(wasm).mtimeMs / 1000) * 1000;
+  }
+  if (envoyStartedAfterBuild === false) console.log("bench: WARNING: Envoy was started before build/kafka_mesh.wasm was built; run `make down` first to measure this build");
+  return { filter_wasm_sha256: sha256, envoy_started_after_wasm_build: envoyStartedAfterBuild };
 }
 
 async function main() {
