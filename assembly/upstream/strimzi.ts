@@ -16,7 +16,7 @@
 import { Writer } from "../kafka/wire";
 import { parseJson, quoteJson, JsonValue } from "../json";
 import { KafkaError } from "../kafka/errors";
-import { base64Into } from "./base64";
+import { base64Into, ensureCapacity } from "./base64";
 import { Dialect, HttpCall, RecordResult, UpstreamAnswer, UpstreamRecord } from "./dialect";
 
 export const STRIMZI_CONTENT_TYPE = "application/vnd.kafka.binary.v2+json";
@@ -26,22 +26,45 @@ function ascii(w: Writer, s: string): void {
   for (let i = 0; i < s.length; i++) w.int8(<i8>s.charCodeAt(i));
 }
 
+// The fixed parts of the body, as bytes: copying them beats writing them a character at a time.
+function utf8(s: string): Uint8Array {
+  return Uint8Array.wrap(String.UTF8.encode(s));
+}
+const BODY_OPEN = utf8('{"records":[');
+const BODY_CLOSE = utf8("]}");
+const REC_PARTITION = utf8('{"partition":');
+const REC_KEY = utf8(',"key":');
+const REC_VALUE = utf8(',"value":');
+const REC_TIMESTAMP = utf8(',"timestamp":');
+const REC_HEADERS = utf8(',"headers":[');
+const HDR_KEY = utf8('{"key":');
+const NULL_TEXT = utf8("null");
+const EMPTY_STRING = utf8('""');
+const digits = new StaticArray<u8>(20);
+
 /** Appends the decimal text of v without allocating a string. */
 export function writeDecimal(w: Writer, v: i64): void {
   if (v == i64.MIN_VALUE) {
     ascii(w, "-9223372036854775808");
     return;
   }
+  ensureCapacity(w, 20);
+  let p = w.buf.dataStart + <usize>w.pos;
   if (v < 0) {
-    w.int8(45);
+    store<u8>(p++, 45);
     v = -v;
   }
-  let div: i64 = 1;
-  while (v / div >= 10) div *= 10;
-  while (div > 0) {
-    w.int8(<i8>(48 + <i32>((v / div) % 10)));
-    div /= 10;
-  }
+  // Digits backwards into a scratch buffer, then forwards into the writer.
+  const d = changetype<usize>(digits);
+  let u = <u64>v;
+  let n = 0;
+  do {
+    store<u8>(d + <usize>n, <u8>(48 + <i32>(u % 10)));
+    u /= 10;
+    n++;
+  } while (u != 0);
+  while (n > 0) store<u8>(p++, load<u8>(d + <usize>--n));
+  w.pos = <i32>(p - w.buf.dataStart);
 }
 
 /** Appends raw bytes (a header key) as a JSON string; non-ASCII goes through UTF-8 decoding. */
@@ -125,6 +148,75 @@ function stringOf(v: JsonValue | null): string | null {
   return v !== null && v.isString() ? v.text : null;
 }
 
+const OFFSETS_OPEN = utf8('{"offsets":[');
+const ENTRY_PARTITION = utf8('{"partition":');
+const ENTRY_OFFSET = utf8(',"offset":');
+
+/** True when body[at..] starts with lit. */
+function matches(base: usize, end: usize, at: usize, lit: Uint8Array): bool {
+  const n = <usize>lit.length;
+  if (at + n > end) return false;
+  return memory.compare(base + at, lit.dataStart, n) == 0;
+}
+
+/**
+ * The usual success answer, {"offsets":[{"partition":p,"offset":o},...]} written compactly with
+ * one entry per record, read straight from the bytes. Anything else (spaces, errors, other key
+ * order, huge numbers) returns null and goes through the JSON parser, which gives the same
+ * results for the answers accepted here.
+ */
+function parseCompactOffsets(body: Uint8Array, recordCount: i32): UpstreamAnswer | null {
+  const base = body.dataStart;
+  const end = <usize>body.length;
+  if (!matches(base, end, 0, OFFSETS_OPEN)) return null;
+  let at = <usize>OFFSETS_OPEN.length;
+  const a = new UpstreamAnswer();
+  for (let i = 0; i < recordCount; i++) {
+    if (i > 0) {
+      if (at >= end || load<u8>(base + at) != 0x2c) return null;
+      at++;
+    }
+    if (!matches(base, end, at, ENTRY_PARTITION)) return null;
+    at += <usize>ENTRY_PARTITION.length;
+    const p = readJsonNatural(base, end, at);
+    if (p < 0) return null;
+    at = numberEnd;
+    if (!matches(base, end, at, ENTRY_OFFSET)) return null;
+    at += <usize>ENTRY_OFFSET.length;
+    const o = readJsonNatural(base, end, at);
+    if (o < 0) return null;
+    at = numberEnd;
+    if (at >= end || load<u8>(base + at) != 0x7d) return null;
+    at++;
+    const res = new RecordResult();
+    res.partition = p <= <i64>i32.MAX_VALUE ? <i32>p : -1;
+    res.offset = o;
+    a.results.push(res);
+  }
+  if (at + 2 != end || load<u8>(base + at) != 0x5d || load<u8>(base + at + 1) != 0x7d) return null;
+  return a;
+}
+
+/** Where the last readJsonNatural stopped. */
+let numberEnd: usize = 0;
+
+/** A JSON non-negative integer (no sign, fraction, exponent or leading zero) of at most 18 digits, else -1. */
+function readJsonNatural(base: usize, end: usize, at: usize): i64 {
+  let v: i64 = 0;
+  let n = 0;
+  while (at < end) {
+    const c = <i32>load<u8>(base + at);
+    if (c < 48 || c > 57) break;
+    if (n == 18 || (n == 1 && v == 0)) return -1;
+    v = v * 10 + (c - 48);
+    n++;
+    at++;
+  }
+  if (n == 0) return -1;
+  numberEnd = at;
+  return v;
+}
+
 export class StrimziDialect extends Dialect {
   buildProduce(topic: string, records: Array<UpstreamRecord>, acks: i16): HttpCall {
     const call = new HttpCall();
@@ -141,37 +233,37 @@ export class StrimziDialect extends Dialect {
       estimate += (r.value !== null ? (r.value as Uint8Array).length : 0) * 4 / 3;
     }
     const w = new Writer(estimate);
-    ascii(w, '{"records":[');
+    w.bytes(BODY_OPEN);
     for (let i = 0; i < records.length; i++) {
       const u = unchecked(records[i]);
       const r = u.record;
       if (i > 0) w.int8(0x2c);
-      ascii(w, '{"partition":');
+      w.bytes(REC_PARTITION);
       writeDecimal(w, u.partition);
       const key = r.key;
       if (key !== null) {
-        ascii(w, ',"key":');
+        w.bytes(REC_KEY);
         writeBase64String(w, key);
       }
-      ascii(w, ',"value":');
+      w.bytes(REC_VALUE);
       const value = r.value;
-      if (value === null) ascii(w, "null");
+      if (value === null) w.bytes(NULL_TEXT);
       else writeBase64String(w, value);
       if (u.sendTimestamp && r.timestamp >= 0) {
-        ascii(w, ',"timestamp":');
+        w.bytes(REC_TIMESTAMP);
         writeDecimal(w, r.timestamp);
       }
       const hs = r.headers;
       if (hs.length > 0) {
-        ascii(w, ',"headers":[');
+        w.bytes(REC_HEADERS);
         for (let h = 0; h < hs.length; h++) {
           const hd = unchecked(hs[h]);
           if (h > 0) w.int8(0x2c);
-          ascii(w, '{"key":');
+          w.bytes(HDR_KEY);
           writeJsonStringBytes(w, hd.key);
-          ascii(w, ',"value":');
+          w.bytes(REC_VALUE);
           const hv = hd.value;
-          if (hv === null) ascii(w, '""');
+          if (hv === null) w.bytes(EMPTY_STRING);
           else writeBase64String(w, hv);
           w.int8(0x7d);
         }
@@ -179,7 +271,7 @@ export class StrimziDialect extends Dialect {
       }
       w.int8(0x7d);
     }
-    ascii(w, "]}");
+    w.bytes(BODY_CLOSE);
     call.body = w.view();
     return call;
   }
@@ -190,6 +282,10 @@ export class StrimziDialect extends Dialect {
       const a = new UpstreamAnswer();
       for (let i = 0; i < recordCount; i++) a.results.push(new RecordResult());
       return a;
+    }
+    if (status == 200 && body !== null) {
+      const quick = parseCompactOffsets(body, recordCount);
+      if (quick !== null) return quick;
     }
     let doc: JsonValue | null = null;
     if (body !== null) doc = parseJson(String.UTF8.decode(body.buffer.slice(body.byteOffset, body.byteOffset + body.length), false));

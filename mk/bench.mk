@@ -1,0 +1,25 @@
+# Benchmark: direct Kafka, the bare REST bridge and the mesh under the same workloads, plus the
+# filter's micro-benchmark. Figures only, never pass/fail. See docs/bench.md.
+#
+#   make bench               default cells (~10-15 min on 2 cores), reuses a running stack
+#   BENCH_FULL=1 make bench  every cell
+#   make bench-micro         the filter micro-benchmark alone (JSON on stdout)
+BENCH_VENV := .venv/bench/.requirements.stamp
+BENCH_MICRO_WASM := build/bench-micro.wasm
+
+.PHONY: bench bench-micro
+
+$(BENCH_VENV): tools/bench/requirements.txt
+	test -x .venv/bench/bin/python || python3 -m venv .venv/bench
+	PIP_CACHE_DIR=$(CURDIR)/.cache/pip .venv/bench/bin/pip install -q --disable-pip-version-check -r $<
+	@touch $@
+
+$(BENCH_MICRO_WASM): $(NODE_MODULES) tools/bench/micro/entry.ts tools/bench/micro/asconfig.json $(ASSEMBLY_SOURCES)
+	npx asc tools/bench/micro/entry.ts --config tools/bench/micro/asconfig.json --target release
+
+bench-micro: $(BENCH_MICRO_WASM) $(BENCH_VENV)
+	node tools/bench/micro.mjs
+
+bench: build $(BENCH_VENV) $(BENCH_MICRO_WASM)
+	$(MAKE) --no-print-directory up
+	node tools/bench/run.mjs

@@ -1,0 +1,193 @@
+// Bench-only wasm: the filter's SDK-free Produce path (assembly/mesh) driven without a
+// proxy-wasm host. The bridge is an in-memory transport answered with a canned body, so the
+// figures are the filter's own CPU per record, phase by phase, with no network and no Envoy.
+import { Writer } from "../../../assembly/kafka/wire";
+import { parseConfig } from "../../../assembly/mesh/config";
+import { Connection } from "../../../assembly/mesh/connection";
+import { MeshContext } from "../../../assembly/mesh/context";
+import { InFlightRequest } from "../../../assembly/mesh/inflight";
+import { MeshRequestDecoder } from "../../../assembly/mesh/request_decoder";
+import { LocalTopicIdStore } from "../../../assembly/mesh/topics";
+import { UpstreamTransport } from "../../../assembly/mesh/upstream_transport";
+import { RestBridge } from "../../../assembly/mesh/config";
+import { HttpCall, UpstreamRecord } from "../../../assembly/upstream/dialect";
+import { StrimziDialect } from "../../../assembly/upstream/strimzi";
+import { decodeRecords, RecordBatch } from "../../../assembly/records/batch";
+import { crc32c } from "../../../assembly/records/crc32c";
+import { decompress } from "../../../assembly/compression/index";
+import { ProduceRequest } from "../../../assembly/kafka/messages/produce_request";
+import { RequestHeader } from "../../../assembly/kafka/messages/request_header";
+import { requestHeaderVersion } from "../../../assembly/kafka/messages/api_keys";
+import { Reader } from "../../../assembly/kafka/wire";
+
+/** Keeps the calls of one request; the benchmark answers them at once. */
+class CannedTransport extends UpstreamTransport {
+  requests: Array<InFlightRequest> = [];
+  parts: Array<i32> = [];
+  send(bridge: RestBridge, call: HttpCall, timeoutMs: u32, request: InFlightRequest, part: i32): bool {
+    this.requests.push(request);
+    this.parts.push(part);
+    lastCall = call;
+    return true;
+  }
+}
+
+let transport = new CannedTransport();
+let mesh: MeshContext | null = null;
+let connection: Connection | null = null;
+let frame = new Uint8Array(0);
+let answer = new Uint8Array(0);
+let lastCall: HttpCall | null = null;
+let lastRequest: InFlightRequest | null = null;
+let sink: u32 = 0;
+
+/** Loads a plugin config (JSON text written at the returned address, then configure()). */
+let configText = new Uint8Array(0);
+export function prepareConfig(length: i32): usize {
+  configText = new Uint8Array(length);
+  return configText.dataStart;
+}
+export function configure(): bool {
+  const text = String.UTF8.decodeUnsafe(configText.dataStart, configText.length);
+  const parsed = parseConfig(text);
+  if (parsed.config === null) return false;
+  mesh = new MeshContext(parsed.config!, new LocalTopicIdStore(), transport);
+  connection = new Connection(new MeshRequestDecoder(mesh!), mesh!.config.maxFrameBytes, mesh!.config.maxInflightRequests);
+  return true;
+}
+
+/** The request frame (with its size prefix) that every run feeds. */
+export function prepareFrame(length: i32): usize {
+  frame = new Uint8Array(length);
+  return frame.dataStart;
+}
+/** The bridge's answer body every call gets (status 200). */
+export function prepareAnswer(length: i32): usize {
+  answer = new Uint8Array(length);
+  return answer.dataStart;
+}
+
+/** The whole Produce path, times over: frame in, HTTP call built, answer parsed, response out. Returns the last response's size, or a negative error. */
+export function runProduce(times: i32): i32 {
+  const c = connection!;
+  let size = 0;
+  for (let i = 0; i < times; i++) {
+    c.onData(frame);
+    if (transport.requests.length == 0) return -1;
+    for (let k = 0; k < transport.requests.length; k++) {
+      unchecked(transport.requests[k]).onUpstreamAnswer(unchecked(transport.parts[k]), 200, answer);
+    }
+    lastRequest = transport.requests[0];
+    transport.requests.length = 0;
+    transport.parts.length = 0;
+    const out = c.takeAnswers();
+    if (out === null) return -2;
+    size = out.length;
+  }
+  return size;
+}
+
+/** The body of the last HTTP call, to check it (and to build the matching answer). */
+export function lastCallBody(): usize {
+  return lastCall === null ? 0 : lastCall!.body.dataStart;
+}
+export function lastCallBodyLength(): i32 {
+  return lastCall === null ? 0 : lastCall!.body.length;
+}
+
+// Phases, each on the records of the frame's first partition.
+let records: Uint8Array = new Uint8Array(0);
+let batch: RecordBatch | null = null;
+let upstream: Array<UpstreamRecord> = [];
+const dialect = new StrimziDialect();
+
+/** Decodes the frame's Produce request once and keeps its first partition's records. Returns the record count. */
+export function split(): i32 {
+  const r = new Reader(frame, 4, frame.length);
+  r.int16();
+  const version = r.int16();
+  const rr = new Reader(frame, 4, frame.length);
+  RequestHeader.decode(rr, requestHeaderVersion(0, version));
+  const req = ProduceRequest.decode(rr, version);
+  if (rr.failed) return -1;
+  records = req.topicData[0].partitionData[0].records!;
+  const d = decodeRecords(records);
+  if (!d.ok()) return -2;
+  batch = d.batches[0];
+  upstream = [];
+  for (let i = 0; i < batch!.records.length; i++) upstream.push(new UpstreamRecord(0, batch!.records[i], true));
+  return upstream.length;
+}
+
+/** Request frame decode: header + ProduceRequest message (records stay bytes). */
+export function runFrameDecode(times: i32): i32 {
+  let n = 0;
+  for (let i = 0; i < times; i++) {
+    const rr = new Reader(frame, 4, frame.length);
+    rr.int16();
+    const version = rr.int16();
+    rr.pos = 4;
+    RequestHeader.decode(rr, requestHeaderVersion(0, version));
+    const req = ProduceRequest.decode(rr, version);
+    n += req.topicData.length;
+  }
+  return n;
+}
+
+/** Record batch decode: header checks, CRC-32C, decompression, every record. */
+export function runBatchDecode(times: i32): i32 {
+  let n = 0;
+  for (let i = 0; i < times; i++) n += decodeRecords(records).recordCount();
+  return n;
+}
+
+/** CRC-32C over the batch's covered bytes alone. */
+export function runCrc(times: i32): u32 {
+  let x: u32 = 0;
+  for (let i = 0; i < times; i++) x ^= crc32c(records, 21, records.length);
+  return x;
+}
+
+/** Decompression alone (0 for uncompressed batches). */
+export function runDecompress(times: i32): i32 {
+  const codec = batch!.compression();
+  if (codec == 0) return 0;
+  let n = 0;
+  for (let i = 0; i < times; i++) {
+    const d = decompress(codec, records.subarray(61), 16 << 20);
+    if (d.data === null) return -1;
+    n += d.data!.length;
+  }
+  return n;
+}
+
+/** Upstream encoding: the Strimzi JSON body with Base64 keys and values. */
+export function runEncode(times: i32): i32 {
+  let n = 0;
+  for (let i = 0; i < times; i++) n += dialect.buildProduce("apples", upstream, -1).body.length;
+  return n;
+}
+
+/** Parsing the bridge's answer (one offset per record). */
+export function runParseAnswer(times: i32): i32 {
+  let n = 0;
+  for (let i = 0; i < times; i++) n += dialect.parseProduce(200, answer, upstream.length, -1).results.length;
+  return n;
+}
+
+/** Encoding the Produce response of the last finished request. */
+export function runResponse(times: i32): i32 {
+  const w = new Writer(256);
+  const req = lastRequest!;
+  for (let i = 0; i < times; i++) {
+    w.pos = 0;
+    req.computeAnswer(w);
+  }
+  return w.pos;
+}
+
+/** Current linear memory size in bytes. */
+export function memoryBytes(): i32 {
+  return <i32>memory.size() << 16;
+}
+

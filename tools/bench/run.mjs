@@ -1,0 +1,296 @@
+// `make bench`: the same workloads against direct Kafka, the bare REST bridge and the mesh
+// (producer -> Envoy -> filter -> bridge -> Kafka), on a running stack. Reports figures only:
+// medians over BENCH_REPEAT runs per (workload, target), the targets interleaved so that load
+// from other work on the machine falls on all of them alike; the machine's load average is
+// recorded with every run. Writes bench/results/<stamp>.{json,md,png}.
+//
+// Env: STACK_PORT_OFFSET (as for `make up`), BENCH_FULL=1 (every cell), BENCH_REPEAT (3),
+// BENCH_SCALE (multiplies record counts, default 1), BENCH_OUT (default bench/results).
+import { spawn, execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, totalmem, release } from "node:os";
+import { join } from "node:path";
+import { ROOT, stackPorts } from "../../tests/e2e/stack-ports.mjs";
+import { micro } from "./micro.mjs";
+import { markdown } from "./report.mjs";
+
+const FULL = process.env.BENCH_FULL === "1";
+const REPEAT = Number(process.env.BENCH_REPEAT ?? "3");
+const SCALE = Number(process.env.BENCH_SCALE ?? "1");
+const OUT = join(ROOT, process.env.BENCH_OUT ?? "bench/results");
+const PY = join(ROOT, ".venv", "bench", "bin", "python");
+const TOPIC = "apples"; // c1, 1 partition: the same cluster and bridge for every target
+const ports = stackPorts();
+const CLUSTER = ports.clusters.c1;
+const TICK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
+const RUN_TIMEOUT_S = 90;
+
+// ---------------------------------------------------------------- the matrix
+// client: java (ProducerPerformance) or rdkafka (confluent-kafka); rate "max" or a fraction
+// of the lowest median max-rate records/s found by the cell named in `of`.
+const CELLS = [
+  { id: "java-1k", client: "java", size: 1024, acks: "all", codec: "none", conns: 1, rate: "max", records: 60000 },
+  { id: "java-100b", client: "java", size: 100, acks: "all", codec: "none", conns: 1, rate: "max", records: 200000 },
+  { id: "java-1k-lz4", client: "java", size: 1024, acks: "all", codec: "lz4", conns: 1, rate: "max", records: 60000 },
+  { id: "java-1k-fixed", client: "java", size: 1024, acks: "all", codec: "none", conns: 1, rate: 0.5, of: "java-1k", seconds: 8 },
+  { id: "rdkafka-1k-16c", client: "rdkafka", size: 1024, acks: "all", codec: "none", conns: 16, rate: "max", records: 60000 },
+  { id: "java-1k-acks1", client: "java", size: 1024, acks: "1", codec: "none", conns: 1, rate: "max", records: 60000, full: true },
+  { id: "java-100b-lz4", client: "java", size: 100, acks: "all", codec: "lz4", conns: 1, rate: "max", records: 200000, full: true },
+  { id: "java-100b-fixed", client: "java", size: 100, acks: "all", codec: "none", conns: 1, rate: 0.5, of: "java-100b", seconds: 8, full: true },
+  { id: "rdkafka-1k", client: "rdkafka", size: 1024, acks: "all", codec: "none", conns: 1, rate: "max", records: 60000, full: true },
+  { id: "rdkafka-100b-16c", client: "rdkafka", size: 100, acks: "all", codec: "none", conns: 16, rate: "max", records: 200000, full: true },
+  { id: "rdkafka-1k-lz4-16c", client: "rdkafka", size: 1024, acks: "1", codec: "lz4", conns: 16, rate: "max", records: 60000, full: true },
+  { id: "rdkafka-1k-16c-fixed", client: "rdkafka", size: 1024, acks: "all", codec: "none", conns: 16, rate: 0.5, of: "rdkafka-1k-16c", seconds: 8, full: true },
+];
+// The bridge target speaks HTTP: compression between client and mesh does not exist there.
+const TARGETS = ["mesh", "bridge", "kafka"];
+
+// ---------------------------------------------------------------- processes of the stack
+function stackPids() {
+  const dir = join(ROOT, ".stack");
+  const pids = {};
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith(".pid")) continue;
+    const text = readFileSync(join(dir, f), "utf8").trim();
+    const pid = text.startsWith("{") ? JSON.parse(text).pid : Number(text);
+    if (existsSync(`/proc/${pid}`)) pids[f.slice(0, -4)] = pid;
+  }
+  return pids;
+}
+
+function cpuSeconds(pid) {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
+    return (Number(f[11]) + Number(f[12])) / TICK; // utime, stime
+  } catch {
+    return null;
+  }
+}
+
+function rssMb(pid) {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+async function envoyStats() {
+  const res = await fetch(`http://${ports.admin}/stats?filter=kafka_mesh`);
+  const out = {};
+  for (const line of (await res.text()).split("\n")) {
+    const m = /^wasmcustom\.kafka_mesh\.([^:]+): (\d+)$/.exec(line);
+    if (m) out[m[1]] = Number(m[2]);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- clients
+function runChild(cmd, args) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    let cpu = 0;
+    const poll = setInterval(() => {
+      const c = cpuSeconds(child.pid);
+      if (c !== null) cpu = c;
+    }, 200);
+    const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_S * 1000);
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("close", (code) => {
+      clearInterval(poll);
+      clearTimeout(timer);
+      resolve({ code, out, err, cpu });
+    });
+  });
+}
+
+function bootstrap(target) {
+  return target === "mesh" ? ports.envoy : CLUSTER.kafka;
+}
+
+async function javaPerf(cell, target, count, rate) {
+  const props = [`bootstrap.servers=${bootstrap(target)}`, `acks=${cell.acks}`, `compression.type=${cell.codec}`];
+  const r = await runChild("java", [
+    "-Xmx512m", "-cp", join(ROOT, ".cache/kafka-4.1.1/libs/*"), "org.apache.kafka.tools.ProducerPerformance",
+    "--topic", TOPIC, "--num-records", String(count), "--record-size", String(cell.size),
+    "--throughput", String(rate === "max" ? -1 : Math.round(rate)), "--producer-props", ...props,
+  ]);
+  // 60000 records sent, 9123.4 records/sec (8.91 MB/sec), 12.3 ms avg latency, 345.0 ms max latency, 10 ms 50th, 30 ms 95th, 40 ms 99th, 50 ms 99.9th.
+  const m = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th/.exec(r.out);
+  if (!m) return { error: `ProducerPerformance: exit ${r.code}: ${(r.err || r.out).split("\n").filter((l) => !/WARN|^\s*$/.test(l)).slice(-3).join(" | ")}`, client_cpu_s: r.cpu };
+  return {
+    records: Number(m[1]), records_per_s: Number(m[2]), mb_per_s: Number(m[3]),
+    latency_ms: { avg: Number(m[4]), p50: Number(m[6]), p95: Number(m[7]), p99: Number(m[8]), p999: Number(m[9]), max: Number(m[5]) },
+    client_cpu_s: r.cpu,
+  };
+}
+
+async function rdkafkaPerf(cell, target, count, rate) {
+  const r = await runChild(PY, [
+    join(ROOT, "tools/bench/rdkafka_perf.py"), bootstrap(target), TOPIC, String(cell.size), String(count), String(cell.conns),
+    cell.acks, cell.codec, String(rate === "max" ? 0 : rate), String(RUN_TIMEOUT_S - 30),
+  ]);
+  return parseJsonLine(r, "rdkafka_perf");
+}
+
+async function bridgeLoad(cell, count, rate, batch) {
+  const r = await runChild(process.execPath, [
+    join(ROOT, "tools/bench/bridge-load.mjs"), "--url", `http://${CLUSTER.bridge}`, "--topic", TOPIC,
+    "--record-size", String(cell.size), "--num-records", String(count), "--batch", String(batch),
+    "--connections", String(cell.conns), "--inflight", "5", "--linger", "5",
+    "--max-seconds", String(RUN_TIMEOUT_S - 30), ...(rate === "max" ? [] : ["--rate", String(rate)]),
+  ]);
+  return parseJsonLine(r, "bridge-load");
+}
+
+function parseJsonLine(r, name) {
+  const line = r.out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+  if (!line) return { error: `${name}: exit ${r.code}: ${r.err.trim().split("\n").slice(-2).join(" | ")}`, client_cpu_s: r.cpu };
+  const j = JSON.parse(line);
+  if (j.failed > 0) j.error = `${j.failed} records failed${j.first_error ? ` (first: ${j.first_error})` : ""}`;
+  return { ...j, client_cpu_s: r.cpu };
+}
+
+// ---------------------------------------------------------------- one run
+async function measure(cell, target, count, rate, batch) {
+  const pids = stackPids();
+  const cpu0 = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSeconds(p)]));
+  const stats0 = await envoyStats();
+  const load0 = loadavg()[0];
+  let r;
+  if (target === "bridge") r = await bridgeLoad(cell, count, rate, batch);
+  else if (cell.client === "java") r = await javaPerf(cell, target, count, rate);
+  else r = await rdkafkaPerf(cell, target, count, rate);
+  const stats1 = await envoyStats();
+  const cpu = {};
+  for (const [n, p] of Object.entries(pids)) {
+    const c = cpuSeconds(p);
+    if (c !== null && cpu0[n] !== null) cpu[n] = Number((c - cpu0[n]).toFixed(2));
+  }
+  cpu.client = r.client_cpu_s;
+  delete r.client_cpu_s;
+  const produced = (stats1["requests.Produce"] ?? 0) - (stats0["requests.Produce"] ?? 0);
+  const forwarded = (stats1["cluster.c1.records"] ?? 0) - (stats0["cluster.c1.records"] ?? 0);
+  const per1m = {};
+  if (r.records) for (const [n, s] of Object.entries(cpu)) per1m[n] = Number(((s * 1e6) / r.records).toFixed(1));
+  return {
+    cell: cell.id, target, rate_asked: rate, ...r,
+    records_per_call: target === "mesh" && produced > 0 ? Number((forwarded / produced).toFixed(1)) : target === "bridge" ? batch : null,
+    cpu_s: cpu, cpu_s_per_1m_records: per1m,
+    envoy_rss_mb: pids.envoy ? Number(rssMb(pids.envoy).toFixed(1)) : null,
+    wasm_memory_bytes: { before: stats0.wasm_memory_bytes ?? null, after: stats1.wasm_memory_bytes ?? null },
+    load1: { before: load0, after: loadavg()[0] },
+  };
+}
+
+const median = (xs) => {
+  const v = xs.filter((x) => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b);
+  if (!v.length) return null;
+  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+};
+
+function summarize(runs) {
+  const ok = runs.filter((r) => !r.error);
+  const pick = (f) => median(ok.map(f));
+  const names = new Set(ok.flatMap((r) => Object.keys(r.cpu_s_per_1m_records)));
+  return {
+    runs: runs.length, ok_runs: ok.length, errors: runs.filter((r) => r.error).map((r) => r.error),
+    records_per_s: pick((r) => r.records_per_s), mb_per_s: pick((r) => r.mb_per_s),
+    latency_ms: Object.fromEntries(["p50", "p95", "p99", "p999", "max"].map((k) => [k, pick((r) => r.latency_ms[k])])),
+    cpu_s_per_1m_records: Object.fromEntries([...names].map((n) => [n, pick((r) => r.cpu_s_per_1m_records[n])])),
+    records_per_call: pick((r) => r.records_per_call),
+    envoy_rss_mb: pick((r) => r.envoy_rss_mb),
+    wasm_memory_bytes: { before: ok[0]?.wasm_memory_bytes.before ?? null, after: ok.at(-1)?.wasm_memory_bytes.after ?? null },
+    load1: median(runs.map((r) => r.load1.before)),
+  };
+}
+
+// ---------------------------------------------------------------- main
+function machine() {
+  const sh = (cmd, args) => { try { return execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"] }).toString().trim(); } catch { return null; } };
+  const envoyBin = existsSync(join(ROOT, ".cache/envoy/envoy-bin")) ? readFileSync(join(ROOT, ".cache/envoy/envoy-bin"), "utf8").trim() : null;
+  return {
+    cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gib: Number((totalmem() / 2 ** 30).toFixed(1)), kernel: release(),
+    load_average_at_start: loadavg().map((x) => Number(x.toFixed(2))),
+    java: sh("java", ["-version"]) ?? execFileSync("bash", ["-c", "java -version 2>&1 | head -1"]).toString().trim(),
+    node: process.version,
+    envoy: envoyBin ? "Envoy " + (/version: \S+?\/([\d.]+)\//.exec(sh(envoyBin, ["--version"]) ?? "")?.[1] ?? "?") : null,
+    kafka: "4.1.1",
+    librdkafka: sh(PY, ["-c", "import confluent_kafka as c; print(c.libversion()[0])"]),
+    ...filterBuild(),
+  };
+}
+
+/** Which filter build the running Envoy loaded: a reused stack may predate the last build. */
+function filterBuild() {
+  const wasm = join(ROOT, "build", "kafka_mesh.wasm");
+  const sha256 = createHash("sha256").update(readFileSync(wasm)).digest("hex");
+  const pid = stackPids().envoy;
+  let envoyStartedAfterBuild = null;
+  if (pid) {
+    const started = Date.parse(execFileSync("ps", ["-o", "lstart=", "-p", String(pid)]).toString().trim());
+    envoyStartedAfterBuild = started >= Math.floor(statSync(wasm).mtimeMs / 1000) * 1000;
+  }
+  if (envoyStartedAfterBuild === false) console.log("bench: WARNING: Envoy was started before build/kafka_mesh.wasm was built; run `make down` first to measure this build");
+  return { filter_wasm_sha256: sha256, envoy_started_after_wasm_build: envoyStartedAfterBuild };
+}
+
+async function main() {
+  const started = new Date();
+  const cells = CELLS.filter((c) => FULL || !c.full);
+  const mach = machine();
+  console.log(`bench: ${cells.length} workloads x ${TARGETS.length} targets x ${REPEAT} runs; load ${mach.load_average_at_start.join(" ")}`);
+  const results = { started: started.toISOString(), repeat: REPEAT, full: FULL, scale: SCALE, topic: TOPIC, machine: mach, cells: [], micro: null };
+  const done = {};
+  for (const cell of cells) {
+    let rate = cell.rate;
+    if (rate !== "max") {
+      const base = done[cell.of];
+      const best = base ? Math.min(...TARGETS.map((t) => base[t]?.records_per_s ?? Infinity)) : NaN;
+      if (!Number.isFinite(best)) { console.log(`skip ${cell.id}: no max-rate figures from ${cell.of}`); continue; }
+      rate = Math.round(best * cell.rate);
+    }
+    const count = Math.round(rate === "max" ? cell.records * SCALE : rate * cell.seconds * SCALE);
+    const targets = TARGETS.filter((t) => !(t === "bridge" && cell.codec !== "none"));
+    // Warm-up: JIT of the bridge and the broker, Envoy's connection pools; not recorded.
+    const runs = Object.fromEntries(targets.map((t) => [t, []]));
+    let batch = null;
+    for (let i = 0; i < REPEAT; i++) {
+      for (const target of targets) {
+        // The bridge target batches as the mesh did in this run's mesh run (median so far).
+        const b = target === "bridge" ? (batch ?? 15) : null;
+        const r = await measure(cell, target, count, rate, b);
+        runs[target].push(r);
+        if (target === "mesh" && r.records_per_call) batch = median(runs.mesh.map((x) => x.records_per_call));
+        console.log(
+          `${cell.id.padEnd(18)} ${target.padEnd(6)} #${i + 1} ` +
+            (r.error ? `ERROR ${r.error}` : `${r.records_per_s.toFixed(0)} rec/s p50 ${r.latency_ms.p50?.toFixed(1)} p99 ${r.latency_ms.p99?.toFixed(1)} ms`) +
+            ` load ${r.load1.before.toFixed(1)}`,
+        );
+      }
+    }
+    const summary = Object.fromEntries(targets.map((t) => [t, summarize(runs[t])]));
+    done[cell.id] = summary;
+    results.cells.push({ ...cell, rate_asked: rate, records_per_run: count, summary, runs: Object.values(runs).flat() });
+  }
+  console.log("bench: filter micro-benchmark");
+  results.micro = await micro();
+  results.finished = new Date().toISOString();
+  results.machine.load_average_at_end = loadavg().map((x) => Number(x.toFixed(2)));
+  mkdirSync(OUT, { recursive: true });
+  const stamp = started.toISOString().slice(0, 16).replace(/:/g, "");
+  const base = join(OUT, stamp);
+  writeFileSync(base + ".json", JSON.stringify(results, null, 2) + "\n");
+  writeFileSync(base + ".md", markdown(results, stamp));
+  execFileSync(PY, [join(ROOT, "tools/bench/plot.py"), base + ".json", base + ".png"], { stdio: "inherit" });
+  console.log(readFileSync(base + ".md", "utf8"));
+  console.log(`bench: wrote ${base}.{json,md,png} in ${((Date.now() - started) / 60000).toFixed(1)} min`);
+}
+
+await main();
