@@ -6,7 +6,8 @@
 // and builds debug strings on every context it creates.
 import { registerRootContext, RootContext, FilterStatusValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { ensureRootContext, getRootContext } from "@solo-io/proxy-runtime/assembly/runtime";
-import { MeshRoot, transport } from "./root";
+import { MeshRoot } from "./root";
+import { HostTransport } from "./http_transport";
 import { ConnectionContext, enterContext } from "./network";
 
 export { malloc } from "@solo-io/proxy-runtime/assembly/malloc";
@@ -39,7 +40,7 @@ export function proxy_on_context_create(context_id: u32, root_context_id: u32): 
   const root = getRootContext(root_context_id) as MeshRoot;
   // A plugin whose configuration was refused has no mesh; Envoy fails closed before this.
   if (root.mesh === null) return;
-  connections.set(context_id, new ConnectionContext(context_id, root_context_id, root.mesh!, transport));
+  connections.set(context_id, new ConnectionContext(context_id, root.mesh!));
 }
 
 export function proxy_on_new_connection(context_id: u32): u32 {
@@ -82,5 +83,5 @@ export function proxy_on_delete(context_id: u32): void {
 
 export function proxy_on_http_call_response(context_id: u32, token: u32, headers: u32, body_size: u32, trailers: u32): void {
   enterContext(context_id);
-  transport.onAnswer(token, body_size);
+  HostTransport.onAnswer(token, body_size);
 }

@@ -9,7 +9,7 @@ import { RestBridge } from "../mesh/config";
 import { HttpCall } from "../upstream/dialect";
 import { free } from "@solo-io/proxy-runtime/assembly/malloc";
 import { readBuffer } from "./host";
-import { activeContextId, ConnectionContext } from "./network";
+import { activeContextId } from "./network";
 
 class PendingCall {
   constructor(public request: InFlightRequest, public part: i32) {}
@@ -48,14 +48,16 @@ const NO_PAIRS = serializePairs([], []);
 const tokenRef = new Uint32Array(1);
 const valueRef = new Uint32Array(2);
 
+/** Calls waiting for their answer, by token, across every root context of this VM. */
+const pending = new Map<u32, PendingCall>();
+
 export class HostTransport extends UpstreamTransport {
-  /** The connection whose data is being processed; calls made now belong to it. */
-  current: ConnectionContext | null = null;
-  private pending: Map<u32, PendingCall> = new Map();
+  /** Calls are made as the plugin's root context (see send). */
+  constructor(private rootId: u32) {
+    super();
+  }
 
   send(bridge: RestBridge, call: HttpCall, timeoutMs: u32, request: InFlightRequest, part: i32): bool {
-    const connection = this.current;
-    if (connection === null) return false;
     const keys: Array<string> = [":method", ":path", ":authority"];
     const values: Array<string> = [call.method, bridge.pathPrefix + call.path, bridge.authority];
     for (let i = 0; i < call.headers.length; i++) {
@@ -65,7 +67,7 @@ export class HostTransport extends UpstreamTransport {
     const headers = serializePairs(keys, values);
     // The call belongs to the root context, so it outlives the client's connection: its
     // outcome still settles producer state that a retry on another connection may wait for.
-    imports.proxy_set_effective_context(connection!.rootId);
+    imports.proxy_set_effective_context(this.rootId);
     const cluster = String.UTF8.encode(bridge.envoyCluster);
     const body = call.body;
     const result = imports.proxy_http_call(
@@ -82,7 +84,7 @@ export class HostTransport extends UpstreamTransport {
     );
     imports.proxy_set_effective_context(activeContextId);
     if (result != WasmResultValues.Ok) return false;
-    this.pending.set(tokenRef[0], new PendingCall(request, part));
+    pending.set(tokenRef[0], new PendingCall(request, part));
     return true;
   }
 
@@ -90,18 +92,18 @@ export class HostTransport extends UpstreamTransport {
    * An HTTP answer (or failure) arrived for token. It is applied even when the client has
    * left (producer state must learn the outcome); only the answer to the client is dropped.
    */
-  onAnswer(token: u32, bodySize: u32): void {
-    if (!this.pending.has(token)) return;
-    const call = this.pending.get(token);
-    this.pending.delete(token);
+  static onAnswer(token: u32, bodySize: u32): void {
+    if (!pending.has(token)) return;
+    const call = pending.get(token);
+    pending.delete(token);
     const status = responseStatus();
     const body = bodySize > 0 ? readBuffer(BufferTypeValues.HttpCallResponseBody, 0, bodySize) : null;
     call.request.onUpstreamAnswer(call.part, status, body);
   }
 
   /** Calls still waiting for their answer. */
-  pendingCalls(): i32 {
-    return this.pending.size;
+  static pendingCalls(): i32 {
+    return pending.size;
   }
 }
 

@@ -13,24 +13,28 @@ import { AnswerSink } from "../mesh/inflight";
 import { MeshMetrics } from "../mesh/metrics";
 import { MeshRequestDecoder } from "../mesh/request_decoder";
 import { readBuffer, writeBuffer } from "./host";
-import { HostTransport } from "./http_transport";
 
 /** The context Envoy is currently calling into; restored after acting for another one. */
 export let activeContextId: u32 = 0;
+/** Counts Envoy's calls into the module: a continuation asked for in one has run by the next. */
+let callNumber: u32 = 0;
 
 export function enterContext(id: u32): void {
   activeContextId = id;
+  callNumber++;
 }
 
 export class ConnectionContext extends AnswerSink {
   connection!: Connection;
   /** Bytes at the head of the downstream buffer that are our answers, not yet sent on. */
   private ownedBytes: u32 = 0;
+  /** The call in which proxy_continue_stream was last asked for (0: none pending). */
+  private continuedIn: u32 = 0;
   /** True while Envoy is inside onDownstreamData: answers are written when it returns. */
   private reading: bool = false;
   private metrics: MeshMetrics;
 
-  constructor(public id: u32, public rootId: u32, mesh: MeshContext, private transport: HostTransport) {
+  constructor(public id: u32, mesh: MeshContext) {
     super();
     const config = mesh.config;
     this.metrics = mesh.metrics;
@@ -39,17 +43,28 @@ export class ConnectionContext extends AnswerSink {
     this.metrics.heap(<i64>memory.size() << 16);
   }
 
+  /**
+   * Envoy runs a continuation after the call that asked for it returns, and tcp_proxy (connected
+   * to the echo listener before the first client byte was read) then takes the whole buffer;
+   * until then, answers written in the same call are still in the buffer, ahead of new ones.
+   */
+  private settleContinuation(): void {
+    if (this.continuedIn != 0 && this.continuedIn != callNumber) {
+      this.ownedBytes = 0;
+      this.continuedIn = 0;
+    }
+  }
+
   onDownstreamData(size: u32, endOfStream: bool): FilterStatusValues {
     const c = this.connection;
+    this.settleContinuation();
     const owned = this.ownedBytes;
     let ours: Uint8Array | null = null;
     if (size > owned) {
       const all = readBuffer(BufferTypeValues.NetworkDownstreamData, 0, size);
       if (owned > 0) ours = all.subarray(0, owned);
       this.reading = true;
-      this.transport.current = this;
       c.onData(all.subarray(owned));
-      this.transport.current = null;
       this.reading = false;
     }
     const answers = c.takeAnswers();
@@ -78,14 +93,16 @@ export class ConnectionContext extends AnswerSink {
     if (c.closed || this.reading) return;
     const answers = c.takeAnswers();
     if (answers === null && !c.wantsClose()) return;
+    this.settleContinuation();
     // Act as this connection's context, then give Envoy back the one it called.
     imports.proxy_set_effective_context(this.id);
     if (answers !== null) {
-      writeBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, 0, answers!);
-      // Envoy runs the continuation right after this callback returns: tcp_proxy, connected
-      // to the echo listener before the first client byte was read, takes the whole buffer.
+      const more = answers!;
+      // Appended after the answers already waiting there (start at their end; 0 on an empty buffer).
+      writeBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, 0, more);
+      this.ownedBytes += more.length;
       imports.proxy_continue_stream(StreamTypeValues.Downstream);
-      this.ownedBytes = 0;
+      this.continuedIn = callNumber;
     }
     if (c.wantsClose()) this.close();
     if (activeContextId != this.id) imports.proxy_set_effective_context(activeContextId);

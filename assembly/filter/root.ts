@@ -14,9 +14,6 @@ import { HostTransport } from "./http_transport";
 import { HostMetrics } from "./host_metrics";
 import { SharedDataBlockSource } from "./shared_producer_ids";
 
-/** One transport per VM: HTTP answers are matched to requests by token. */
-export const transport = new HostTransport();
-
 export class MeshRoot extends RootContext {
   mesh: MeshContext | null = null;
 
@@ -36,7 +33,7 @@ export class MeshRoot extends RootContext {
     const metrics = new HostMetrics();
     // Producer ids continue from the wall clock after a restart (see shared_producer_ids.ts).
     SharedDataBlockSource.init(metrics.nowMillis());
-    this.mesh = new MeshContext(config, new SharedDataTopicIdStore(), transport, metrics, new SharedDataBlockSource());
+    this.mesh = new MeshContext(config, new SharedDataTopicIdStore(), new HostTransport(this.context_id), metrics, new SharedDataBlockSource());
     log(
       LogLevelValues.info,
       "kafka_mesh: configured: broker " + config.advertisedHost + ":" + config.advertisedPort.toString() +

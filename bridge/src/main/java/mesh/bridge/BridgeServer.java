@@ -201,6 +201,22 @@ public final class BridgeServer {
             return;
         }
 
+        // One request's records enter the producer back to back: calls arriving at the same
+        // time (several Envoy workers, several clients) must not interleave their records, or
+        // the records of one batch would not get the consecutive offsets the client is told.
+        synchronized (topicLock(topic)) {
+            produce(ex, topic, records, partitions);
+        }
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, Object> topicLocks = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private Object topicLock(String topic) {
+        return topicLocks.computeIfAbsent(topic, t -> new Object());
+    }
+
+    private void produce(HttpExchange ex, String topic, List<ProducerRecord<byte[], byte[]>> records, int partitions)
+            throws IOException {
         if (isAsync(ex.getRequestURI().getRawQuery())) {
             // As in Strimzi: hand the records to the producer and answer without waiting for acks.
             for (ProducerRecord<byte[], byte[]> r : records) {

@@ -1,14 +1,13 @@
-// Reproducer (needs the stack: make up): one idempotent producer pipelines 5 Produce requests
-// to one partition, as Kafka clients do (max.in.flight.requests.per.connection=5). Kafka
-// appends each batch contiguously and in sequence order, and answers each with the offset of
-// its first record; the client derives every record's offset as base + index.
+// Needs the stack (make up): one idempotent producer pipelines 5 Produce requests to one
+// partition, as Kafka clients do (max.in.flight.requests.per.connection=5). Kafka appends
+// each batch contiguously and in sequence order, and answers each with the offset of its
+// first record; the client derives every record's offset as base + index.
 //
-// Through the mesh each batch becomes one HTTP call to the bridge; concurrent calls for the
-// same partition are handled concurrently by the bridge, whose producer interleaves their
-// records, so a batch's records are not contiguous (the offsets the client derives point at
-// other records) and a later batch can be written before an earlier one.
+// Through the mesh each batch becomes one HTTP call to the bridge. The filter keeps one call
+// per (cluster, topic) in flight and the bridge writes one call's records back to back, so
+// every batch lands contiguous, in order, at the offset the client was told.
 //
-// Run with: STACK_PORT_OFFSET=N node --test tests/e2e/repro_batch_offsets.test.mjs
+// Run with: STACK_PORT_OFFSET=N node --test tests/e2e/pipelined_offsets.test.mjs
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
