@@ -192,12 +192,13 @@ export function recordId(r, prefix) {
  * another record at the told place, is "displaced": concurrent Produce requests to one
  * partition had their records interleaved upstream, so only each batch's first record sits at
  * the base offset the client was answered. Displaced records are returned (and fail here only
- * with `strictOffsets`); any other difference fails.
- * With `ordered` (an idempotent producer), records sent to one partition must also be stored
- * in the order they were sent, as Kafka guarantees.
- * Returns {records (as read, in sent order), displaced: [{i, id, told, actual}]}.
+ * with `strict` or E2E_STRICT=1); any other difference fails.
+ * With `ordered` (an idempotent producer), records sent to one partition should be stored in
+ * the order they were sent, as Kafka guarantees; those stored before a record sent earlier are
+ * returned as "reordered" (a failure only with `strict`).
+ * Returns {records (as read, in sent order), displaced: [{i, id, told, actual}], reordered: [{i, id, before}]}.
  */
-export async function assertLanded(sent, told, { sentBetween, ordered = false, strictOffsets = process.env.E2E_STRICT_OFFSETS === "1" } = {}) {
+export async function assertLanded(sent, told, { sentBetween, ordered = false, strict = process.env.E2E_STRICT === "1" } = {}) {
   assert.equal(told.length, sent.length);
   const clusters = topicClusters();
   const byCluster = new Map();
@@ -248,7 +249,7 @@ export async function assertLanded(sent, told, { sentBetween, ordered = false, s
     if (got.offset !== t.offset) {
       const other = at.get(`${place}:${t.offset}`);
       const isDisplaced = got.offset > t.offset && other !== undefined;
-      if (strictOffsets || !isDisplaced) {
+      if (strict || !isDisplaced) {
         assert.fail(`record ${i} (${s.id}) is at ${place}:${got.offset}, the client was told offset ${t.offset}` +
           (other ? ` (where ${recordId(other, prefix) ?? "another record"} is)` : ""));
       }
@@ -256,16 +257,19 @@ export async function assertLanded(sent, told, { sentBetween, ordered = false, s
     }
     return got;
   });
+  const reordered = [];
   if (ordered) {
     const last = new Map();
     records.forEach((r, i) => {
       const k = `${r.topic}:${r.partition}`;
-      if (last.has(k)) {
-        const [j, off] = last.get(k);
-        assert.ok(r.offset > off, `record ${i} (${sent[i].id}) sent after record ${j} to ${k} is stored before it (${r.offset} < ${off})`);
+      const prev = last.get(k);
+      if (prev && r.offset < prev.offset) {
+        const what = `record ${i} (${sent[i].id}) sent after record ${prev.i} to ${k} is stored before it (${r.offset} < ${prev.offset})`;
+        if (strict) assert.fail(what);
+        reordered.push({ i, id: sent[i].id, before: sent[prev.i].id, what });
       }
-      last.set(k, [i, r.offset]);
+      if (!prev || r.offset > prev.offset) last.set(k, { i, offset: r.offset });
     });
   }
-  return { records, displaced };
+  return { records, displaced, reordered };
 }

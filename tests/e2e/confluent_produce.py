@@ -53,7 +53,8 @@ def main():
     left = p.flush(120)
     for i, res in enumerate(results):
         print(json.dumps(res if res is not None else {"i": i, "error": f"no delivery report ({left} left)"}))
-    print(json.dumps({"versions": [confluent_kafka.version()[0], confluent_kafka.libversion()[0]]}))
+    v = confluent_kafka.version()  # a (str, int) tuple in older releases, a str in newer ones
+    print(json.dumps({"versions": [v[0] if isinstance(v, tuple) else v, confluent_kafka.libversion()[0]]}))
 
 
 main()

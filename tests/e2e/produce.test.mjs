@@ -50,6 +50,7 @@ const ts = () => Date.now() - 20_000 - (seq % 5000);
 /** A record spec for `topic`; the id header goes first unless `bare` (then the key is the id). */
 function rec(topic, { partition, key, value, headers = [], timestamp = ts(), bare = false } = {}) {
   const id = `${RUN}/${++seq}`;
+  expected.set(id, { cluster: CLUSTER_OF[topic], topic });
   return {
     id,
     topic,
@@ -70,19 +71,21 @@ function remember(sent, read) {
   sent.forEach((s, i) => expected.set(s.id, { cluster: CLUSTER_OF[s.topic], topic: s.topic, partition: read?.[i]?.partition, offset: read?.[i]?.offset }));
 }
 
-/** Records displaced by interleaving upstream (see assertLanded), over the whole run. */
-const displacedTotal = { records: 0, checked: 0 };
+/** Known defects seen over the whole run (see assertLanded and the TODO tests below). */
+const defects = { displaced: 0, reordered: 0, checked: 0 };
 
 /** assertLanded, then remembers where each record is for the final whole-run check. */
 async function landed(t, sent, told, opts) {
-  const { records, displaced } = await assertLanded(sent, told, opts);
+  const { records, displaced, reordered } = await assertLanded(sent, told, opts);
   remember(sent, records);
-  displacedTotal.records += displaced.length;
-  displacedTotal.checked += sent.length;
+  defects.displaced += displaced.length;
+  defects.reordered += reordered.length;
+  defects.checked += sent.length;
   if (displaced.length > 0) {
     t.diagnostic(`${displaced.length}/${sent.length} records not at the offset the client was told (interleaved upstream), e.g. ` +
       displaced.slice(0, 3).map((d) => `${d.id} told ${d.told} is at ${d.actual}`).join("; "));
   }
+  if (reordered.length > 0) t.diagnostic(`${reordered.length} records stored out of send order, e.g. ${reordered[0].what}`);
   return records;
 }
 
@@ -405,15 +408,35 @@ test("concurrent batches to one partition: every record at base offset + index",
     const answers = await Promise.all(batches.map((batch, b) => producers[b % 2].send({ topic: "bananas", acks: -1, messages: batch.map(toKafkajs) })));
     const told = answers.flatMap(([m], b) => batches[b].map((_, i) => ({ partition: m.partition, offset: Number(m.baseOffset) + i })));
     const sent = batches.flat();
-    const res = await assertLanded(sent, told, { strictOffsets: false });
+    const res = await assertLanded(sent, told, { strict: false });
     remember(sent, res.records);
     displaced.push(...res.displaced);
   }
   assert.deepEqual(displaced.slice(0, 5), [], `${displaced.length} of the records are not at base offset + index`);
 });
 
+// Kafka appends an idempotent producer's batches to a partition in sequence order (and a broker
+// handles one connection's requests one at a time). The mesh forwards pipelined Produce
+// requests as concurrent HTTP calls, so a later batch can be stored before an earlier one: here
+// a batch holding one large record, then small ones right behind it to the same partition.
+test("Java idempotent producer, 5 in flight: records to one partition stored in send order", {
+  todo: "pipelined Produce requests are forwarded concurrently and can be appended out of order (docs/e2e.md)",
+}, async () => {
+  const reordered = [];
+  for (let round = 0; round < 3 && reordered.length === 0; round++) {
+    const sent = [rec("bananas", { partition: 1, value: randomBytes(900_000) })];
+    for (let i = 0; i < 20; i++) sent.push(rec("bananas", { partition: 1, value: compressible(`order-${round}-${i}`, 1) }));
+    const told = await javaProduce(sent, { "linger.ms": "0", "batch.size": "1024" });
+    const res = await assertLanded(sent, told, { ordered: true, strict: false });
+    remember(sent, res.records);
+    reordered.push(...res.reordered);
+  }
+  assert.deepEqual(reordered.map((r) => r.what).slice(0, 3), []);
+});
+
 test("every record of this run is in exactly one cluster, once, where the client was told", async (t) => {
-  t.diagnostic(`${displacedTotal.records} of ${displacedTotal.checked} records were not at the offset their client was told (interleaved upstream)`);
+  t.diagnostic(`known defects: of ${defects.checked} records checked at told offsets, ${defects.displaced} were not at the offset ` +
+    `their client was told (interleaved upstream) and ${defects.reordered} were stored out of an idempotent producer's send order`);
   const window = await readWindow(startEnds, await allEndOffsets());
   const seen = new Map();
   for (const [cluster, records] of Object.entries(window)) {
@@ -428,7 +451,7 @@ test("every record of this run is in exactly one cluster, once, where the client
   const problems = [];
   for (const [id, places] of seen) {
     const want = expected.get(id);
-    if (!want) { problems.push(`${id}: not sent by any check yet found at ${JSON.stringify(places)}`); continue; }
+    if (!want) { problems.push(`${id}: never to be stored, yet found at ${JSON.stringify(places)}`); continue; }
     if (places.length !== 1) { problems.push(`${id}: found ${places.length} times: ${JSON.stringify(places)}`); continue; }
     const [got] = places;
     if (got.cluster !== want.cluster || got.topic !== want.topic) problems.push(`${id}: in ${got.cluster}/${got.topic}, expected ${want.cluster}/${want.topic}`);
@@ -436,7 +459,9 @@ test("every record of this run is in exactly one cluster, once, where the client
       problems.push(`${id}: at ${got.partition}:${got.offset}, told ${want.partition}:${want.offset}`);
     }
   }
-  for (const id of expected.keys()) if (!seen.has(id)) problems.push(`${id}: not found in any cluster`);
+  // Records whose place a check confirmed must still be there (others may not have been sent,
+  // when a check failed before sending them).
+  for (const [id, want] of expected) if (!seen.has(id) && want.offset !== undefined) problems.push(`${id}: not found in any cluster`);
   assert.deepEqual(problems.slice(0, 20), [], `${problems.length} problems`);
   assert.ok(expected.size > 500, `only ${expected.size} records checked`);
 });
