@@ -9,6 +9,7 @@ import {
 import { parseConfig } from "../mesh/config";
 import { MeshContext } from "../mesh/context";
 import { SharedDataTopicIdStore } from "./shared_topic_ids";
+import { SharedDataBlockSource } from "./shared_producer_ids";
 import { readBuffer } from "./host";
 import { HostTransport } from "./http_transport";
 import { HostMetrics } from "./host_metrics";
@@ -32,7 +33,12 @@ export class MeshRoot extends RootContext {
       return false;
     }
     const config = result.config!;
-    this.mesh = new MeshContext(config, new SharedDataTopicIdStore(), transport, new HostMetrics());
+    // Producer ids come from one counter shared by every worker VM (seeded from the clock), so
+    // no two producers get the same id: a repeated id would make the first batch of a new
+    // producer look like a duplicate of another's and be answered without being stored.
+    const metrics = new HostMetrics();
+    SharedDataBlockSource.init(metrics.nowMillis());
+    this.mesh = new MeshContext(config, new SharedDataTopicIdStore(), transport, metrics, new SharedDataBlockSource());
     log(
       LogLevelValues.info,
       "kafka_mesh: configured: broker " + config.advertisedHost + ":" + config.advertisedPort.toString() +
