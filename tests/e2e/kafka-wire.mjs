@@ -221,3 +221,26 @@ export function parseProduce(version, payload) {
   assert.ok(r.done(), `Produce v${version} response has trailing bytes`);
   return { correlationId, topics, throttleTimeMs };
 }
+
+// --- InitProducerId v0-v1 (non-flexible) ---------------------------------------------------
+
+export const API_INIT_PRODUCER_ID = 22;
+
+/** InitProducerId for an idempotent (non-transactional) producer. */
+export function initProducerIdRequest(version, corr) {
+  if (version > 1) throw new Error(`initProducerIdRequest: v${version} not encoded here`);
+  return frame(API_INIT_PRODUCER_ID, version, corr, Buffer.concat([int16(-1), int32(60_000)]));
+}
+
+export function parseInitProducerId(payload) {
+  const r = new Reader(payload);
+  const correlationId = r.i32();
+  const throttleTimeMs = r.i32();
+  const errorCode = r.i16();
+  r.need(8);
+  const producerId = r.buf.readBigInt64BE(r.pos);
+  r.pos += 8;
+  const producerEpoch = r.i16();
+  assert.ok(r.done(), "InitProducerId response has trailing bytes");
+  return { correlationId, throttleTimeMs, errorCode, producerId, producerEpoch };
+}

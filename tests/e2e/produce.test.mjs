@@ -19,7 +19,8 @@ import {
   readRanges, readWindow, recordId, run, topicClusters,
 } from "./clients.mjs";
 import {
-  API_VERSIONS, apiVersionsV0, connect, parseApiVersionsV0, parseProduce, produceRequest, recordBatch, waitFor,
+  API_VERSIONS, apiVersionsV0, connect, initProducerIdRequest, parseApiVersionsV0, parseInitProducerId, parseProduce,
+  produceRequest, recordBatch, roundTrip, waitFor,
 } from "./kafka-wire.mjs";
 import { stackPorts } from "./stack-ports.mjs";
 
@@ -324,6 +325,29 @@ describe("producers through Envoy, records read back from their clusters", { con
     // linger.ms=0 and small batches: many Produce requests, up to 5 in flight per connection.
     const told = await javaProduce(sent, { "batch.size": "2048", "linger.ms": "0" });
     await landed(t, sent, told, { ordered: true });
+  });
+
+  // Envoy runs several worker VMs; each new connection may land on any of them. Every
+  // idempotent producer must get its own id, or a new producer's first batch (same id, epoch 0,
+  // sequence 0) is taken for a duplicate of another producer's and answered without being stored.
+  test("InitProducerId on 16 connections: 16 distinct producer ids", async () => {
+    const ids = [];
+    for (let i = 0; i < 16; i++) {
+      const res = parseInitProducerId(await roundTrip(HOST, PORT, initProducerIdRequest(1, 700 + i)));
+      assert.equal(res.correlationId, 700 + i);
+      assert.equal(res.errorCode, 0);
+      assert.equal(res.producerEpoch, 0);
+      ids.push(res.producerId);
+    }
+    assert.equal(new Set(ids).size, ids.length, `producer ids handed out more than once: ${ids.join(",")}`);
+  });
+
+  test("8 Java idempotent producers one after another, same batch shape: every record stored", async (t) => {
+    for (let n = 0; n < 8; n++) {
+      const sent = Array.from({ length: 6 }, (_, i) => rec("apricots", { value: compressible(`fresh-producer-${n}-${i}`, 3) }));
+      const told = await javaProduce(sent, { "linger.ms": "20" });
+      await landed(t, sent, told);
+    }
   });
 
   test("Kafka Java producer: gzip, snappy, lz4, zstd batches land byte-exact", async (t) => {
