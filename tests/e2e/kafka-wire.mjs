@@ -119,3 +119,128 @@ export async function roundTrip(host, port, requestBuf, ms = 5000) {
   }
 }
 
+
+// --- Produce (v3-v8, non-flexible) and record batches (magic 2) ---------------------------
+
+export const API_PRODUCE = 0;
+
+export function int64(n) { const b = Buffer.alloc(8); b.writeBigInt64BE(BigInt(n)); return b; }
+export function bytes32(b) { return b === null ? int32(-1) : Buffer.concat([int32(b.length), b]); }
+
+/** Zig-zag varint (up to 64 bits) as records use. */
+export function varint(n) {
+  let z = (BigInt(n) << 1n) ^ (BigInt(n) < 0n ? -1n : 0n);
+  z = BigInt.asUintN(64, z);
+  const out = [];
+  while (z >= 0x80n) { out.push(Number(z & 0x7fn) | 0x80); z >>= 7n; }
+  out.push(Number(z));
+  return Buffer.from(out);
+}
+const varBytes = (b) => (b === null ? varint(-1) : Buffer.concat([varint(b.length), b]));
+
+const CRC32C_TABLE = (() => {
+  const t = new Int32Array(256);
+  for (let i = 0; i < 256; i++) {
+    let c = i;
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1;
+    t[i] = c;
+  }
+  return t;
+})();
+
+/** CRC-32C (Castagnoli), as record batches carry it. */
+export function crc32c(buf) {
+  let c = -1;
+  for (let i = 0; i < buf.length; i++) c = CRC32C_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
+  return (c ^ -1) >>> 0;
+}
+
+/**
+ * An uncompressed record batch, magic 2, no producer id: records [{key, value, headers:
+ * [[name, Buffer]], timestampDelta?}], base timestamp in ms.
+ */
+export function recordBatch(records, baseTimestamp) {
+  const recs = records.map((r, i) => {
+    const hs = r.headers ?? [];
+    const body = Buffer.concat([
+      Buffer.from([0]), // attributes
+      varint(r.timestampDelta ?? 0),
+      varint(i),
+      varBytes(r.key ?? null),
+      varBytes(r.value ?? null),
+      varint(hs.length),
+      ...hs.flatMap(([k, v]) => [varBytes(Buffer.from(k, "utf8")), varBytes(v)]),
+    ]);
+    return Buffer.concat([varint(body.length), body]);
+  });
+  const maxTs = baseTimestamp + Math.max(0, ...records.map((r) => r.timestampDelta ?? 0));
+  const afterCrc = Buffer.concat([
+    int16(0), // attributes: no compression, CreateTime, not transactional
+    int32(records.length - 1), // last offset delta
+    int64(baseTimestamp), int64(maxTs),
+    int64(-1), int16(-1), int32(-1), // producer id, epoch, base sequence
+    int32(records.length),
+    ...recs,
+  ]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32c(afterCrc));
+  const afterLength = Buffer.concat([int32(0) /* partition leader epoch */, Buffer.from([2]), crc, afterCrc]);
+  return Buffer.concat([int64(0), int32(afterLength.length), afterLength]);
+}
+
+/** Produce request v3-v8: topics [{name, partitions: [{index, records: Buffer}]}]. */
+export function produceRequest(version, corr, { acks = -1, timeoutMs = 30_000, topics }) {
+  if (version < 3 || version > 8) throw new Error(`produceRequest: v${version} not encoded here`);
+  const body = Buffer.concat([
+    int16(-1), // transactional_id: null
+    int16(acks), int32(timeoutMs),
+    int32(topics.length),
+    ...topics.flatMap((t) => [str(t.name), int32(t.partitions.length),
+      ...t.partitions.flatMap((p) => [int32(p.index), bytes32(p.records)])]),
+  ]);
+  return frame(API_PRODUCE, version, corr, body);
+}
+
+export function parseProduce(version, payload) {
+  const r = new Reader(payload);
+  const i64 = () => { r.need(8); const v = r.buf.readBigInt64BE(r.pos); r.pos += 8; return v; };
+  const correlationId = r.i32();
+  const topics = r.array(() => ({
+    name: r.nstr(),
+    partitions: r.array(() => {
+      const p = { index: r.i32(), errorCode: r.i16(), baseOffset: i64(), logAppendTime: i64() };
+      if (version >= 5) p.logStartOffset = i64();
+      if (version >= 8) {
+        p.recordErrors = r.array(() => ({ batchIndex: r.i32(), message: r.nstr() }));
+        p.errorMessage = r.nstr();
+      }
+      return p;
+    }),
+  }));
+  const throttleTimeMs = r.i32();
+  assert.ok(r.done(), `Produce v${version} response has trailing bytes`);
+  return { correlationId, topics, throttleTimeMs };
+}
+
+// --- InitProducerId v0-v1 (non-flexible) ---------------------------------------------------
+
+export const API_INIT_PRODUCER_ID = 22;
+
+/** InitProducerId for an idempotent (non-transactional) producer. */
+export function initProducerIdRequest(version, corr) {
+  if (version > 1) throw new Error(`initProducerIdRequest: v${version} not encoded here`);
+  return frame(API_INIT_PRODUCER_ID, version, corr, Buffer.concat([int16(-1), int32(60_000)]));
+}
+
+export function parseInitProducerId(payload) {
+  const r = new Reader(payload);
+  const correlationId = r.i32();
+  const throttleTimeMs = r.i32();
+  const errorCode = r.i16();
+  r.need(8);
+  const producerId = r.buf.readBigInt64BE(r.pos);
+  r.pos += 8;
+  const producerEpoch = r.i16();
+  assert.ok(r.done(), "InitProducerId response has trailing bytes");
+  return { correlationId, throttleTimeMs, errorCode, producerId, producerEpoch };
+}
