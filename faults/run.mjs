@@ -296,7 +296,10 @@ function reconcile(producers, dumps) {
     for (const e of errors) {
       const key = e.final ? `${e.code}(final)` : e.code;
       byCode[key] = (byCode[key] ?? 0) + 1;
-      if (!isRetriable(e.code)) nonRetriable.push(e.code);
+      // An idempotent producer resends in order after OUT_OF_ORDER_SEQUENCE_NUMBER, which a
+      // broker (and the mesh) answers for batches behind a failed one: only a final one counts.
+      const recoveredByClient = !e.final && e.code === "OUT_OF_ORDER_SEQUENCE_NUMBER";
+      if (!isRetriable(e.code) && !recoveredByClient) nonRetriable.push(e.code);
     }
     const done = events.some((e) => e.ev === "done");
     rows.push({

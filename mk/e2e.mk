@@ -1,6 +1,6 @@
 # End-to-end: real producers through real Envoy into the right clusters, and the demo.
 #
-#   make test-e2e   start the stack if needed, run tests/e2e/produce.test.mjs, then stop what
+#   make test-e2e   start the stack if needed, run the end-to-end suites, then stop what
 #                   this target started (pass or fail); a stack that was already up stays up
 #   make demo       start the stack, produce the reference scenario's records through Envoy,
 #                   print where each landed; the stack keeps running (make down stops it)
@@ -45,7 +45,7 @@ test-e2e: build e2e-deps
 	trap '$(E2E_TSX) tests/e2e/stack-guard.ts restore "$$state"; rm -f "$$state"' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(MAKE) --no-print-directory up && $(MAKE) --no-print-directory e2e-java && \
-	node --test --test-concurrency=1 --test-timeout=$(E2E_TEST_TIMEOUT_MS) tests/e2e/produce.test.mjs
+	node --test --test-concurrency=1 --test-timeout=$(E2E_TEST_TIMEOUT_MS) tests/e2e/produce.test.mjs tests/e2e/pipelined_offsets.test.mjs
 
 demo: build $(NODE_MODULES)
 	$(MAKE) --no-print-directory up

@@ -189,16 +189,15 @@ export function recordId(r, prefix) {
  *
  * Records are found by their id (spec.id, carried as for recordId) in the told partition from
  * the lowest told offset to the partition's end. A record found after its told offset, with
- * another record at the told place, is "displaced": concurrent Produce requests to one
- * partition had their records interleaved upstream, so only each batch's first record sits at
- * the base offset the client was answered. Displaced records are returned (and fail here only
- * with `strict` or E2E_STRICT=1); any other difference fails.
- * With `ordered` (an idempotent producer), records sent to one partition should be stored in
+ * another record at the told place, is "displaced" (records of concurrent requests interleaved
+ * upstream). Displaced records are returned, and fail here unless `strict` is false (tests
+ * that count them themselves); any other difference fails.
+ * With `ordered` (an idempotent producer), records sent to one partition must be stored in
  * the order they were sent, as Kafka guarantees; those stored before a record sent earlier are
- * returned as "reordered" (a failure only with `strict`).
+ * returned as "reordered" (a failure unless `strict` is false).
  * Returns {records (as read, in sent order), displaced: [{i, id, told, actual}], reordered: [{i, id, before}]}.
  */
-export async function assertLanded(sent, told, { sentBetween, ordered = false, strict = process.env.E2E_STRICT === "1" } = {}) {
+export async function assertLanded(sent, told, { sentBetween, ordered = false, strict = true } = {}) {
   assert.equal(told.length, sent.length);
   const clusters = topicClusters();
   const byCluster = new Map();

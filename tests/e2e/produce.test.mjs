@@ -72,21 +72,10 @@ function remember(sent, read) {
   sent.forEach((s, i) => expected.set(s.id, { cluster: CLUSTER_OF[s.topic], topic: s.topic, partition: read?.[i]?.partition, offset: read?.[i]?.offset }));
 }
 
-/** Known defects seen over the whole run (see assertLanded and the TODO tests below). */
-const defects = { displaced: 0, reordered: 0, checked: 0 };
-
 /** assertLanded, then remembers where each record is for the final whole-run check. */
 async function landed(t, sent, told, opts) {
-  const { records, displaced, reordered } = await assertLanded(sent, told, opts);
+  const { records } = await assertLanded(sent, told, opts);
   remember(sent, records);
-  defects.displaced += displaced.length;
-  defects.reordered += reordered.length;
-  defects.checked += sent.length;
-  if (displaced.length > 0) {
-    t.diagnostic(`${displaced.length}/${sent.length} records not at the offset the client was told (interleaved upstream), e.g. ` +
-      displaced.slice(0, 3).map((d) => `${d.id} told ${d.told} is at ${d.actual}`).join("; "));
-  }
-  if (reordered.length > 0) t.diagnostic(`${reordered.length} records stored out of send order, e.g. ${reordered[0].what}`);
   return records;
 }
 
@@ -416,13 +405,9 @@ describe("producers through Envoy, records read back from their clusters", { con
 });
 
 // Kafka answers one base offset per partition of a Produce request; the client numbers the
-// batch's records from it. The mesh forwards each request's records to the bridge, and the
-// bridge's producer appends records of concurrent requests to one partition interleaved, so
-// only each batch's first record is where the client believes. Known defect, kept as a failing
-// TODO until the upstream appends each request's records contiguously.
-test("concurrent batches to one partition: every record at base offset + index", {
-  todo: "records of concurrent Produce requests to one partition interleave upstream (docs/e2e.md)",
-}, async () => {
+// batch's records from it. Concurrent requests to one partition must not have their records
+// interleaved upstream (one bridge call per topic in flight, one call appended back to back).
+test("concurrent batches to one partition: every record at base offset + index", async () => {
   // Two connections, 20 batches of 10 records each at once; a few rounds, as the interleaving
   // depends on timing.
   const producers = [await kafkajsProducer(), await kafkajsProducer()];
@@ -439,13 +424,10 @@ test("concurrent batches to one partition: every record at base offset + index",
   assert.deepEqual(displaced.slice(0, 5), [], `${displaced.length} of the records are not at base offset + index`);
 });
 
-// Kafka appends an idempotent producer's batches to a partition in sequence order (and a broker
-// handles one connection's requests one at a time). The mesh forwards pipelined Produce
-// requests as concurrent HTTP calls, so a later batch can be stored before an earlier one: here
-// a batch holding one large record, then small ones right behind it to the same partition.
-test("Java idempotent producer, 5 in flight: records to one partition stored in send order", {
-  todo: "pipelined Produce requests are forwarded concurrently and can be appended out of order (docs/e2e.md)",
-}, async () => {
+// Kafka appends an idempotent producer's batches to a partition in sequence order. Here a
+// batch holding one large record, then small ones right behind it to the same partition: the
+// small ones must not overtake it.
+test("Java idempotent producer, 5 in flight: records to one partition stored in send order", async () => {
   const reordered = [];
   for (let round = 0; round < 3 && reordered.length === 0; round++) {
     const sent = [rec("bananas", { partition: 1, value: randomBytes(900_000) })];
@@ -459,8 +441,6 @@ test("Java idempotent producer, 5 in flight: records to one partition stored in 
 });
 
 test("every record of this run is in exactly one cluster, once, where the client was told", async (t) => {
-  t.diagnostic(`known defects: of ${defects.checked} records checked at told offsets, ${defects.displaced} were not at the offset ` +
-    `their client was told (interleaved upstream) and ${defects.reordered} were stored out of an idempotent producer's send order`);
   const window = await readWindow(startEnds, await allEndOffsets());
   const seen = new Map();
   for (const [cluster, records] of Object.entries(window)) {
