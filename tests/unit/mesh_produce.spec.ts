@@ -163,6 +163,27 @@ describe("Produce", () => {
     expect<i64>(ProduceResponse.decode(all[1].body, 9).responses[0].partitionResponses[0].baseOffset).toBe(200);
   });
 
+  it("sends the batches queued behind a call together, and splits the answer back", () => {
+    const t = new RecordingTransport();
+    const c = newConnection(newMesh(REFERENCE_CONFIG, t));
+    const records = capturedRecords(RDKAFKA.FRAMES[0]);
+    const w = new Writer();
+    for (let p = 0; p < 3; p++) produceFrame(w, 9, p + 1, "bananas", p, records, -1);
+    c.onData(w.toBytes());
+    expect<i32>(t.calls.length).toBe(1);
+    answer(t, 0, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":0'));
+    expect<i32>(t.calls.length).toBe(2);
+    const body = callBody(t, 1);
+    expect<bool>(body.indexOf('"partition":1') < body.indexOf('"partition":2')).toBe(true);
+    let offsets = '{"offsets":[';
+    for (let i = 0; i < 10; i++) offsets += (i > 0 ? "," : "") + '{"partition":' + (i < 5 ? "1" : "2") + ',"offset":' + (300 + i).toString() + "}";
+    answer(t, 1, 200, offsets + "]}");
+    const all = splitAnswers(c.takeAnswers(), ApiKey.Produce, 9);
+    expect<i32>(all.length).toBe(3);
+    expect<i64>(ProduceResponse.decode(all[1].body, 9).responses[0].partitionResponses[0].baseOffset).toBe(300);
+    expect<i64>(ProduceResponse.decode(all[2].body, 9).responses[0].partitionResponses[0].baseOffset).toBe(305);
+  });
+
   it("fails the batches queued behind a failed call without sending them", () => {
     const t = new RecordingTransport();
     const c = newConnection(newMesh(REFERENCE_CONFIG, t));

@@ -11,7 +11,7 @@ import {
   TopicProduceResponse,
 } from "../../kafka/messages/produce_response";
 import { Writer } from "../../kafka/wire";
-import { transportErrorCode, TransportFailure, UpstreamAnswer } from "../../upstream/dialect";
+import { transportErrorCode, TransportFailure, UpstreamAnswer, UpstreamRecord } from "../../upstream/dialect";
 import { MeshContext, TicketWaiter } from "../context";
 import { LaneCall } from "../upstream_lanes";
 import { beginResponse, endResponse, InFlightRequest } from "../inflight";
@@ -22,6 +22,7 @@ import {
   PlanPartitionInput,
   PlanTopicInput,
   ProducePlan,
+  UpstreamGroup,
 } from "../produce_plan";
 
 /** Kafka's first Produce version that names topics by id. */
@@ -70,33 +71,42 @@ export class ProduceRequestHandler extends InFlightRequest {
     this.waitForInFlightRetries();
 
     for (let g = 0; g < plan.groups.length; g++) {
-      mesh.lanes.submit(this.laneKey(g), new GroupCall(this, g), KafkaError.REQUEST_TIMED_OUT);
+      mesh.lanes.submit(this.laneKey(g), new GroupCall(this, g, mesh), KafkaError.REQUEST_TIMED_OUT);
     }
   }
 
-  private laneKey(g: i32): string {
+  laneKey(g: i32): string {
     const group = this.plan.groups[g];
     return group.cluster.toString() + "/" + group.topic;
   }
 
-  /** Sends group g to its cluster's bridge; false when the call could not start. */
-  sendGroup(g: i32): bool {
-    const mesh = this.mesh;
+  group(g: i32): UpstreamGroup {
+    return this.plan.groups[g];
+  }
+
+  acks(): i16 {
+    return this.request.acks;
+  }
+
+  /** Records group g forwards: counted in the metrics when sent. */
+  countForwarded(g: i32): void {
     const group = this.plan.groups[g];
-    const cluster = mesh.config.clusters[group.cluster];
-    const call = mesh.dialects[group.cluster].buildProduce(group.topic, group.records, this.request.acks);
     let bytes: i64 = 0;
     for (let i = 0; i < group.records.length; i++) {
       const r = group.records[i].record;
       if (r.key !== null) bytes += r.key!.length;
       if (r.value !== null) bytes += r.value!.length;
     }
-    mesh.metrics.forwarded(cluster.name, group.topic, group.records.length, bytes);
-    if (mesh.transport.send(cluster.bridge, call, this.upstreamTimeout(), this, g)) return true;
-    mesh.metrics.upstreamError(cluster.name, KafkaError.REQUEST_TIMED_OUT);
-    this.apply(g, UpstreamAnswer.fail(KafkaError.REQUEST_TIMED_OUT, "could not call the bridge of cluster " + cluster.name));
+    this.mesh.metrics.forwarded(this.mesh.config.clusters[group.cluster].name, group.topic, group.records.length, bytes);
+  }
+
+  /** The bridge's answer (or a failure) for group g. */
+  completeGroup(g: i32, answer: UpstreamAnswer): void {
+    if (answer.errorCode != KafkaError.NONE) {
+      this.mesh.metrics.upstreamError(this.mesh.config.clusters[this.plan.groups[g].cluster].name, answer.errorCode);
+    }
+    this.apply(g, answer);
     this.notifyReady();
-    return false;
   }
 
   /** Fails group g without sending it (an earlier call on its lane failed). */
@@ -113,7 +123,7 @@ export class ProduceRequestHandler extends InFlightRequest {
    * slow cluster and the results of the others on the connection it keeps, instead of resending
    * batches that were written (possibly to a worker VM without their sequence state).
    */
-  private upstreamTimeout(): u32 {
+  upstreamTimeout(): u32 {
     const limit = this.mesh.config.upstreamTimeoutMs;
     const asked = this.request.timeoutMs;
     if (this.request.acks == 0 || asked <= 0) return <u32>limit;
@@ -130,21 +140,6 @@ export class ProduceRequestHandler extends InFlightRequest {
         if (parts[p].state == PartitionState.WAITING) this.mesh.waitFor(parts[p].waitTicket, new Waiter(this));
       }
     }
-  }
-
-  onUpstreamAnswer(part: i32, status: i32, body: Uint8Array | null): void {
-    if (part < 0 || part >= this.plan.groups.length) return;
-    const group = this.plan.groups[part];
-    const cluster = this.mesh.config.clusters[group.cluster];
-    this.mesh.metrics.upstreamLatency(cluster.name, this.mesh.metrics.nowMillis() - this.startedAt);
-    const answer =
-      status == 0
-        ? UpstreamAnswer.fail(transportErrorCode(TransportFailure.CONNECTION), "no answer from the bridge of cluster " + cluster.name)
-        : this.mesh.dialects[group.cluster].parseProduce(status, body, group.records.length, this.request.acks);
-    if (answer.errorCode != KafkaError.NONE) this.mesh.metrics.upstreamError(cluster.name, answer.errorCode);
-    this.apply(part, answer);
-    this.notifyReady();
-    this.mesh.lanes.done(this.laneKey(part), answer.errorCode != KafkaError.NONE, answer.errorCode);
   }
 
   private apply(part: i32, answer: UpstreamAnswer): void {
@@ -212,13 +207,104 @@ class Waiter extends TicketWaiter {
 }
 
 class GroupCall extends LaneCall {
-  constructor(private handler: ProduceRequestHandler, private group: i32) {
+  constructor(public handler: ProduceRequestHandler, public group: i32, public mesh: MeshContext) {
     super();
   }
   trySend(): bool {
-    return this.handler.sendGroup(this.group);
+    return new LaneBatch([this], this.mesh).send();
+  }
+  weight(): i64 {
+    const records = this.handler.group(this.group).records;
+    let bytes: i64 = 0;
+    for (let i = 0; i < records.length; i++) {
+      const r = records[i].record;
+      bytes += 32 + (r.key !== null ? r.key!.length : 0) + (r.value !== null ? r.value!.length : 0);
+    }
+    return bytes;
+  }
+  joinable(other: LaneCall): bool {
+    return (other as GroupCall).handler.acks() == this.handler.acks();
+  }
+  sendTogether(calls: Array<LaneCall>): bool {
+    const members = new Array<GroupCall>(calls.length);
+    for (let i = 0; i < calls.length; i++) members[i] = calls[i] as GroupCall;
+    return new LaneBatch(members, this.mesh).send();
   }
   failUnsent(code: i16, message: string): void {
     this.handler.failGroup(this.group, code, message);
   }
+}
+
+/**
+ * Groups of one lane (same cluster and topic) sent as one bridge call: their records back to
+ * back in queue order, so each group's records stay contiguous; the answer is split back.
+ * Not a client request: it is never queued on a connection.
+ */
+class LaneBatch extends InFlightRequest {
+  private startedAt: i64 = 0;
+
+  constructor(private members: Array<GroupCall>, private mesh: MeshContext) {
+    super(ApiKey.Produce, 0, 0);
+  }
+
+  finished(): bool {
+    return true;
+  }
+
+  computeAnswer(w: Writer): bool {
+    return false;
+  }
+
+  send(): bool {
+    const first = this.members[0];
+    const group = first.handler.group(first.group);
+    const cluster = this.mesh.config.clusters[group.cluster];
+    let records = group.records;
+    let timeout = first.handler.upstreamTimeout();
+    if (this.members.length > 1) {
+      records = new Array<UpstreamRecord>();
+      for (let m = 0; m < this.members.length; m++) {
+        const member = this.members[m];
+        const rs = member.handler.group(member.group).records;
+        for (let i = 0; i < rs.length; i++) records.push(rs[i]);
+        timeout = min(timeout, member.handler.upstreamTimeout());
+      }
+    }
+    for (let m = 0; m < this.members.length; m++) this.members[m].handler.countForwarded(this.members[m].group);
+    const call = this.mesh.dialects[group.cluster].buildProduce(group.topic, records, first.handler.acks());
+    this.startedAt = this.mesh.metrics.nowMillis();
+    if (this.mesh.transport.send(cluster.bridge, call, timeout, this, 0)) return true;
+    const failed = UpstreamAnswer.fail(KafkaError.REQUEST_TIMED_OUT, "could not call the bridge of cluster " + cluster.name);
+    for (let m = 0; m < this.members.length; m++) this.members[m].handler.completeGroup(this.members[m].group, failed);
+    return false;
+  }
+
+  onUpstreamAnswer(part: i32, status: i32, body: Uint8Array | null): void {
+    const first = this.members[0];
+    const group = first.handler.group(first.group);
+    const cluster = this.mesh.config.clusters[group.cluster];
+    this.mesh.metrics.upstreamLatency(cluster.name, this.mesh.metrics.nowMillis() - this.startedAt);
+    let total = 0;
+    for (let m = 0; m < this.members.length; m++) total += this.members[m].handler.group(this.members[m].group).records.length;
+    const answer =
+      status == 0
+        ? UpstreamAnswer.fail(transportErrorCode(TransportFailure.CONNECTION), "no answer from the bridge of cluster " + cluster.name)
+        : this.mesh.dialects[group.cluster].parseProduce(status, body, total, first.handler.acks());
+    let start = 0;
+    for (let m = 0; m < this.members.length; m++) {
+      const member = this.members[m];
+      const n = member.handler.group(member.group).records.length;
+      member.handler.completeGroup(member.group, this.members.length == 1 ? answer : slice(answer, start, n));
+      start += n;
+    }
+    this.mesh.lanes.done(first.handler.laneKey(first.group), answer.errorCode != KafkaError.NONE, answer.errorCode);
+  }
+}
+
+/** The part of a bridge answer that belongs to records [start, start + n). */
+function slice(answer: UpstreamAnswer, start: i32, n: i32): UpstreamAnswer {
+  if (answer.errorCode != KafkaError.NONE) return answer;
+  const part = new UpstreamAnswer();
+  for (let i = 0; i < n; i++) part.results.push(answer.results[start + i]);
+  return part;
 }
