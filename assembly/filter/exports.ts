@@ -54,7 +54,12 @@ export function proxy_on_downstream_data(context_id: u32, data_size: u32, end_of
 }
 
 export function proxy_on_upstream_data(context_id: u32, data_size: u32, end_of_stream: u32): u32 {
-  // Bytes coming back from the echo listener are our answers: pass them to the client.
+  // Bytes coming back from the echo listener are our answers: pass them to the client, and
+  // let the connection read on if it held frames back for them.
+  if (connections.has(context_id)) {
+    enterContext(context_id);
+    connections.get(context_id).onUpstreamData(data_size);
+  }
   return FilterStatusValues.Continue;
 }
 

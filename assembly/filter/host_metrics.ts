@@ -62,6 +62,10 @@ export class HostMetrics extends MeshMetrics {
     this.count("kafka_mesh.connections_refused", 1);
   }
 
+  readsHeld(): void {
+    this.count("kafka_mesh.reads_held", 1);
+  }
+
   heap(bytes: i64): void {
     const id = this.id(MetricTypeValues.Gauge, "kafka_mesh.wasm_memory_bytes");
     if (id != 0) imports.proxy_record_metric(id, <u64>bytes);

@@ -39,6 +39,7 @@ export class ConnectionContext extends AnswerSink {
     const config = mesh.config;
     this.metrics = mesh.metrics;
     this.connection = new Connection(new MeshRequestDecoder(mesh), config.maxFrameBytes, config.maxInflightRequests, mesh.metrics, this);
+    this.connection.enableAnswerFlowControl(config.maxPendingAnswerBytes);
     this.metrics.connections(1);
     this.metrics.heap(<i64>memory.size() << 16);
   }
@@ -82,9 +83,34 @@ export class ConnectionContext extends AnswerSink {
     writeBuffer(BufferTypeValues.NetworkDownstreamData, 0, size, out);
     this.ownedBytes = out.length;
     if (c.wantsClose()) return this.close();
+    if (c.paused()) {
+      // Frames wait until these answers pass on the write side: send them on now, and keep
+      // the buffer (StopIteration) to write the next answers into.
+      if (out.length > 0) this.continueNow();
+      return FilterStatusValues.StopIteration;
+    }
     if (c.inflight() > 0) return FilterStatusValues.StopIteration;
     this.ownedBytes = 0;
     return FilterStatusValues.Continue;
+  }
+
+  /** Asks Envoy to pass the downstream buffer on to tcp_proxy once the current call returns. */
+  private continueNow(): void {
+    imports.proxy_continue_stream(StreamTypeValues.Downstream);
+    this.continuedIn = callNumber;
+  }
+
+  /**
+   * Bytes on the write side: our answers coming back from the echo listener on their way
+   * to the client. Once they pass, frames left unread for them are read.
+   */
+  onUpstreamData(size: u32): void {
+    const c = this.connection;
+    if (c.closed) return;
+    this.reading = true;
+    c.answersPassed(<i64>size);
+    this.reading = false;
+    this.answersReady();
   }
 
   /** Answers became ready outside onDownstreamData: append them and push them on. */
@@ -101,8 +127,7 @@ export class ConnectionContext extends AnswerSink {
       // Appended after the answers already waiting there (start at their end; 0 on an empty buffer).
       writeBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, 0, more);
       this.ownedBytes += more.length;
-      imports.proxy_continue_stream(StreamTypeValues.Downstream);
-      this.continuedIn = callNumber;
+      this.continueNow();
     }
     if (c.wantsClose()) this.close();
     if (activeContextId != this.id) imports.proxy_set_effective_context(activeContextId);

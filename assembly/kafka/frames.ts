@@ -36,10 +36,25 @@ export class FrameSplitter {
     this.maxFrameBytes = maxFrameBytes;
   }
 
-  /** Hands a new read to the splitter; call next() until it stops returning FRAME. */
+  /**
+   * Hands a new read to the splitter; call next() until it stops returning FRAME. Bytes of
+   * the previous read that next() was not asked for yet are kept ahead of the new ones.
+   */
   push(data: Uint8Array): void {
+    const left = this.unread();
+    if (left > 0) {
+      const joined = new Uint8Array(left + data.length);
+      joined.set(this.input.subarray(this.inputPos));
+      joined.set(data, left);
+      data = joined;
+    }
     this.input = data;
     this.inputPos = 0;
+  }
+
+  /** Bytes pushed that next() has not looked at yet (frames left unread on purpose). */
+  unread(): i32 {
+    return this.input.length - this.inputPos;
   }
 
   /** Bytes held for a frame not yet complete (for memory accounting). */

@@ -7,6 +7,8 @@ import { JsonValue, parseJson } from "../json";
 /** Kafka's socket.request.max.bytes default: the largest frame a broker accepts. */
 export const DEFAULT_MAX_FRAME_BYTES: i32 = 100 * 1024 * 1024;
 export const DEFAULT_MAX_INFLIGHT_REQUESTS: i32 = 1000;
+/** Answer bytes a connection may have on their way to the client before it reads on. */
+export const DEFAULT_MAX_PENDING_ANSWER_BYTES: i32 = 1024 * 1024;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS: i32 = 30000;
 
 export class RestBridge {
@@ -49,6 +51,7 @@ export class MeshConfig {
   brokerId: i32 = 0;
   maxFrameBytes: i32 = DEFAULT_MAX_FRAME_BYTES;
   maxInflightRequests: i32 = DEFAULT_MAX_INFLIGHT_REQUESTS;
+  maxPendingAnswerBytes: i32 = DEFAULT_MAX_PENDING_ANSWER_BYTES;
   /** Cap on a batch's decompressed size; defaults to the frame limit. */
   maxDecompressedBytes: i32 = DEFAULT_MAX_FRAME_BYTES;
   /** Used when a request carries no usable timeout of its own. */
@@ -67,6 +70,7 @@ const TOP_FIELDS = [
   "broker_id",
   "max_frame_bytes",
   "max_inflight_requests",
+  "max_pending_answer_bytes",
   "max_decompressed_bytes",
   "upstream_timeout_ms",
   "upstream_clusters",
@@ -143,6 +147,7 @@ export function parseConfig(text: string): ConfigResult {
   c.brokerId = v.int(root, "broker_id", "broker_id", false, 0, 0, i32.MAX_VALUE);
   c.maxFrameBytes = v.int(root, "max_frame_bytes", "max_frame_bytes", false, DEFAULT_MAX_FRAME_BYTES, 1024, i32.MAX_VALUE);
   c.maxInflightRequests = v.int(root, "max_inflight_requests", "max_inflight_requests", false, DEFAULT_MAX_INFLIGHT_REQUESTS, 1, 1000000);
+  c.maxPendingAnswerBytes = v.int(root, "max_pending_answer_bytes", "max_pending_answer_bytes", false, DEFAULT_MAX_PENDING_ANSWER_BYTES, 1024, i32.MAX_VALUE);
   c.maxDecompressedBytes = v.int(root, "max_decompressed_bytes", "max_decompressed_bytes", false, c.maxFrameBytes, 1024, i32.MAX_VALUE);
   c.upstreamTimeoutMs = v.int(root, "upstream_timeout_ms", "upstream_timeout_ms", false, DEFAULT_UPSTREAM_TIMEOUT_MS, 1, 3600000);
 

@@ -16,6 +16,15 @@ export class Connection {
   private splitter: FrameSplitter;
   private pending: Array<InFlightRequest> = [];
   private out: Writer = new Writer(1024);
+  /** True once the bytes in `out` were handed out by takeAnswers (reset before writing). */
+  private outTaken: bool = false;
+  /**
+   * Flow control of answers, off until enableAnswerFlowControl: answer bytes handed out but
+   * not yet reported back by answersPassed (on their way to the client), and the bound on
+   * those plus the answers written but not handed out. While over it, frames stay unread.
+   */
+  private maxPendingAnswerBytes: i64 = 0;
+  private unpassedAnswerBytes: i64 = 0;
   /** Set when the client must be disconnected (after the answers already written). */
   closeReason: string = "";
   /** Set when the client went away: late upstream answers are dropped. */
@@ -39,12 +48,58 @@ export class Connection {
     return this.pending.length;
   }
 
+  /**
+   * Bounds the answer bytes on their way to the client, as a broker that reads no new
+   * request while its answers wait to be sent: a few pipelined requests with large answers
+   * (all-topics Metadata) cannot make the filter hold an unbounded amount of answers.
+   */
+  enableAnswerFlowControl(maxPendingAnswerBytes: i64): void {
+    this.maxPendingAnswerBytes = maxPendingAnswerBytes;
+  }
+
+  /** True while frames wait unread because too many answer bytes are on their way. */
+  paused(): bool {
+    return this.splitter.unread() > 0 && !this.wantsClose() && !this.closed;
+  }
+
+  private overAnswerBudget(): bool {
+    if (this.maxPendingAnswerBytes <= 0) return false;
+    const written = this.outTaken ? 0 : this.out.pos;
+    return this.unpassedAnswerBytes + <i64>written >= this.maxPendingAnswerBytes;
+  }
+
+  /**
+   * Answer bytes handed out by takeAnswers have gone on towards the client (the filter saw
+   * them pass on its write side); frames left unread for them are read now.
+   */
+  answersPassed(bytes: i64): void {
+    this.unpassedAnswerBytes = max<i64>(0, this.unpassedAnswerBytes - bytes);
+    if (this.closed || this.wantsClose() || this.splitter.unread() == 0) return;
+    this.readFrames();
+  }
+
   /** Consumes a read from the client: every frame in it becomes an in-flight request. */
   onData(data: Uint8Array): void {
     if (this.closed || this.wantsClose()) return;
     const s = this.splitter;
     s.push(data);
+    // A client that keeps sending while its answers are not read is cut off: the frames it
+    // sends meanwhile would otherwise pile up here.
+    if (s.unread() > s.maxFrameBytes && this.overAnswerBudget()) {
+      this.closeReason = "more than " + s.maxFrameBytes.toString() + " bytes sent while answers wait to be read";
+      this.metrics.refused();
+      return;
+    }
+    this.readFrames();
+  }
+
+  private readFrames(): void {
+    const s = this.splitter;
     while (true) {
+      if (this.overAnswerBudget()) {
+        if (s.unread() > 0) this.metrics.readsHeld();
+        return;
+      }
       const status = s.next();
       if (status == FrameStatus.NEED_MORE) return;
       if (status == FrameStatus.INVALID_SIZE) {
@@ -67,16 +122,21 @@ export class Connection {
       this.pending.push(request);
       this.metrics.pending(1);
       request.startProcessing();
+      // Answers are written as soon as they can be, so their size counts against the budget
+      // and the request's own state can go.
+      if (this.maxPendingAnswerBytes > 0) this.writeFinished();
     }
   }
 
-  /**
-   * Answers of the finished requests at the front of the queue, as one byte run
-   * (a view valid until the next call), or null when none is ready.
-   */
-  takeAnswers(): Uint8Array | null {
+  /** Writes the answers of the finished requests at the front of the queue into `out`. */
+  private writeFinished(): void {
+    if (this.outTaken) {
+      this.outTaken = false;
+      this.out.pos = 0;
+      // Don't keep a huge buffer around after one large answer.
+      if (this.out.buf.length > 1 << 20) this.out = new Writer(1024);
+    }
     const w = this.out;
-    w.pos = 0;
     let done = 0;
     while (done < this.pending.length && this.pending[done].finished()) {
       this.pending[done].computeAnswer(w);
@@ -86,9 +146,22 @@ export class Connection {
       this.pending.splice(0, done);
       this.metrics.pending(-done);
     }
-    // Don't keep a huge buffer around after one large answer.
-    if (w.pos == 0 && w.buf.length > 1 << 20) this.out = new Writer(1024);
-    return w.pos > 0 ? w.view() : null;
+  }
+
+  /**
+   * Answers of the finished requests at the front of the queue, as one byte run
+   * (a view valid until the next call), or null when none is ready.
+   */
+  takeAnswers(): Uint8Array | null {
+    this.writeFinished();
+    const w = this.out;
+    if (w.pos == 0) {
+      if (w.buf.length > 1 << 20) this.out = new Writer(1024);
+      return null;
+    }
+    this.outTaken = true;
+    if (this.maxPendingAnswerBytes > 0) this.unpassedAnswerBytes += w.pos;
+    return w.view();
   }
 
   /** The client left: pending requests are abandoned, later upstream answers dropped. */

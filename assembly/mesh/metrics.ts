@@ -16,6 +16,8 @@ export class MeshMetrics {
   connections(delta: i64): void {}
   /** A connection was closed by the mesh (malformed or refused input). */
   refused(): void {}
+  /** A connection held frames back until its answers on their way to the client pass. */
+  readsHeld(): void {}
   /** Current size of the wasm linear memory, in bytes. */
   heap(bytes: i64): void {}
   /** Milliseconds on a monotonic-enough clock, for latency. */

@@ -206,6 +206,46 @@ describe("Kafka mesh in real Envoy", () => {
     }
   });
 
+  test("pipelined requests with megabytes of answers: read on as answers pass, all in order", async () => {
+    // 20 requests naming 1000 bananas-routed topics each (5 partitions): about 190 KB per
+    // answer, 3.8 MB in all, several times the filter's default max_pending_answer_bytes
+    // (1 MiB). The filter holds frames back until its answers come back through the echo
+    // listener (proxy_on_upstream_data), then reads on.
+    const v = await pickMetadataVersion();
+    const N = 20;
+    const names = Array.from({ length: 1000 }, (_, i) => `b-flow-${i}`);
+    const requests = [];
+    for (let i = 0; i < N; i++) requests.push(metadataRequest(v, 300_000 + i, names));
+    const held = async () => {
+      const text = await (await fetch(`http://${HOST}:${ADMIN}/stats?filter=kafka_mesh.reads_held`)).text();
+      return Number(/reads_held: (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const heldBefore = await held();
+    const c = await connect();
+    try {
+      c.sock.write(Buffer.concat(requests));
+      await waitFor(c, () => c.frames.length >= N || c.closed, 30_000, `${N} large responses`);
+      assert.equal(c.frames.length, N, `closed after ${c.frames.length} responses`);
+      const total = c.frames.reduce((n, f) => n + f.length, 0);
+      assert.ok(total > 3 * 1024 * 1024, `answers total ${total} bytes, expected several MiB`);
+      c.frames.forEach((f, i) => {
+        const r = parseMetadata(v, f);
+        assert.equal(r.correlationId, 300_000 + i, `response ${i} out of order`);
+        assert.equal(r.topics.length, names.length);
+        assert.ok(r.topics.every((t) => t.errorCode === 0 && t.partitions.length === 5));
+      });
+      // The same connection still serves.
+      c.sock.write(apiVersionsV0(300_100));
+      await waitFor(c, () => c.frames.length >= N + 1 || c.closed, 5_000, "ApiVersions after the large answers");
+      assert.equal(parseApiVersionsV0(c.frames[N]).correlationId, 300_100);
+      // Counters are flushed to the admin endpoint on Envoy's stats interval.
+      for (let t = 0; t < 100 && (await held()) <= heldBefore; t++) await sleep(100);
+      assert.ok((await held()) > heldBefore, "the filter never held requests back: the flow control was not exercised");
+    } finally {
+      c.sock.destroy();
+    }
+  });
+
   // A broker closes the connection on a frame it cannot accept; the filter may also answer
   // with an error. Either way the connection must not hang, and Envoy must keep serving.
   const garbage = {

@@ -221,6 +221,81 @@ describe("Connection", () => {
     expect<i32>(splitAnswers(c.takeAnswers(), ApiKey.ApiVersions, 3).length).toBe(1);
   });
 
+  it("with answer flow control, reads no further frame while the answers on their way exceed the bound", () => {
+    const c = newConnection(newMesh());
+    c.enableAnswerFlowControl(1024);
+    const w = new Writer();
+    for (let i = 0; i < 40; i++) apiVersionsFrame(w, 3, i);
+    c.onData(w.toBytes());
+    // Every answer is about 150 bytes: the first run stops once 1024 bytes are written.
+    const first = splitAnswers(c.takeAnswers(), ApiKey.ApiVersions, 3);
+    expect<i32>(first.length).toBeGreaterThan(0);
+    expect<i32>(first.length).toBeLessThan(40);
+    expect<bool>(c.paused()).toBe(true);
+    // Nothing more until those answers have passed on the write side.
+    expect<bool>(c.takeAnswers() === null).toBe(true);
+    let seen = first.length;
+    let inOrder = true;
+    for (let i = 0; i < first.length; i++) if (first[i].correlationId != i) inOrder = false;
+    let rounds = 1;
+    while (c.paused() || seen < 40) {
+      c.answersPassed(1024 * 1024);
+      const run = c.takeAnswers();
+      if (run === null) break;
+      const more = splitAnswers(run, ApiKey.ApiVersions, 3);
+      for (let i = 0; i < more.length; i++) if (more[i].correlationId != seen + i) inOrder = false;
+      seen += more.length;
+      rounds++;
+    }
+    expect<i32>(seen).toBe(40);
+    expect<bool>(inOrder).toBe(true);
+    expect<i32>(rounds).toBeGreaterThan(2);
+    expect<bool>(c.paused()).toBe(false);
+    expect<bool>(c.wantsClose()).toBe(false);
+  });
+
+  it("with answer flow control, frames that arrive while paused wait behind the unread ones", () => {
+    const c = newConnection(newMesh());
+    c.enableAnswerFlowControl(1024);
+    let w = new Writer();
+    for (let i = 0; i < 20; i++) apiVersionsFrame(w, 3, i);
+    c.onData(w.toBytes());
+    let seen = splitAnswers(c.takeAnswers(), ApiKey.ApiVersions, 3).length;
+    w = new Writer();
+    for (let i = 20; i < 30; i++) metadataFrame(w, 9, i, ["apples"]);
+    c.onData(w.toBytes());
+    expect<bool>(c.takeAnswers() === null).toBe(true);
+    const order = new Array<i32>();
+    for (let round = 0; round < 100 && seen + order.length < 30; round++) {
+      c.answersPassed(1024 * 1024);
+      const run = c.takeAnswers();
+      if (run === null) continue;
+      // Read each answer's correlation id straight from its header.
+      const r = run!;
+      let pos = 0;
+      while (pos < r.length) {
+        const size = (<i32>r[pos] << 24) | (<i32>r[pos + 1] << 16) | (<i32>r[pos + 2] << 8) | <i32>r[pos + 3];
+        order.push((<i32>r[pos + 4] << 24) | (<i32>r[pos + 5] << 16) | (<i32>r[pos + 6] << 8) | <i32>r[pos + 7]);
+        pos += 4 + size;
+      }
+    }
+    expect<i32>(seen + order.length).toBe(30);
+    for (let i = 0; i < order.length; i++) expect<i32>(order[i]).toBe(seen + i);
+  });
+
+  it("with answer flow control, closes a client that sends more than a frame's worth while paused", () => {
+    const c = newConnection(newMesh(REFERENCE_LIMITED));
+    c.enableAnswerFlowControl(1024);
+    const w = new Writer();
+    for (let i = 0; i < 40; i++) apiVersionsFrame(w, 3, i);
+    c.onData(w.toBytes());
+    expect<bool>(c.paused()).toBe(true);
+    c.takeAnswers();
+    c.onData(new Uint8Array(2048));
+    expect<bool>(c.wantsClose()).toBe(true);
+    expect<string>(c.closeReason).toBe("more than 1024 bytes sent while answers wait to be read");
+  });
+
   it("refuses a frame over the size limit before buffering it", () => {
     const c = newConnection(newMesh(REFERENCE_LIMITED));
     const w = new Writer();

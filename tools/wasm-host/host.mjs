@@ -4,8 +4,9 @@
 // context configured with the plugin JSON, one context per client connection, the
 // downstream read buffer with Envoy's copyFrom rules, proxy_http_call recorded for the
 // driver to answer or fail, deferred continue/close (Envoy runs them after the VM call
-// returns), metrics, shared data with CAS, and results handed to the module in memory
-// the host allocates with the module's `malloc`, as Envoy does.
+// returns), the echo of forwarded bytes back through the write side, metrics, shared data
+// with CAS, and results handed to the module in memory the host allocates with the
+// module's `malloc`, as Envoy does.
 //
 // It emulates only what one network filter instance sees; see docs/fuzz.md.
 import fs from "node:fs";
@@ -188,8 +189,23 @@ export class MeshConnection {
       this.received.push(bytes);
       this.receivedBytes += bytes.length;
       this.vm._deliveries?.push({ connection: this, delivered: bytes });
+      this.readBuffer = EMPTY;
+      this._echo(bytes.length);
     }
     this.readBuffer = EMPTY;
+  }
+
+  /**
+   * tcp_proxy's upstream is the echo listener: what it forwarded comes back through the
+   * filter's write side (proxy_on_upstream_data) on its way to the client, after the
+   * current VM call.
+   */
+  _echo(size) {
+    const vm = this.vm;
+    vm.afterCall.push(() => {
+      if (!this.closed && !vm.dead) vm._call("proxy_on_upstream_data", this, this.id, size, 0);
+    });
+    if (vm.currentContext === null) vm._runAfterCall();
   }
 
   _receivedSince(before) {
