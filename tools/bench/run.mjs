@@ -10,7 +10,7 @@ import { spawn, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, release } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ROOT, stackPorts } from "../../tests/e2e/stack-ports.mjs";
 import { micro } from "./micro.mjs";
 import { markdown } from "./report.mjs";
@@ -18,7 +18,7 @@ import { markdown } from "./report.mjs";
 const FULL = process.env.BENCH_FULL === "1";
 const REPEAT = Number(process.env.BENCH_REPEAT ?? "3");
 const SCALE = Number(process.env.BENCH_SCALE ?? "1");
-const OUT = join(ROOT, process.env.BENCH_OUT ?? "bench/results");
+const OUT = resolve(ROOT, process.env.BENCH_OUT ?? "bench/results"); // absolute or relative to the repo
 const PY = join(ROOT, ".venv", "bench", "bin", "python");
 const TOPIC = "apples"; // c1, 1 partition: the same cluster and bridge for every target
 const ports = stackPorts();
