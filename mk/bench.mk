@@ -1,5 +1,5 @@
-# Benchmark: direct Kafka, the bare REST bridge and the mesh under the same workloads, plus the
-# filter's micro-benchmark. Figures only, never pass/fail. See docs/bench.md.
+# Benchmark: direct Kafka, Kroxylicious (optional), the bare REST bridge and the mesh under the same
+# workloads, plus the filter's micro-benchmark. Figures only, never pass/fail. See docs/bench.md.
 #
 #   make bench               default cells (~10-15 min on 2 cores), reuses a running stack
 #   BENCH_FULL=1 make bench  every cell

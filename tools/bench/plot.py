@@ -10,8 +10,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 res = json.load(open(sys.argv[1]))
 cells = [c for c in res["cells"] if c["summary"]]
-targets = ["kafka", "bridge", "mesh"]
-colors = {"kafka": "#4c72b0", "bridge": "#dd8452", "mesh": "#55a868"}
+# kroxylicious is optional: only the targets that ran get a bar.
+targets = [t for t in ["kafka", "kroxylicious", "bridge", "mesh"] if any(t in c["summary"] for c in cells)]
+colors = {"kafka": "#4c72b0", "kroxylicious": "#8172b3", "bridge": "#dd8452", "mesh": "#55a868"}
 labels = []
 for c in cells:
     rate = "max" if c["rate"] == "max" else f"{c['rate_asked']}/s"
@@ -19,9 +20,10 @@ for c in cells:
     labels.append(f"{'Java' if c['client'] == 'java' else 'rdkafka'} {size}\n{c['codec']} {c['conns']}c {rate}")
 
 fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(max(8, 1.9 * len(cells)), 9))
-w = 0.27
+w = 0.8 / len(targets)
+shift = lambda i: (i - (len(targets) - 1) / 2) * w  # noqa: E731
 for i, t in enumerate(targets):
-    xs = [j + (i - 1) * w for j in range(len(cells))]
+    xs = [j + shift(i) for j in range(len(cells))]
     ys = [(c["summary"].get(t) or {}).get("records_per_s") or 0 for c in cells]
     ax1.bar(xs, ys, w, label=t, color=colors[t])
 ax1.set_xticks(range(len(cells)), labels, fontsize=8)
@@ -36,14 +38,14 @@ for i, t in enumerate(targets):
         for j, c in enumerate(cells):
             s = c["summary"].get(t)
             if s and s["latency_ms"].get(k):
-                xs.append(j + (i - 1) * w)
+                xs.append(j + shift(i))
                 ys.append(s["latency_ms"][k])
         ax2.scatter(xs, ys, marker=m, color=colors[t], label=f"{t} {k}")
 ax2.set_yscale("log")
 ax2.set_xticks(range(len(cells)), labels, fontsize=8)
 ax2.set_ylabel("produce latency, ms (log)")
 ax2.set_title("Latency percentiles per target (max-rate runs include client queueing)")
-ax2.legend(fontsize=7, ncol=3)
+ax2.legend(fontsize=7, ncol=len(targets))
 ax2.grid(axis="y", which="both", alpha=0.3)
 m = res["machine"]
 fig.suptitle(f"Kafka mesh benchmark {res['started'][:16]} — {m['cpus']} CPU {m['cpu_model']}, load {m['load_average_at_start'][0]}", fontsize=10)

@@ -1,5 +1,6 @@
-// `make bench`: the same workloads against direct Kafka, the bare REST bridge and the mesh
-// (producer -> Envoy -> filter -> bridge -> Kafka), on a running stack. Reports figures only:
+// `make bench`: the same workloads against direct Kafka, the bare REST bridge, the mesh
+// (producer -> Envoy -> filter -> bridge -> Kafka) and, when it can be installed and started,
+// Kroxylicious (producer -> Kafka proxy -> Kafka), on a running stack. Reports figures only:
 // medians over BENCH_REPEAT runs per (workload, target), the targets interleaved so that load
 // from other work on the machine falls on all of them alike; the machine's load average is
 // recorded with every run. Writes bench/results/<stamp>.{json,md,png}.
@@ -10,15 +11,16 @@ import { spawn, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, release } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { ROOT, stackPorts } from "../../tests/e2e/stack-ports.mjs";
+import { startKroxylicious } from "./kroxylicious.mjs";
 import { micro } from "./micro.mjs";
 import { markdown } from "./report.mjs";
 
 const FULL = process.env.BENCH_FULL === "1";
 const REPEAT = Number(process.env.BENCH_REPEAT ?? "3");
 const SCALE = Number(process.env.BENCH_SCALE ?? "1");
-const OUT = join(ROOT, process.env.BENCH_OUT ?? "bench/results");
+const OUT = resolve(ROOT, process.env.BENCH_OUT ?? "bench/results"); // absolute or relative to the repo
 const PY = join(ROOT, ".venv", "bench", "bin", "python");
 const TOPIC = "apples"; // c1, 1 partition: the same cluster and bridge for every target
 const ports = stackPorts();
@@ -44,7 +46,9 @@ const CELLS = [
   { id: "rdkafka-1k-16c-fixed", client: "rdkafka", size: 1024, acks: "all", codec: "none", conns: 16, rate: 0.5, of: "rdkafka-1k-16c", seconds: 8, full: true },
 ];
 // The bridge target speaks HTTP: compression between client and mesh does not exist there.
-const TARGETS = ["mesh", "bridge", "kafka"];
+// kroxylicious is optional: dropped when the proxy cannot be installed or started.
+let TARGETS = ["mesh", "bridge", "kafka", "kroxylicious"];
+let krox = null; // the running Kroxylicious: { version, address, pid, stop }
 
 // ---------------------------------------------------------------- processes of the stack
 function stackPids() {
@@ -111,7 +115,9 @@ function runChild(cmd, args) {
 }
 
 function bootstrap(target) {
-  return target === "mesh" ? ports.envoy : CLUSTER.kafka;
+  if (target === "mesh") return ports.envoy;
+  if (target === "kroxylicious") return krox.address;
+  return CLUSTER.kafka;
 }
 
 async function javaPerf(cell, target, count, rate) {
@@ -160,6 +166,7 @@ function parseJsonLine(r, name) {
 // ---------------------------------------------------------------- one run
 async function measure(cell, target, count, rate, batch) {
   const pids = stackPids();
+  if (krox) pids.kroxylicious = krox.pid; // measured in every run, like the stack's processes
   const cpu0 = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSeconds(p)]));
   const stats0 = await envoyStats();
   const load0 = loadavg()[0];
@@ -222,6 +229,7 @@ function machine() {
     node: process.version,
     envoy: envoyBin ? "Envoy " + (/version: \S+?\/([\d.]+)\//.exec(sh(envoyBin, ["--version"]) ?? "")?.[1] ?? "?") : null,
     kafka: "4.1.1",
+    kroxylicious: krox?.version ?? null,
     librdkafka: sh(PY, ["-c", "import confluent_kafka as c; print(c.libversion()[0])"]),
     ...filterBuild(),
   };
@@ -244,6 +252,23 @@ function filterBuild() {
 async function main() {
   const started = new Date();
   const cells = CELLS.filter((c) => FULL || !c.full);
+  try {
+    krox = await startKroxylicious({ root: ROOT, py: PY, envoy: ports.envoy, upstream: CLUSTER.kafka });
+    console.log(`bench: Kroxylicious ${krox.version} on ${krox.address} (pid ${krox.pid}, log ${krox.log})`);
+  } catch (e) {
+    console.log(`bench: without the kroxylicious target: ${e.message}`);
+    TARGETS = TARGETS.filter((t) => t !== "kroxylicious");
+  }
+  // Stopped at the end, on an error, and when the bench itself is interrupted.
+  for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, async () => { await krox?.stop(); process.exit(130); });
+  try {
+    await runCells(cells, started);
+  } finally {
+    await krox?.stop();
+  }
+}
+
+async function runCells(cells, started) {
   const mach = machine();
   console.log(`bench: ${cells.length} workloads x ${TARGETS.length} targets x ${REPEAT} runs; load ${mach.load_average_at_start.join(" ")}`);
   const results = { started: started.toISOString(), repeat: REPEAT, full: FULL, scale: SCALE, topic: TOPIC, machine: mach, cells: [], micro: null };
@@ -269,7 +294,7 @@ async function main() {
         runs[target].push(r);
         if (target === "mesh" && r.records_per_call) batch = median(runs.mesh.map((x) => x.records_per_call));
         console.log(
-          `${cell.id.padEnd(18)} ${target.padEnd(6)} #${i + 1} ` +
+          `${cell.id.padEnd(18)} ${target.padEnd(12)} #${i + 1} ` +
             (r.error ? `ERROR ${r.error}` : `${r.records_per_s.toFixed(0)} rec/s p50 ${r.latency_ms.p50?.toFixed(1)} p99 ${r.latency_ms.p99?.toFixed(1)} ms`) +
             ` load ${r.load1.before.toFixed(1)}`,
         );
