@@ -14,7 +14,7 @@ fuzz: $(WASM)
 
 test-fuzz: $(WASM)
 	node --test tests/e2e/wasm_host.test.mjs
-	node tools/fuzz/fuzz.mjs --count 300000 --seed 1 --warmup 150000
+	node tools/fuzz/fuzz.mjs --count 300000 --seed 1
 	node tools/fuzz/fuzz.mjs --connections 10000
 	$(MAKE) --no-print-directory fuzz-repro
 

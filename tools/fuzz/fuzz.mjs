@@ -25,7 +25,7 @@ function parseArgs(argv) {
     count: 200000,
     seed: 1,
     hangMs: 2000,
-    warmup: 50000,
+    warmup: null, // default: 150 000 frames or 5% of the run, whichever is more
     memBoundKiB: 1024,
     distinctTopics: false,
     wasm: path.join(ROOT, "build/kafka_mesh.wasm"),
@@ -52,6 +52,9 @@ function parseArgs(argv) {
     else if (a === "--progress") o.progressEvery = Number(v());
     else throw new Error(`unknown option ${a}`);
   }
+  // The heap takes its one or two growth steps to a steady size within the first ~150 000
+  // frames (docs/fuzz.md); growth after that is what the run is looking for.
+  if (o.warmup === null) o.warmup = Math.max(150000, Math.round(o.count / 20));
   return o;
 }
 
