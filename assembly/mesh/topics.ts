@@ -49,10 +49,19 @@ export function topicIdKey(id: Uint8Array): string {
   return s;
 }
 
-/** Where id -> name mappings are kept beyond this VM (the filter uses proxy shared data). */
+/**
+ * Where id -> name mappings, and the list of names seen, are kept beyond this VM (the filter
+ * uses proxy shared data, so every worker of an Envoy answers alike).
+ */
 export abstract class TopicIdStore {
   abstract get(key: string): string | null;
   abstract put(key: string, name: string): void;
+  /** The names every VM of this mesh has seen, oldest first; null when this store keeps none. */
+  knownNames(): Array<string> | null {
+    return null;
+  }
+  /** Adds a name to that list, keeping at most `cap` (the oldest go first). */
+  addKnown(name: string, cap: i32): void {}
 }
 
 /** A store local to one VM, for tests and as the fallback. */
@@ -74,9 +83,9 @@ export class LocalTopicIdStore extends TopicIdStore {
 export const KNOWN_TOPICS_CAP: i32 = 1000;
 
 /**
- * The routed topics this VM has seen (answered in Metadata or produced to), for
- * all-topics Metadata requests and for resolving topic ids. Bounded: past the cap the
- * oldest names are forgotten for listing (ids stay resolvable through the store).
+ * The routed topics this VM has seen (answered in Metadata), for all-topics Metadata
+ * requests and for resolving topic ids. Bounded: past the cap the oldest names are forgotten
+ * for listing (ids stay resolvable through the store).
  */
 export class TopicDirectory {
   private names: Array<string> = [];
@@ -93,10 +102,13 @@ export class TopicDirectory {
     this.names.push(name);
     this.known.add(name);
     this.store.put(topicIdKey(topicIdFor(name)), name);
+    this.store.addKnown(name, this.cap);
   }
 
+  /** For all-topics Metadata: the mesh-wide list when the store keeps one, else this VM's. */
   knownTopics(): Array<string> {
-    return this.names;
+    const shared = this.store.knownNames();
+    return shared !== null ? shared! : this.names;
   }
 
   /** The name behind a topic id, or null when no VM of this mesh handed that id out. */

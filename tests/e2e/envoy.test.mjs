@@ -129,12 +129,34 @@ describe("Kafka mesh in real Envoy", () => {
     assert.equal(byName.get(UNROUTED)?.errorCode, UNKNOWN_TOPIC_OR_PARTITION);
   });
 
+  test("all-topics Metadata lists the routed topics named before, on whichever worker it lands", async () => {
+    // Envoy runs 2 workers, each with its own wasm VM: the list of names seen is kept in
+    // proxy shared data, so every connection gets the same answer.
+    const v = await pickMetadataVersion();
+    const named = ["apples", "bananas", "app-shared-list"];
+    parseMetadata(v, await roundTrip(metadataRequest(v, 400, named)));
+    const allTopics = (corr) => {
+      const parts = [int32(-1)]; // null topic list: every topic
+      if (v >= 4) parts.push(Buffer.from([0]));
+      if (v >= 8) parts.push(Buffer.from([0, 0]));
+      return frame(API_METADATA, v, corr, Buffer.concat(parts));
+    };
+    for (let i = 0; i < 12; i++) {
+      const md = parseMetadata(v, await roundTrip(allTopics(401 + i)));
+      const names = md.topics.map((t) => t.name);
+      for (const n of named) assert.ok(names.includes(n), `connection ${i}: ${n} missing from ${JSON.stringify(names)}`);
+      assert.ok(md.topics.every((t) => t.errorCode === 0));
+    }
+  });
+
   test("kcat -L sees one broker, the routed topics and cherries unknown", async () => {
     const run = (args) => promisify(execFile)("kcat", ["-b", `${HOST}:${PORT}`, "-L", "-J", "-m", "10", ...args],
       { timeout: 20_000 }).then((r) => JSON.parse(r.stdout));
     const all = await run([]);
     assert.deepEqual(all.brokers.map((b) => [b.id, b.name]),
       [[reference.broker_id, `${reference.advertised_host}:${reference.advertised_port}`]]);
+    // Named in the raw Metadata test above, on whichever worker: listed by every worker.
+    for (const name of Object.keys(ROUTED)) assert.ok(all.topics.some((t) => t.topic === name), `kcat -L: no ${name}`);
     for (const [name, count] of Object.entries(ROUTED)) {
       const md = await run(["-t", name]);
       const t = md.topics.find((x) => x.topic === name);
