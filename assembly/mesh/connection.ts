@@ -155,10 +155,7 @@ export class Connection {
   takeAnswers(): Uint8Array | null {
     this.writeFinished();
     const w = this.out;
-    if (w.pos == 0) {
-      if (w.buf.length > 1 << 20) this.out = new Writer(1024);
-      return null;
-    }
+    if (w.pos == 0) return null;
     this.outTaken = true;
     if (this.maxPendingAnswerBytes > 0) this.unpassedAnswerBytes += w.pos;
     return w.view();
