@@ -2,13 +2,10 @@
 // an Envoy hands out distinct producer ids. The counter is created (and raised to the
 // wall-clock seed) when the plugin is configured, which Envoy does on the main thread
 // before any worker VM starts; after that every change is a compare-and-swap.
-import * as imports from "@solo-io/proxy-runtime/assembly/imports";
-import { WasmResultValues } from "@solo-io/proxy-runtime/assembly/runtime";
-import { free } from "@solo-io/proxy-runtime/assembly/malloc";
 import { ProducerIdBlockSource, seedBlockCounter } from "../mesh/producer_state";
+import { getSharedData, setSharedData } from "./host";
 
 const KEY = String.UTF8.encode("kafka_mesh.producer_id_block");
-const refs = new Uint32Array(3);
 const value = new Uint8Array(8);
 const MAX_ATTEMPTS = 100;
 
@@ -20,22 +17,18 @@ class Counter {
 
 function readCounter(): Counter {
   const c = new Counter();
-  const base = changetype<usize>(refs.buffer);
-  const r = imports.proxy_get_shared_data(changetype<usize>(KEY), KEY.byteLength, base, base + 4, base + 8);
-  if (r != WasmResultValues.Ok) return c;
-  const ptr = <usize>refs[0];
-  if (refs[1] == 8) {
+  const entry = getSharedData(KEY);
+  if (entry !== null && entry.bytes.length == 8) {
     c.found = true;
-    c.value = load<i64>(ptr);
-    c.cas = refs[2];
+    c.value = load<i64>(entry.bytes.dataStart);
+    c.cas = entry.cas;
   }
-  if (ptr != 0) free(ptr);
   return c;
 }
 
 function writeCounter(v: i64, cas: u32): bool {
-  store<i64>(changetype<usize>(value.buffer), v);
-  return imports.proxy_set_shared_data(changetype<usize>(KEY), KEY.byteLength, changetype<usize>(value.buffer), 8, cas) == WasmResultValues.Ok;
+  store<i64>(value.dataStart, v);
+  return setSharedData(KEY, value, cas);
 }
 
 export class SharedDataBlockSource extends ProducerIdBlockSource {

@@ -1,10 +1,8 @@
 // Topic id -> name mappings in proxy shared data, so an id handed out by one worker's VM
 // (in a Metadata answer) resolves on every other worker (a Produce v13 or a Metadata by id
 // may arrive on another connection, served by another worker).
-import * as imports from "@solo-io/proxy-runtime/assembly/imports";
-import { WasmResultValues } from "@solo-io/proxy-runtime/assembly/runtime";
-import { free } from "@solo-io/proxy-runtime/assembly/malloc";
 import { TopicIdStore } from "../mesh/topics";
+import { getSharedData, setSharedData } from "./host";
 
 const PREFIX = "kafka_mesh.topic_id.";
 /** The names seen by any VM, "\n"-separated (topic names cannot hold "\n"), oldest first. */
@@ -18,7 +16,6 @@ const CACHE_LIMIT = 10000;
  * ids; names seen after that resolve only on the VM that answered their Metadata.
  */
 const SHARED_WRITES_LIMIT = 100000;
-const refs = new Uint32Array(3);
 
 export class SharedDataTopicIdStore extends TopicIdStore {
   private cache: Map<string, string> = new Map();
@@ -34,15 +31,9 @@ export class SharedDataTopicIdStore extends TopicIdStore {
 
   get(key: string): string | null {
     if (this.cache.has(key)) return this.cache.get(key);
-    const k = String.UTF8.encode(PREFIX + key);
-    const base = changetype<usize>(refs.buffer);
-    const r = imports.proxy_get_shared_data(changetype<usize>(k), k.byteLength, base, base + 4, base + 8);
-    if (r != WasmResultValues.Ok) return null;
-    const ptr = <usize>refs[0];
-    const len = <i32>refs[1];
-    if (len == 0) return null;
-    const name = String.UTF8.decodeUnsafe(ptr, len);
-    free(ptr);
+    const entry = getSharedData(String.UTF8.encode(PREFIX + key));
+    if (entry === null || entry.bytes.length == 0) return null;
+    const name = String.UTF8.decodeUnsafe(entry.bytes.dataStart, entry.bytes.length);
     this.remember(key, name);
     return name;
   }
@@ -50,16 +41,11 @@ export class SharedDataTopicIdStore extends TopicIdStore {
   /** The list's bytes and the cas to update it with (found false: no list yet). */
   private readKnown(): KnownList {
     const out = new KnownList();
-    const base = changetype<usize>(refs.buffer);
-    const r = imports.proxy_get_shared_data(changetype<usize>(KNOWN_KEY), KNOWN_KEY.byteLength, base, base + 4, base + 8);
-    if (r != WasmResultValues.Ok) return out;
-    const ptr = <usize>refs[0];
-    const len = <i32>refs[1];
+    const entry = getSharedData(KNOWN_KEY);
+    if (entry === null) return out;
     out.found = true;
-    out.cas = refs[2];
-    out.bytes = new Uint8Array(len);
-    if (len > 0) memory.copy(changetype<usize>(out.bytes.buffer), ptr, len);
-    if (ptr != 0) free(ptr);
+    out.cas = entry.cas;
+    out.bytes = entry.bytes;
     return out;
   }
 
@@ -72,7 +58,7 @@ export class SharedDataTopicIdStore extends TopicIdStore {
     let start = 0;
     for (let i = 0; i < b.length; i++) {
       if (b[i] != NEWLINE) continue;
-      if (i > start) names.push(String.UTF8.decodeUnsafe(changetype<usize>(b.buffer) + start, i - start));
+      if (i > start) names.push(String.UTF8.decodeUnsafe(b.dataStart + start, i - start));
       start = i + 1;
     }
     if (list.found) {
@@ -106,8 +92,7 @@ export class SharedDataTopicIdStore extends TopicIdStore {
       next.set(nameBytes, b.length - keepFrom);
       next[next.length - 1] = NEWLINE;
       const cas = list.found ? list.cas : 0;
-      const r = imports.proxy_set_shared_data(changetype<usize>(KNOWN_KEY), KNOWN_KEY.byteLength, changetype<usize>(next.buffer), next.length, cas);
-      if (r == WasmResultValues.Ok) return;
+      if (setSharedData(KNOWN_KEY, next, cas)) return;
       // CasMismatch: another worker changed the list meanwhile; read it again.
     }
   }
@@ -117,10 +102,8 @@ export class SharedDataTopicIdStore extends TopicIdStore {
     this.remember(key, name);
     if (this.writes >= SHARED_WRITES_LIMIT) return;
     this.writes++;
-    const k = String.UTF8.encode(PREFIX + key);
-    const v = String.UTF8.encode(name);
     // Every VM derives the same id from the same name, so overwriting is harmless.
-    imports.proxy_set_shared_data(changetype<usize>(k), k.byteLength, changetype<usize>(v), v.byteLength, 0);
+    setSharedData(String.UTF8.encode(PREFIX + key), Uint8Array.wrap(String.UTF8.encode(name)), 0);
   }
 }
 
