@@ -40,6 +40,18 @@ function metadataFrame(w: Writer, version: i16, correlationId: i32, names: Array
   endRequest(w, start);
 }
 
+/** The correlation id of each answer in a run, read straight from the frame headers. */
+function correlationIds(run: Uint8Array): Array<i32> {
+  const ids = new Array<i32>();
+  let pos = 0;
+  while (pos + 8 <= run.length) {
+    const size = (<i32>run[pos] << 24) | (<i32>run[pos + 1] << 16) | (<i32>run[pos + 2] << 8) | <i32>run[pos + 3];
+    ids.push((<i32>run[pos + 4] << 24) | (<i32>run[pos + 5] << 16) | (<i32>run[pos + 6] << 8) | <i32>run[pos + 7]);
+    pos += 4 + size;
+  }
+  return ids;
+}
+
 describe("ApiVersions", () => {
   it("advertises exactly the implemented APIs in every version", () => {
     for (let v: i16 = 0; v <= 4; v++) {
@@ -164,15 +176,9 @@ describe("Connection", () => {
       const out = c.takeAnswers();
       if (out === null) continue;
       // ApiVersions (header v0) and Metadata v9 (header v1) alternate.
-      let pos = 0;
-      const run = out!;
-      while (pos < run.length) {
-        const size = (<i32>run[pos] << 24) | (<i32>run[pos + 1] << 16) | (<i32>run[pos + 2] << 8) | <i32>run[pos + 3];
-        const corr = (<i32>run[pos + 4] << 24) | (<i32>run[pos + 5] << 16) | (<i32>run[pos + 6] << 8) | <i32>run[pos + 7];
-        if (corr != seen) inOrder = false;
-        seen++;
-        pos += 4 + size;
-      }
+      const ids = correlationIds(out);
+      for (let i = 0; i < ids.length; i++) if (ids[i] != seen + i) inOrder = false;
+      seen += ids.length;
     }
     expect<i32>(seen).toBe(200);
     expect<bool>(inOrder).toBe(true);
@@ -270,14 +276,8 @@ describe("Connection", () => {
       c.answersPassed(1024 * 1024);
       const run = c.takeAnswers();
       if (run === null) continue;
-      // Read each answer's correlation id straight from its header.
-      const r = run!;
-      let pos = 0;
-      while (pos < r.length) {
-        const size = (<i32>r[pos] << 24) | (<i32>r[pos + 1] << 16) | (<i32>r[pos + 2] << 8) | <i32>r[pos + 3];
-        order.push((<i32>r[pos + 4] << 24) | (<i32>r[pos + 5] << 16) | (<i32>r[pos + 6] << 8) | <i32>r[pos + 7]);
-        pos += 4 + size;
-      }
+      const ids = correlationIds(run);
+      for (let i = 0; i < ids.length; i++) order.push(ids[i]);
     }
     expect<i32>(seen + order.length).toBe(30);
     for (let i = 0; i < order.length; i++) expect<i32>(order[i]).toBe(seen + i);
