@@ -38,21 +38,11 @@ export class SharedDataTopicIdStore extends TopicIdStore {
     return name;
   }
 
-  /** The list's bytes and the cas to update it with (found false: no list yet). */
-  private readKnown(): KnownList {
-    const out = new KnownList();
-    const entry = getSharedData(KNOWN_KEY);
-    if (entry === null) return out;
-    out.found = true;
-    out.cas = entry.cas;
-    out.bytes = entry.bytes;
-    return out;
-  }
-
   knownNames(): Array<string> | null {
-    const list = this.readKnown();
+    const list = getSharedData(KNOWN_KEY);
+    if (list === null) return new Array<string>();
     // Unchanged since the last read (same cas): the names already decoded serve again.
-    if (list.found && this.knownRead && list.cas == this.knownCas) return this.knownCache;
+    if (this.knownRead && list.cas == this.knownCas) return this.knownCache;
     const names = new Array<string>();
     const b = list.bytes;
     let start = 0;
@@ -61,11 +51,9 @@ export class SharedDataTopicIdStore extends TopicIdStore {
       if (i > start) names.push(String.UTF8.decodeUnsafe(b.dataStart + start, i - start));
       start = i + 1;
     }
-    if (list.found) {
-      this.knownRead = true;
-      this.knownCas = list.cas;
-      this.knownCache = names;
-    }
+    this.knownRead = true;
+    this.knownCas = list.cas;
+    this.knownCache = names;
     return names;
   }
 
@@ -73,8 +61,8 @@ export class SharedDataTopicIdStore extends TopicIdStore {
     const n = String.UTF8.encode(name);
     const nameBytes = Uint8Array.wrap(n);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const list = this.readKnown();
-      const b = list.bytes;
+      const list = getSharedData(KNOWN_KEY);
+      const b = list === null ? new Uint8Array(0) : list.bytes;
       // Entries are "name\n"; find this one, count the others, note where the first ends.
       let count = 0;
       let firstEnd = -1;
@@ -91,7 +79,7 @@ export class SharedDataTopicIdStore extends TopicIdStore {
       next.set(b.subarray(keepFrom));
       next.set(nameBytes, b.length - keepFrom);
       next[next.length - 1] = NEWLINE;
-      const cas = list.found ? list.cas : 0;
+      const cas = list === null ? 0 : list.cas;
       if (setSharedData(KNOWN_KEY, next, cas)) return;
       // CasMismatch: another worker changed the list meanwhile; read it again.
     }
@@ -105,12 +93,6 @@ export class SharedDataTopicIdStore extends TopicIdStore {
     // Every VM derives the same id from the same name, so overwriting is harmless.
     setSharedData(String.UTF8.encode(PREFIX + key), Uint8Array.wrap(String.UTF8.encode(name)), 0);
   }
-}
-
-class KnownList {
-  found: bool = false;
-  cas: u32 = 0;
-  bytes: Uint8Array = new Uint8Array(0);
 }
 
 function sameBytes(b: Uint8Array, at: i32, name: Uint8Array): bool {
