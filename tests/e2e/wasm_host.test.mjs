@@ -205,3 +205,224 @@ test("Produce waits for its HTTP call and is answered to the asking client", { s
   const f = vm.failHttp(vm.httpCalls[0].token);
   assert.deepEqual(k.splitFrames(f.delivered).map((x) => x.readInt32BE(0)), [4713]);
 });
+
+// ---- The host's read path, as Envoy's: socket queue, read buffer and its watermarks ----
+//
+// These drive the host with a small filter written in JS (the module's exports replaced), so
+// they check the host's emulation of Envoy whatever the built filter does: a filter that holds
+// a connection (StopIteration without consuming) leaves the bytes in the read buffer, Envoy
+// stops reading the socket above per_connection_buffer_limit_bytes and reads on once the
+// buffer drains to half of it, also when the filter drains it from another callback.
+
+/** A network filter in JS that holds or consumes reads, and resumes connections on request. */
+class JsFilter {
+  constructor(vm) {
+    this.vm = vm;
+    this.env = vm._imports().env;
+    this.memory = new WebAssembly.Memory({ initial: 64 });
+    this.top = 64;
+    /** Connections whose reads are held (StopIteration, bytes left in the buffer). */
+    this.hold = new Set();
+    /** Client bytes the filter consumed, per connection. */
+    this.consumed = new Map();
+    /** proxy_on_downstream_data calls: [context id, data size]. */
+    this.calls = [];
+    this.upstream = [];
+    /** Run inside proxy_on_tick (the root context), or inside the next downstream call. */
+    this.onTick = null;
+    this.inNextData = null;
+    this.exports = {
+      memory: this.memory,
+      malloc: (n) => this.malloc(n),
+      proxy_on_downstream_data: (id, size) => this.onData(id, size),
+      proxy_on_upstream_data: (id, size) => (this.upstream.push([id, size]), 0),
+      proxy_on_tick: () => this.onTick?.(),
+    };
+  }
+  static async load(options) {
+    const vm = await MeshVm.load(WASM, CONFIG, options);
+    const f = new JsFilter(vm);
+    vm.exports = f.exports;
+    return { vm, f };
+  }
+  malloc(n) {
+    const p = this.top;
+    this.top += (n + 7) & ~7;
+    while (this.top > this.memory.buffer.byteLength) this.memory.grow(16);
+    return p;
+  }
+  u32(at) {
+    return new DataView(this.memory.buffer).getUint32(at, true);
+  }
+  /** The downstream buffer of the effective context, or the WasmResult when refused. */
+  read() {
+    new DataView(this.memory.buffer).setBigUint64(0, 0n);
+    const r = this.env.proxy_get_buffer_bytes(2, 0, 0xffffffff, 0, 4);
+    if (r !== 0) return r;
+    return Buffer.from(new Uint8Array(this.memory.buffer, this.u32(0), this.u32(4)));
+  }
+  write(start, length, bytes) {
+    const p = this.malloc(bytes.length);
+    new Uint8Array(this.memory.buffer).set(bytes, p);
+    return this.env.proxy_set_buffer_bytes(2, start, length, p, bytes.length);
+  }
+  take(id, bytes) {
+    if (!this.consumed.has(id)) this.consumed.set(id, []);
+    this.consumed.get(id).push(bytes);
+  }
+  consumedBytes(id) {
+    return Buffer.concat(this.consumed.get(id) ?? []);
+  }
+  onData(id, size) {
+    this.top = 64;
+    this.calls.push([id, size]);
+    if (this.inNextData) {
+      const run = this.inNextData;
+      this.inNextData = null;
+      run(id);
+    }
+    if (this.hold.has(id)) return FilterStatus.StopIteration;
+    const bytes = this.read();
+    this.take(id, bytes);
+    this.write(0, bytes.length, Buffer.from(`ok ${bytes.length};`));
+    return FilterStatus.Continue;
+  }
+  /** Acting for connection id from another callback: consume its buffer, answer, continue. */
+  resume(id, answer, back) {
+    assert.equal(this.env.proxy_set_effective_context(id), 0);
+    const bytes = this.read();
+    this.take(id, bytes);
+    assert.equal(this.write(0, bytes.length, Buffer.from(answer)), 0);
+    assert.equal(this.env.proxy_continue_stream(2), 0);
+    this.env.proxy_set_effective_context(back);
+    return bytes.length;
+  }
+}
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+function randomBytes(n, seed = 7) {
+  const b = Buffer.alloc(n);
+  let x = seed;
+  for (let i = 0; i < n; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    b[i] = x >>> 24;
+  }
+  return b;
+}
+
+test("host: a held connection's socket is read up to the read buffer's high watermark, and again from the low one", async () => {
+  const { vm, f } = await JsFilter.load(); // 1 MiB limit, 64 KiB reads
+  const c = vm.connect();
+  f.hold.add(c.id);
+  const payload = randomBytes(3 * MiB);
+  const r = c.send(payload);
+  // 17 reads of 64 KiB: at 16 the buffer holds exactly 1 MiB, which is not over the limit.
+  assert.equal(r.status, FilterStatus.StopIteration);
+  assert.equal(r.paused, true);
+  assert.equal(c.readBuffer.length, 17 * 64 * KiB);
+  assert.equal(r.queued, 3 * MiB - 17 * 64 * KiB);
+  assert.deepEqual(f.calls.map(([, size]) => size), Array.from({ length: 17 }, (_, i) => (i + 1) * 64 * KiB), "each call sees the whole read buffer");
+  assert.deepEqual(r.delivered, new Uint8Array(0));
+  // More from the client only queues up while Envoy does not read.
+  const more = c.send(Buffer.from("tail"));
+  assert.equal(more.status, null);
+  assert.equal(more.queued, r.queued + 4);
+  assert.equal(f.calls.length, 17);
+
+  // From another callback (the root's tick) the filter consumes the buffer, answers, continues.
+  f.onTick = () => f.resume(c.id, "first answer", vm.rootId);
+  vm.tick();
+  assert.equal(c.receivedAll().toString(), "first answer");
+  assert.deepEqual(f.consumedBytes(c.id), payload.subarray(0, 17 * 64 * KiB));
+  // The drained buffer let Envoy read on, up to the watermark again (the connection is still held).
+  assert.equal(c.paused, true);
+  assert.equal(c.readBuffer.length, 17 * 64 * KiB);
+  assert.equal(c.queuedBytes, 3 * MiB + 4 - 2 * 17 * 64 * KiB);
+  assert.deepEqual(f.upstream, [[c.id, "first answer".length]], "the answer came back through the echo");
+
+  // Released: the rest is read in 64 KiB reads and consumed.
+  f.hold.delete(c.id);
+  f.onTick = () => f.resume(c.id, "second answer", vm.rootId);
+  vm.tick();
+  assert.equal(c.queuedBytes, 0);
+  assert.equal(c.paused, false);
+  assert.equal(c.readBuffer.length, 0);
+  assert.deepEqual(f.consumedBytes(c.id), Buffer.concat([payload, Buffer.from("tail")]));
+  assert.ok(c.receivedAll().toString().startsWith("first answersecond answerok 65536;"));
+  assert.ok(c.maxReadBuffer <= 1 * MiB + 64 * KiB);
+});
+
+test("host: draining to the low watermark re-dispatches what is still buffered; above it Envoy stays stopped", async () => {
+  const { vm, f } = await JsFilter.load({ bufferLimit: 256 * KiB, readChunk: 16 * KiB });
+  const c = vm.connect();
+  f.hold.add(c.id);
+  const payload = randomBytes(17 * 16 * KiB); // exactly what Envoy reads before it stops
+  c.send(payload);
+  assert.equal(c.paused, true);
+  assert.equal(c.queuedBytes, 0);
+  const calls = f.calls.length;
+  // Drain 100 KiB without continuing: 172 KiB left, over the 128 KiB low watermark.
+  f.onTick = () => {
+    f.env.proxy_set_effective_context(c.id);
+    assert.equal(f.write(0, 100 * KiB, Buffer.alloc(0)), 0);
+    f.env.proxy_set_effective_context(vm.rootId);
+  };
+  vm.tick();
+  assert.equal(c.paused, true);
+  assert.equal(f.calls.length, calls);
+  // 60 KiB more: 112 KiB, under it. Envoy re-enables reading and, the socket being empty,
+  // calls the filter again with what its buffer holds (dispatch_buffered_data).
+  f.onTick = () => {
+    f.env.proxy_set_effective_context(c.id);
+    assert.equal(f.write(0, 60 * KiB, Buffer.alloc(0)), 0);
+    f.env.proxy_set_effective_context(vm.rootId);
+  };
+  vm.tick();
+  assert.equal(c.paused, false);
+  assert.deepEqual(f.calls.slice(calls), [[c.id, 112 * KiB]]);
+  // Bytes sent now are read again.
+  c.send(Buffer.from("x"));
+  assert.deepEqual(f.calls.at(-1), [c.id, 112 * KiB + 1]);
+});
+
+test("host: a filter reaches another connection's buffer, continues and closes it from inside its own call", async () => {
+  const { vm, f } = await JsFilter.load();
+  const held = vm.connect();
+  const victim = vm.connect();
+  const other = vm.connect();
+  const plain = vm.connect();
+  f.hold.add(held.id);
+  f.hold.add(victim.id);
+  held.send(randomBytes(3 * MiB, 1));
+  victim.send(randomBytes(2 * MiB, 2));
+  assert.equal(held.paused && victim.paused, true);
+  // Continue hands the buffer to tcp_proxy and Envoy forgets it for the filter.
+  plain.send(Buffer.from("hello"));
+  f.onTick = () => {
+    f.env.proxy_set_effective_context(plain.id);
+    assert.equal(f.read(), 1 /* NotFound */);
+    f.env.proxy_set_effective_context(vm.rootId);
+  };
+  vm.tick();
+  // Inside proxy_on_downstream_data of `other`, the filter resumes `held` and closes `victim`.
+  f.inNextData = (id) => {
+    assert.equal(id, other.id);
+    f.resume(held.id, "late", id);
+    f.env.proxy_set_effective_context(victim.id);
+    assert.equal(f.env.proxy_close_stream(2), 0);
+    f.env.proxy_set_effective_context(id);
+    assert.equal(victim.closed, false, "Envoy closes after the VM call");
+  };
+  const r = other.send(Buffer.from("ping"));
+  assert.equal(r.delivered.toString(), "ok 4;");
+  assert.equal(held.receivedAll().toString(), "late");
+  assert.equal(held.paused, true, "read on up to the watermark again");
+  assert.equal(held.queuedBytes, 3 * MiB - 2 * 17 * 64 * KiB);
+  assert.equal(victim.closed, true);
+  assert.equal(victim.closeReason, "closed by the filter");
+  assert.equal(victim.undelivered.length, 17 * 64 * KiB, "what was in the read buffer is dropped");
+  assert.equal(victim.unread, 2 * MiB - 17 * 64 * KiB, "and what the socket still held is never read");
+  assert.equal(vm.socketTotals().paused, 1);
+});

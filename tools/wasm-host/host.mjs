@@ -132,8 +132,24 @@ export class MeshConnection {
   constructor(vm, id) {
     this.vm = vm;
     this.id = id;
+    /**
+     * The client's socket as Envoy sees it: bytes the client sent that Envoy has not read yet
+     * (in the kernel's socket buffer; unbounded here, the driver plays the client).
+     */
+    this.socketQueue = [];
+    this.queuedBytes = 0;
     /** Envoy's connection read buffer (what the filter sees and rewrites). */
     this.readBuffer = EMPTY;
+    /**
+     * Read disabled by the read buffer's high watermark (length over vm.bufferLimit); enabled
+     * again once it drains to the low watermark (half the limit), as Envoy's WatermarkBuffer.
+     */
+    this.readDisabled = false;
+    /** A read event is queued in vm.events for this connection. */
+    this.readScheduled = false;
+    /** Envoy's dispatch_buffered_data_: the next read event calls the filter even with nothing new. */
+    this.dispatchBuffered = false;
+    this.endOfStreamQueued = false;
     /** Whether the filter may reach the read buffer (Envoy drops the pointer after Continue). */
     this.attached = false;
     /** Everything tcp_proxy forwarded, i.e. what the client received. */
@@ -141,22 +157,132 @@ export class MeshConnection {
     this.receivedBytes = 0;
     this.closed = false;
     this.closeReason = "";
-    /** Bytes left in the read buffer when the filter closed the connection (never sent). */
+    /** Bytes left in the read buffer when the connection closed (never sent on). */
     this.undelivered = EMPTY;
+    /** Client bytes Envoy never read because the connection closed first. */
+    this.unread = 0;
     this.lastStatus = FilterStatus.Continue;
+    /** proxy_on_downstream_data calls made for this connection. */
+    this.downstreamCalls = 0;
+    /** Times Envoy stopped reading this connection (read buffer over the high watermark). */
+    this.readDisables = 0;
+    /** Largest read buffer seen (bytes). */
+    this.maxReadBuffer = 0;
   }
 
   /**
-   * One read from the client. Returns what the filter did: its status, the bytes tcp_proxy
-   * forwarded to the client because of this call (`delivered`), what stays in the read
-   * buffer (`buffer`), and whether the connection got closed (`closed`).
+   * The client writes bytes: they join the socket queue, and Envoy reads them as it would,
+   * in reads of at most vm.readChunk bytes, each followed by proxy_on_downstream_data with the
+   * whole read buffer, and only while reading is not disabled by the read buffer's watermark.
+   * Returns what the filter did meanwhile: the status of its last proxy_on_downstream_data for
+   * this connection (null when it made none, because reading is disabled), the bytes tcp_proxy
+   * forwarded to the client (`delivered`), what stays in the read buffer (`buffer`; after a
+   * close, what was never sent), whether the connection got closed (`closed`), the client bytes
+   * Envoy has not read yet (`queued`) and whether reading is disabled (`paused`).
    */
   send(bytes, endOfStream = false) {
     if (this.closed) throw new Error(`connection ${this.id} is closed`);
     const vm = this.vm;
-    this.readBuffer = concat(this.readBuffer, bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes));
-    this.attached = true;
+    const data = bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes);
     const before = this.receivedBytes;
+    const callsBefore = this.downstreamCalls;
+    if (data.length > 0) {
+      // A copy: the client may reuse its buffer while the bytes wait in the socket.
+      this.socketQueue.push(Uint8Array.from(data));
+      this.queuedBytes += data.length;
+    }
+    if (endOfStream) this.endOfStreamQueued = true;
+    if (data.length > 0 || endOfStream) vm._scheduleRead(this);
+    vm._dispatch();
+    return {
+      status: this.downstreamCalls > callsBefore ? this.lastStatus : null,
+      delivered: this._receivedSince(before),
+      buffer: this.closed ? this.undelivered : this.readBuffer,
+      closed: this.closed,
+      queued: this.queuedBytes,
+      paused: this.readDisabled,
+    };
+  }
+
+  /** The client closes the connection (bytes Envoy has not read yet are lost). */
+  close() {
+    if (this.closed) return;
+    this.vm._closeConnection(this, PeerType.Remote, "client closed");
+    this.vm._dispatch();
+  }
+
+  /** All bytes the client received, concatenated. */
+  receivedAll() {
+    return Buffer.concat(this.received);
+  }
+
+  /** Bytes in Envoy's read buffer for this connection. */
+  get readBufferBytes() {
+    return this.readBuffer.length;
+  }
+
+  /** True while Envoy does not read this connection's socket (read buffer over its watermark). */
+  get paused() {
+    return this.readDisabled;
+  }
+
+  /** Takes up to n bytes off the front of the socket queue. */
+  _takeQueued(n) {
+    const parts = [];
+    let have = 0;
+    while (have < n && this.socketQueue.length > 0) {
+      const first = this.socketQueue[0];
+      const want = n - have;
+      if (first.length <= want) {
+        this.socketQueue.shift();
+        parts.push(first);
+        have += first.length;
+      } else {
+        this.socketQueue[0] = first.subarray(want);
+        parts.push(first.subarray(0, want));
+        have += want;
+      }
+    }
+    this.queuedBytes -= have;
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, have);
+  }
+
+  /**
+   * One read event (Envoy's onReadReady): reads at most one chunk from the socket queue when
+   * reading is enabled, then calls the filter with the whole read buffer if anything was read
+   * or buffered data must be dispatched again after reading was re-enabled.
+   */
+  _readEvent() {
+    this.readScheduled = false;
+    const vm = this.vm;
+    if (this.closed || vm.dead) return;
+    const latched = this.dispatchBuffered;
+    this.dispatchBuffered = false;
+    let read = 0;
+    let eos = false;
+    if (!this.readDisabled) {
+      if (this.queuedBytes > 0) {
+        const chunk = this._takeQueued(Math.min(vm.readChunk, this.queuedBytes));
+        read = chunk.length;
+        this.readBuffer = concat(this.readBuffer, chunk);
+        this.maxReadBuffer = Math.max(this.maxReadBuffer, this.readBuffer.length);
+        this._watermarks();
+      }
+      if (this.queuedBytes === 0 && this.endOfStreamQueued) {
+        eos = true;
+        this.endOfStreamQueued = false;
+      }
+    }
+    if (read > 0 || eos || (latched && this.readBuffer.length > 0)) this._onRead(eos);
+    // The socket still has bytes: Envoy reads on (our reads are one chunk per event).
+    if (!this.closed && !this.readDisabled && this.queuedBytes > 0) vm._scheduleRead(this);
+  }
+
+  /** Envoy's onRead: the filter chain gets the whole read buffer. */
+  _onRead(endOfStream) {
+    const vm = this.vm;
+    this.attached = true;
+    this.downstreamCalls++;
     const status = vm._call("proxy_on_downstream_data", this, this.id, this.readBuffer.length, endOfStream ? 1 : 0) >>> 0;
     this.lastStatus = status;
     if (!this.closed && status === FilterStatus.Continue) {
@@ -164,23 +290,32 @@ export class MeshConnection {
       this._deliver();
       this.attached = false;
     }
-    return {
-      status,
-      delivered: this._receivedSince(before),
-      buffer: this.closed ? this.undelivered : this.readBuffer,
-      closed: this.closed,
-    };
   }
 
-  /** The client closes the connection. */
-  close() {
+  /**
+   * Envoy's read-buffer watermarks, checked on every change of the buffer: over the limit
+   * disables reading; at or under half of it (after that) enables it again and schedules a
+   * read event, which also re-dispatches what is still in the buffer.
+   */
+  _watermarks() {
     if (this.closed) return;
-    this.vm._closeConnection(this, PeerType.Remote, "client closed");
+    const vm = this.vm;
+    const len = this.readBuffer.length;
+    if (!this.readDisabled && len > vm.bufferLimit) {
+      this.readDisabled = true;
+      this.readDisables++;
+    } else if (this.readDisabled && len <= vm.bufferLimit >>> 1) {
+      this.readDisabled = false;
+      if (len > 0) this.dispatchBuffered = true;
+      if (len > 0 || this.queuedBytes > 0) vm._scheduleRead(this);
+    }
   }
 
-  /** All bytes the client received, concatenated. */
-  receivedAll() {
-    return Buffer.concat(this.received);
+  /** Replaces the read buffer (the filter's set_buffer_bytes). */
+  _setReadBuffer(bytes) {
+    this.readBuffer = bytes;
+    this.maxReadBuffer = Math.max(this.maxReadBuffer, bytes.length);
+    this._watermarks();
   }
 
   _deliver() {
@@ -190,6 +325,7 @@ export class MeshConnection {
       this.receivedBytes += bytes.length;
       this.vm._deliveries?.push({ connection: this, delivered: bytes });
       this.readBuffer = EMPTY;
+      this._watermarks();
       this._echo(bytes.length);
     }
     this.readBuffer = EMPTY;
@@ -220,7 +356,9 @@ export class MeshVm {
    * Loads the module, creates the root context and configures it.
    * options: rootId ("kafka_mesh"), clusters (Envoy clusters proxy_http_call may target;
    * default: every rest_bridge.envoy_cluster of the config), shared (SharedData),
-   * logLevel (print filter logs at or above it to stderr), timeNs (BigInt start of the clock).
+   * logLevel (print filter logs at or above it to stderr), timeNs (BigInt start of the clock),
+   * bufferLimit (Envoy's per_connection_buffer_limit_bytes: the read buffer's high watermark,
+   * low watermark half of it; default 1 MiB), readChunk (largest socket read, default 64 KiB).
    */
   static async load(wasmPath, config, options = {}) {
     const bytes = fs.readFileSync(wasmPath);
@@ -238,6 +376,9 @@ export class MeshVm {
     this.logLevel = options.logLevel === undefined ? 99 : LOG_LEVELS.indexOf(options.logLevel);
     this.logKeep = options.logKeep ?? 200;
     this.timeNs = options.timeNs ?? 1_700_000_000_000_000_000n;
+    this.bufferLimit = options.bufferLimit ?? 1 << 20;
+    this.readChunk = options.readChunk ?? 64 << 10;
+    if (!(this.bufferLimit > 0) || !(this.readChunk > 0)) throw new Error("bufferLimit and readChunk must be positive");
     let clusters = options.clusters;
     if (clusters === undefined) {
       clusters = [];
@@ -259,6 +400,9 @@ export class MeshVm {
     this.currentContext = null;
     this.effectiveContext = null;
     this.afterCall = [];
+    /** Envoy's event loop, reduced to read events: connections whose socket is to be read. */
+    this.events = [];
+    this.dispatching = false;
     this.pluginConfig = null;
     this.vmConfig = null;
     this.httpResponse = null;
@@ -353,6 +497,7 @@ export class MeshVm {
   /** Calls proxy_on_tick on the root context. */
   tick() {
     this._call("proxy_on_tick", this.contexts.get(this.rootId), this.rootId);
+    this._dispatch();
   }
 
   advanceTime(ms) {
@@ -373,10 +518,76 @@ export class MeshVm {
     return out;
   }
 
+  /** A counter's or gauge's value by name; 0 when the filter never defined it. */
+  metric(name) {
+    for (const m of this.metricsById.values()) if (m.name === name && m.type !== MetricType.Histogram) return m.value;
+    return 0;
+  }
+
+  /**
+   * Gauges by name: { value, peak (highest value ever held), low (lowest), underflow (went
+   * below 0) }. Peaks are tracked on every change, so a test sees the worst moment even
+   * inside one VM call.
+   */
+  gauges() {
+    const out = {};
+    for (const m of this.metricsById.values()) {
+      if (m.type === MetricType.Gauge) out[m.name] = { value: m.value, peak: m.peak, low: m.low, underflow: m.underflow };
+    }
+    return out;
+  }
+
   openConnections() {
     let n = 0;
     for (const c of this.contexts.values()) if (!c.root) n++;
     return n;
+  }
+
+  /** The open connections. */
+  connections() {
+    const out = [];
+    for (const c of this.contexts.values()) if (!c.root) out.push(c);
+    return out;
+  }
+
+  /** Totals over open connections: client bytes not read yet, read-buffer bytes, connections not read. */
+  socketTotals() {
+    let queued = 0;
+    let buffered = 0;
+    let paused = 0;
+    for (const c of this.contexts.values()) {
+      if (c.root) continue;
+      queued += c.queuedBytes;
+      buffered += c.readBuffer.length;
+      if (c.readDisabled) paused++;
+    }
+    return { queued, buffered, paused };
+  }
+
+  // ---- Envoy's event loop ----
+
+  _scheduleRead(conn) {
+    if (conn.readScheduled || conn.closed) return;
+    conn.readScheduled = true;
+    this.events.push(conn);
+  }
+
+  /**
+   * Runs queued read events until none is left, one socket read each, round robin across
+   * connections; only at the outermost level (never inside a VM call or another dispatch),
+   * as Envoy handles a re-enabled read in a later turn of its event loop.
+   */
+  _dispatch() {
+    if (this.dispatching || this.currentContext !== null) return;
+    this.dispatching = true;
+    try {
+      while (this.events.length > 0) {
+        const conn = this.events.shift();
+        conn._readEvent();
+      }
+    } finally {
+      this.dispatching = false;
+    }
   }
 
   // ---- VM calls ----
@@ -428,6 +639,9 @@ export class MeshVm {
     conn.undelivered = conn.readBuffer;
     conn.readBuffer = EMPTY;
     conn.attached = false;
+    conn.unread = conn.queuedBytes;
+    conn.socketQueue = [];
+    conn.queuedBytes = 0;
     // Envoy cancels the context's outstanding HTTP calls when the context goes away.
     for (const [token, call] of this.pendingHttp) if (call.contextId === conn.id) this.pendingHttp.delete(token);
     this._call("proxy_on_downstream_connection_close", conn, conn.id, peer);
@@ -449,6 +663,8 @@ export class MeshVm {
     let deliveries;
     try {
       this._call("proxy_on_http_call_response", ctx, call.contextId, token, headers === null ? 0 : headers.length, body.length, 0);
+      // Connections the answer let read on are read now; what they answer counts too.
+      this._dispatch();
     } finally {
       this.httpResponse = null;
       deliveries = this._deliveries;
@@ -517,7 +733,7 @@ export class MeshVm {
     switch (type) {
       case BufferType.NetworkDownstreamData:
         if (!ctx || ctx.root || !ctx.attached) return null;
-        return { bytes: ctx.readBuffer, mutable: true, set: (b) => (ctx.readBuffer = b) };
+        return { bytes: ctx.readBuffer, mutable: true, set: (b) => ctx._setReadBuffer(b) };
       case BufferType.HttpCallResponseBody:
         return this.httpResponse ? { bytes: this.httpResponse.body, mutable: false } : null;
       case BufferType.PluginConfiguration:
@@ -641,9 +857,14 @@ export class MeshVm {
         length >>>= 0;
         const cur = buf.bytes;
         // Envoy's Buffer::copyFrom: at 0 drain `length` then prepend; at or past the end append.
+        // The two steps change the buffer one after the other, each checked against the
+        // watermarks (a drain to the low watermark re-enables reading even if the prepend
+        // goes over the high one again).
         if (start === 0) {
           const kept = cur.subarray(Math.min(length, cur.length));
-          buf.set(concat(Uint8Array.from(data), kept));
+          const copy = Uint8Array.from(data);
+          if (length > 0 && data.length > 0) buf.set(kept);
+          buf.set(concat(copy, kept));
           return WasmResult.Ok;
         }
         if (start >= cur.length) {
@@ -717,7 +938,7 @@ export class MeshVm {
           // Like Envoy, the id carries the metric type in its low bits.
           id = (vm.nextMetricId++ << 4) | type;
           vm.metricIdByName.set(key, id);
-          vm.metricsById.set(id, { name, type, value: 0, count: 0, sum: 0, max: 0, underflow: false });
+          vm.metricsById.set(id, { name, type, value: 0, count: 0, sum: 0, max: 0, peak: 0, low: 0, underflow: false });
         }
         return vm._setU32(idPtr, id) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       },
@@ -733,6 +954,8 @@ export class MeshVm {
         if (m.type === MetricType.Gauge) {
           m.value += by;
           if (m.value < 0) m.underflow = true;
+          if (m.value > m.peak) m.peak = m.value;
+          if (m.value < m.low) m.low = m.value;
           return WasmResult.Ok;
         }
         return WasmResult.NotFound;
@@ -742,7 +965,10 @@ export class MeshVm {
         if (!m) return WasmResult.NotFound;
         const v = Number(BigInt.asUintN(64, BigInt(value)));
         if (m.type === MetricType.Counter) m.value += v;
-        else if (m.type === MetricType.Gauge) m.value = v;
+        else if (m.type === MetricType.Gauge) {
+          m.value = v;
+          if (m.value > m.peak) m.peak = m.value;
+        }
         else {
           m.count++;
           m.sum += v;
