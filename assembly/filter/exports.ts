@@ -8,7 +8,7 @@ import { registerRootContext, RootContext, FilterStatusValues } from "@solo-io/p
 import { ensureRootContext, getRootContext } from "@solo-io/proxy-runtime/assembly/runtime";
 import { MeshRoot } from "./root";
 import { HostTransport } from "./http_transport";
-import { ConnectionContext, enterContext } from "./network";
+import { ConnectionContext, enterContext, settleBudgets } from "./network";
 
 export { malloc } from "@solo-io/proxy-runtime/assembly/malloc";
 export {
@@ -50,7 +50,9 @@ export function proxy_on_new_connection(context_id: u32): u32 {
 export function proxy_on_downstream_data(context_id: u32, data_size: u32, end_of_stream: u32): u32 {
   if (!connections.has(context_id)) return FilterStatusValues.Continue;
   enterContext(context_id);
-  return connections.get(context_id).onDownstreamData(data_size, end_of_stream != 0);
+  const status = connections.get(context_id).onDownstreamData(data_size, end_of_stream != 0);
+  settleBudgets();
+  return status;
 }
 
 export function proxy_on_upstream_data(context_id: u32, data_size: u32, end_of_stream: u32): u32 {
@@ -59,6 +61,7 @@ export function proxy_on_upstream_data(context_id: u32, data_size: u32, end_of_s
   if (connections.has(context_id)) {
     enterContext(context_id);
     connections.get(context_id).onUpstreamData(data_size);
+    settleBudgets();
   }
   return FilterStatusValues.Continue;
 }
@@ -67,6 +70,7 @@ function closeConnection(context_id: u32): void {
   if (!connections.has(context_id)) return;
   connections.get(context_id).onClose();
   connections.delete(context_id);
+  settleBudgets();
 }
 
 export function proxy_on_downstream_connection_close(context_id: u32, peer_type: u32): void {
@@ -89,4 +93,5 @@ export function proxy_on_delete(context_id: u32): void {
 export function proxy_on_http_call_response(context_id: u32, token: u32, headers: u32, body_size: u32, trailers: u32): void {
   enterContext(context_id);
   HostTransport.onAnswer(token, body_size);
+  settleBudgets();
 }

@@ -8,6 +8,12 @@ const timeRef = new Uint64Array(1);
 
 export class HostMetrics extends MeshMetrics {
   private ids: Map<string, u32> = new Map();
+  /** Topics with stats of their own; Envoy never frees a stat, so their number is bounded. */
+  private topicsWithStats: Set<string> = new Set();
+
+  constructor(private maxTopicStats: i32) {
+    super();
+  }
 
   private id(type: MetricTypeValues, name: string): u32 {
     if (this.ids.has(name)) return this.ids.get(name);
@@ -36,8 +42,26 @@ export class HostMetrics extends MeshMetrics {
   forwarded(cluster: string, topic: string, records: i64, bytes: i64): void {
     this.count("kafka_mesh.cluster." + cluster + ".records", records);
     this.count("kafka_mesh.cluster." + cluster + ".bytes", bytes);
-    this.count("kafka_mesh.topic." + topic + ".records", records);
-    this.count("kafka_mesh.topic." + topic + ".bytes", bytes);
+    let prefix = "kafka_mesh.topics_other.";
+    if (this.topicsWithStats.has(topic)) prefix = "kafka_mesh.topic." + topic + ".";
+    else if (this.topicsWithStats.size < this.maxTopicStats) {
+      this.topicsWithStats.add(topic);
+      prefix = "kafka_mesh.topic." + topic + ".";
+    }
+    this.count(prefix + "records", records);
+    this.count(prefix + "bytes", bytes);
+  }
+
+  buffered(delta: i64): void {
+    this.gaugeAdd("kafka_mesh.buffered_bytes", delta);
+  }
+
+  readsHeldForMemory(): void {
+    this.count("kafka_mesh.reads_held_for_memory", 1);
+  }
+
+  closedForMemory(): void {
+    this.count("kafka_mesh.connections_closed_for_memory", 1);
   }
 
   upstreamError(cluster: string, code: i16): void {

@@ -9,10 +9,23 @@ import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 import { BufferTypeValues, FilterStatusValues, log, LogLevelValues, StreamTypeValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { Connection } from "../mesh/connection";
 import { MeshContext } from "../mesh/context";
+import { BudgetMember, MemoryBudget } from "../mesh/memory_budget";
 import { AnswerSink } from "../mesh/inflight";
 import { MeshMetrics } from "../mesh/metrics";
 import { MeshRequestDecoder } from "../mesh/request_decoder";
 import { readBuffer, writeBuffer } from "./host";
+
+/** The memory budgets of this VM's plugin instances, settled after each call into the VM. */
+const budgets: Array<MemoryBudget> = [];
+
+export function registerBudget(b: MemoryBudget): void {
+  budgets.push(b);
+}
+
+/** Resumes and closes connections as the budgets' figures call for (outside any connection's processing). */
+export function settleBudgets(): void {
+  for (let i = 0; i < budgets.length; i++) budgets[i].settle();
+}
 
 /** The context Envoy is currently calling into; restored after acting for another one. */
 export let activeContextId: u32 = 0;
@@ -24,8 +37,26 @@ export function enterContext(id: u32): void {
   callNumber++;
 }
 
+/** The connection's place in the VM's memory budget: resumes or closes it when told. */
+class ContextBudgetMember extends BudgetMember {
+  constructor(private context: ConnectionContext) {
+    super();
+  }
+  resume(): void {
+    this.context.resume();
+  }
+  closeForMemory(reason: string): void {
+    this.context.closeForMemory(reason);
+  }
+}
+
 export class ConnectionContext extends AnswerSink {
   connection!: Connection;
+  /**
+   * Client bytes left in Envoy's buffer (after our answers) while the memory budget holds
+   * the connection; Envoy stops reading the socket once its buffer passes its limit.
+   */
+  private waitingBytes: u32 = 0;
   /** Bytes at the head of the downstream buffer that are our answers, not yet sent on. */
   private ownedBytes: u32 = 0;
   /** The call in which proxy_continue_stream was last asked for (0: none pending). */
@@ -40,6 +71,7 @@ export class ConnectionContext extends AnswerSink {
     this.metrics = mesh.metrics;
     this.connection = new Connection(new MeshRequestDecoder(mesh), config.maxFrameBytes, config.maxInflightRequests, mesh.metrics, this);
     this.connection.enableAnswerFlowControl(config.maxPendingAnswerBytes);
+    this.connection.joinBudget(mesh.budget, new ContextBudgetMember(this));
     this.metrics.connections(1);
     this.metrics.heap(<i64>memory.size() << 16);
   }
@@ -60,13 +92,26 @@ export class ConnectionContext extends AnswerSink {
     const c = this.connection;
     this.settleContinuation();
     const owned = this.ownedBytes;
+    const incoming = size > owned ? size - owned : 0;
+    this.waitingBytes = 0;
+    if (incoming > 0 && !c.admit(incoming)) {
+      // Held for memory: the bytes stay in Envoy's buffer, unless answers must go out through
+      // it first (a continuation would carry them on to the echo): then they are taken in,
+      // but no frame is read from them until the budget resumes the connection.
+      if (owned == 0 && !c.answersWaiting()) {
+        this.waitingBytes = incoming;
+        return FilterStatusValues.StopIteration;
+      }
+    }
     let ours: Uint8Array | null = null;
-    if (size > owned) {
-      const all = readBuffer(BufferTypeValues.NetworkDownstreamData, 0, size);
-      if (owned > 0) ours = all.subarray(0, owned);
-      this.reading = true;
-      c.onData(all.subarray(owned));
-      this.reading = false;
+    if (owned > 0 || incoming > 0) {
+      const all = readBuffer(BufferTypeValues.NetworkDownstreamData, 0, min(size, owned + incoming));
+      if (owned > 0) ours = all.subarray(0, min(owned, all.length));
+      if (incoming > 0) {
+        this.reading = true;
+        c.onData(all.subarray(owned));
+        this.reading = false;
+      }
     }
     const answers = c.takeAnswers();
     // Every client byte is consumed: the buffer keeps only answers (ours first).
@@ -117,19 +162,58 @@ export class ConnectionContext extends AnswerSink {
   answersReady(): void {
     const c = this.connection;
     if (c.closed || this.reading) return;
-    const answers = c.takeAnswers();
-    if (answers === null && !c.wantsClose()) return;
+    if (!c.answersWaiting() && !c.wantsClose()) return;
+    this.pump();
+  }
+
+  /** The memory budget lets the connection read again: frames kept unread, then Envoy's buffer. */
+  resume(): void {
+    const c = this.connection;
+    if (c.closed || this.reading) return;
+    this.reading = true;
+    c.readOn();
+    this.reading = false;
+    this.pump();
+  }
+
+  /**
+   * Outside onDownstreamData, as this connection's context: takes in the client bytes left in
+   * Envoy's buffer (read as frames unless the budget holds the connection), puts the ready
+   * answers in their place after the answers already there, and pushes them on.
+   */
+  private pump(): void {
+    const c = this.connection;
     this.settleContinuation();
     // Act as this connection's context, then give Envoy back the one it called.
     imports.proxy_set_effective_context(this.id);
-    if (answers !== null) {
-      const more = answers!;
-      // Appended after the answers already waiting there (start at their end; 0 on an empty buffer).
-      writeBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, 0, more);
+    const waiting = this.waitingBytes;
+    if (waiting > 0) {
+      this.waitingBytes = 0;
+      const bytes = readBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, waiting);
+      this.reading = true;
+      c.onData(bytes);
+      this.reading = false;
+    }
+    const answers = c.takeAnswers();
+    if (answers !== null || waiting > 0) {
+      const more = answers === null ? new Uint8Array(0) : answers!;
+      // The client bytes taken in are replaced by the answers, after those already waiting
+      // there (start at their end; 0 on an empty buffer).
+      writeBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, waiting, more);
       this.ownedBytes += more.length;
-      this.continueNow();
+      if (more.length > 0) this.continueNow();
     }
     if (c.wantsClose()) this.close();
+    if (activeContextId != this.id) imports.proxy_set_effective_context(activeContextId);
+  }
+
+  /** The VM needs this connection's memory back: it is closed (the budget has let it go). */
+  closeForMemory(reason: string): void {
+    const c = this.connection;
+    if (c.closed || c.wantsClose()) return;
+    c.closeReason = reason;
+    imports.proxy_set_effective_context(this.id);
+    this.close();
     if (activeContextId != this.id) imports.proxy_set_effective_context(activeContextId);
   }
 

@@ -13,6 +13,7 @@ import { readBuffer } from "./host";
 import { HostTransport } from "./http_transport";
 import { HostMetrics } from "./host_metrics";
 import { SharedDataBlockSource } from "./shared_producer_ids";
+import { registerBudget } from "./network";
 
 export class MeshRoot extends RootContext {
   mesh: MeshContext | null = null;
@@ -30,10 +31,11 @@ export class MeshRoot extends RootContext {
       return false;
     }
     const config = result.config!;
-    const metrics = new HostMetrics();
+    const metrics = new HostMetrics(config.maxTopicStats);
     // Producer ids continue from the wall clock after a restart (see shared_producer_ids.ts).
     SharedDataBlockSource.init(metrics.nowMillis());
     this.mesh = new MeshContext(config, new SharedDataTopicIdStore(), new HostTransport(this.context_id), metrics, new SharedDataBlockSource());
+    registerBudget(this.mesh!.budget);
     log(
       LogLevelValues.info,
       "kafka_mesh: configured: broker " + config.advertisedHost + ":" + config.advertisedPort.toString() +

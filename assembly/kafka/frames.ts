@@ -2,8 +2,9 @@
 //
 // Bytes arrive in arbitrary pieces: a frame may span many reads, and one read may hold
 // many frames. Whole frames inside one read are returned as views (no copy); only a
-// frame cut by a read boundary is assembled in a buffer, and that buffer is sized from
-// the frame's declared size only after the size was checked against the limit, so an
+// frame cut by a read boundary is assembled in a buffer. That buffer grows with the bytes
+// that arrive (doubling, capped at the declared size), never to the declared size up
+// front: a client that announces a large frame and stalls holds only what it sent. An
 // oversized or negative size is refused before anything is buffered for it.
 
 export const enum FrameStatus {
@@ -14,6 +15,9 @@ export const enum FrameStatus {
   /** The declared size is negative or over the limit: the stream cannot continue. */
   INVALID_SIZE = 2,
 }
+
+/** First buffer of a partial frame; it doubles as bytes arrive. */
+const INITIAL_PARTIAL_BYTES: i32 = 4096;
 
 export class FrameSplitter {
   /** The limit on a frame's payload size (Kafka's socket.request.max.bytes). */
@@ -27,6 +31,8 @@ export class FrameSplitter {
   private sizeBytes: Uint8Array = new Uint8Array(4);
   private sizeHave: i32 = 0;
   private partial: Uint8Array | null = null;
+  /** The declared payload size of the partial frame (partial grows towards it). */
+  private partialSize: i32 = 0;
   private partialHave: i32 = 0;
   private invalid: bool = false;
   /** The frame last returned by next(). */
@@ -59,7 +65,12 @@ export class FrameSplitter {
 
   /** Bytes held for a frame not yet complete (for memory accounting). */
   buffered(): i32 {
-    return this.sizeHave + (this.partial === null ? 0 : this.partialHave);
+    return this.sizeHave + (this.partial === null ? 0 : this.partial!.length);
+  }
+
+  /** Bytes still missing from the frame being assembled (0 when none is). */
+  missing(): i32 {
+    return this.partial === null ? 0 : this.partialSize - this.partialHave;
   }
 
   next(): FrameStatus {
@@ -86,8 +97,7 @@ export class FrameSplitter {
     this.sizeHave = 4;
     for (let i = 0; i < 4; i++) this.sizeBytes[i] = input[p + i];
     this.inputPos = p + 4;
-    this.partial = new Uint8Array(size);
-    this.partialHave = 0;
+    this.startPartial(size);
     return this.continuePartial();
   }
 
@@ -98,6 +108,23 @@ export class FrameSplitter {
       return false;
     }
     return true;
+  }
+
+  private startPartial(size: i32): void {
+    this.partialSize = size;
+    this.partialHave = 0;
+    this.partial = new Uint8Array(min(size, INITIAL_PARTIAL_BYTES));
+  }
+
+  /** Grows the partial frame's buffer to hold `need` bytes: doubling, capped at the declared size. */
+  private reserve(need: i32): void {
+    const cur = this.partial!;
+    if (need <= cur.length) return;
+    let cap = <i64>cur.length;
+    while (cap < <i64>need) cap <<= 1;
+    const grown = new Uint8Array(<i32>min<i64>(cap, <i64>this.partialSize));
+    grown.set(cur.subarray(0, this.partialHave));
+    this.partial = grown;
   }
 
   private takeSizeBytes(): void {
@@ -115,19 +142,19 @@ export class FrameSplitter {
       const s = this.sizeBytes;
       const size = <i32>((<u32>s[0] << 24) | (<u32>s[1] << 16) | (<u32>s[2] << 8) | <u32>s[3]);
       if (!this.sizeOk(size)) return FrameStatus.INVALID_SIZE;
-      this.partial = new Uint8Array(size);
-      this.partialHave = 0;
+      this.startPartial(size);
     }
-    const partial = this.partial!;
-    const want = partial.length - this.partialHave;
+    const want = this.partialSize - this.partialHave;
     const take = min(want, input.length - this.inputPos);
     if (take > 0) {
-      partial.set(input.subarray(this.inputPos, this.inputPos + take), this.partialHave);
+      this.reserve(this.partialHave + take);
+      this.partial!.set(input.subarray(this.inputPos, this.inputPos + take), this.partialHave);
       this.partialHave += take;
       this.inputPos += take;
     }
-    if (this.partialHave < partial.length) return FrameStatus.NEED_MORE;
-    this.frame = partial;
+    if (this.partialHave < this.partialSize) return FrameStatus.NEED_MORE;
+    const partial = this.partial!;
+    this.frame = partial.length == this.partialSize ? partial : partial.subarray(0, this.partialSize);
     this.partial = null;
     this.partialHave = 0;
     this.sizeHave = 0;

@@ -10,6 +10,15 @@ export const DEFAULT_MAX_INFLIGHT_REQUESTS: i32 = 1000;
 /** Answer bytes a connection may have on their way to the client before it reads on. */
 export const DEFAULT_MAX_PENDING_ANSWER_BYTES: i32 = 1024 * 1024;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS: i32 = 30000;
+/**
+ * Bytes one VM holds for all its connections before it holds their reads (memory_budget.ts).
+ * Envoy runs one VM per worker; wasm32 caps a VM at 4 GiB, and the heap never shrinks.
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES: i32 = 256 * 1024 * 1024;
+/** Largest budget accepted: 1 GiB, so budget, close threshold and garbage stay far from 4 GiB. */
+export const MAX_BUFFERED_BYTES_LIMIT: i32 = 1024 * 1024 * 1024;
+/** Topics that get stats of their own, per VM; the others are counted together. */
+export const DEFAULT_MAX_TOPIC_STATS: i32 = 1000;
 
 export class RestBridge {
   /** Envoy cluster that proxy_http_call targets. */
@@ -56,6 +65,12 @@ export class MeshConfig {
   maxDecompressedBytes: i32 = DEFAULT_MAX_FRAME_BYTES;
   /** Used when a request carries no usable timeout of its own. */
   upstreamTimeoutMs: i32 = DEFAULT_UPSTREAM_TIMEOUT_MS;
+  /** The VM's memory budget: heavy connections are held from here on. */
+  maxBufferedBytes: i32 = DEFAULT_MAX_BUFFERED_BYTES;
+  /** Past this, connections holding the oldest partial frames are closed. */
+  closeBufferedBytes: i32 = DEFAULT_MAX_BUFFERED_BYTES + (DEFAULT_MAX_BUFFERED_BYTES >> 1);
+  /** Topics with stats of their own (per VM). */
+  maxTopicStats: i32 = DEFAULT_MAX_TOPIC_STATS;
   clusters: Array<UpstreamCluster> = [];
   rules: Array<ForwardingRule> = [];
 }
@@ -73,6 +88,9 @@ const TOP_FIELDS = [
   "max_pending_answer_bytes",
   "max_decompressed_bytes",
   "upstream_timeout_ms",
+  "max_buffered_bytes",
+  "close_buffered_bytes",
+  "max_topic_stats",
   "upstream_clusters",
   "forwarding_rules",
 ];
@@ -145,11 +163,20 @@ export function parseConfig(text: string): ConfigResult {
   c.advertisedHost = v.string(root, "advertised_host", "advertised_host", true, "");
   c.advertisedPort = v.int(root, "advertised_port", "advertised_port", true, 0, 1, 65535);
   c.brokerId = v.int(root, "broker_id", "broker_id", false, 0, 0, i32.MAX_VALUE);
-  c.maxFrameBytes = v.int(root, "max_frame_bytes", "max_frame_bytes", false, DEFAULT_MAX_FRAME_BYTES, 1024, i32.MAX_VALUE);
+  c.maxFrameBytes = v.int(root, "max_frame_bytes", "max_frame_bytes", false, DEFAULT_MAX_FRAME_BYTES, 1024, MAX_BUFFERED_BYTES_LIMIT);
   c.maxInflightRequests = v.int(root, "max_inflight_requests", "max_inflight_requests", false, DEFAULT_MAX_INFLIGHT_REQUESTS, 1, 1000000);
   c.maxPendingAnswerBytes = v.int(root, "max_pending_answer_bytes", "max_pending_answer_bytes", false, DEFAULT_MAX_PENDING_ANSWER_BYTES, 1024, i32.MAX_VALUE);
   c.maxDecompressedBytes = v.int(root, "max_decompressed_bytes", "max_decompressed_bytes", false, c.maxFrameBytes, 1024, i32.MAX_VALUE);
   c.upstreamTimeoutMs = v.int(root, "upstream_timeout_ms", "upstream_timeout_ms", false, DEFAULT_UPSTREAM_TIMEOUT_MS, 1, 3600000);
+  // A request of the largest accepted size must fit in the budget, or it could never be read.
+  c.maxBufferedBytes = v.int(root, "max_buffered_bytes", "max_buffered_bytes", false,
+    max(DEFAULT_MAX_BUFFERED_BYTES, c.maxFrameBytes), c.maxFrameBytes, MAX_BUFFERED_BYTES_LIMIT);
+  if (v.failed() && v.error.startsWith("max_buffered_bytes")) v.error += " (at least max_frame_bytes)";
+  const closeDefault = <i32>min<i64>(<i64>c.maxBufferedBytes + (<i64>c.maxBufferedBytes >> 1), <i64>MAX_BUFFERED_BYTES_LIMIT + (MAX_BUFFERED_BYTES_LIMIT >> 1));
+  c.closeBufferedBytes = v.int(root, "close_buffered_bytes", "close_buffered_bytes", false,
+    closeDefault, c.maxBufferedBytes, <i64>MAX_BUFFERED_BYTES_LIMIT + (MAX_BUFFERED_BYTES_LIMIT >> 1));
+  if (v.failed() && v.error.startsWith("close_buffered_bytes")) v.error += " (at least max_buffered_bytes)";
+  c.maxTopicStats = v.int(root, "max_topic_stats", "max_topic_stats", false, DEFAULT_MAX_TOPIC_STATS, 0, 100000);
 
   const clusters = root.get("upstream_clusters");
   if (clusters === null || !clusters.isArray() || clusters.items.length == 0) {

@@ -3,6 +3,7 @@
 import { FrameSplitter, FrameStatus } from "../kafka/frames";
 import { Writer } from "../kafka/wire";
 import { AnswerSink, InFlightRequest } from "./inflight";
+import { BudgetMember, MemoryBudget } from "./memory_budget";
 import { MeshMetrics } from "./metrics";
 
 /** Turns one Kafka frame into an in-flight request, or null when the connection must close. */
@@ -25,6 +26,11 @@ export class Connection {
    */
   private maxPendingAnswerBytes: i64 = 0;
   private unpassedAnswerBytes: i64 = 0;
+  /** The VM's memory budget and this connection's place in it (none in plain tests). */
+  private budget: MemoryBudget | null = null;
+  private member: BudgetMember | null = null;
+  /** Bytes the requests in `pending` hold (their frames and decoded records). */
+  private pendingBytes: i64 = 0;
   /** Set when the client must be disconnected (after the answers already written). */
   closeReason: string = "";
   /** Set when the client went away: late upstream answers are dropped. */
@@ -57,6 +63,50 @@ export class Connection {
     this.maxPendingAnswerBytes = maxPendingAnswerBytes;
   }
 
+  /** Counts this connection's bytes in the VM's memory budget; its reads stop while it is held. */
+  joinBudget(budget: MemoryBudget, member: BudgetMember): void {
+    this.budget = budget;
+    this.member = member;
+    budget.join(member);
+  }
+
+  /**
+   * Whether `incoming` more bytes may be taken from the client now; when not, the connection
+   * is held by the budget and the caller leaves the bytes where they are.
+   */
+  admit(incoming: i64): bool {
+    if (this.budget === null) return true;
+    return this.budget!.admit(this.member!, incoming);
+  }
+
+  /** True while the budget holds this connection's reads. */
+  heldForMemory(): bool {
+    return this.member !== null && this.member!.held;
+  }
+
+  /** True when an answer can be written now (takeAnswers would return bytes). */
+  answersWaiting(): bool {
+    if (!this.outTaken && this.out.pos > 0) return true;
+    return this.pending.length > 0 && this.pending[0].finished();
+  }
+
+  /** Reports what this connection holds to the budget. */
+  private sync(): void {
+    if (this.budget === null) return;
+    const s = this.splitter;
+    const buffered = <i64>s.buffered() + <i64>s.unread();
+    const written = this.outTaken ? 0 : this.out.pos;
+    const held = buffered + this.pendingBytes + <i64>written + this.unpassedAnswerBytes;
+    this.budget!.report(this.member!, held, buffered, this.metrics.nowMillis());
+  }
+
+  /** Reads frames left unread (after the budget resumed the connection). */
+  readOn(): void {
+    if (this.closed || this.wantsClose() || this.splitter.unread() == 0) return;
+    this.readFrames();
+    this.sync();
+  }
+
   /** True while frames wait unread because too many answer bytes are on their way. */
   paused(): bool {
     return this.splitter.unread() > 0 && !this.wantsClose() && !this.closed;
@@ -74,8 +124,8 @@ export class Connection {
    */
   answersPassed(bytes: i64): void {
     this.unpassedAnswerBytes = max<i64>(0, this.unpassedAnswerBytes - bytes);
-    if (this.closed || this.wantsClose() || this.splitter.unread() == 0) return;
-    this.readFrames();
+    if (!this.closed && !this.wantsClose() && this.splitter.unread() > 0) this.readFrames();
+    this.sync();
   }
 
   /** Consumes a read from the client: every frame in it becomes an in-flight request. */
@@ -91,11 +141,13 @@ export class Connection {
       return;
     }
     this.readFrames();
+    this.sync();
   }
 
   private readFrames(): void {
     const s = this.splitter;
     while (true) {
+      if (this.heldForMemory()) return;
       if (this.overAnswerBudget()) {
         if (s.unread() > 0) this.metrics.readsHeld();
         return;
@@ -119,9 +171,12 @@ export class Connection {
         return;
       }
       request.sink = this.sink;
+      request.memoryBytes = s.frame.length;
+      if (this.budget !== null) request.decodeAllowance = this.budget!.available();
       this.pending.push(request);
       this.metrics.pending(1);
       request.startProcessing();
+      this.pendingBytes += request.memoryBytes;
       // Answers are written as soon as they can be, so their size counts against the budget
       // and the request's own state can go.
       if (this.maxPendingAnswerBytes > 0) this.writeFinished();
@@ -140,6 +195,7 @@ export class Connection {
     let done = 0;
     while (done < this.pending.length && this.pending[done].finished()) {
       this.pending[done].computeAnswer(w);
+      this.pendingBytes -= this.pending[done].memoryBytes;
       done++;
     }
     if (done > 0) {
@@ -155,9 +211,13 @@ export class Connection {
   takeAnswers(): Uint8Array | null {
     this.writeFinished();
     const w = this.out;
-    if (w.pos == 0) return null;
+    if (w.pos == 0) {
+      this.sync();
+      return null;
+    }
     this.outTaken = true;
     if (this.maxPendingAnswerBytes > 0) this.unpassedAnswerBytes += w.pos;
+    this.sync();
     return w.view();
   }
 
@@ -167,5 +227,7 @@ export class Connection {
     for (let i = 0; i < this.pending.length; i++) this.pending[i].abandon();
     this.metrics.pending(-this.pending.length);
     this.pending = [];
+    this.pendingBytes = 0;
+    if (this.budget !== null) this.budget!.leave(this.member!);
   }
 }

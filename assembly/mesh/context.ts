@@ -11,6 +11,7 @@ import { UpstreamLanes } from "./upstream_lanes";
 import { Dialect } from "../upstream/dialect";
 import { StrimziDialect } from "../upstream/strimzi";
 import { DecodeLimits } from "../records/batch";
+import { MemoryBudget } from "./memory_budget";
 
 class ConfigRouting extends PlanRouting {
   constructor(private router: Router, private config: MeshConfig) {
@@ -40,6 +41,8 @@ export class MeshContext {
   limits: DecodeLimits = new DecodeLimits();
   /** One bridge call at a time per (cluster, topic). */
   lanes: UpstreamLanes = new UpstreamLanes();
+  /** Bytes all connections of this VM hold, against max_buffered_bytes. */
+  budget: MemoryBudget;
   private waiters: Map<i32, Array<TicketWaiter>> = new Map();
 
   constructor(
@@ -49,6 +52,7 @@ export class MeshContext {
     public metrics: MeshMetrics = new MeshMetrics(),
     producerIdSource: ProducerIdBlockSource = new InMemoryBlockSource(),
   ) {
+    this.budget = new MemoryBudget(config.maxBufferedBytes, config.closeBufferedBytes, metrics);
     const router = new Router(config);
     this.router = router;
     this.routing = new ConfigRouting(router, config);

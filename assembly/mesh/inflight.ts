@@ -14,6 +14,13 @@ export abstract class AnswerSink {
 export abstract class InFlightRequest {
   /** The connection's writer; set when the request is queued. */
   sink: AnswerSink | null = null;
+  /**
+   * Bytes this request holds until it is answered, for the VM's memory budget: its frame,
+   * plus what startProcessing adds (decompressed records).
+   */
+  memoryBytes: i64 = 0;
+  /** Bytes startProcessing may take for decoding before the VM passes its memory budget. */
+  decodeAllowance: i64 = i64.MAX_VALUE;
 
   constructor(public apiKey: i16, public apiVersion: i16, public correlationId: i32) {}
 

@@ -4,7 +4,7 @@
 export class MeshMetrics {
   /** A request of this API key was read from a client. */
   request(apiName: string): void {}
-  /** Records and bytes forwarded to a cluster for a topic. */
+  /** Records and bytes a cluster acknowledged for a topic. */
   forwarded(cluster: string, topic: string, records: i64, bytes: i64): void {}
   /** An upstream call failed or answered with errors; code is the Kafka error code sent on. */
   upstreamError(cluster: string, code: i16): void {}
@@ -18,6 +18,12 @@ export class MeshMetrics {
   refused(): void {}
   /** A connection held frames back until its answers on their way to the client pass. */
   readsHeld(): void {}
+  /** Change in bytes held by this VM's connections (see memory_budget.ts). */
+  buffered(delta: i64): void {}
+  /** A connection was held because the VM's memory budget was reached. */
+  readsHeldForMemory(): void {}
+  /** A connection was closed because the VM needed its memory back. */
+  closedForMemory(): void {}
   /** Current size of the wasm linear memory, in bytes. */
   heap(bytes: i64): void {}
   /** Milliseconds on a monotonic-enough clock, for latency. */

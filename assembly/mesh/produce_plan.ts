@@ -97,6 +97,8 @@ export class ProducePlan {
   groups: Array<UpstreamGroup> = [];
   /** Outcomes of this plan's forwarded idempotent batches, for the glue to pass to other plans. */
   outcomes: Array<TicketOutcome> = [];
+  /** Bytes of decompressed records the plan holds until it is answered. */
+  decodedBytes: i64 = 0;
   private open: i32 = 0;
 
   /** True when every partition has its final answer. */
@@ -188,6 +190,8 @@ function failAll(plan: ProducePlan, input: PlanInput, code: i16, message: string
   return plan;
 }
 
+const MEMORY_BUDGET_MESSAGE = "The mesh's memory budget is exhausted; retry later";
+
 /**
  * Plans a Produce request. With a ProducerStateTable, idempotent batches are checked (and
  * duplicates answered without forwarding); nowMs feeds its expiry.
@@ -198,6 +202,7 @@ export function planProduce(
   table: ProducerStateTable | null,
   nowMs: i64,
   limits: DecodeLimits = DEFAULT_LIMITS,
+  decodeAllowance: i64 = i64.MAX_VALUE,
 ): ProducePlan {
   const plan = new ProducePlan();
   plan.acks = input.acks;
@@ -235,11 +240,27 @@ export function planProduce(
         r.fail(KafkaError.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition");
         continue;
       }
-      const decoded = decodeRecords(pi.records, limits);
-      if (!decoded.ok()) {
-        r.fail(decoded.error, decoded.message);
+      // Decompressed records count against the VM's memory budget: a request whose batches
+      // would pass it is refused with an error clients retry, before the memory is taken.
+      const left = decodeAllowance - plan.decodedBytes;
+      if (left <= 0) {
+        r.fail(KafkaError.REQUEST_TIMED_OUT, MEMORY_BUDGET_MESSAGE);
         continue;
       }
+      let batchLimits = limits;
+      if (left < <i64>limits.maxDecompressedBytes) {
+        batchLimits = new DecodeLimits();
+        batchLimits.maxBatchBytes = limits.maxBatchBytes;
+        batchLimits.maxRecordsPerBatch = limits.maxRecordsPerBatch;
+        batchLimits.maxDecompressedBytes = <i32>left;
+      }
+      const decoded = decodeRecords(pi.records, batchLimits);
+      if (!decoded.ok()) {
+        if (decoded.overDecompressCap && batchLimits !== limits) r.fail(KafkaError.REQUEST_TIMED_OUT, MEMORY_BUDGET_MESSAGE);
+        else r.fail(decoded.error, decoded.message);
+        continue;
+      }
+      plan.decodedBytes += decoded.decompressedBytes;
       const b = unchecked(decoded.batches[0]);
       if (b.compression() == 4 && input.apiVersion < 7) {
         r.fail(KafkaError.UNSUPPORTED_COMPRESSION_TYPE, "Produce requests below version 7 cannot use ZStandard compression");

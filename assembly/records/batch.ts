@@ -121,6 +121,10 @@ export class PartitionRecords {
   /** Why, for the produce response's error_message and logs. */
   message: string | null = null;
   batches: Array<RecordBatch> = [];
+  /** Bytes of decompressed records this partition holds (0 for uncompressed batches). */
+  decompressedBytes: i64 = 0;
+  /** The batch failed only because it decompresses to more than the cap it was given. */
+  overDecompressCap: bool = false;
 
   ok(): bool {
     return this.error == KafkaError.NONE;
@@ -259,6 +263,7 @@ function decodeBatch(buf: Uint8Array, start: i32, size: i32, limits: DecodeLimit
         return KafkaError.UNSUPPORTED_COMPRESSION_TYPE;
       }
       if (res.error == DecodeError.TOO_LARGE) {
+        out.overDecompressCap = true;
         out.message = "Decompressed record batch is larger than accepted";
         return KafkaError.MESSAGE_TOO_LARGE;
       }
@@ -268,6 +273,7 @@ function decodeBatch(buf: Uint8Array, start: i32, size: i32, limits: DecodeLimit
     body = res.data as Uint8Array;
     bodyStart = 0;
     bodyEnd = body.length;
+    out.decompressedBytes = body.length;
   }
   // Every record takes at least MIN_RECORD_SIZE bytes: a larger count cannot be genuine,
   // so refuse it before allocating the records array.

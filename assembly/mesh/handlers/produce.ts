@@ -66,8 +66,9 @@ export class ProduceRequestHandler extends InFlightRequest {
       input.topics.push(new PlanTopicInput(name, parts));
     }
     this.startedAt = mesh.metrics.nowMillis();
-    const plan = planProduce(input, mesh.routing, mesh.producers, this.startedAt, mesh.limits);
+    const plan = planProduce(input, mesh.routing, mesh.producers, this.startedAt, mesh.limits, this.decodeAllowance);
     this.plan = plan;
+    this.memoryBytes += plan.decodedBytes;
     this.waitForInFlightRetries();
 
     for (let g = 0; g < plan.groups.length; g++) {
@@ -88,8 +89,8 @@ export class ProduceRequestHandler extends InFlightRequest {
     return this.request.acks;
   }
 
-  /** Records group g forwards: counted in the metrics when sent. */
-  countForwarded(g: i32): void {
+  /** Records of group g the cluster acknowledged: counted in the metrics (only then, so no made-up topic gets stats). */
+  private countForwarded(g: i32): void {
     const group = this.plan.groups[g];
     let bytes: i64 = 0;
     for (let i = 0; i < group.records.length; i++) {
@@ -104,7 +105,7 @@ export class ProduceRequestHandler extends InFlightRequest {
   completeGroup(g: i32, answer: UpstreamAnswer): void {
     if (answer.errorCode != KafkaError.NONE) {
       this.mesh.metrics.upstreamError(this.mesh.config.clusters[this.plan.groups[g].cluster].name, answer.errorCode);
-    }
+    } else this.countForwarded(g);
     this.apply(g, answer);
     this.notifyReady();
   }
@@ -270,7 +271,6 @@ class LaneBatch extends InFlightRequest {
         timeout = min(timeout, member.handler.upstreamTimeout());
       }
     }
-    for (let m = 0; m < this.members.length; m++) this.members[m].handler.countForwarded(this.members[m].group);
     const call = this.mesh.dialects[group.cluster].buildProduce(group.topic, records, first.handler.acks());
     this.startedAt = this.mesh.metrics.nowMillis();
     if (this.mesh.transport.send(cluster.bridge, call, timeout, this, 0)) return true;
