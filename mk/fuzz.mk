@@ -1,7 +1,8 @@
 # Fuzzing the built filter in the Node proxy-wasm host (tools/wasm-host, tools/fuzz).
 #   make fuzz COUNT=10000000 SEED=1   long run: hostile frames and HTTP answers; any trap,
 #                                     any VM call over 2 s, or memory growth after warm-up fails
-#   make test-fuzz                    host tests, a 200k-frame run, the 10k-connections heap check
+#   make test-fuzz                    host tests (memory under attack included), a 300k-frame run,
+#                                     the 10k-connections heap check
 #   make fuzz-corpus                  re-captures the seed corpus from kafkajs and kcat
 #   make fuzz-repro                   replays tests/fixtures/fuzz-repro/*.json (past findings,
 #                                     kept as regression cases; part of test-fuzz)
@@ -13,7 +14,7 @@ fuzz: $(WASM)
 	node tools/fuzz/fuzz.mjs --count $(COUNT) --seed $(SEED) --progress 1000000
 
 test-fuzz: $(WASM)
-	node --test tests/e2e/wasm_host.test.mjs
+	node --test tests/e2e/wasm_host.test.mjs tests/e2e/wasm_host_memory.test.mjs
 	node tools/fuzz/fuzz.mjs --count 300000 --seed 1
 	node tools/fuzz/fuzz.mjs --connections 10000
 	$(MAKE) --no-print-directory fuzz-repro

@@ -263,3 +263,34 @@ export function readMetadataResponse(frame, version) {
   r.skipTags(flexible);
   return { correlationId, throttleMs, brokers, clusterId, controllerId, topics, errorCode, complete: r.done() };
 }
+
+/** Produce response, v3..13 (v13 names topics by id; v9+ flexible with response header v1). */
+export function readProduceResponse(frame, version) {
+  const r = new KReader(frame);
+  const flexible = version >= 9;
+  const correlationId = r.i32();
+  r.skipTags(flexible);
+  const topics = r.array(flexible, () => {
+    const t = version >= 13 ? { topicId: r.uuid() } : { name: r.str(flexible) };
+    t.partitions = r.array(flexible, () => {
+      const p = { index: r.i32(), errorCode: r.i16(), baseOffset: r.i64() };
+      if (version >= 2) p.logAppendTimeMs = r.i64();
+      if (version >= 5) p.logStartOffset = r.i64();
+      if (version >= 8) {
+        p.recordErrors = r.array(flexible, () => {
+          const e = { batchIndex: r.i32(), message: r.str(flexible) };
+          r.skipTags(flexible);
+          return e;
+        });
+        p.errorMessage = r.str(flexible);
+      }
+      r.skipTags(flexible);
+      return p;
+    });
+    r.skipTags(flexible);
+    return t;
+  });
+  const throttleMs = version >= 1 ? r.i32() : 0;
+  r.skipTags(flexible);
+  return { correlationId, topics, throttleMs, complete: r.done() };
+}

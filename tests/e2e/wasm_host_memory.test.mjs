@@ -1,0 +1,395 @@
+// The filter under memory pressure in the Node proxy-wasm host (issue 12): connections that
+// announce frames near the limit and send a little of them, slow drips, frames completed byte
+// by byte, attackers sending real bytes past the VM's budget, all mixed with normal producers.
+// The VM must never trap, the bytes it holds (gauge kafka_mesh.buffered_bytes) and its linear
+// memory must stay bounded by the budget, and normal connections must keep being answered,
+// completely and in order.
+//
+// The host reads each client socket as Envoy does (tools/wasm-host/host.mjs): reads of at most
+// 64 KiB, each followed by proxy_on_downstream_data with the whole read buffer, and no reading
+// while that buffer is over per_connection_buffer_limit_bytes (1 MiB) until it drains to half.
+//
+// Run: node --test tests/e2e/wasm_host_memory.test.mjs   (KAFKA_MESH_WASM=path for another build)
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { FilterStatus, MeshVm } from "../../tools/wasm-host/host.mjs";
+import * as k from "../../tools/wasm-host/kafka.mjs";
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const WASM = process.env.KAFKA_MESH_WASM ? path.resolve(process.env.KAFKA_MESH_WASM) : path.join(ROOT, "build/kafka_mesh.wasm");
+const REFERENCE = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
+const PRODUCE = fs.readFileSync(path.join(ROOT, "tests/fixtures/corpus/kafkajs-0v7-0.bin")); // v7, acks=1, b-corpus -> c3
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** Envoy's per_connection_buffer_limit_bytes in the shipped configs, and the host's read size. */
+const BUFFER_LIMIT = 1 * MiB;
+const READ_CHUNK = 64 * KiB;
+
+// A small budget, so that an attack past it takes a few MiB of test data. The filter accepts no
+// max_buffered_bytes below max_frame_bytes (a request of the largest size must fit), so the
+// frame limit comes down with it and the attackers announce frames just under 8 MiB, as the
+// attack of the issue announces frames just under the 100 MiB default.
+const MAX_BUFFERED = 8 * MiB;
+const CLOSE_BUFFERED = 12 * MiB;
+const BUDGET = { ...REFERENCE, max_frame_bytes: 8 * MiB, max_buffered_bytes: MAX_BUFFERED, close_buffered_bytes: CLOSE_BUFFERED };
+
+const GAUGE = "kafka_mesh.buffered_bytes";
+const HELD = "kafka_mesh.reads_held_for_memory";
+const CLOSED = "kafka_mesh.connections_closed_for_memory";
+
+/**
+ * The bound on buffered_bytes. The filter admits a read only while the VM stays at or under
+ * max_buffered_bytes, or, for a connection holding little, under close_buffered_bytes; a held
+ * connection it resumes takes what waits for it in Envoy's read buffer without asking again,
+ * and that is at most the buffer limit plus one read (Envoy reads until the buffer is over the
+ * limit). Resumes start under max_buffered_bytes, so neither passes close_buffered_bytes plus
+ * one such read buffer.
+ */
+const PEAK_BOUND = CLOSE_BUFFERED + BUFFER_LIMIT + READ_CHUNK;
+/**
+ * The bound on linear memory, which never shrinks. The gauge counts a partial frame's buffer
+ * (which doubles as bytes arrive), so the live bytes it stands for are about the gauge; a
+ * buffer being grown exists twice while it is copied, and AssemblyScript's incremental GC frees
+ * garbage (every read the filter copies in is garbage after the call) some time after it is
+ * made, up to about as much again as what is live: 3-4x the gauge. memory.grow then asks for
+ * at least as much again as the module has, so the heap lands on a size up to twice that:
+ * 8x the close threshold. Seen: 32 MiB after a first wave of 12 MiB of partial frames, 64 MiB
+ * from the second wave on, 64 MiB for 3000 drips. The unbounded filter trapped at the wasm32
+ * maximum (4 GiB).
+ */
+const memoryBound = (heldBytes) => 8 * heldBytes;
+const MEMORY_BOUND = memoryBound(CLOSE_BUFFERED);
+
+async function load(config) {
+  return MeshVm.load(WASM, config, { bufferLimit: BUFFER_LIMIT, readChunk: READ_CHUNK });
+}
+
+function sizePrefix(n) {
+  const b = Buffer.alloc(4);
+  b.writeInt32BE(n);
+  return b;
+}
+
+function noise(n, seed) {
+  const b = Buffer.alloc(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x;
+  }
+  return b;
+}
+
+/** Answers every pending bridge call with offsets for its records. */
+function answerBridgeCalls(vm) {
+  let n = 0;
+  for (let round = 0; round < 4 && vm.httpCalls.length > 0; round++) {
+    for (const call of vm.httpCalls) {
+      const records = JSON.parse(Buffer.from(call.body).toString("utf8")).records ?? [];
+      const offsets = records.map((r, i) => ({ partition: r.partition ?? 0, offset: 1000 + i }));
+      vm.answerHttp(call.token, 200, JSON.stringify({ offsets }), [["content-type", "application/vnd.kafka.v2+json"]]);
+      n++;
+    }
+  }
+  return n;
+}
+
+/** A normal client: pipelined ApiVersions, Metadata and Produce rounds on one connection. */
+class Producer {
+  constructor(vm) {
+    this.vm = vm;
+    this.conn = vm.connect();
+    this.expected = [];
+    this.corr = 1;
+  }
+  /** One round of requests; `drip` sends it one byte per read. */
+  round({ drip = false } = {}) {
+    const a = this.corr++;
+    const m = this.corr++;
+    const p = this.corr++;
+    const produce = Buffer.from(PRODUCE);
+    produce.writeInt32BE(p, 8);
+    this.expected.push([a, "ApiVersions"], [m, "Metadata"], [p, "Produce"]);
+    const bytes = Buffer.concat([k.apiVersionsRequest(3, a, "normal"), k.metadataRequest(12, m, ["b-corpus", "apple"], "normal"), produce]);
+    if (drip) for (const byte of bytes) this.conn.send(Buffer.of(byte));
+    else this.conn.send(bytes);
+  }
+  /** Every answer so far arrived whole, in request order, with the right content. */
+  check(label) {
+    assert.equal(this.conn.closed, false, `${label}: normal connection closed (${this.conn.closeReason})`);
+    const frames = k.splitFrames(this.conn.receivedAll());
+    assert.equal(frames.length, this.expected.length, `${label}: ${frames.length} of ${this.expected.length} answers`);
+    frames.forEach((f, i) => {
+      const [corr, api] = this.expected[i];
+      if (api === "ApiVersions") {
+        const r = k.readApiVersionsResponse(f, 3);
+        assert.ok(r.complete && r.errorCode === 0 && r.correlationId === corr, `${label}: ApiVersions ${corr}`);
+      } else if (api === "Metadata") {
+        const r = k.readMetadataResponse(f, 12);
+        assert.ok(r.complete && r.correlationId === corr, `${label}: Metadata ${corr}`);
+        assert.deepEqual(r.topics.map((t) => [t.name, t.errorCode, t.partitions.length]), [["b-corpus", 0, 5], ["apple", 0, 1]]);
+      } else {
+        const r = k.readProduceResponse(f, 7);
+        assert.ok(r.complete && r.correlationId === corr, `${label}: Produce ${corr}`);
+        for (const t of r.topics) for (const pa of t.partitions) assert.equal(pa.errorCode, 0, `${label}: Produce ${corr} partition ${pa.index}`);
+      }
+    });
+  }
+}
+
+/** Figures the tests assert on and the report prints. */
+function figures(vm) {
+  const g = vm.gauges()[GAUGE] ?? { value: 0, peak: 0, underflow: false };
+  return {
+    buffered: g.value,
+    peak: g.peak,
+    underflow: g.underflow,
+    memory: vm.memoryBytes(),
+    held: vm.metric(HELD),
+    closed: vm.metric(CLOSED),
+    connections: vm.metric("kafka_mesh.connections"),
+    pending: vm.metric("kafka_mesh.pending_requests"),
+    sockets: vm.socketTotals(),
+  };
+}
+
+const mib = (b) => (b / MiB).toFixed(2) + " MiB";
+function report(name, f) {
+  console.log(`# ${name}: buffered_bytes peak ${mib(f.peak)} (now ${mib(f.buffered)}), wasm memory ${mib(f.memory)}, reads_held_for_memory ${f.held}, connections_closed_for_memory ${f.closed}`);
+}
+
+function assertBounded(label, vm) {
+  const f = figures(vm);
+  assert.equal(f.underflow, false, `${label}: ${GAUGE} went below 0`);
+  assert.ok(f.peak <= PEAK_BOUND, `${label}: ${GAUGE} peaked at ${f.peak} > ${PEAK_BOUND}`);
+  assert.ok(f.memory <= MEMORY_BOUND, `${label}: wasm memory ${mib(f.memory)} > ${mib(MEMORY_BOUND)}`);
+  return f;
+}
+
+/** Closes connections and checks the VM let go of everything they held. */
+function closeAllAndCheckEmpty(vm, conns, label) {
+  for (const c of conns) c.close();
+  const f = figures(vm);
+  assert.equal(f.buffered, 0, `${label}: ${GAUGE} back to 0`);
+  assert.equal(f.connections, 0, `${label}: connections gauge back to 0`);
+  assert.equal(f.pending, 0, `${label}: pending_requests back to 0`);
+  assert.equal(vm.openConnections(), 0);
+  return f;
+}
+
+/** A new client gets ApiVersions and Metadata answered. */
+function assertServesNewConnection(vm, label) {
+  const p = new Producer(vm);
+  p.round();
+  answerBridgeCalls(vm);
+  p.check(label);
+  p.conn.close();
+}
+
+test("3000 connections each announcing a frame just under 100 MiB and sending 4 KiB of it (reference config)", async () => {
+  const vm = await load(REFERENCE);
+  const attackers = [];
+  const producer = new Producer(vm);
+  for (let i = 0; i < 3000; i++) {
+    const c = vm.connect();
+    c.send(Buffer.concat([sizePrefix(100 * MiB - 1), noise(4 * KiB, i + 1)]));
+    attackers.push(c);
+    if (i % 500 === 0) {
+      producer.round();
+      answerBridgeCalls(vm);
+    }
+  }
+  const f = figures(vm);
+  report("3000 x 4 KiB of 100 MiB frames, reference config", f);
+  assert.equal(attackers.filter((c) => c.closed).length, 0, "12 MiB is well within the default 256 MiB budget");
+  // What the partial frames hold follows what was sent (12 MiB), not what was announced (300 GB).
+  assert.ok(f.buffered >= 3000 * 4 * KiB && f.buffered <= 2 * 3000 * (4 * KiB + 4), `buffered_bytes ${f.buffered}`);
+  assert.ok(f.memory <= memoryBound(f.peak), `wasm memory ${mib(f.memory)}, bound ${mib(memoryBound(f.peak))}`);
+  producer.check("producer beside 3000 partial frames");
+  producer.conn.close();
+  closeAllAndCheckEmpty(vm, attackers, "after the attackers left");
+  assertServesNewConnection(vm, "after the attackers left");
+  // Later waves fit in the memory of the earlier ones: the heap takes one more growth step
+  // (the first wave's garbage is not all collected yet when the second comes), then stays.
+  const sizes = [];
+  for (let wave = 0; wave < 3; wave++) {
+    const again = [];
+    for (let i = 0; i < 3000; i++) {
+      const c = vm.connect();
+      c.send(Buffer.concat([sizePrefix(100 * MiB - 1), noise(4 * KiB, i + 7 + wave)]));
+      again.push(c);
+    }
+    closeAllAndCheckEmpty(vm, again, `after wave ${wave + 2}`);
+    sizes.push(vm.memoryBytes());
+  }
+  console.log(`# memory after waves 1..4: ${[f.memory, ...sizes].map(mib).join(", ")}`);
+  assert.equal(sizes[2], sizes[1], "no growth from the third wave to the fourth");
+  assert.ok(sizes[2] <= memoryBound(f.peak));
+});
+
+test("3000 connections each sending 6 KiB of a frame near the limit, past an 8 MiB budget, beside normal producers", async () => {
+  const vm = await load(BUDGET);
+  const attackers = [];
+  const producers = [new Producer(vm), new Producer(vm)];
+  for (let i = 0; i < 3000; i++) {
+    vm.advanceTime(10);
+    const c = vm.connect();
+    c.send(Buffer.concat([sizePrefix(8 * MiB - 1), noise(6 * KiB, i + 1)]));
+    attackers.push(c);
+    if (i % 300 === 0) {
+      for (const p of producers) p.round();
+      answerBridgeCalls(vm);
+    }
+  }
+  answerBridgeCalls(vm);
+  const f = assertBounded("3000 x 6 KiB, 8 MiB budget", vm);
+  report("3000 x 6 KiB of 8 MiB frames, budget 8/12 MiB", f);
+  // 18 MiB sent (24 MiB of partial-frame buffers) against a 12 MiB close threshold: reads are held,
+  // their bytes left in Envoy's read buffer, and the filter answers StopIteration for them.
+  assert.ok(f.held > 0, "reads were held for memory");
+  const waiting = attackers.filter((c) => !c.closed && c.readBuffer.length > 0);
+  assert.ok(waiting.length > 0, "held attackers' bytes wait in Envoy's read buffer");
+  for (const c of waiting) assert.equal(c.lastStatus, FilterStatus.StopIteration);
+  assert.equal(f.closed, attackers.filter((c) => c.closed).length, "every close for memory is counted");
+  for (const [i, p] of producers.entries()) p.check(`producer ${i}`);
+  closeAllAndCheckEmpty(vm, [...attackers, ...producers.map((p) => p.conn)], "after everyone left");
+  assertServesNewConnection(vm, "after the attackers left");
+});
+
+test("slow drips: 3000 connections sending a frame one byte per read, and requests completed byte by byte among them", async () => {
+  const vm = await load(BUDGET);
+  const drips = [];
+  for (let i = 0; i < 3000; i++) drips.push({ conn: vm.connect(), bytes: Buffer.concat([sizePrefix(8 * MiB - 1), noise(60, i + 1)]), pos: 0 });
+  const producers = Array.from({ length: 20 }, () => new Producer(vm));
+  // Round robin, one byte per connection per turn; producers drip whole requests meanwhile.
+  for (let turn = 0; turn < 64; turn++) {
+    vm.advanceTime(100);
+    for (const d of drips) if (!d.conn.closed && d.pos < d.bytes.length) d.conn.send(d.bytes.subarray(d.pos, ++d.pos));
+    if (turn % 16 === 0) {
+      for (const p of producers) p.round({ drip: true });
+      answerBridgeCalls(vm);
+    }
+  }
+  answerBridgeCalls(vm);
+  const f = assertBounded("drips", vm);
+  report("3000 drips of 64 bytes + 20 producers dripping", f);
+  for (const [i, p] of producers.entries()) p.check(`dripping producer ${i}`);
+  closeAllAndCheckEmpty(vm, [...drips.map((d) => d.conn), ...producers.map((p) => p.conn)], "after the drips");
+  assertServesNewConnection(vm, "after the drips");
+});
+
+test("attackers sending real bytes past the budget are held, then the oldest are closed; producers keep being answered", async () => {
+  const vm = await load(BUDGET);
+  const producers = [new Producer(vm), new Producer(vm), new Producer(vm)];
+  const attackers = [];
+  const started = new Map(); // connection -> when it started sending
+  let pausedWithQueue = 0; // times an open attacker was seen not read, with bytes left in its socket
+  // 64 attackers, one a second, each sending 2 MiB of a frame announced just under 8 MiB:
+  // 128 MiB against an 8 MiB budget (Envoy reads at most 1 MiB + 64 KiB of each while the
+  // filter does not consume it). Producers run a round after each.
+  for (let i = 0; i < 64; i++) {
+    vm.advanceTime(1000);
+    const c = vm.connect();
+    started.set(c, i);
+    attackers.push(c);
+    c.send(Buffer.concat([sizePrefix(8 * MiB - 1), noise(2 * MiB, i + 1)]));
+    for (const p of producers) p.round();
+    answerBridgeCalls(vm);
+    assertBounded(`after attacker ${i}`, vm);
+    pausedWithQueue += attackers.filter((a) => !a.closed && a.paused && a.queuedBytes > 0).length;
+  }
+  const f = assertBounded("64 x 2 MiB", vm);
+  report("64 x 2 MiB of 8 MiB frames, budget 8/12 MiB", f);
+  assert.ok(f.held > 0, "reads were held for memory");
+  const open = attackers.filter((c) => !c.closed);
+  const closed = attackers.filter((c) => c.closed);
+  assert.ok(pausedWithQueue > 0, "held attackers' sockets were not drained: Envoy stopped reading them at the buffer limit");
+  assert.ok(closed.length > 0 && f.closed === closed.length, `closed for memory: ${f.closed}, attackers closed: ${closed.length}`);
+  for (const c of closed) assert.match(c.closeReason, /closed by the filter/);
+  assert.ok(vm.log.some((l) => /closing connection \d+: .*buffered bytes/.test(l.message)), "a log line says why");
+  // Oldest first: every attacker closed started before every attacker still holding a partial
+  // frame that the filter took bytes of (those whose bytes all wait in Envoy are no candidates).
+  const newestClosed = Math.max(...closed.map((c) => started.get(c)));
+  const survivorsWithBytes = open.filter((c) => c.queuedBytes + c.readBuffer.length < 2 * MiB + 4);
+  for (const c of survivorsWithBytes) assert.ok(started.get(c) > newestClosed, `attacker ${started.get(c)} kept while ${newestClosed} was closed`);
+  for (const [i, p] of producers.entries()) p.check(`producer ${i} during the attack`);
+
+  // The attackers go: everything they held is released, and the mesh serves new clients.
+  closeAllAndCheckEmpty(vm, [...attackers, ...producers.map((p) => p.conn)], "after the attack");
+  assertServesNewConnection(vm, "after the attack");
+  // A second attack of the same size fits in the memory of the first.
+  const memory = vm.memoryBytes();
+  const wave = [];
+  for (let i = 0; i < 64; i++) {
+    vm.advanceTime(1000);
+    const c = vm.connect();
+    wave.push(c);
+    c.send(Buffer.concat([sizePrefix(8 * MiB - 1), noise(2 * MiB, i + 100)]));
+  }
+  assertBounded("second attack", vm);
+  closeAllAndCheckEmpty(vm, wave, "after the second attack");
+  assert.ok(vm.memoryBytes() <= memory + 16 * MiB, `second attack grew memory ${mib(memory)} -> ${mib(vm.memoryBytes())}`);
+});
+
+test("a complete large request is still served while attackers hold the budget", async () => {
+  const vm = await load(BUDGET);
+  const attackers = [];
+  for (let i = 0; i < 40; i++) {
+    vm.advanceTime(1000);
+    const c = vm.connect();
+    attackers.push(c);
+    c.send(Buffer.concat([sizePrefix(8 * MiB - 1), noise(512 * KiB, i + 1)]));
+  }
+  // A Metadata request naming 3000 topics (about 30 KiB), sent in 1 KiB reads.
+  const topics = Array.from({ length: 3000 }, (_, i) => `b-topic-${i}`);
+  const conn = vm.connect();
+  const req = k.metadataRequest(12, 77, topics, "big");
+  for (let p = 0; p < req.length; p += 1024) conn.send(req.subarray(p, p + 1024));
+  answerBridgeCalls(vm);
+  const f = assertBounded("large request beside attackers", vm);
+  report("30 KiB Metadata beside 40 x 512 KiB", f);
+  assert.equal(conn.closed, false, conn.closeReason);
+  const frames = k.splitFrames(conn.receivedAll());
+  assert.equal(frames.length, 1);
+  const m = k.readMetadataResponse(frames[0], 12);
+  assert.ok(m.complete);
+  assert.equal(m.correlationId, 77);
+  assert.equal(m.topics.length, 3000);
+  closeAllAndCheckEmpty(vm, [...attackers, conn], "after the large request");
+});
+
+// Known bug, reported with issue 12 (node --test shows it as TODO until it is fixed): light
+// connections (each under the "heavy" mark, max_buffered_bytes / 16) are admitted until just
+// under close_buffered_bytes, so their partial frames fill the VM to a few bytes short of the
+// close threshold; nothing then passes the threshold, and the "stuck" rule only looks at the
+// partial frames of held connections, which hold nothing (their bytes wait in Envoy). No
+// connection is closed, and a new client whose request is larger than the gap left is held
+// forever. Here: 1600 x 6 KiB leave 2052 bytes; a 4.5 KB Metadata request never gets an answer.
+test("light connections filling the budget to just under the close threshold do not stop new clients", { todo: "filter wedges under close_buffered_bytes (reported)" }, async () => {
+  const vm = await load(BUDGET);
+  const attackers = [];
+  for (let i = 0; i < 1600; i++) {
+    const c = vm.connect();
+    c.send(Buffer.concat([sizePrefix(8 * MiB - 1), noise(6 * KiB, i + 1)]));
+    attackers.push(c);
+  }
+  const f = assertBounded("1600 x 6 KiB", vm);
+  report("1600 x 6 KiB of 8 MiB frames, budget 8/12 MiB", f);
+  const conn = vm.connect();
+  const topics = Array.from({ length: 200 }, (_, i) => `b-${i}`);
+  conn.send(k.metadataRequest(12, 9, topics, "late"));
+  for (let minute = 0; minute < 3 && conn.receivedAll().length === 0; minute++) {
+    vm.advanceTime(60000);
+    vm.tick();
+  }
+  const frames = k.splitFrames(conn.receivedAll());
+  assert.equal(frames.length, 1, `no answer: ${conn.readBuffer.length} bytes wait in Envoy's buffer, buffered_bytes ${f.buffered} of ${CLOSE_BUFFERED}, ${f.closed} closed for memory`);
+  assert.equal(k.readMetadataResponse(frames[0], 12).topics.length, 200);
+  closeAllAndCheckEmpty(vm, [...attackers, conn], "after the attackers left");
+});
