@@ -57,6 +57,8 @@ export class ConnectionContext extends AnswerSink {
    * the connection; Envoy stops reading the socket once its buffer passes its limit.
    */
   private waitingBytes: u32 = 0;
+  /** The client closed its side; tcp_proxy must hear it once our answers are out. */
+  private endOfStream: bool = false;
   /** Bytes at the head of the downstream buffer that are our answers, not yet sent on. */
   private ownedBytes: u32 = 0;
   /** The call in which proxy_continue_stream was last asked for (0: none pending). */
@@ -94,7 +96,14 @@ export class ConnectionContext extends AnswerSink {
     const owned = this.ownedBytes;
     const incoming = size > owned ? size - owned : 0;
     this.waitingBytes = 0;
+    if (endOfStream) this.endOfStream = true;
     if (incoming > 0 && !c.admit(incoming)) {
+      // A client that closed its side sends nothing more: its incomplete request can never be
+      // read, so the connection closes now, as a broker's does on end of stream.
+      if (endOfStream) {
+        c.closeReason = "client closed its side while its reads were held for memory";
+        return this.close();
+      }
       // Held for memory: the bytes stay in Envoy's buffer, unless answers must go out through
       // it first (a continuation would carry them on to the echo): then they are taken in,
       // but no frame is read from them until the budget resumes the connection.
@@ -203,6 +212,8 @@ export class ConnectionContext extends AnswerSink {
       this.ownedBytes += more.length;
       if (more.length > 0) this.continueNow();
     }
+    // An end of stream held back with the client's bytes goes on to tcp_proxy once idle.
+    if (this.endOfStream && c.inflight() == 0 && !c.paused() && !c.wantsClose() && this.continuedIn == 0) this.continueNow();
     if (c.wantsClose()) this.close();
     if (activeContextId != this.id) imports.proxy_set_effective_context(activeContextId);
   }
