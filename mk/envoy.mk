@@ -30,6 +30,7 @@ check-envoy-config: $(ENVOY_STAMP) build
 
 test-envoy: $(ENVOY_STAMP) build
 	node --import tsx --test --test-concurrency=1 tests/e2e/envoy.test.mjs
+	node --import tsx --test --test-concurrency=1 tests/e2e/envoy_stats.test.mjs
 
 # Foreground Envoy with the reference config (Ctrl+C stops it).
 envoy-run: $(ENVOY_STAMP) build
