@@ -2,10 +2,11 @@
 //
 // Bytes arrive in arbitrary pieces: a frame may span many reads, and one read may hold
 // many frames. Whole frames inside one read are returned as views (no copy); only a
-// frame cut by a read boundary is assembled in a buffer. That buffer grows with the bytes
-// that arrive (doubling, capped at the declared size), never to the declared size up
-// front: a client that announces a large frame and stalls holds only what it sent. An
-// oversized or negative size is refused before anything is buffered for it.
+// frame cut by a read boundary is assembled from chunks of at most 64 KiB allocated as its
+// bytes arrive, never to the declared size up front: a client that announces a large frame
+// and stalls holds only what it sent, and growing leaves no garbage behind. The chunks are
+// joined once the frame is complete. An oversized or negative size is refused before
+// anything is buffered for it.
 
 export const enum FrameStatus {
   /** A frame is available from next(). */
@@ -16,8 +17,8 @@ export const enum FrameStatus {
   INVALID_SIZE = 2,
 }
 
-/** First buffer of a partial frame; it doubles as bytes arrive. */
-const INITIAL_PARTIAL_BYTES: i32 = 4096;
+/** Size of the chunks a partial frame is assembled from. */
+const PARTIAL_CHUNK_BYTES: i32 = 64 * 1024;
 
 export class FrameSplitter {
   /** The limit on a frame's payload size (Kafka's socket.request.max.bytes). */
@@ -30,10 +31,12 @@ export class FrameSplitter {
   // A frame cut by a read boundary: its 4 size bytes, then its payload.
   private sizeBytes: Uint8Array = new Uint8Array(4);
   private sizeHave: i32 = 0;
-  private partial: Uint8Array | null = null;
-  /** The declared payload size of the partial frame (partial grows towards it). */
+  private partial: Array<Uint8Array> | null = null;
+  /** The declared payload size of the partial frame. */
   private partialSize: i32 = 0;
+  /** Bytes of the partial frame received, and the capacity of its chunks. */
   private partialHave: i32 = 0;
+  private partialCapacity: i32 = 0;
   private invalid: bool = false;
   /** The frame last returned by next(). */
   frame: Uint8Array = new Uint8Array(0);
@@ -65,7 +68,7 @@ export class FrameSplitter {
 
   /** Bytes held for a frame not yet complete (for memory accounting). */
   buffered(): i32 {
-    return this.sizeHave + (this.partial === null ? 0 : this.partial!.length);
+    return this.sizeHave + (this.partial === null ? 0 : this.partialCapacity);
   }
 
   /** Bytes still missing from the frame being assembled (0 when none is). */
@@ -113,18 +116,40 @@ export class FrameSplitter {
   private startPartial(size: i32): void {
     this.partialSize = size;
     this.partialHave = 0;
-    this.partial = new Uint8Array(min(size, INITIAL_PARTIAL_BYTES));
+    this.partialCapacity = 0;
+    this.partial = [];
   }
 
-  /** Grows the partial frame's buffer to hold `need` bytes: doubling, capped at the declared size. */
-  private reserve(need: i32): void {
-    const cur = this.partial!;
-    if (need <= cur.length) return;
-    let cap = <i64>cur.length;
-    while (cap < <i64>need) cap <<= 1;
-    const grown = new Uint8Array(<i32>min<i64>(cap, <i64>this.partialSize));
-    grown.set(cur.subarray(0, this.partialHave));
-    this.partial = grown;
+  /** Copies bytes into the partial frame's chunks, adding chunks as needed. */
+  private append(bytes: Uint8Array): void {
+    const chunks = this.partial!;
+    let pos = 0;
+    while (pos < bytes.length) {
+      if (this.partialHave == this.partialCapacity) {
+        const size = min(PARTIAL_CHUNK_BYTES, this.partialSize - this.partialCapacity);
+        chunks.push(new Uint8Array(size));
+        this.partialCapacity += size;
+      }
+      const chunk = chunks[chunks.length - 1];
+      const at = this.partialHave - (this.partialCapacity - chunk.length);
+      const n = min(chunk.length - at, bytes.length - pos);
+      chunk.set(bytes.subarray(pos, pos + n), at);
+      pos += n;
+      this.partialHave += n;
+    }
+  }
+
+  /** The complete partial frame as one array (its only chunk, or the chunks joined). */
+  private joined(): Uint8Array {
+    const chunks = this.partial!;
+    if (chunks.length == 1) return chunks[0];
+    const out = new Uint8Array(this.partialSize);
+    let at = 0;
+    for (let i = 0; i < chunks.length; i++) {
+      out.set(chunks[i], at);
+      at += chunks[i].length;
+    }
+    return out;
   }
 
   private takeSizeBytes(): void {
@@ -147,15 +172,13 @@ export class FrameSplitter {
     const want = this.partialSize - this.partialHave;
     const take = min(want, input.length - this.inputPos);
     if (take > 0) {
-      this.reserve(this.partialHave + take);
-      this.partial!.set(input.subarray(this.inputPos, this.inputPos + take), this.partialHave);
-      this.partialHave += take;
+      this.append(input.subarray(this.inputPos, this.inputPos + take));
       this.inputPos += take;
     }
     if (this.partialHave < this.partialSize) return FrameStatus.NEED_MORE;
-    const partial = this.partial!;
-    this.frame = partial.length == this.partialSize ? partial : partial.subarray(0, this.partialSize);
+    this.frame = this.partialSize == 0 ? new Uint8Array(0) : this.joined();
     this.partial = null;
+    this.partialCapacity = 0;
     this.partialHave = 0;
     this.sizeHave = 0;
     return FrameStatus.FRAME;

@@ -12,9 +12,11 @@ export const DEFAULT_MAX_PENDING_ANSWER_BYTES: i32 = 1024 * 1024;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS: i32 = 30000;
 /**
  * Bytes one VM holds for all its connections before it holds their reads (memory_budget.ts).
- * Envoy runs one VM per worker; wasm32 caps a VM at 4 GiB, and the heap never shrinks.
+ * Envoy runs one VM per worker; wasm32 caps a VM at 4 GiB, the heap never shrinks, and the
+ * allocator doubles the linear memory when it grows, so a VM reserves up to about twice what
+ * it held at its peak (close_buffered_bytes plus requests being decoded).
  */
-export const DEFAULT_MAX_BUFFERED_BYTES: i32 = 256 * 1024 * 1024;
+export const DEFAULT_MAX_BUFFERED_BYTES: i32 = 128 * 1024 * 1024;
 /** Largest budget accepted: 1 GiB, so budget, close threshold and garbage stay far from 4 GiB. */
 export const MAX_BUFFERED_BYTES_LIMIT: i32 = 1024 * 1024 * 1024;
 /** Topics that get stats of their own, per VM; the others are counted together. */
