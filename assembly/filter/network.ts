@@ -23,8 +23,8 @@ export function registerBudget(b: MemoryBudget): void {
 }
 
 /** Resumes and closes connections as the budgets' figures call for (outside any connection's processing). */
-export function settleBudgets(): void {
-  for (let i = 0; i < budgets.length; i++) budgets[i].settle();
+export function settleBudgets(force: bool = false): void {
+  for (let i = 0; i < budgets.length; i++) budgets[i].settle(force);
 }
 
 /** The context Envoy is currently calling into; restored after acting for another one. */

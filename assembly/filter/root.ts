@@ -5,6 +5,7 @@ import {
   log,
   LogLevelValues,
   RootContext,
+  set_tick_period_milliseconds,
 } from "@solo-io/proxy-runtime/assembly/runtime";
 import { parseConfig } from "../mesh/config";
 import { MeshContext } from "../mesh/context";
@@ -13,7 +14,10 @@ import { readBuffer } from "./host";
 import { HostTransport } from "./http_transport";
 import { HostMetrics } from "./host_metrics";
 import { SharedDataBlockSource } from "./shared_producer_ids";
-import { registerBudget } from "./network";
+import { enterContext, registerBudget, settleBudgets } from "./network";
+
+/** How often the memory budget is looked at even when no connection does anything. */
+const BUDGET_TICK_MS: u32 = 1000;
 
 export class MeshRoot extends RootContext {
   mesh: MeshContext | null = null;
@@ -36,11 +40,17 @@ export class MeshRoot extends RootContext {
     SharedDataBlockSource.init(metrics.nowMillis());
     this.mesh = new MeshContext(config, new SharedDataTopicIdStore(), new HostTransport(this.context_id), metrics, new SharedDataBlockSource());
     registerBudget(this.mesh!.budget);
+    set_tick_period_milliseconds(BUDGET_TICK_MS);
     log(
       LogLevelValues.info,
       "kafka_mesh: configured: broker " + config.advertisedHost + ":" + config.advertisedPort.toString() +
         ", " + config.clusters.length.toString() + " upstream clusters, " + config.rules.length.toString() + " forwarding rules",
     );
     return true;
+  }
+
+  onTick(): void {
+    enterContext(this.context_id);
+    settleBudgets(true);
   }
 }

@@ -2,8 +2,8 @@
 //
 // Bytes arrive in arbitrary pieces: a frame may span many reads, and one read may hold
 // many frames. Whole frames inside one read are returned as views (no copy); only a
-// frame cut by a read boundary is assembled from chunks of at most 64 KiB allocated as its
-// bytes arrive, never to the declared size up front: a client that announces a large frame
+// frame cut by a read boundary is assembled from chunks (4 KiB doubling to 64 KiB) allocated
+// as its bytes arrive, never to the declared size up front: a client that announces a large frame
 // and stalls holds only what it sent, and growing leaves no garbage behind. The chunks are
 // joined once the frame is complete. An oversized or negative size is refused before
 // anything is buffered for it.
@@ -17,8 +17,9 @@ export const enum FrameStatus {
   INVALID_SIZE = 2,
 }
 
-/** Size of the chunks a partial frame is assembled from. */
+/** Largest chunk a partial frame is assembled from, and its first one. */
 const PARTIAL_CHUNK_BYTES: i32 = 64 * 1024;
+const FIRST_CHUNK_BYTES: i32 = 4 * 1024;
 
 export class FrameSplitter {
   /** The limit on a frame's payload size (Kafka's socket.request.max.bytes). */
@@ -126,7 +127,9 @@ export class FrameSplitter {
     let pos = 0;
     while (pos < bytes.length) {
       if (this.partialHave == this.partialCapacity) {
-        const size = min(PARTIAL_CHUNK_BYTES, this.partialSize - this.partialCapacity);
+        // Chunks double from 4 KiB to 64 KiB: a small partial frame holds little more than
+        // its bytes, a large one at most one chunk more.
+        const size = min(min(PARTIAL_CHUNK_BYTES, max(FIRST_CHUNK_BYTES, this.partialCapacity)), this.partialSize - this.partialCapacity);
         chunks.push(new Uint8Array(size));
         this.partialCapacity += size;
       }

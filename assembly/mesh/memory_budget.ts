@@ -8,12 +8,16 @@
 //                                  light ones, normal producers and metadata, go on
 //   past close_buffered_bytes      the connections holding the oldest partial frames,
 //                                  largest first, are closed until the VM is back under
-//                                  max_buffered_bytes; the same when every held byte is a
-//                                  partial frame of a held connection, since nothing else
-//                                  would ever free memory
+//                                  max_buffered_bytes; the same when every byte held is a
+//                                  partial frame of a held connection (none can progress), or
+//                                  when a connection has waited a second for memory that only
+//                                  partial frames hold (a stalled client never frees it)
 //
 // Held connections are resumed, first held first, once the VM is under the budget again.
 import { MeshMetrics } from "./metrics";
+
+/** How long a connection waits for memory held by partial frames before the oldest are closed. */
+export const HOLD_PATIENCE_MS: i64 = 1000;
 
 /** A connection as the budget sees it (implemented by the filter's connection context). */
 export abstract class BudgetMember {
@@ -23,8 +27,10 @@ export abstract class BudgetMember {
   bufferedBytes: i64 = 0;
   /** When bufferedBytes last went from 0 to more (ms), for the eviction order. */
   bufferedSince: i64 = 0;
-  /** True while the member's reads are held for memory. */
+  /** True while the member's reads are held for memory, since when (ms), and for how many bytes. */
   held: bool = false;
+  heldSince: i64 = 0;
+  wanted: i64 = 0;
   /** True once the member left the budget (closed). */
   gone: bool = false;
   /** Reading may go on: consume what waits in Envoy's buffer. */
@@ -93,17 +99,26 @@ export class MemoryBudget {
    * caller leaves the bytes in Envoy's buffer) until resume() is called on it.
    */
   admit(m: BudgetMember, incoming: i64): bool {
-    if (m.held) return false;
-    const after = this.total + incoming;
-    if (after <= this.limit) return true;
-    // Light connections go on until close_buffered_bytes; heavy ones wait for memory.
-    if (after < this.closeLimit && m.heldBytes + incoming < this.heavyBytes()) return true;
+    if (m.held) {
+      m.wanted = incoming;
+      return false;
+    }
+    if (this.fits(m, incoming)) return true;
     m.held = true;
+    m.heldSince = this.metrics.nowMillis();
+    m.wanted = incoming;
     this.heldQueue.push(m);
     this.holds++;
     this.metrics.readsHeldForMemory();
     this.dirty = true;
     return false;
+  }
+
+  /** Within the budget; or, for a light connection, short of close_buffered_bytes. */
+  private fits(m: BudgetMember, incoming: i64): bool {
+    const after = this.total + incoming;
+    if (after <= this.limit) return true;
+    return after < this.closeLimit && m.heldBytes + incoming < this.heavyBytes();
   }
 
   /** Bytes a request may still take for decoding (decompressed records) without passing close_buffered_bytes. */
@@ -115,31 +130,41 @@ export class MemoryBudget {
    * Closes and resumes what the current figures call for; the filter runs it after each of
    * Envoy's calls into the VM, outside any connection's own processing.
    */
-  settle(): void {
-    if (!this.dirty) return;
+  settle(force: bool = false): void {
+    if (!this.dirty && !force) return;
     this.dirty = false;
-    if (this.total >= this.closeLimit) this.evict(false);
-    else if (this.stuck()) this.evict(true);
-    while (this.heldQueue.length > 0 && this.total < this.limit) {
+    if (this.total >= this.closeLimit) this.evict(this.limit);
+    else if (this.heldQueue.length > 0 && !this.fits(this.heldQueue[0], this.heldQueue[0].wanted) && (this.stuck() || this.waitedTooLong())) {
+      // Room for the first connection waiting, within the budget.
+      this.evict(max<i64>(0, this.limit - this.heldQueue[0].wanted));
+    }
+    // First held, first resumed, each once its bytes fit.
+    while (this.heldQueue.length > 0 && this.fits(this.heldQueue[0], this.heldQueue[0].wanted)) {
       const m = this.heldQueue.shift();
       m.held = false;
       m.resume();
     }
   }
 
-  /** Over the budget with every held byte a partial frame of a held connection: only closing frees memory. */
+  /** Every byte the VM holds is a partial frame of a held connection: none can progress. */
   private stuck(): bool {
-    if (this.total < this.limit || this.heldQueue.length == 0) return false;
     let heldBuffered: i64 = 0;
     for (let i = 0; i < this.heldQueue.length; i++) heldBuffered += this.heldQueue[i].bufferedBytes;
     return heldBuffered >= this.total;
   }
 
   /**
-   * Closes the members holding the oldest partial frames, largest first, until the VM is back
-   * within the budget (strictly under it when stuck, so a held connection can go on).
+   * The first connection has waited for memory longer than HOLD_PATIENCE_MS while every byte
+   * held is a partial frame: no request in flight or answer on its way will free any, and
+   * clients that stalled mid-frame never will.
    */
-  private evict(stuck: bool): void {
+  private waitedTooLong(): bool {
+    if (this.buffered < this.total) return false;
+    return this.metrics.nowMillis() - this.heldQueue[0].heldSince >= HOLD_PATIENCE_MS;
+  }
+
+  /** Closes the members holding the oldest partial frames, largest first, until total <= target. */
+  private evict(target: i64): void {
     const candidates = new Array<BudgetMember>();
     for (let i = 0; i < this.members.length; i++) {
       if (this.members[i].bufferedBytes > 0) candidates.push(this.members[i]);
@@ -152,7 +177,7 @@ export class MemoryBudget {
       if (a.bufferedBytes != b.bufferedBytes) return a.bufferedBytes > b.bufferedBytes ? -1 : 1;
       return 0;
     });
-    for (let i = 0; i < candidates.length && (this.total > this.limit || (stuck && this.total == this.limit)); i++) {
+    for (let i = 0; i < candidates.length && this.total > target; i++) {
       const m = candidates[i];
       const reason =
         "VM holds " + this.total.toString() + " buffered bytes (max_buffered_bytes " + this.limit.toString() +

@@ -7,6 +7,7 @@ import { parseConfig } from "../../assembly/mesh/config";
 import { BudgetMember, MemoryBudget } from "../../assembly/mesh/memory_budget";
 import { planProduce, PlanInput, PlanPartitionInput, PlanRouting, PlanTopicInput } from "../../assembly/mesh/produce_plan";
 import { Connection } from "../../assembly/mesh/connection";
+import { MeshMetrics } from "../../assembly/mesh/metrics";
 import { MeshRequestDecoder } from "../../assembly/mesh/request_decoder";
 import { DEFAULT_LIMITS } from "../../assembly/records/batch";
 import { hexToBytes, readProduceFrame } from "./helpers/produce_reader";
@@ -14,6 +15,14 @@ import { newMesh, REFERENCE_CONFIG } from "./mesh_harness";
 import * as rdZstd from "../fixtures/produce/librdkafka_zstd";
 
 const MiB: i64 = 1 << 20;
+
+/** Metrics whose clock the test sets. */
+class Clock extends MeshMetrics {
+  now: i64 = 0;
+  nowMillis(): i64 {
+    return this.now;
+  }
+}
 
 class TestMember extends BudgetMember {
   resumed: i32 = 0;
@@ -41,11 +50,11 @@ describe("FrameSplitter memory", () => {
     s.push(sizePrefix(100 * 1024 * 1024 - 1));
     s.push(new Uint8Array(1024));
     expect<i32>(s.next()).toBe(FrameStatus.NEED_MORE);
-    expect<i32>(s.buffered()).toBe(4 + 65536, "buffer sized from the declared size, not the bytes received");
+    expect<i32>(s.buffered()).toBe(4 + 4096, "buffer sized from the declared size, not the bytes received");
     expect<i32>(s.missing()).toBe(100 * 1024 * 1024 - 1 - 1024);
   });
 
-  it("grows in 64 KiB chunks as bytes arrive and returns the frame intact", () => {
+  it("grows in chunks as bytes arrive and returns the frame intact", () => {
     const size = 300000;
     const s = new FrameSplitter(1 << 20);
     s.push(sizePrefix(size));
@@ -60,8 +69,8 @@ describe("FrameSplitter memory", () => {
       const st = s.next();
       if (sent < size) {
         expect<i32>(st).toBe(FrameStatus.NEED_MORE);
-        // What arrived, rounded up to a whole chunk, plus the size bytes.
-        expect<i32>(s.buffered()).toBe(4 + min(size, ((sent + 65535) / 65536) * 65536));
+        // What arrived plus at most one chunk (4 KiB doubling to 64 KiB), and the size bytes.
+        expect<bool>(s.buffered() >= sent + 4 && s.buffered() <= 4 + min(size, max(2 * sent, sent + 65536))).toBe(true);
         maxBuffered = max(maxBuffered, s.buffered());
       } else expect<i32>(st).toBe(FrameStatus.FRAME);
     }
@@ -178,6 +187,60 @@ describe("MemoryBudget", () => {
     expect<i64>(b.total).toBe(7 * MiB);
   });
 
+  it("closes the oldest partial frames once a newcomer has waited a second while light partial frames fill the VM short of the close threshold", () => {
+    const clock = new Clock();
+    const b = new MemoryBudget(16 * MiB, 24 * MiB, clock);
+    const lights = new Array<TestMember>();
+    for (let i = 0; i < 46; i++) {
+      const m = new TestMember();
+      b.join(m);
+      expect<bool>(b.admit(m, MiB / 2)).toBe(true);
+      b.report(m, MiB / 2, MiB / 2, <i64>i * 1000);
+      lights.push(m);
+    }
+    b.settle();
+    expect<i64>(b.evictions).toBe(0);
+    // 23 MiB held, 1 MiB short of the close threshold: a 2 MiB request cannot be taken.
+    const late = new TestMember();
+    b.join(late);
+    expect<bool>(b.admit(late, 2 * MiB)).toBe(false);
+    b.settle();
+    // The light connections may still complete their frames: wait a while first.
+    expect<i64>(b.evictions).toBe(0);
+    clock.now = 999;
+    b.settle(true);
+    expect<i64>(b.evictions).toBe(0);
+    // Nothing in flight would free memory: the oldest partial frames go until the 2 MiB fit
+    // within the budget (23 - 18 x 0.5 = 14 MiB).
+    clock.now = 1000;
+    b.settle(true);
+    expect<i64>(b.evictions).toBe(18);
+    expect<bool>(lights[0].closedWhy.length > 0 && lights[17].closedWhy.length > 0).toBe(true);
+    expect<bool>(lights[18].closedWhy.length == 0).toBe(true);
+    expect<i32>(late.resumed).toBe(1);
+  });
+
+  it("waits for requests in flight rather than closing partial frames", () => {
+    const clock = new Clock();
+    const b = new MemoryBudget(8 * MiB, 12 * MiB, clock);
+    const partial = new TestMember();
+    const busy = new TestMember();
+    const late = new TestMember();
+    b.join(partial);
+    b.join(busy);
+    b.join(late);
+    b.report(partial, 5 * MiB, 5 * MiB, 0);
+    b.report(busy, 4 * MiB, 0, 0);
+    expect<bool>(b.admit(late, 2 * MiB)).toBe(false);
+    clock.now = 60000;
+    b.settle(true);
+    expect<i64>(b.evictions).toBe(0);
+    b.report(busy, 0, 0, 0);
+    b.settle();
+    expect<i32>(late.resumed).toBe(1);
+    expect<i64>(b.evictions).toBe(0);
+  });
+
   it("releases everything a member held when it leaves", () => {
     const b = new MemoryBudget(16 * MiB, 24 * MiB);
     const m = new TestMember();
@@ -198,8 +261,8 @@ describe("Connection in the budget", () => {
     expect<bool>(c.admit(5000)).toBe(true);
     c.onData(sizePrefix(50 * 1024 * 1024));
     c.onData(new Uint8Array(5000));
-    // The size bytes and one 64 KiB chunk, not the 50 MiB declared.
-    expect<i64>(mesh.budget.total).toBe(4 + 65536);
+    // The size bytes and chunks of 4 KiB then 8 KiB holding the 5000 bytes, not the 50 MiB declared.
+    expect<i64>(mesh.budget.total).toBe(4 + 4096 + 4096);
     expect<i64>(mesh.budget.buffered).toBe(mesh.budget.total);
     c.onClose();
     expect<i64>(mesh.budget.total).toBe(0);
