@@ -1,6 +1,7 @@
 // The built filter module (build/kafka_mesh.wasm) in the Node proxy-wasm host:
 // Kafka answers, pipelining across read boundaries, refusal of garbage, traps surfaced,
 // topic ids shared between VMs. Run: node --test tests/e2e/wasm_host.test.mjs
+// (KAFKA_MESH_WASM=path runs another build)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -10,7 +11,7 @@ import { FilterStatus, MeshVm, SharedData, WasmTrap } from "../../tools/wasm-hos
 import * as k from "../../tools/wasm-host/kafka.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const WASM = path.join(ROOT, "build/kafka_mesh.wasm");
+const WASM = process.env.KAFKA_MESH_WASM ? path.resolve(process.env.KAFKA_MESH_WASM) : path.join(ROOT, "build/kafka_mesh.wasm");
 const CONFIG = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
 
 // Kafka protocol error codes (kafka.apache.org/protocol#protocol_error_codes).

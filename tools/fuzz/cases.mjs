@@ -269,9 +269,18 @@ export function runSteps(vm, steps, hooks = {}) {
         break;
       case "send": {
         const conn = conns.get(step.c);
-        if (conn && !conn.closed) conn.send(Buffer.from(step.hex, "hex"));
+        if (conn && !conn.closed) conn.send(step.hex !== undefined ? Buffer.from(step.hex, "hex") : fillBytes(step.fill));
         break;
       }
+      case "tick":
+        vm.tick();
+        break;
+      case "check-normals":
+        checkNormals(vm, conns, step);
+        break;
+      case "check-idle":
+        checkIdle(vm, step);
+        break;
       case "close":
         conns.get(step.c)?.close();
         break;
@@ -294,7 +303,7 @@ export function runSteps(vm, steps, hooks = {}) {
       case "answer": {
         const r = rng(step.seed, 7);
         // Answers may make more calls (retries): bounded rounds.
-        for (let round = 0; round < (step.all ? 4 : 1); round++) {
+        for (let round = 0; round < (step.all ? step.rounds ?? 4 : 1); round++) {
           const calls = vm.httpCalls;
           if (calls.length === 0) break;
           for (const call of calls) {
@@ -310,4 +319,194 @@ export function runSteps(vm, steps, hooks = {}) {
     hooks.after?.(step);
   }
   return conns;
+}
+
+// ---------------------------------------------------------------- memory scenarios
+//
+// Cases against a VM with a small memory budget (fuzz.mjs runs them on a VM of their own,
+// one case in --memory-every): many connections announcing large frames and sending part of
+// them, drips of one byte per read, attackers that give up, all interleaved with normal
+// clients sending captured requests, hostile HTTP answers and time passing. After the
+// attackers leave, the normal clients must have every answer, in order (or have been closed
+// for memory, with their answers so far a correct prefix), and the VM must hold nothing:
+// buffered_bytes 0, no connection left, no pending request. The bytes of large sends are
+// generated from a seed ({ fill }) so that a case written out for replay stays small.
+
+/** The scaled-down budget memory cases run with: frames, budget, and Envoy's buffer limits. */
+export const MEMORY_LIMITS = Object.freeze({
+  maxFrameBytes: 256 * 1024,
+  maxBufferedBytes: 512 * 1024,
+  closeBufferedBytes: 768 * 1024,
+  bufferLimit: 64 * 1024,
+  readChunk: 8 * 1024,
+});
+
+/**
+ * The bound on buffered_bytes: the filter admits a read while the VM stays under
+ * close_buffered_bytes, and what it admits can pass that by what one read adds: the read itself
+ * (at most a read buffer of Envoy's, limit plus one read, for a connection resumed after a hold)
+ * or the partial-frame chunk it starts (the filter assembles partial frames in 64 KiB chunks).
+ */
+export const FILTER_CHUNK_BYTES = 64 * 1024;
+export function memoryPeakBound(limits = MEMORY_LIMITS) {
+  return limits.closeBufferedBytes + Math.max(limits.bufferLimit, FILTER_CHUNK_BYTES) + limits.readChunk;
+}
+
+/**
+ * Bytes [from, from + n) of a stream: the 4-byte size prefix `head` (when given), then
+ * pseudo-random bytes from `seed`.
+ */
+export function fillBytes({ seed, from, n, head }) {
+  const out = Buffer.alloc(n);
+  let i = 0;
+  if (head !== undefined) {
+    const h = Buffer.alloc(4);
+    h.writeInt32BE(head | 0);
+    for (; i < n && from + i < 4; i++) out[i] = h[from + i];
+  }
+  for (; i < n; i++) {
+    let x = (Math.imul(from + i, 0x9e3779b1) ^ seed) >>> 0;
+    x = Math.imul(x ^ (x >>> 15), 0x85ebca6b) >>> 0;
+    out[i] = (x ^ (x >>> 13)) >>> 5;
+  }
+  return out;
+}
+
+/** A normal client's requests: captured frames, valid, each with a fresh correlation id. */
+function normalRequests(r, corpus) {
+  const frames = [];
+  const ids = [];
+  const n = r.range(2, 8);
+  for (let i = 0; i < n; i++) {
+    let f;
+    if (corpus.length && r.chance(0.7)) f = Buffer.from(r.pick(corpus));
+    else if (r.chance(0.5)) f = Buffer.from(k.apiVersionsRequest(r.range(0, 4), 0, "normal"));
+    else f = Buffer.from(k.metadataRequest(r.range(1, 12), 0, ["apple", "b-orders", "avocado", "cherries"].slice(0, r.range(1, 4)), "normal"));
+    const id = (r.u32() & 0x7fffffff) | 1;
+    f.writeInt32BE(id, 8);
+    frames.push(f);
+    ids.push(id);
+  }
+  return { data: Buffer.concat(frames), ids };
+}
+
+/**
+ * Builds memory case `index`: { steps, frames }. Connections: attackers (a size prefix near
+ * or at the frame limit, or any size, then part of the body, sometimes all of it), drippers
+ * (one byte per read), and 1..4 normal clients.
+ */
+export function genMemoryCase(seed, index, corpus, limits = MEMORY_LIMITS) {
+  const r = rng(seed ^ 0x4d454d21, index);
+  const steps = [];
+  const actors = [];
+  let c = 0;
+  const nAttackers = r.chance(0.3) ? r.range(40, 160) : r.range(2, 40);
+  const F = limits.maxFrameBytes;
+  for (let i = 0; i < nAttackers; i++) {
+    const drip = r.chance(0.25);
+    const head = r.pick([F, F - 1, F - 1, r.range(F >> 1, F), r.range(4097, F), r.range(1, 4096)]);
+    let len;
+    if (drip) len = r.range(1, 64);
+    else {
+      const k2 = r.int(10);
+      if (k2 < 4) len = r.range(1, 4096);
+      else if (k2 < 7) len = r.range(4096, 64 * 1024);
+      else if (k2 < 9) len = r.range(64 * 1024, Math.max(64 * 1024, head - 1));
+      else len = head; // the whole frame: garbage, refused once decoded
+    }
+    steps.push({ op: "connect", c });
+    actors.push({ c, kind: drip ? "drip" : "attack", head, total: 4 + Math.min(len, head), pos: 0, seed: r.u32() });
+    c++;
+  }
+  const normals = [];
+  for (let i = 0, n = r.range(1, 4); i < n; i++) {
+    const { data, ids } = normalRequests(r, corpus);
+    steps.push({ op: "connect", c });
+    actors.push({ c, kind: "normal", data, total: data.length, pos: 0 });
+    normals.push({ c, ids });
+    c++;
+  }
+  let frames = nAttackers + normals.reduce((a, n) => a + n.ids.length, 0);
+  // Interleave: attackers in large or small sends, drippers a byte at a time, normal clients
+  // in random pieces; answers, time and ticks between; some attackers give up.
+  let live = actors.filter((a) => a.pos < a.total);
+  let guard = 0;
+  while (live.length > 0 && guard++ < 20000) {
+    const a = r.pick(live);
+    const left = a.total - a.pos;
+    let take;
+    if (a.kind === "drip") take = 1;
+    else if (a.kind === "normal") take = r.chance(0.4) ? left : Math.min(left, r.range(1, 300));
+    else take = r.chance(0.3) ? left : Math.min(left, r.chance(0.5) ? r.range(1, 64) : r.range(1, 128 * 1024));
+    if (a.kind === "normal") steps.push({ op: "send", c: a.c, hex: a.data.subarray(a.pos, a.pos + take).toString("hex") });
+    else steps.push({ op: "send", c: a.c, fill: { seed: a.seed, from: a.pos, n: take, head: a.head } });
+    a.pos += take;
+    if (r.chance(0.1)) steps.push({ op: "answer", seed: r.u32() });
+    if (r.chance(0.05)) steps.push({ op: "time", ms: r.range(1, 3000) });
+    if (r.chance(0.01)) steps.push({ op: "tick" });
+    if (a.kind !== "normal" && r.chance(0.01)) {
+      steps.push({ op: "close", c: a.c });
+      a.pos = a.total;
+    }
+    live = live.filter((x) => x.pos < x.total);
+  }
+  // Whatever a normal client has not sent yet goes now (it expects answers to all of it).
+  for (const a of actors) {
+    if (a.kind === "normal" && a.pos < a.total) steps.push({ op: "send", c: a.c, hex: a.data.subarray(a.pos).toString("hex") });
+  }
+  // Drippers that are done stay open with their partial frame, as do attackers: then all go.
+  steps.push({ op: "answer", seed: r.u32(), all: true });
+  const leaving = actors.filter((a) => a.kind !== "normal").map((a) => a.c);
+  for (let i = leaving.length - 1; i > 0; i--) {
+    const j = r.int(i + 1);
+    [leaving[i], leaving[j]] = [leaving[j], leaving[i]];
+  }
+  for (const x of leaving) steps.push({ op: "close", c: x });
+  steps.push({ op: "answer", seed: r.u32(), all: true, rounds: 16 });
+  steps.push({ op: "check-normals", normals, peakBound: memoryPeakBound(limits) });
+  for (const n of normals) steps.push({ op: "close", c: n.c });
+  steps.push({ op: "check-idle" });
+  return { steps, frames };
+}
+
+/**
+ * After the attackers left: every normal client has all its answers in order, or was closed
+ * for memory with a correct prefix of them; buffered_bytes never passed the bound.
+ */
+function checkNormals(vm, conns, step) {
+  const g = vm.gauges()["kafka_mesh.buffered_bytes"];
+  if (g && g.peak > step.peakBound) throw new Error(`buffered_bytes peaked at ${g.peak}, over ${step.peakBound}`);
+  if (g?.underflow) throw new Error("buffered_bytes went below 0");
+  for (const n of step.normals) {
+    const conn = conns.get(n.c);
+    let frames;
+    try {
+      frames = k.splitFrames(conn.receivedAll());
+    } catch (e) {
+      throw new Error(`normal connection ${n.c}: answers cut: ${e.message}`);
+    }
+    const got = frames.map((f) => (f.length >= 4 ? f.readInt32BE(0) : null));
+    const prefix = n.ids.slice(0, got.length);
+    if (got.length > n.ids.length || got.some((id, i) => id !== prefix[i])) {
+      throw new Error(`normal connection ${n.c}: answers ${JSON.stringify(got)} for requests ${JSON.stringify(n.ids)}`);
+    }
+    if (conn.closed) {
+      if (!/buffered bytes/.test(conn.lastLog)) throw new Error(`normal connection ${n.c} closed: ${conn.closeReason}; filter: ${conn.lastLog}`);
+      continue;
+    }
+    if (got.length !== n.ids.length) {
+      throw new Error(`normal connection ${n.c}: ${got.length} of ${n.ids.length} answers after the attackers left (read buffer ${conn.readBuffer.length} bytes, socket ${conn.queuedBytes}, ${conn.paused ? "not read" : "read"}; last log: ${conn.lastLog})`);
+    }
+  }
+}
+
+/** Everyone left: the VM holds nothing for anyone. */
+function checkIdle(vm) {
+  const m = vm.metrics();
+  const bad = [];
+  if ((m["kafka_mesh.buffered_bytes"] ?? 0) !== 0) bad.push(`buffered_bytes ${m["kafka_mesh.buffered_bytes"]}`);
+  if ((m["kafka_mesh.connections"] ?? 0) !== 0) bad.push(`connections ${m["kafka_mesh.connections"]}`);
+  if ((m["kafka_mesh.pending_requests"] ?? 0) !== 0) bad.push(`pending_requests ${m["kafka_mesh.pending_requests"]}`);
+  if (vm.openConnections() !== 0) bad.push(`${vm.openConnections()} connections open`);
+  if (bad.length) throw new Error(`after every connection closed: ${bad.join(", ")}`);
 }

@@ -3,6 +3,9 @@
 //
 //   node tools/fuzz/fuzz.mjs [--count N] [--seed S] [--hang-ms 2000] [--warmup N]
 //                            [--mem-bound-kib K] [--distinct-topics] [--wasm path]
+//                            [--memory | --memory-every N]
+//   (--memory: memory cases only, on a VM with a small budget; --memory-every N: one case in
+//    N is a memory case, on that VM beside the main one)
 //   node tools/fuzz/fuzz.mjs --connections 10000      (open/close heap check)
 //   node tools/fuzz/fuzz.mjs --replay file.json        (re-run a saved failing case)
 //
@@ -14,7 +17,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MeshVm } from "../wasm-host/host.mjs";
 import * as k from "../wasm-host/kafka.mjs";
-import { genCase, loadCorpus, runSteps } from "./cases.mjs";
+import { genCase, genMemoryCase, loadCorpus, MEMORY_LIMITS, memoryPeakBound, runSteps } from "./cases.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
@@ -34,6 +37,7 @@ function parseArgs(argv) {
     connections: 0,
     replay: null,
     progressEvery: 0,
+    memoryEvery: 0,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -50,6 +54,8 @@ function parseArgs(argv) {
     else if (a === "--connections") o.connections = Number(v());
     else if (a === "--replay") o.replay = path.resolve(v());
     else if (a === "--progress") o.progressEvery = Number(v());
+    else if (a === "--memory-every") o.memoryEvery = Number(v());
+    else if (a === "--memory") o.memoryEvery = 1;
     else throw new Error(`unknown option ${a}`);
   }
   // The heap takes one or two growth steps to a steady size, at a point that depends on
@@ -65,6 +71,35 @@ export function fuzzConfig() {
   return config;
 }
 
+/**
+ * Memory cases run on a VM of their own with a small budget (cases.mjs MEMORY_LIMITS), so that
+ * a few MiB of hostile partial frames reach it, and with Envoy's buffer limits scaled down
+ * alike (64 KiB read buffer, 8 KiB reads).
+ */
+export function memoryConfig() {
+  const config = fuzzConfig();
+  config.max_frame_bytes = MEMORY_LIMITS.maxFrameBytes;
+  config.max_buffered_bytes = MEMORY_LIMITS.maxBufferedBytes;
+  config.close_buffered_bytes = MEMORY_LIMITS.closeBufferedBytes;
+  return config;
+}
+const MEMORY_HOST = { bufferLimit: MEMORY_LIMITS.bufferLimit, readChunk: MEMORY_LIMITS.readChunk };
+/**
+ * The memory VM's linear memory bound: 8x close_buffered_bytes (partial-frame buffers and the
+ * garbage of reads not collected yet: 3-4x; memory.grow at least doubles) plus 8 MiB for the
+ * module's own steady state with normal traffic (the main fuzz VM's heap).
+ */
+const MEMORY_VM_BOUND = 8 * MEMORY_LIMITS.closeBufferedBytes + 8 * 1048576;
+
+function isMemoryCase(o, caseIndex) {
+  return o.memoryEvery > 0 && caseIndex % o.memoryEvery === o.memoryEvery - 1;
+}
+
+function genAnyCase(o, caseIndex, corpus) {
+  if (isMemoryCase(o, caseIndex)) return { memory: true, ...genMemoryCase(o.seed, caseIndex, corpus) };
+  return { memory: false, ...genCase(o.seed, caseIndex, corpus, { maxFrameBytes: MAX_FRAME_BYTES, distinctTopics: o.distinctTopics }) };
+}
+
 const mib = (b) => (b / 1048576).toFixed(2) + " MiB";
 
 // ---------------------------------------------------------------- worker: the fuzz loop
@@ -72,8 +107,9 @@ const mib = (b) => (b / 1048576).toFixed(2) + " MiB";
 async function fuzzWorker(o, beat) {
   const corpus = loadCorpus(o.corpus);
   const vm = await MeshVm.load(o.wasm, fuzzConfig());
-  const opts = { maxFrameBytes: MAX_FRAME_BYTES, distinctTopics: o.distinctTopics };
+  const memVm = o.memoryEvery > 0 ? await MeshVm.load(o.wasm, memoryConfig(), MEMORY_HOST) : null;
   const memStart = vm.memoryBytes();
+  const mem = { cases: 0, start: memVm?.memoryBytes() ?? 0 };
   let frames = 0;
   let caseIndex = 0;
   let memWarm = null;
@@ -94,27 +130,33 @@ async function fuzzWorker(o, beat) {
   };
   while (frames < o.count) {
     Atomics.store(beat, 2, caseIndex);
-    const { steps, frames: n } = genCase(o.seed, caseIndex, corpus, opts);
+    const { memory, steps, frames: n } = genAnyCase(o, caseIndex, corpus);
+    const target = memory ? memVm : vm;
     try {
-      const conns = runSteps(vm, steps, hooks);
+      const conns = runSteps(target, steps, hooks);
       for (const c of conns.values()) c.close();
-      if (vm.maxCallMs > o.hangMs) throw new Error(`a VM call took ${vm.maxCallMs.toFixed(0)} ms: ${vm.maxCallName}`);
+      if (target.maxCallMs > o.hangMs) throw new Error(`a VM call took ${target.maxCallMs.toFixed(0)} ms: ${target.maxCallName}`);
+      if (memory) {
+        mem.cases++;
+        if (memVm.memoryBytes() > MEMORY_VM_BOUND) throw new Error(`memory VM's linear memory ${mib(memVm.memoryBytes())}, over ${mib(MEMORY_VM_BOUND)}`);
+      }
     } catch (e) {
-      parentPort.postMessage({ type: "fail", caseIndex, steps, error: String(e?.stack ?? e), log: vm.log.slice(-30) });
+      parentPort.postMessage({ type: "fail", caseIndex, memory, steps, error: String(e?.stack ?? e), log: target.log.slice(-30) });
       return;
     }
     frames += n;
     caseIndex++;
-    const mem = vm.memoryBytes();
-    if (mem > maxMem) maxMem = mem;
+    const memNow = vm.memoryBytes();
+    if (memNow > maxMem) maxMem = memNow;
     if (memWarm === null && frames >= o.warmup) {
-      memWarm = mem;
+      memWarm = memNow;
       memWarmAt = frames;
     }
     if (frames >= nextProgress) {
       nextProgress += o.progressEvery;
       const s = (performance.now() - t0) / 1000;
-      parentPort.postMessage({ type: "progress", line: `${frames} frames, ${caseIndex} cases, ${(frames / s).toFixed(0)} frames/s, memory ${mib(mem)}` });
+      const memPart = memVm ? `; memory VM ${mib(memVm.memoryBytes())}, ${mem.cases} memory cases` : "";
+      parentPort.postMessage({ type: "progress", line: `${frames} frames, ${caseIndex} cases, ${(frames / s).toFixed(0)} frames/s, memory ${mib(memNow)}${memPart}` });
     }
   }
   const seconds = (performance.now() - t0) / 1000;
@@ -135,6 +177,19 @@ async function fuzzWorker(o, beat) {
     metrics: vm.metrics(),
     openConnections: vm.openConnections(),
     corpus: corpus.length,
+    memoryVm: memVm && {
+      cases: mem.cases,
+      memStart: mem.start,
+      memEnd: memVm.memoryBytes(),
+      maxCallMs: memVm.maxCallMs,
+      maxCallName: memVm.maxCallName,
+      peak: memVm.gauges()["kafka_mesh.buffered_bytes"]?.peak ?? 0,
+      held: memVm.metric("kafka_mesh.reads_held_for_memory"),
+      closed: memVm.metric("kafka_mesh.connections_closed_for_memory"),
+      refused: memVm.metric("kafka_mesh.connections_refused"),
+      connections: memVm.metric("kafka_mesh.connections_total"),
+      httpCalls: memVm.httpCallLog,
+    },
   });
 }
 
@@ -189,16 +244,19 @@ async function connectionsWorker(o, beat) {
 
 // ---------------------------------------------------------------- main: watchdog and report
 
-function saveRepro(o, kind, seed, caseIndex, steps, error, log) {
+function saveRepro(o, kind, seed, caseIndex, steps, error, log, memory = false) {
   fs.mkdirSync(o.reproDir, { recursive: true });
-  const file = path.join(o.reproDir, `${kind}-seed${seed}-case${caseIndex}.json`);
-  fs.writeFileSync(file, JSON.stringify({ kind, seed, caseIndex, error, log, wasm: path.relative(ROOT, o.wasm), config: "examples/reference.json + max_frame_bytes 1 MiB", steps }, null, 1) + "\n");
+  const file = path.join(o.reproDir, `${memory ? "memory-" : ""}${kind}-seed${seed}-case${caseIndex}.json`);
+  const config = memory
+    ? `examples/reference.json + max_frame_bytes ${MEMORY_LIMITS.maxFrameBytes}, max_buffered_bytes ${MEMORY_LIMITS.maxBufferedBytes}, close_buffered_bytes ${MEMORY_LIMITS.closeBufferedBytes}; host buffer limit ${MEMORY_LIMITS.bufferLimit}, reads of ${MEMORY_LIMITS.readChunk}`
+    : "examples/reference.json + max_frame_bytes 1 MiB";
+  fs.writeFileSync(file, JSON.stringify({ kind, seed, caseIndex, memory, error, log, wasm: path.relative(ROOT, o.wasm), config, steps }, null, 1) + "\n");
   return file;
 }
 
 async function replay(o) {
   const repro = JSON.parse(fs.readFileSync(o.replay, "utf8"));
-  const vm = await MeshVm.load(o.wasm, fuzzConfig());
+  const vm = repro.memory ? await MeshVm.load(o.wasm, memoryConfig(), MEMORY_HOST) : await MeshVm.load(o.wasm, fuzzConfig());
   const before = vm.memoryBytes();
   try {
     for (let i = 0; i < (repro.repeat ?? 1); i++) {
@@ -268,9 +326,10 @@ async function main() {
   }
   if (r.type === "hang" || r.type === "fail") {
     const corpus = loadCorpus(o.corpus);
-    const steps = r.steps?.length ? r.steps : genCase(o.seed, r.caseIndex, corpus, { maxFrameBytes: MAX_FRAME_BYTES, distinctTopics: o.distinctTopics }).steps;
+    const memory = !o.connections && isMemoryCase(o, r.caseIndex);
+    const steps = r.steps?.length ? r.steps : genAnyCase(o, r.caseIndex, corpus).steps;
     const error = r.type === "hang" ? `a VM call ran past ${o.hangMs} ms` : r.error;
-    const file = o.connections ? null : saveRepro(o, r.type, o.seed, r.caseIndex, steps, error, r.log ?? []);
+    const file = o.connections ? null : saveRepro(o, r.type, o.seed, r.caseIndex, steps, error, r.log ?? [], memory);
     console.error(`fuzz: FAILED (${r.type}) at case ${r.caseIndex}, seed ${o.seed}\n${error}`);
     if (r.log?.length) console.error("filter log:\n" + r.log.map((l) => `  [${l.level}] ${l.message}`).join("\n"));
     if (file) console.error(`case written to ${path.relative(ROOT, file)}; replay: node tools/fuzz/fuzz.mjs --replay ${path.relative(ROOT, file)}`);
@@ -296,6 +355,16 @@ async function main() {
     }
     return;
   }
+  if (o.memoryEvery === 1) {
+    const mv = r.memoryVm;
+    console.log(
+      `fuzz --memory: ${mv.cases} cases (${r.frames} frames: attackers' partial frames and normal clients' requests), seed ${o.seed}, ${r.seconds.toFixed(1)} s; ${mv.connections} connections, ${mv.httpCalls} HTTP calls\n` +
+        `budget: max_buffered_bytes ${mib(MEMORY_LIMITS.maxBufferedBytes)}, close_buffered_bytes ${mib(MEMORY_LIMITS.closeBufferedBytes)}; host read buffer limit ${MEMORY_LIMITS.bufferLimit / 1024} KiB, reads of ${MEMORY_LIMITS.readChunk / 1024} KiB\n` +
+        `buffered_bytes peak ${mv.peak} bytes (close_buffered_bytes ${MEMORY_LIMITS.closeBufferedBytes}, bound ${memoryPeakBound()}); reads_held_for_memory ${mv.held}, connections_closed_for_memory ${mv.closed}, refused ${mv.refused}\n` +
+        `memory: ${mib(mv.memStart)} -> ${mib(mv.memEnd)} (bound ${mib(MEMORY_VM_BOUND)}); slowest VM call ${mv.maxCallMs.toFixed(1)} ms (${mv.maxCallName})`,
+    );
+    return;
+  }
   const growth = r.memEnd - r.memWarm;
   const bound = o.memBoundKiB * 1024;
   console.log(
@@ -303,6 +372,13 @@ async function main() {
       `memory: start ${mib(r.memStart)}, after ${r.memWarmAt} frames ${mib(r.memWarm)}, end ${mib(r.memEnd)} (max ${mib(r.maxMem)}), growth after warm-up ${(growth / 1024).toFixed(0)} KiB (bound ${o.memBoundKiB} KiB)\n` +
       `slowest VM call: ${r.maxCallMs.toFixed(1)} ms (${r.maxCallName}); refused connections ${r.metrics["kafka_mesh.connections_refused"] ?? 0}; gauges: connections ${r.metrics["kafka_mesh.connections"]}, pending ${r.metrics["kafka_mesh.pending_requests"] ?? 0}`,
   );
+  const mv = r.memoryVm;
+  if (mv) {
+    console.log(
+      `memory cases: ${mv.cases} (one in ${o.memoryEvery}), ${mv.connections} connections, ${mv.httpCalls} HTTP calls; buffered_bytes peak ${mv.peak} bytes (bound ${memoryPeakBound()}), ` +
+        `reads_held_for_memory ${mv.held}, connections_closed_for_memory ${mv.closed}, refused ${mv.refused}; memory VM ${mib(mv.memStart)} -> ${mib(mv.memEnd)} (bound ${mib(MEMORY_VM_BOUND)}); slowest call ${mv.maxCallMs.toFixed(1)} ms (${mv.maxCallName})`,
+    );
+  }
   const bad = [];
   if (growth > bound) bad.push(`memory grew ${(growth / 1024).toFixed(0)} KiB after warm-up (bound ${o.memBoundKiB} KiB)`);
   if (r.metrics["kafka_mesh.connections"] !== 0) bad.push("connections gauge not back to 0");
@@ -315,7 +391,8 @@ async function main() {
 }
 
 if (isMainThread) {
-  main().catch((e) => {
+  // Imported for its configs (fuzzConfig, memoryConfig): no run.
+  if (path.resolve(process.argv[1] ?? "") === fileURLToPath(import.meta.url)) main().catch((e) => {
     console.error(e.stack ?? e);
     process.exit(1);
   });

@@ -162,6 +162,8 @@ export class MeshConnection {
     /** Client bytes Envoy never read because the connection closed first. */
     this.unread = 0;
     this.lastStatus = FilterStatus.Continue;
+    /** The last info-or-above line the filter logged as this connection (why it closed it...). */
+    this.lastLog = "";
     /** proxy_on_downstream_data calls made for this connection. */
     this.downstreamCalls = 0;
     /** Times Envoy stopped reading this connection (read buffer over the high watermark). */
@@ -761,7 +763,10 @@ export class MeshVm {
         const message = utf8.decode(b);
         const name = LOG_LEVELS[level] ?? String(level);
         vm.logCounts[name] = (vm.logCounts[name] ?? 0) + 1;
-        vm.log.push({ level: name, context: vm._ctx()?.id ?? 0, message });
+        const ctx = vm._ctx();
+        vm.log.push({ level: name, context: ctx?.id ?? 0, message });
+        // The last line the filter logged as a connection (e.g. why it closed it).
+        if (ctx && !ctx.root && level >= 2) ctx.lastLog = message;
         if (vm.log.length > vm.logKeep) vm.log.splice(0, vm.log.length - vm.logKeep);
         if (level >= vm.logLevel) process.stderr.write(`[wasm ${name}] ${message}\n`);
         return WasmResult.Ok;
