@@ -2,6 +2,14 @@
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 import { MetricTypeValues, WasmResultValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { MeshMetrics } from "../mesh/metrics";
+import { claimSlot, renewSlot, SlotClaim, sweepSlots } from "./vm_slot";
+
+/** Gauges each VM sets to its own absolute value, named kafka_mesh.<gauge>.vm.<slot>. */
+const VM_GAUGES = ["connections", "pending_requests", "buffered_bytes", "wasm_memory_bytes"];
+const CONNECTIONS = 0;
+const PENDING = 1;
+const BUFFERED = 2;
+const MEMORY = 3;
 
 const idRef = new Uint32Array(1);
 const timeRef = new Uint64Array(1);
@@ -10,6 +18,9 @@ export class HostMetrics extends MeshMetrics {
   private ids: Map<string, u32> = new Map();
   /** Topics with stats of their own; Envoy never frees a stat, so their number is bounded. */
   private topicsWithStats: Set<string> = new Set();
+  /** This VM's slot (see vm_slot.ts) and the values of its gauges. */
+  private slot: SlotClaim | null = null;
+  private vmValues: Array<i64> = [0, 0, 0, 0];
 
   constructor(private maxTopicStats: i32) {
     super();
@@ -30,9 +41,34 @@ export class HostMetrics extends MeshMetrics {
     if (id != 0) imports.proxy_increment_metric(id, by);
   }
 
-  private gaugeAdd(name: string, by: i64): void {
+  private setGauge(name: string, value: i64): void {
     const id = this.id(MetricTypeValues.Gauge, name);
-    if (id != 0) imports.proxy_increment_metric(id, by);
+    if (id != 0) imports.proxy_record_metric(id, <u64>max<i64>(value, 0));
+  }
+
+  private vmGauge(which: i32, value: i64): void {
+    this.vmValues[which] = value;
+    if (this.slot === null) return;
+    this.setGauge("kafka_mesh." + VM_GAUGES[which] + ".vm." + this.slot!.slot.toString(), value);
+  }
+
+  /** Takes a slot for this VM's gauges and publishes them there (a stale slot's are overwritten). */
+  attachSlot(nowMs: i64): void {
+    this.slot = claimSlot(nowMs);
+    this.vmValues[MEMORY] = <i64>memory.size() << 16;
+    if (this.slot === null) return;
+    for (let g = 0; g < VM_GAUGES.length; g++) this.vmGauge(g, this.vmValues[g]);
+  }
+
+  /** Every tick: keeps the slot's lease and zeroes the gauges of VMs that are gone. */
+  tick(nowMs: i64): void {
+    if (this.slot === null || !renewSlot(this.slot!, nowMs)) this.attachSlot(nowMs);
+    this.heap(<i64>memory.size() << 16);
+    const own = this.slot === null ? -1 : this.slot!.slot;
+    const freed = sweepSlots(own, nowMs);
+    for (let i = 0; i < freed.length; i++) {
+      for (let g = 0; g < VM_GAUGES.length; g++) this.setGauge("kafka_mesh." + VM_GAUGES[g] + ".vm." + freed[i].toString(), 0);
+    }
   }
 
   request(apiName: string): void {
@@ -53,7 +89,7 @@ export class HostMetrics extends MeshMetrics {
   }
 
   buffered(delta: i64): void {
-    this.gaugeAdd("kafka_mesh.buffered_bytes", delta);
+    this.vmGauge(BUFFERED, this.vmValues[BUFFERED] + delta);
   }
 
   readsHeldForMemory(): void {
@@ -74,11 +110,11 @@ export class HostMetrics extends MeshMetrics {
   }
 
   pending(delta: i64): void {
-    this.gaugeAdd("kafka_mesh.pending_requests", delta);
+    this.vmGauge(PENDING, this.vmValues[PENDING] + delta);
   }
 
   connections(delta: i64): void {
-    this.gaugeAdd("kafka_mesh.connections", delta);
+    this.vmGauge(CONNECTIONS, this.vmValues[CONNECTIONS] + delta);
     if (delta > 0) this.count("kafka_mesh.connections_total", delta);
   }
 
@@ -91,8 +127,7 @@ export class HostMetrics extends MeshMetrics {
   }
 
   heap(bytes: i64): void {
-    const id = this.id(MetricTypeValues.Gauge, "kafka_mesh.wasm_memory_bytes");
-    if (id != 0) imports.proxy_record_metric(id, <u64>bytes);
+    this.vmGauge(MEMORY, bytes);
   }
 
   nowMillis(): i64 {

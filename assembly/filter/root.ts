@@ -16,11 +16,12 @@ import { HostMetrics } from "./host_metrics";
 import { SharedDataBlockSource } from "./shared_producer_ids";
 import { enterContext, registerBudget, settleBudgets } from "./network";
 
-/** How often the memory budget is looked at even when no connection does anything. */
+/** How often the memory budget is looked at, and the VM's gauge slot renewed (vm_slot.ts). */
 const BUDGET_TICK_MS: u32 = 1000;
 
 export class MeshRoot extends RootContext {
   mesh: MeshContext | null = null;
+  private metrics: HostMetrics | null = null;
 
   validateConfiguration(configuration_size: usize): bool {
     return true;
@@ -36,6 +37,8 @@ export class MeshRoot extends RootContext {
     }
     const config = result.config!;
     const metrics = new HostMetrics(config.maxTopicStats);
+    this.metrics = metrics;
+    metrics.attachSlot(metrics.nowMillis());
     // Producer ids continue from the wall clock after a restart (see shared_producer_ids.ts).
     SharedDataBlockSource.init(metrics.nowMillis());
     this.mesh = new MeshContext(config, new SharedDataTopicIdStore(), new HostTransport(this.context_id), metrics, new SharedDataBlockSource());
@@ -52,5 +55,6 @@ export class MeshRoot extends RootContext {
   onTick(): void {
     enterContext(this.context_id);
     settleBudgets(true);
+    if (this.metrics !== null) this.metrics!.tick(this.metrics!.nowMillis());
   }
 }
