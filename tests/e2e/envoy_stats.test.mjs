@@ -257,12 +257,20 @@ describe("the filter's stats in Envoy's /stats/prometheus", () => {
       assert.deepEqual(bad, [], `${name} without a ${label} label`);
     }
     // The filter's stats without a varying part keep their names and get no label.
-    for (const name of ["kafka_mesh_connections", "kafka_mesh_connections_total", "kafka_mesh_pending_requests",
-      "kafka_mesh_connections_refused", "kafka_mesh_wasm_memory_bytes", "kafka_mesh_buffered_bytes",
+    for (const name of ["kafka_mesh_connections_total", "kafka_mesh_connections_refused",
       "kafka_mesh_topics_other_records", "kafka_mesh_topics_other_bytes"]) {
       const s = samples.filter((x) => x.name === name);
       assert.ok(s.length === 1 && Object.keys(s[0].labels).length === 0, `${name}: ${JSON.stringify(s)}`);
     }
+    // The gauges each worker VM sets for itself carry a vm label, one series per VM slot
+    // (Envoy's 2 workers and its main-thread VMs), and nothing else.
+    for (const name of ["kafka_mesh_connections", "kafka_mesh_pending_requests", "kafka_mesh_wasm_memory_bytes", "kafka_mesh_buffered_bytes"]) {
+      const s = samples.filter((x) => x.name === name);
+      assert.ok(s.length >= 2, `${name}: one series per worker VM expected: ${JSON.stringify(s)}`);
+      for (const x of s) assert.deepEqual(Object.keys(x.labels), ["vm"], `${name}: ${JSON.stringify(x)}`);
+      assert.equal(new Set(s.map((x) => x.labels.vm)).size, s.length, `${name}: two VMs share a slot`);
+    }
+    assert.ok(samples.some((x) => x.name === "kafka_mesh_wasm_memory_bytes" && x.value > 0), "no VM reports its memory");
   });
 
   test("every metric the Grafana dashboard charts is exported", () => {
