@@ -1,0 +1,31 @@
+# Memory under attack (issue 12): hostile partial frames against real Envoys of the test's own,
+# with the stack's Kafka clusters and bridges behind them, and a forced VM failure + reload.
+#
+#   make test-memory        start the stack if needed, run tests/e2e/memory_attack.test.mjs,
+#                           then stop what this target started (pass or fail)
+#   make fault-test-wasm    build/kafka_mesh.fault-test.wasm: the release module plus a trap on
+#                           the marker "kafka-mesh-test:trap" (tests/fault-entry/), tests only
+#
+# The attack client is tools/attack/partial-frames.mjs; measurements: docs/memory.md.
+MEMORY_FAULT_WASM := build/kafka_mesh.fault-test.wasm
+MEMORY_TEST_TIMEOUT_MS ?= 300000
+
+TEST_TARGETS += test-memory
+
+.PHONY: test-memory fault-test-wasm
+
+# Its own text file, so build/kafka_mesh.wat (asconfig.json's release target) is left alone.
+$(MEMORY_FAULT_WASM): $(NODE_MODULES) $(ASSEMBLY_SOURCES) asconfig.json tests/fault-entry/index.ts
+	npx asc tests/fault-entry/index.ts --config asconfig.json --target release \
+	  -o $(MEMORY_FAULT_WASM) -t build/kafka_mesh.fault-test.wat
+
+fault-test-wasm: $(MEMORY_FAULT_WASM)
+
+# The stack's state is recorded first; the EXIT trap puts it back whatever happens after.
+test-memory: build $(MEMORY_FAULT_WASM) $(ENVOY_STAMP)
+	@state=$$(mktemp); \
+	$(E2E_TSX) tests/e2e/stack-guard.ts snapshot > "$$state" || { rm -f "$$state"; exit 1; }; \
+	trap '$(E2E_TSX) tests/e2e/stack-guard.ts restore "$$state"; rm -f "$$state"' EXIT; \
+	trap 'exit 130' INT TERM; \
+	$(STACK) up kafka bridge && \
+	node --test --test-concurrency=1 --test-timeout=$(MEMORY_TEST_TIMEOUT_MS) tests/e2e/memory_attack.test.mjs
