@@ -183,6 +183,27 @@ function closeAllAndCheckEmpty(vm, conns, label) {
   return f;
 }
 
+/**
+ * While attackers hold the budget, a new client with a large request (a Metadata request naming
+ * 3000 topics, 89 KB) is answered, at the latest after a few seconds (the filter re-checks held
+ * connections on its 1 s tick).
+ */
+function assertServesDuringAttack(vm, label) {
+  const conn = vm.connect();
+  const topics = Array.from({ length: 3000 }, (_, i) => `b-topic-${i}`);
+  conn.send(k.metadataRequest(12, 4242, topics, "late"));
+  for (let s = 0; s < 5 && conn.receivedAll().length === 0 && !conn.closed; s++) {
+    vm.advanceTime(1000);
+    vm.tick();
+  }
+  assert.equal(conn.closed, false, `${label}: the new client was closed (${conn.lastLog})`);
+  const frames = k.splitFrames(conn.receivedAll());
+  assert.equal(frames.length, 1, `${label}: the new client got no answer in 5 s (${conn.readBuffer.length} bytes wait in Envoy's buffer, buffered_bytes ${vm.metric(GAUGE)})`);
+  const m = k.readMetadataResponse(frames[0], 12);
+  assert.ok(m.complete && m.correlationId === 4242 && m.topics.length === 3000);
+  conn.close();
+}
+
 /** A new client gets ApiVersions and Metadata answered. */
 function assertServesNewConnection(vm, label) {
   const p = new Producer(vm);
@@ -250,13 +271,13 @@ test("3000 connections each sending 6 KiB of a frame near the limit, past an 8 M
   answerBridgeCalls(vm);
   const f = assertBounded("3000 x 6 KiB, 8 MiB budget", vm);
   report("3000 x 6 KiB of 8 MiB frames, budget 8/12 MiB", f);
-  // 18 MiB sent (24 MiB of partial-frame buffers) against a 12 MiB close threshold: reads are held,
-  // their bytes left in Envoy's read buffer, and the filter answers StopIteration for them.
+  // 18 MiB sent against a 12 MiB close threshold: reads are held (left in Envoy's read buffer:
+  // StopIteration, the buffer untouched) and attackers closed.
   assert.ok(f.held > 0, "reads were held for memory");
-  const waiting = attackers.filter((c) => !c.closed && c.readBuffer.length > 0);
-  assert.ok(waiting.length > 0, "held attackers' bytes wait in Envoy's read buffer");
-  for (const c of waiting) assert.equal(c.lastStatus, FilterStatus.StopIteration);
-  assert.equal(f.closed, attackers.filter((c) => c.closed).length, "every close for memory is counted");
+  assert.ok(attackers.some((c) => c.keptReads > 0), "a held read's bytes were left in Envoy's buffer");
+  assert.ok(f.closed > 0, "attackers were closed for memory");
+  assert.equal(f.closed, attackers.filter((c) => c.closed).length, "every close for memory is counted, and only attackers were closed");
+  assertServesDuringAttack(vm, "3000 x 6 KiB");
   for (const [i, p] of producers.entries()) p.check(`producer ${i}`);
   closeAllAndCheckEmpty(vm, [...attackers, ...producers.map((p) => p.conn)], "after everyone left");
   assertServesNewConnection(vm, "after the attackers left");
@@ -284,41 +305,60 @@ test("slow drips: 3000 connections sending a frame one byte per read, and reques
   assertServesNewConnection(vm, "after the drips");
 });
 
-test("attackers sending real bytes past the budget are held, then the oldest are closed; producers keep being answered", async () => {
+test("attackers sending real bytes past the budget are held, then the oldest partial frames are closed; producers keep being answered", async () => {
   const vm = await load(BUDGET);
   const producers = [new Producer(vm), new Producer(vm), new Producer(vm)];
   const attackers = [];
-  const started = new Map(); // connection -> when it started sending
-  let pausedWithQueue = 0; // times an open attacker was seen not read, with bytes left in its socket
-  // 64 attackers, one a second, each sending 2 MiB of a frame announced just under 8 MiB:
-  // 128 MiB against an 8 MiB budget (Envoy reads at most 1 MiB + 64 KiB of each while the
-  // filter does not consume it). Producers run a round after each.
-  for (let i = 0; i < 64; i++) {
-    vm.advanceTime(1000);
-    const c = vm.connect();
-    started.set(c, i);
-    attackers.push(c);
-    c.send(Buffer.concat([sizePrefix(8 * MiB - 1), noise(2 * MiB, i + 1)]));
+  const SENT = 4 + 2 * MiB;
+  // When each attacker's partial frame started in the filter (the second of the first of its
+  // bytes the filter took; a held attacker's bytes wait in Envoy and are not yet a partial
+  // frame of the filter's), and the closes that closed a younger partial frame than one left open.
+  const started = new Map();
+  const seenClosed = new Set();
+  const violations = [];
+  const second = () => Number(vm.timeNs / 1_000_000_000n);
+  const taken = (c) => (c.closed ? SENT - c.unread - c.undelivered.length : SENT - c.queuedBytes - c.readBuffer.length);
+  const observe = () => {
+    const now = second();
+    for (const c of attackers) if (!started.has(c) && taken(c) > 0) started.set(c, now);
+    const closedNow = attackers.filter((c) => c.closed && !seenClosed.has(c));
+    if (closedNow.length === 0) return;
+    const open = attackers.filter((c) => !c.closed && started.has(c));
+    const oldestOpen = Math.min(Infinity, ...open.map((c) => started.get(c)));
+    for (const c of closedNow) {
+      seenClosed.add(c);
+      if (started.has(c) && started.get(c) > oldestOpen) violations.push(`attacker ${attackers.indexOf(c)} (since ${started.get(c)}) closed while one since ${oldestOpen} stayed`);
+    }
+  };
+  // 8 groups of 8 attackers, a group a second, each attacker sending 2 MiB of a frame announced
+  // just under 8 MiB at once: 128 MiB against an 8 MiB budget. Envoy reads at most 1 MiB + 64 KiB
+  // of a connection the filter does not consume. Producers run a round after each group.
+  for (let g = 0; g < 8; g++) {
+    for (let i = 0; i < 8; i++) {
+      const c = vm.connect();
+      attackers.push(c);
+      c.send(Buffer.concat([sizePrefix(8 * MiB - 1), noise(2 * MiB, g * 8 + i + 1)]));
+      observe();
+    }
     for (const p of producers) p.round();
     answerBridgeCalls(vm);
-    assertBounded(`after attacker ${i}`, vm);
-    pausedWithQueue += attackers.filter((a) => !a.closed && a.paused && a.queuedBytes > 0).length;
+    observe();
+    assertBounded(`after group ${g}`, vm);
+    vm.advanceTime(1000);
+    vm.tick();
+    observe();
   }
   const f = assertBounded("64 x 2 MiB", vm);
   report("64 x 2 MiB of 8 MiB frames, budget 8/12 MiB", f);
   assert.ok(f.held > 0, "reads were held for memory");
-  const open = attackers.filter((c) => !c.closed);
+  assert.ok(attackers.some((c) => c.keptReads > 0), "a held read's bytes were left in Envoy's buffer");
+  assert.ok(attackers.some((c) => c.stalls > 0), "held attackers' sockets were not drained: Envoy stopped reading them at the buffer limit");
   const closed = attackers.filter((c) => c.closed);
-  assert.ok(pausedWithQueue > 0, "held attackers' sockets were not drained: Envoy stopped reading them at the buffer limit");
   assert.ok(closed.length > 0 && f.closed === closed.length, `closed for memory: ${f.closed}, attackers closed: ${closed.length}`);
-  for (const c of closed) assert.match(c.closeReason, /closed by the filter/);
-  assert.ok(vm.log.some((l) => /closing connection \d+: .*buffered bytes/.test(l.message)), "a log line says why");
-  // Oldest first: every attacker closed started before every attacker still holding a partial
-  // frame that the filter took bytes of (those whose bytes all wait in Envoy are no candidates).
-  const newestClosed = Math.max(...closed.map((c) => started.get(c)));
-  const survivorsWithBytes = open.filter((c) => c.queuedBytes + c.readBuffer.length < 2 * MiB + 4);
-  for (const c of survivorsWithBytes) assert.ok(started.get(c) > newestClosed, `attacker ${started.get(c)} kept while ${newestClosed} was closed`);
+  for (const c of closed) assert.match(c.lastLog, /buffered bytes/, "each close has a log line saying why");
+  assert.deepEqual(violations, [], "the oldest partial frames are closed first");
   for (const [i, p] of producers.entries()) p.check(`producer ${i} during the attack`);
+  assertServesDuringAttack(vm, "64 x 2 MiB");
 
   // The attackers go: everything they held is released, and the mesh serves new clients.
   closeAllAndCheckEmpty(vm, [...attackers, ...producers.map((p) => p.conn)], "after the attack");
@@ -364,14 +404,11 @@ test("a complete large request is still served while attackers hold the budget",
   closeAllAndCheckEmpty(vm, [...attackers, conn], "after the large request");
 });
 
-// Known bug, reported with issue 12 (node --test shows it as TODO until it is fixed): light
-// connections (each under the "heavy" mark, max_buffered_bytes / 16) are admitted until just
-// under close_buffered_bytes, so their partial frames fill the VM to a few bytes short of the
-// close threshold; nothing then passes the threshold, and the "stuck" rule only looks at the
-// partial frames of held connections, which hold nothing (their bytes wait in Envoy). No
-// connection is closed, and a new client whose request is larger than the gap left is held
-// forever. Here: 1600 x 6 KiB leave 2052 bytes; a 4.5 KB Metadata request never gets an answer.
-test("light connections filling the budget to just under the close threshold do not stop new clients", { todo: "filter wedges under close_buffered_bytes (reported)" }, async () => {
+// Found on b635d63: light connections (each under the "heavy" mark) were admitted until just
+// under close_buffered_bytes, so their partial frames filled the VM to a few bytes short of the
+// close threshold, where nothing was ever closed: 1600 x 6 KiB left 2052 bytes, and a new
+// client's 4.5 KB Metadata request was held forever.
+test("light connections filling the budget to just under the close threshold do not stop new clients", async () => {
   const vm = await load(BUDGET);
   const attackers = [];
   for (let i = 0; i < 1600; i++) {
@@ -392,4 +429,41 @@ test("light connections filling the budget to just under the close threshold do 
   assert.equal(frames.length, 1, `no answer: ${conn.readBuffer.length} bytes wait in Envoy's buffer, buffered_bytes ${f.buffered} of ${CLOSE_BUFFERED}, ${f.closed} closed for memory`);
   assert.equal(k.readMetadataResponse(frames[0], 12).topics.length, 200);
   closeAllAndCheckEmpty(vm, [...attackers, conn], "after the attackers left");
+});
+
+// Known bug, reported (node --test shows it as TODO until it is fixed): a connection held for
+// memory is resumed from another connection's callback (here the close of attackers); the
+// filter acts as the held connection (proxy_set_effective_context), reads the bytes waiting in
+// its buffer and decodes them; its Produce makes an HTTP call, after which the filter's HTTP
+// transport sets the effective context back to the context Envoy called (not to the held
+// connection it was acting for), so the write that should replace the client's bytes by the
+// answers goes to another context (NotFound). The client's request bytes stay in Envoy's
+// buffer, behind the answers written later, and proxy_continue_stream hands them to tcp_proxy:
+// the client gets its own requests back after the answers (found by fuzz.mjs --memory).
+test("a connection resumed after a memory hold gets its answers, not its own request bytes", { todo: "filter echoes a resumed connection's requests (reported)" }, async () => {
+  const vm = await load(BUDGET);
+  const attackers = [];
+  for (let i = 0; i < 1600; i++) {
+    const c = vm.connect();
+    c.send(Buffer.concat([sizePrefix(8 * MiB - 1), noise(6 * KiB, i + 1)]));
+    attackers.push(c);
+  }
+  // A Produce and a 4.5 KB Metadata request in one read: more than the VM has left, held.
+  const produce = Buffer.from(PRODUCE);
+  produce.writeInt32BE(101, 8);
+  const meta = k.metadataRequest(12, 102, Array.from({ length: 200 }, (_, i) => `b-${i}`), "held");
+  const p = vm.connect();
+  p.send(Buffer.concat([produce, meta]));
+  // Any other call into the VM (here another client's ApiVersions), then attackers leave and the
+  // filter resumes the producer from their close callbacks.
+  vm.connect().send(k.apiVersionsRequest(3, 201));
+  for (const c of attackers.slice(0, 600)) c.close();
+  for (let s = 0; s < 3; s++) {
+    vm.advanceTime(1000);
+    vm.tick();
+  }
+  answerBridgeCalls(vm);
+  const ids = k.splitFrames(p.receivedAll()).map((f) => f.readInt32BE(0));
+  assert.deepEqual(ids, [101, 102], "the producer's answers, and nothing else");
+  closeAllAndCheckEmpty(vm, [...attackers, p, ...vm.connections()], "after everyone left");
 });

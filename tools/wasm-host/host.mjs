@@ -127,6 +127,16 @@ function concat(a, b) {
   return out;
 }
 
+/**
+ * The filter's per-VM gauges are named <gauge>.vm.<slot> (assembly/filter/vm_slot.ts); one
+ * MeshVm is one VM, so metrics(), metric() and gauges() also give them under <gauge>.
+ */
+function vmGaugeBase(m) {
+  if (m.type !== MetricType.Gauge) return null;
+  const match = /^(.*)\.vm\.\d+$/.exec(m.name);
+  return match ? match[1] : null;
+}
+
 /** One client connection through the filter. */
 export class MeshConnection {
   constructor(vm, id) {
@@ -168,6 +178,10 @@ export class MeshConnection {
     this.downstreamCalls = 0;
     /** Times Envoy stopped reading this connection (read buffer over the high watermark). */
     this.readDisables = 0;
+    /** Of those, the times the client's socket still held bytes Envoy had not read. */
+    this.stalls = 0;
+    /** Reads the filter left in Envoy's buffer: StopIteration with the buffer untouched. */
+    this.keptReads = 0;
     /** Largest read buffer seen (bytes). */
     this.maxReadBuffer = 0;
   }
@@ -285,8 +299,10 @@ export class MeshConnection {
     const vm = this.vm;
     this.attached = true;
     this.downstreamCalls++;
+    const before = this.readBuffer;
     const status = vm._call("proxy_on_downstream_data", this, this.id, this.readBuffer.length, endOfStream ? 1 : 0) >>> 0;
     this.lastStatus = status;
+    if (status === FilterStatus.StopIteration && this.readBuffer === before && before.length > 0) this.keptReads++;
     if (!this.closed && status === FilterStatus.Continue) {
       // tcp_proxy takes the whole buffer, and Envoy forgets it for the filter.
       this._deliver();
@@ -306,6 +322,7 @@ export class MeshConnection {
     if (!this.readDisabled && len > vm.bufferLimit) {
       this.readDisabled = true;
       this.readDisables++;
+      if (this.queuedBytes > 0) this.stalls++;
     } else if (this.readDisabled && len <= vm.bufferLimit >>> 1) {
       this.readDisabled = false;
       if (len > 0) this.dispatchBuffered = true;
@@ -516,14 +533,20 @@ export class MeshVm {
     const out = {};
     for (const m of this.metricsById.values()) {
       out[m.name] = m.type === MetricType.Histogram ? { count: m.count, sum: m.sum, max: m.max } : m.value;
+      const base = vmGaugeBase(m);
+      if (base) out[base] = (out[base] ?? 0) + m.value;
     }
     return out;
   }
 
   /** A counter's or gauge's value by name; 0 when the filter never defined it. */
   metric(name) {
-    for (const m of this.metricsById.values()) if (m.name === name && m.type !== MetricType.Histogram) return m.value;
-    return 0;
+    let value = 0;
+    for (const m of this.metricsById.values()) {
+      if (m.type === MetricType.Histogram) continue;
+      if (m.name === name || vmGaugeBase(m) === name) value += m.value;
+    }
+    return value;
   }
 
   /**
@@ -534,7 +557,14 @@ export class MeshVm {
   gauges() {
     const out = {};
     for (const m of this.metricsById.values()) {
-      if (m.type === MetricType.Gauge) out[m.name] = { value: m.value, peak: m.peak, low: m.low, underflow: m.underflow };
+      if (m.type !== MetricType.Gauge) continue;
+      out[m.name] = { value: m.value, peak: m.peak, low: m.low, underflow: m.underflow };
+      const base = vmGaugeBase(m);
+      if (!base) continue;
+      const prev = out[base];
+      out[base] = prev
+        ? { value: prev.value + m.value, peak: prev.peak + m.peak, low: Math.min(prev.low, m.low), underflow: prev.underflow || m.underflow }
+        : { value: m.value, peak: m.peak, low: m.low, underflow: m.underflow };
     }
     return out;
   }
