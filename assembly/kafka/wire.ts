@@ -221,7 +221,8 @@ export class Reader {
 }
 
 export class Writer {
-  buf: Uint8Array;
+  private buf: Uint8Array;
+  /** Bytes written so far (read it; only the Writer's own methods move it). */
   pos: i32 = 0;
 
   constructor(initialCapacity: i32 = 256) {
@@ -236,6 +237,30 @@ export class Writer {
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;
+  }
+
+  /** Forgets what was written; the buffer is kept for the next answers. */
+  reset(): void {
+    this.pos = 0;
+  }
+
+  /** Bytes the buffer holds before it has to grow. */
+  capacity(): i32 {
+    return this.buf.length;
+  }
+
+  /**
+   * Makes room for n more bytes and returns the address they go to, for encoders that store
+   * raw bytes; advance() then counts what was stored. Valid until the next write.
+   */
+  reserve(n: i32): usize {
+    this.ensure(n);
+    return this.buf.dataStart + <usize>this.pos;
+  }
+
+  /** Counts n bytes stored at the address reserve() returned (n at most what was reserved). */
+  advance(n: i32): void {
+    this.pos += n;
   }
 
   int8(v: i8): void {

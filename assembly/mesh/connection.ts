@@ -187,9 +187,9 @@ export class Connection {
   private writeFinished(): void {
     if (this.outTaken) {
       this.outTaken = false;
-      this.out.pos = 0;
+      this.out.reset();
       // Don't keep a huge buffer around after one large answer.
-      if (this.out.buf.length > 1 << 20) this.out = new Writer(1024);
+      if (this.out.capacity() > 1 << 20) this.out = new Writer(1024);
     }
     const w = this.out;
     let done = 0;

@@ -43,9 +43,8 @@ export function base64Into(w: Writer, data: Uint8Array): void {
   const pt = changetype<usize>(pairs());
   const n = data.length;
   const outLen = base64Length(n);
-  ensureCapacity(w, outLen);
   const src = data.dataStart;
-  let dst = w.buf.dataStart + <usize>w.pos;
+  let dst = w.reserve(outLen);
   let i = 0;
   for (; i + 3 <= n; i += 3) {
     const p = src + <usize>i;
@@ -62,17 +61,7 @@ export function base64Into(w: Writer, data: Uint8Array): void {
     store<u8>(dst, rest == 2 ? load<u8>(t + ((v >>> 6) & 63)) : 61, 2);
     store<u8>(dst, 61, 3);
   }
-  w.pos += outLen;
-}
-
-// Grows the writer like Writer.ensure (private there) so the encoder can store unchecked.
-export function ensureCapacity(w: Writer, n: i32): void {
-  if (w.pos + n <= w.buf.length) return;
-  let cap = w.buf.length << 1;
-  while (cap < w.pos + n) cap <<= 1;
-  const next = new Uint8Array(cap);
-  next.set(w.buf.subarray(0, w.pos));
-  w.buf = next;
+  w.advance(outLen);
 }
 
 export function base64Encode(data: Uint8Array): string {

@@ -16,7 +16,7 @@
 import { Writer } from "../kafka/wire";
 import { parseJson, quoteJson, JsonValue } from "../json";
 import { KafkaError } from "../kafka/errors";
-import { base64Into, ensureCapacity } from "./base64";
+import { base64Into } from "./base64";
 import { Dialect, HttpCall, RecordResult, UpstreamAnswer, UpstreamRecord } from "./dialect";
 
 export const STRIMZI_CONTENT_TYPE = "application/vnd.kafka.binary.v2+json";
@@ -48,8 +48,8 @@ export function writeDecimal(w: Writer, v: i64): void {
     ascii(w, "-9223372036854775808");
     return;
   }
-  ensureCapacity(w, 20);
-  let p = w.buf.dataStart + <usize>w.pos;
+  const start = w.reserve(20);
+  let p = start;
   if (v < 0) {
     store<u8>(p++, 45);
     v = -v;
@@ -64,7 +64,7 @@ export function writeDecimal(w: Writer, v: i64): void {
     n++;
   } while (u != 0);
   while (n > 0) store<u8>(p++, load<u8>(d + <usize>--n));
-  w.pos = <i32>(p - w.buf.dataStart);
+  w.advance(<i32>(p - start));
 }
 
 /** Appends raw bytes (a header key) as a JSON string; non-ASCII goes through UTF-8 decoding. */

@@ -180,7 +180,7 @@ export function runResponse(times: i32): i32 {
   const w = new Writer(256);
   const req = lastRequest!;
   for (let i = 0; i < times; i++) {
-    w.pos = 0;
+    w.reset();
     req.computeAnswer(w);
   }
   return w.pos;
