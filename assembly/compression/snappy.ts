@@ -24,8 +24,10 @@ function isXerial(src: usize, n: i32): bool {
   return bswap<u32>(x);
 }
 
-/** Reads the uncompressed-length varint; returns it (>= 0) and sets varintLen, or -1. */
-let varintLen: i32 = 0;
+/**
+ * Reads the uncompressed-length varint at the start of a block: its value in the low 32 bits,
+ * its size in bytes in the bits above (see lengthValue, lengthSize), or -1 when malformed.
+ */
 function readLength(src: usize, n: i32): i64 {
   let v: u64 = 0;
   for (let i = 0; i < 5; i++) {
@@ -34,17 +36,26 @@ function readLength(src: usize, n: i32): i64 {
     v |= (b & 0x7f) << (<u64>(7 * i));
     if (b < 0x80) {
       if (v > 0xffffffff) return -1;
-      varintLen = i + 1;
-      return <i64>v;
+      return <i64>v | (<i64>(i + 1) << 32);
     }
   }
   return -1;
 }
 
+@inline function lengthValue(length: i64): i64 {
+  return length & 0xffffffff;
+}
+
+@inline function lengthSize(length: i64): i32 {
+  return <i32>(length >>> 32);
+}
+
 /** Decodes one raw block at src[0 .. n) and appends it to out. */
 function decodeBlock(src: usize, n: i32, out: GrowBuf): i32 {
-  const declared = readLength(src, n);
-  if (declared < 0) return MALFORMED;
+  const length = readLength(src, n);
+  if (length < 0) return MALFORMED;
+  const declared = lengthValue(length);
+  const varintLen = lengthSize(length);
   const body = n - varintLen;
   if (declared > <i64>body * MAX_EXPANSION) return MALFORMED;
   if (declared > <i64>(out.max - out.len)) return TOO_LARGE;
@@ -117,8 +128,9 @@ export function unsnappy(input: Uint8Array, maxOutput: i32): DecodeResult {
   let rc: i32;
   let out: GrowBuf;
   if (!isXerial(src, n)) {
-    const declared = readLength(src, n);
-    if (declared < 0) return DecodeResult.fail(DecodeError.MALFORMED);
+    const length = readLength(src, n);
+    if (length < 0) return DecodeResult.fail(DecodeError.MALFORMED);
+    const declared = lengthValue(length);
     if (declared > <i64>maxOutput) return DecodeResult.fail(DecodeError.TOO_LARGE);
     out = new GrowBuf(declared > <i64>n * MAX_EXPANSION ? 0 : <i32>declared, maxOutput);
     rc = decodeBlock(src, n, out);

@@ -12,8 +12,7 @@ import {
   buildTable,
   buildRle,
   buildDefault,
-  normLog,
-  normSymbols,
+  Distribution,
   KIND_LL,
   KIND_ML,
   KIND_OF,
@@ -48,6 +47,8 @@ const ofDefault = new StaticArray<u64>(32);
 const llCustom = new StaticArray<u64>(1 << LL_MAX_LOG);
 const mlCustom = new StaticArray<u64>(1 << ML_MAX_LOG);
 const ofCustom = new StaticArray<u64>(1 << OF_MAX_LOG);
+/** The description a custom table is built from. */
+const customDist = new Distribution();
 let defaultsBuilt = false;
 let llDefaultLog: i32 = 0;
 let mlDefaultLog: i32 = 0;
@@ -353,11 +354,11 @@ function selectTable(kind: i32, mode: u32, src: usize, len: i32): i32 {
     log = 0;
     used = 1;
   } else if (mode == 2) {
-    used = readNCount(src, len, maxSymbol, maxLog);
+    used = readNCount(src, len, maxSymbol, maxLog, customDist);
     if (used < 0) return E_MALFORMED;
-    if (!buildTable(custom, kind)) return E_MALFORMED;
+    if (!buildTable(custom, kind, customDist)) return E_MALFORMED;
     table = custom;
-    log = normLog;
+    log = customDist.log;
   } else {
     // Repeat: the table of the previous compressed block of this frame.
     if (kind == KIND_LL) {

@@ -47,11 +47,12 @@ const OF_DEFAULT: StaticArray<i16> = [
   1, 1, 1, 1, 1, 1, 2, 2, 2, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, -1, -1, -1, -1, -1,
 ];
 
-/** Normalized counts of the last table description read (index = symbol). */
-export const norm = new StaticArray<i16>(256);
-/** Accuracy log and number of symbols of the last description read. */
-export let normLog: i32 = 0;
-export let normSymbols: i32 = 0;
+/** A table description: normalized counts (index = symbol), accuracy log and number of symbols. */
+export class Distribution {
+  counts: StaticArray<i16> = new StaticArray<i16>(256);
+  log: i32 = 0;
+  symbols: i32 = 0;
+}
 
 const symbolNext = new StaticArray<u16>(256);
 const symbolAt = new StaticArray<u8>(512);
@@ -71,11 +72,12 @@ const symbolAt = new StaticArray<u8>(512);
 }
 
 /**
- * Reads an FSE table description at src[0..len) into norm/normLog/normSymbols.
+ * Reads an FSE table description at src[0..len) into dist.
  * Returns the number of bytes used, or -1 if the description is invalid.
  */
-export function readNCount(src: usize, len: i32, maxSymbol: i32, maxLog: i32): i32 {
+export function readNCount(src: usize, len: i32, maxSymbol: i32, maxLog: i32, dist: Distribution): i32 {
   if (len < 1) return -1;
+  const norm = dist.counts;
   const totalBits = len << 3;
   let bitPos = 0;
   const log = <i32>(peekForward(src, len, 0) & 15) + 5;
@@ -123,25 +125,26 @@ export function readNCount(src: usize, len: i32, maxSymbol: i32, maxLog: i32): i
     }
   }
   if (bitPos > totalBits) return -1;
-  normLog = log;
-  normSymbols = symbol;
+  dist.log = log;
+  dist.symbols = symbol;
   return (bitPos + 7) >> 3;
 }
 
-/** Loads one of the predefined distributions into norm/normLog/normSymbols. */
-function loadDefault(kind: i32): void {
+/** Loads one of the predefined distributions into dist. */
+function loadDefault(kind: i32, dist: Distribution): void {
   let src: StaticArray<i16>;
   if (kind == KIND_LL) {
     src = LL_DEFAULT;
-    normLog = 6;
+    dist.log = 6;
   } else if (kind == KIND_ML) {
     src = ML_DEFAULT;
-    normLog = 6;
+    dist.log = 6;
   } else {
     src = OF_DEFAULT;
-    normLog = 5;
+    dist.log = 5;
   }
-  normSymbols = src.length;
+  dist.symbols = src.length;
+  const norm = dist.counts;
   for (let i = 0; i < src.length; i++) unchecked((norm[i] = src[i]));
 }
 
@@ -165,13 +168,14 @@ function loadDefault(kind: i32): void {
 }
 
 /**
- * Builds a decode table at dst (1 << normLog u64 entries) from norm/normLog/normSymbols.
+ * Builds a decode table at dst (1 << dist.log u64 entries) from dist.
  * The symbol range must already fit the kind. Returns false if the distribution is invalid.
  */
-export function buildTable(dst: usize, kind: i32): bool {
-  const log = normLog;
+export function buildTable(dst: usize, kind: i32, dist: Distribution): bool {
+  const norm = dist.counts;
+  const log = dist.log;
   const size = 1 << log;
-  const n = normSymbols;
+  const n = dist.symbols;
   let high = size - 1;
   for (let s = 0; s < n; s++) {
     const c = <i32>unchecked(norm[s]);
@@ -213,9 +217,10 @@ export function buildRle(dst: usize, kind: i32, symbol: i32): void {
   store<u64>(dst, entryFor(kind, symbol, 0, 0));
 }
 
-/** Builds one of the predefined tables at dst. */
+/** Builds one of the predefined tables at dst; returns its accuracy log. */
 export function buildDefault(dst: usize, kind: i32): i32 {
-  loadDefault(kind);
-  buildTable(dst, kind);
-  return normLog;
+  const dist = new Distribution();
+  loadDefault(kind, dist);
+  buildTable(dst, kind, dist);
+  return dist.log;
 }

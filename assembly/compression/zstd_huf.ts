@@ -1,12 +1,12 @@
 // Huffman-coded literals for zstd (RFC 8878 4.2): tree description and stream decoding.
-import { readNCount, buildTable, normLog, KIND_PLAIN } from "./zstd_fse";
+import { readNCount, buildTable, Distribution, KIND_PLAIN } from "./zstd_fse";
 
 // Reference decoders accept up to 12 bits; encoders write at most 11.
 const HUF_MAX_LOG: i32 = 12;
 
 /** Decode table: entry = symbol | (code length << 8), indexed by the next hufLog bits. */
 const hufTable = new StaticArray<u16>(1 << HUF_MAX_LOG);
-export let hufLog: i32 = 0;
+let hufLog: i32 = 0;
 
 /** Forgets the previous table: treeless literals need a table from the same frame. */
 export function resetHuffman(): void {
@@ -17,6 +17,7 @@ const weights = new StaticArray<u8>(256);
 const rankStart = new StaticArray<i32>(HUF_MAX_LOG + 2);
 const rankCount = new StaticArray<i32>(HUF_MAX_LOG + 2);
 const weightFse = new StaticArray<u64>(64);
+const weightDist = new Distribution();
 
 /** Bits [pos, pos+n) of a backward stream of totalBits bits, zero below bit 0. n <= 8. */
 function backwardBits(src: usize, pos: i32, n: i32): u32 {
@@ -38,17 +39,17 @@ function backwardBits(src: usize, pos: i32, n: i32): u32 {
 
 /** Decodes FSE-compressed weights from src[0..len) (after the header byte). Returns count or -1. */
 function readFseWeights(src: usize, len: i32): i32 {
-  const used = readNCount(src, len, 255, 6);
+  const used = readNCount(src, len, 255, 6, weightDist);
   if (used < 0) return -1;
-  if (!buildTable(changetype<usize>(weightFse), KIND_PLAIN)) return -1;
-  return decodeWeights(src + <usize>used, len - used);
+  if (!buildTable(changetype<usize>(weightFse), KIND_PLAIN, weightDist)) return -1;
+  return decodeWeights(src + <usize>used, len - used, weightDist.log);
 }
 
-function decodeWeights(src: usize, len: i32): i32 {
+/** Decodes the weights' FSE stream src[0..len) with the table of accuracy log `log` in weightFse. */
+function decodeWeights(src: usize, len: i32, log: i32): i32 {
   if (len < 1) return -1;
   const last = <i32>load<u8>(src + <usize>(len - 1));
   if (last == 0) return -1;
-  const log = normLog;
   const table = changetype<usize>(weightFse);
   let pos = ((len - 1) << 3) + (31 - clz<i32>(last));
   pos -= log;

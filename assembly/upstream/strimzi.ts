@@ -152,11 +152,46 @@ const OFFSETS_OPEN = utf8('{"offsets":[');
 const ENTRY_PARTITION = utf8('{"partition":');
 const ENTRY_OFFSET = utf8(',"offset":');
 
-/** True when body[at..] starts with lit. */
-function matches(base: usize, end: usize, at: usize, lit: Uint8Array): bool {
-  const n = <usize>lit.length;
-  if (at + n > end) return false;
-  return memory.compare(base + at, lit.dataStart, n) == 0;
+/** A position in an answer body, read byte by byte; every step checks the body's end. */
+class Scan {
+  constructor(private base: usize, private end: usize, public at: usize = 0) {}
+
+  /** Steps over lit when the body continues with it. */
+  literal(lit: Uint8Array): bool {
+    const n = <usize>lit.length;
+    if (this.at + n > this.end || memory.compare(this.base + this.at, lit.dataStart, n) != 0) return false;
+    this.at += n;
+    return true;
+  }
+
+  /** Steps over c when it comes next. */
+  byte(c: u8): bool {
+    if (this.at >= this.end || load<u8>(this.base + this.at) != c) return false;
+    this.at++;
+    return true;
+  }
+
+  atEnd(): bool {
+    return this.at == this.end;
+  }
+
+  /** Steps over a JSON non-negative integer (no sign, fraction, exponent or leading zero) of at most 18 digits; -1 when none is next. */
+  natural(): i64 {
+    let at = this.at;
+    let v: i64 = 0;
+    let n = 0;
+    while (at < this.end) {
+      const c = <i32>load<u8>(this.base + at);
+      if (c < 48 || c > 57) break;
+      if (n == 18 || (n == 1 && v == 0)) return -1;
+      v = v * 10 + (c - 48);
+      n++;
+      at++;
+    }
+    if (n == 0) return -1;
+    this.at = at;
+    return v;
+  }
 }
 
 /**
@@ -166,55 +201,23 @@ function matches(base: usize, end: usize, at: usize, lit: Uint8Array): bool {
  * results for the answers accepted here.
  */
 function parseCompactOffsets(body: Uint8Array, recordCount: i32): UpstreamAnswer | null {
-  const base = body.dataStart;
-  const end = <usize>body.length;
-  if (!matches(base, end, 0, OFFSETS_OPEN)) return null;
-  let at = <usize>OFFSETS_OPEN.length;
+  const s = new Scan(body.dataStart, <usize>body.length);
+  if (!s.literal(OFFSETS_OPEN)) return null;
   const a = new UpstreamAnswer();
   for (let i = 0; i < recordCount; i++) {
-    if (i > 0) {
-      if (at >= end || load<u8>(base + at) != 0x2c) return null;
-      at++;
-    }
-    if (!matches(base, end, at, ENTRY_PARTITION)) return null;
-    at += <usize>ENTRY_PARTITION.length;
-    const p = readJsonNatural(base, end, at);
-    if (p < 0) return null;
-    at = numberEnd;
-    if (!matches(base, end, at, ENTRY_OFFSET)) return null;
-    at += <usize>ENTRY_OFFSET.length;
-    const o = readJsonNatural(base, end, at);
-    if (o < 0) return null;
-    at = numberEnd;
-    if (at >= end || load<u8>(base + at) != 0x7d) return null;
-    at++;
+    if (i > 0 && !s.byte(0x2c)) return null;
+    if (!s.literal(ENTRY_PARTITION)) return null;
+    const p = s.natural();
+    if (p < 0 || !s.literal(ENTRY_OFFSET)) return null;
+    const o = s.natural();
+    if (o < 0 || !s.byte(0x7d)) return null;
     const res = new RecordResult();
     res.partition = p <= <i64>i32.MAX_VALUE ? <i32>p : -1;
     res.offset = o;
     a.results.push(res);
   }
-  if (at + 2 != end || load<u8>(base + at) != 0x5d || load<u8>(base + at + 1) != 0x7d) return null;
+  if (!s.byte(0x5d) || !s.byte(0x7d) || !s.atEnd()) return null;
   return a;
-}
-
-/** Where the last readJsonNatural stopped. */
-let numberEnd: usize = 0;
-
-/** A JSON non-negative integer (no sign, fraction, exponent or leading zero) of at most 18 digits, else -1. */
-function readJsonNatural(base: usize, end: usize, at: usize): i64 {
-  let v: i64 = 0;
-  let n = 0;
-  while (at < end) {
-    const c = <i32>load<u8>(base + at);
-    if (c < 48 || c > 57) break;
-    if (n == 18 || (n == 1 && v == 0)) return -1;
-    v = v * 10 + (c - 48);
-    n++;
-    at++;
-  }
-  if (n == 0) return -1;
-  numberEnd = at;
-  return v;
 }
 
 export class StrimziDialect extends Dialect {
