@@ -1,6 +1,7 @@
 # Fuzzing the built filter in the Node proxy-wasm host (tools/wasm-host, tools/fuzz).
 #   make fuzz COUNT=10000000 SEED=1   long run: hostile frames and HTTP answers; any trap,
-#                                     any VM call over 2 s, or memory growth after warm-up fails
+#                                     any VM call over 2 s, or memory growth after warm-up fails;
+#                                     then MEMORY_COUNT (1000000) frames of memory cases (--memory)
 #   make test-fuzz                    host tests (memory under attack included), a 300k-frame run,
 #                                     the 10k-connections heap check
 #   make fuzz-corpus                  re-captures the seed corpus from kafkajs and kcat
@@ -10,8 +11,10 @@
 
 fuzz: COUNT ?= 10000000
 fuzz: SEED ?= 1
+fuzz: MEMORY_COUNT ?= 1000000
 fuzz: $(WASM)
 	node tools/fuzz/fuzz.mjs --count $(COUNT) --seed $(SEED) --progress 1000000
+	node tools/fuzz/fuzz.mjs --memory --count $(MEMORY_COUNT) --seed $(SEED) --progress 100000
 
 test-fuzz: $(WASM)
 	node --test tests/e2e/wasm_host.test.mjs tests/e2e/wasm_host_memory.test.mjs
