@@ -161,7 +161,7 @@ function figures(vm) {
 
 const mib = (b) => (b / MiB).toFixed(2) + " MiB";
 function report(name, f) {
-  console.log(`# ${name}: buffered_bytes peak ${mib(f.peak)} (now ${mib(f.buffered)}), wasm memory ${mib(f.memory)}, reads_held_for_memory ${f.held}, connections_closed_for_memory ${f.closed}`);
+  console.log(`# ${name}: buffered_bytes peak ${f.peak} B = ${mib(f.peak)} (now ${mib(f.buffered)}), wasm memory ${mib(f.memory)}, reads_held_for_memory ${f.held}, connections_closed_for_memory ${f.closed}`);
 }
 
 function assertBounded(label, vm) {
