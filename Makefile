@@ -3,6 +3,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
 
+# KAFKA_VERSION, ENVOY_VERSION, ...: every pinned version, in one file.
+include versions.env
+
 NODE_MODULES := node_modules/.package-lock.json
 WASM := build/kafka_mesh.wasm
 WASM_DEBUG := build/kafka_mesh.debug.wasm
@@ -15,7 +18,7 @@ $(NODE_MODULES): package.json package-lock.json $(wildcard patches/*.patch)
 	npm ci --no-audit --no-fund
 	@touch $@
 
-.PHONY: deps build test test-unit clean
+.PHONY: deps build test test-unit check-versions clean
 deps: $(NODE_MODULES)
 
 build: $(WASM) $(WASM_DEBUG)
@@ -28,6 +31,10 @@ $(WASM_DEBUG): $(NODE_MODULES) $(ASSEMBLY_SOURCES) asconfig.json
 
 test-unit: $(NODE_MODULES)
 	npx asp --summary
+
+# The copies func-e, npm, pip and Maven keep of versions.env's pins agree with it.
+check-versions:
+	@scripts/check-versions.sh
 
 -include $(sort $(wildcard mk/*.mk))
 

@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { ROOT, stackPorts } from "../tests/e2e/stack-ports.mjs";
 import { phases, up } from "../stack/stack.ts";
 import { runningPid } from "../stack/proc.ts";
+import { kafkaLibs } from "../scripts/versions.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const args = process.argv.slice(2);
@@ -29,7 +30,7 @@ const SCALE = Number(opt("scale", "1")); // multiplies every duration (0.3 for a
 const CLIENTS = opt("clients", "java,librdkafka").split(",");
 const TOPICS = ["apples", "apricots", "bananas"]; // c1, c2, c3 in the reference config
 const CLASSES = join(ROOT, ".cache", "faults-classes");
-const CP = `${CLASSES}:${join(ROOT, ".cache", "kafka-4.1.1", "libs")}/*`;
+const CP = `${CLASSES}:${kafkaLibs(ROOT)}/*`;
 const PY = join(ROOT, ".venv", "bin", "python");
 const ports = stackPorts();
 const runId = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "");

@@ -16,7 +16,7 @@ generate-vectors: fetch-kafka-messages
 	tools/vectors/generate.sh
 
 # Fails when the committed codec or vectors differ from a fresh generation.
-check-generated: fetch-kafka-messages
+check-generated: check-versions fetch-kafka-messages
 	@set -e; tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
 	node tools/gen-messages.mjs --out "$$tmp/messages"; \
 	tools/vectors/generate.sh "$$tmp/vectors.ts"; \

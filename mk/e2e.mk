@@ -5,7 +5,7 @@
 #   make demo       start the stack, produce the reference scenario's records through Envoy,
 #                   print where each landed; the stack keeps running (make down stops it)
 E2E_TSX := node_modules/.bin/tsx
-E2E_KAFKA_LIBS := .cache/kafka-4.1.1/libs
+E2E_KAFKA_LIBS := .cache/kafka-$(KAFKA_VERSION)/libs
 E2E_JAVA_STAMP := .cache/e2e-java/.built
 E2E_JAVA_SOURCES := $(wildcard tests/e2e/java/*.java)
 # kafkajs codec packages (snappy, lz4, zstd). lz4 and cppzst are native addons built by

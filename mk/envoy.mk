@@ -9,7 +9,7 @@ TEST_TARGETS += check-envoy-config test-envoy
 
 # The install script is idempotent and quick when everything is in place; the stamp lets
 # other targets depend on it without rerunning it.
-$(ENVOY_STAMP): scripts/install-envoy.sh tools/check-envoy-extensions.mjs .envoy-version
+$(ENVOY_STAMP): scripts/install-envoy.sh tools/check-envoy-extensions.mjs versions.env
 	scripts/install-envoy.sh
 	@touch $@
 

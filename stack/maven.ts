@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { KAFKA_VERSION } from "./config.ts";
+import { KAFKA_VERSION, kafkaLibs } from "../scripts/versions.mjs";
 import { newestMtime } from "./proc.ts";
 
 function mvn(root: string, args: string[]): void {
@@ -13,7 +13,7 @@ function mvn(root: string, args: string[]): void {
   }
 }
 
-export const kafkaLibs = (root: string) => join(root, ".cache", `kafka-${KAFKA_VERSION}`, "libs");
+export { kafkaLibs };
 
 /** Copies kafka_2.13 and its runtime dependencies into .cache/kafka-<version>/libs once. */
 export function ensureKafkaLibs(root: string): string {
@@ -21,7 +21,7 @@ export function ensureKafkaLibs(root: string): string {
   const done = join(libs, ".complete");
   if (existsSync(done) && newestMtime(done) >= newestMtime(join(root, "stack/kafka/pom.xml"))) return libs;
   console.log(`installing Kafka ${KAFKA_VERSION} jars into ${libs}`);
-  mvn(root, ["-f", "stack/kafka/pom.xml", "dependency:copy-dependencies", `-Dkafka.libs=${libs}`]);
+  mvn(root, ["-f", "stack/kafka/pom.xml", "dependency:copy-dependencies", `-Dkafka.version=${KAFKA_VERSION}`, `-Dkafka.libs=${libs}`]);
   writeFileSync(done, `${new Date().toISOString()}\n`);
   return libs;
 }
@@ -37,9 +37,11 @@ export function ensureBridge(root: string): void {
   if (bridgeBuilt) return;
   const jar = bridgeJar(root);
   const sources = Math.max(newestMtime(join(root, "bridge/src")), newestMtime(join(root, "bridge/pom.xml")));
-  if (!existsSync(jar) || newestMtime(jar) < sources) {
+  // A new pin in versions.env shows as a kafka-clients jar of another version.
+  const clients = join(root, "bridge", "target", "libs", `kafka-clients-${KAFKA_VERSION}.jar`);
+  if (!existsSync(jar) || !existsSync(clients) || newestMtime(jar) < sources) {
     console.log("building bridge/");
-    mvn(root, ["-f", "bridge/pom.xml", "package"]);
+    mvn(root, ["-f", "bridge/pom.xml", "package", `-Dkafka.version=${KAFKA_VERSION}`]);
   }
   bridgeBuilt = true;
 }

@@ -6,7 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VERSION="${KAFKA_CLIENTS_VERSION:-4.1.1}"
+source ./versions.env
+VERSION="${KAFKA_CLIENTS_VERSION:-$KAFKA_VERSION}"
 CACHE=.cache
 JAR="$CACHE/kafka-clients-$VERSION.jar"
 OUT="$CACHE/kafka-messages-$VERSION"

@@ -13,8 +13,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { KAFKA_VERSION } from "../scripts/versions.mjs";
 
-const KAFKA_VERSION = "4.1.1";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
 // The messages the filter needs; everything else only contributes to api_keys.ts.

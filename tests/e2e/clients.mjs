@@ -8,10 +8,11 @@ import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
+import { KAFKA_VERSION, kafkaLibs } from "../../scripts/versions.mjs";
 import { ROOT, stackPorts } from "./stack-ports.mjs";
 
-export { ROOT };
-export const KAFKA_LIBS = join(ROOT, ".cache", "kafka-4.1.1", "libs");
+export { ROOT, KAFKA_VERSION };
+export const KAFKA_LIBS = kafkaLibs(ROOT);
 export const JAVA_CLASSES = join(ROOT, ".cache", "e2e-java");
 export const VENV_PYTHON = join(ROOT, ".venv", "bin", "python");
 
@@ -69,7 +70,7 @@ export function javaArgs(main, ...args) {
   ];
 }
 
-/** Kafka's Java producer (kafka-clients 4.1.1) through Envoy; props as {name: value}. */
+/** Kafka's Java producer (kafka-clients KAFKA_VERSION) through Envoy; props as {name: value}. */
 export async function javaProduce(records, props = {}, bootstrap = stackPorts().envoy) {
   const { stdout } = await run("java", javaArgs("E2eProducer", bootstrap,
     ...Object.entries(props).map(([k, v]) => `${k}=${v}`)), { input: specLines(records) });

@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
 import { createEnvoy } from "../../stack/envoy.ts";
+import { ENVOY_VERSION } from "../../scripts/versions.mjs";
 import {
   API_METADATA, API_VERSIONS, apiVersionsV0, connect as connectTo, frame, int32, metadataRequest,
   parseApiVersionsV0, parseMetadata, roundTrip as roundTripTo, waitFor,
@@ -86,7 +87,7 @@ describe("Kafka mesh in real Envoy", () => {
 
   test("Envoy runs the pinned release and loaded the plugin into V8", async () => {
     const info = await (await fetch(`http://${HOST}:${ADMIN}/server_info`)).json();
-    const pinned = readFileSync(join(ROOT, ".envoy-version"), "utf8").trim();
+    const pinned = ENVOY_VERSION;
     if (!process.env.ENVOY_BIN) assert.match(info.version, new RegExp(`/${pinned.replace(/\./g, "\\.")}/`));
     const stats = await (await fetch(`http://${HOST}:${ADMIN}/stats?filter=wasm`)).text();
     assert.match(stats, /wasm\.envoy\.wasm\.runtime\.v8\.active: [1-9]/, stats);

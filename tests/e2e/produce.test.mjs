@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import kafkajs from "kafkajs";
 import {
-  allEndOffsets, assertLanded, confluentProduce, javaArgs, javaProduce, kcatProduce, kcatVersion,
+  allEndOffsets, assertLanded, confluentProduce, javaArgs, javaProduce, KAFKA_VERSION, kcatProduce, kcatVersion,
   readRanges, readWindow, recordId, run, topicClusters,
 } from "./clients.mjs";
 import {
@@ -308,7 +308,7 @@ describe("producers through Envoy, records read back from their clusters", { con
     }
   });
 
-  test("Kafka Java producer 4.1.1, defaults (idempotent, acks all, 5 in flight): every shape and 300 pipelined records", async (t) => {
+  test(`Kafka Java producer ${KAFKA_VERSION}, defaults (idempotent, acks all, 5 in flight): every shape and 300 pipelined records`, async (t) => {
     const sent = [...shapes("java"), rec("bananas", { value: randomBytes(1048576 - 1024) })];
     for (let i = 0; i < 300; i++) sent.push(rec(TOPICS[i % TOPICS.length], { value: compressible(`java-pipe-${i}`, 1) }));
     // linger.ms=0 and small batches: many Produce requests, up to 5 in flight per connection.
@@ -351,7 +351,7 @@ describe("producers through Envoy, records read back from their clusters", { con
     }
   });
 
-  test("ProducerPerformance (kafka-tools 4.1.1): 20000 records to bananas all land in c3", async () => {
+  test(`ProducerPerformance (kafka-tools ${KAFKA_VERSION}): 20000 records to bananas all land in c3`, async () => {
     const N = 20_000;
     const dir = mkdtempSync(join(tmpdir(), "e2e-perf-"));
     try {

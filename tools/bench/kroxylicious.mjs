@@ -1,21 +1,17 @@
 // Kroxylicious, the Apache Kafka proxy, as the bench's fourth target: a plain pass-through
 // virtual cluster in front of c1 (no filters). Installed with Maven into
-// .cache/kroxylicious-<version>/ once (tools/bench/kroxylicious/pom.xml pins the version),
+// .cache/kroxylicious-<version>/ once (KROXYLICIOUS_VERSION in versions.env pins the version),
 // started by run.mjs before the workloads and stopped after them.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { KROXYLICIOUS_VERSION } from "../../scripts/versions.mjs";
 
 const MAIN = "envoy.kafka.mesh.bench.BenchKroxylicious";
 // Bootstrap port: Envoy's listener port + 200 (19292 without an offset; 19192 is taken by
 // tools/capture), c1's single node on the next port.
 const PORT_FROM_ENVOY = 200;
-
-export function kroxyliciousVersion(root) {
-  const pom = readFileSync(join(root, "tools/bench/kroxylicious/pom.xml"), "utf8");
-  return /<kroxylicious\.version>([^<]+)</.exec(pom)[1];
-}
 
 function newestMtime(path) {
   const st = statSync(path);
@@ -31,7 +27,7 @@ function install(root, home) {
   console.log(`bench: installing Kroxylicious into ${home}`);
   const r = spawnSync(
     "mvn",
-    ["-B", "-q", "-Dstyle.color=never", "-f", join(src, "pom.xml"), "package", "dependency:copy-dependencies", `-Dkroxylicious.home=${home}`],
+    ["-B", "-q", "-Dstyle.color=never", "-f", join(src, "pom.xml"), "package", "dependency:copy-dependencies", `-Dkroxylicious.version=${KROXYLICIOUS_VERSION}`, `-Dkroxylicious.home=${home}`],
     { cwd: root, encoding: "utf8", maxBuffer: 64 << 20 },
   );
   if (r.status !== 0) throw new Error(`mvn failed (exit ${r.status ?? r.signal ?? r.error}): ${(r.stdout + r.stderr).trim().split("\n").slice(-5).join(" | ")}`);
@@ -65,7 +61,7 @@ function reachable(py, bootstrap, nodeAddress) {
  * stop } or throws with the reason (install or start failed).
  */
 export async function startKroxylicious({ root, py, envoy, upstream, timeoutS = 60 }) {
-  const version = kroxyliciousVersion(root);
+  const version = KROXYLICIOUS_VERSION;
   const home = join(root, ".cache", `kroxylicious-${version}`);
   mkdirSync(home, { recursive: true });
   install(root, home);

@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import { join, resolve } from "node:path";
+import { KAFKA_VERSION, kafkaLibs } from "../../scripts/versions.mjs";
 import { ROOT, stackPorts } from "../../tests/e2e/stack-ports.mjs";
 import { startKroxylicious } from "./kroxylicious.mjs";
 import { micro } from "./micro.mjs";
@@ -123,7 +124,7 @@ function bootstrap(target) {
 async function javaPerf(cell, target, count, rate) {
   const props = [`bootstrap.servers=${bootstrap(target)}`, `acks=${cell.acks}`, `compression.type=${cell.codec}`];
   const r = await runChild("java", [
-    "-Xmx512m", "-cp", join(ROOT, ".cache/kafka-4.1.1/libs/*"), "org.apache.kafka.tools.ProducerPerformance",
+    "-Xmx512m", "-cp", join(kafkaLibs(ROOT), "*"), "org.apache.kafka.tools.ProducerPerformance",
     "--topic", TOPIC, "--num-records", String(count), "--record-size", String(cell.size),
     "--throughput", String(rate === "max" ? -1 : Math.round(rate)), "--producer-props", ...props,
   ]);
@@ -228,7 +229,7 @@ function machine() {
     java: sh("java", ["-version"]) ?? execFileSync("bash", ["-c", "java -version 2>&1 | head -1"]).toString().trim(),
     node: process.version,
     envoy: envoyBin ? "Envoy " + (/version: \S+?\/([\d.]+)\//.exec(sh(envoyBin, ["--version"]) ?? "")?.[1] ?? "?") : null,
-    kafka: "4.1.1",
+    kafka: KAFKA_VERSION,
     kroxylicious: krox?.version ?? null,
     librdkafka: sh(PY, ["-c", "import confluent_kafka as c; print(c.libversion()[0])"]),
     ...filterBuild(),

@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
-# Captures Produce request frames from real clients (Kafka's Java producer 4.1.1, librdkafka via
+# Captures Produce request frames from real clients (Kafka's Java producer, librdkafka via
 # confluent-kafka, kafkajs) and regenerates tests/fixtures/produce/*.ts from them.
 # Tools are installed under .cache/capture and .venv/capture (idempotent).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CACHE=$ROOT/.cache/capture
 OUT=$CACHE/frames
-KAFKA_VERSION=4.1.1
-KAFKAJS_VERSION=2.2.4
-CONFLUENT_VERSION=2.16.1
+source "$ROOT/versions.env" # KAFKA_VERSION, KAFKAJS_VERSION, CONFLUENT_KAFKA_VERSION
 mkdir -p "$CACHE/jars" "$OUT"
 
 # Tools.
@@ -19,7 +17,7 @@ done
 [ -d "$CACHE/node/node_modules/kafkajs" ] || npm install --prefix "$CACHE/node" --no-audit --no-fund "kafkajs@$KAFKAJS_VERSION"
 [ -x "$ROOT/.venv/capture/bin/python" ] || python3 -m venv "$ROOT/.venv/capture"
 "$ROOT/.venv/capture/bin/python" -c "import confluent_kafka" 2>/dev/null ||
-  "$ROOT/.venv/capture/bin/pip" install -q "confluent-kafka==$CONFLUENT_VERSION"
+  "$ROOT/.venv/capture/bin/pip" install -q "confluent-kafka==$CONFLUENT_KAFKA_VERSION"
 mkdir -p "$CACHE/classes"
 javac -cp "$CACHE/jars/*" -d "$CACHE/classes" "$ROOT/tools/capture/java/CaptureProducer.java"
 
