@@ -17,9 +17,11 @@ $(BENCH_VENV): tools/bench/requirements.txt
 $(BENCH_MICRO_WASM): $(NODE_MODULES) tools/bench/micro/entry.ts tools/bench/micro/asconfig.json $(ASSEMBLY_SOURCES)
 	npx asc tools/bench/micro/entry.ts --config tools/bench/micro/asconfig.json --target release
 
+## bench-micro: the filter micro-benchmark alone (JSON on stdout)
 bench-micro: $(BENCH_MICRO_WASM) $(BENCH_VENV)
 	node tools/bench/micro.mjs
 
+## bench: Kafka directly vs Kroxylicious vs bare bridge vs mesh, ~10-15 min (BENCH_FULL=1: every cell)
 bench: build $(BENCH_VENV) $(BENCH_MICRO_WASM)
 	$(MAKE) --no-print-directory up
 	node tools/bench/run.mjs

@@ -8,14 +8,17 @@ fetch-kafka-messages:
 	tools/fetch-kafka-messages.sh
 
 # Regenerates assembly/kafka/messages/*.ts.
+## generate-messages: regenerates assembly/kafka/messages/*.ts from kafka-clients' message definitions
 generate-messages: fetch-kafka-messages
 	node tools/gen-messages.mjs
 
 # Regenerates tests/fixtures/messages/vectors.ts (needs a JDK).
+## generate-vectors: regenerates tests/fixtures/messages/vectors.ts with Kafka's Java classes (JDK)
 generate-vectors: fetch-kafka-messages
 	tools/vectors/generate.sh
 
 # Fails when the committed codec or vectors differ from a fresh generation.
+## check-generated: versions.env's pins agree with their copies; the committed codec and vectors are fresh
 check-generated: check-versions fetch-kafka-messages
 	@set -e; tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
 	node tools/gen-messages.mjs --out "$$tmp/messages"; \

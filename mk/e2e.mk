@@ -39,6 +39,7 @@ e2e-java: $(E2E_JAVA_STAMP)
 e2e-deps: $(NODE_MODULES) $(E2E_NODE_STAMP) $(E2E_VENV_STAMP)
 
 # The stack's state is recorded first; the EXIT trap puts it back whatever happens after.
+## test-e2e: real producers through Envoy into the right clusters (starts, then stops, the stack)
 test-e2e: build e2e-deps
 	@state=$$(mktemp); \
 	$(E2E_TSX) tests/e2e/stack-guard.ts snapshot > "$$state" || { rm -f "$$state"; exit 1; }; \
@@ -47,6 +48,7 @@ test-e2e: build e2e-deps
 	$(MAKE) --no-print-directory up && $(MAKE) --no-print-directory e2e-java && \
 	node --test --test-concurrency=1 --test-timeout=$(E2E_TEST_TIMEOUT_MS) tests/e2e/produce.test.mjs tests/e2e/pipelined_offsets.test.mjs
 
+## demo: starts the stack, produces the reference scenario through Envoy, shows where records landed
 demo: build $(NODE_MODULES)
 	$(MAKE) --no-print-directory up
 	$(MAKE) --no-print-directory e2e-java

