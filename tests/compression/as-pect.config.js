@@ -1,5 +1,5 @@
-// The multi-megabyte compression suite: its fixtures are generated (make compression-fixtures)
-// into tests/fixtures/compression/large/, so it runs apart from the always-present unit suites.
+// The multi-megabyte compression suite of every codec: its vectors are generated (make
+// compression-fixtures) into tests/fixtures/compression/large/, so it runs apart from the unit suites.
 export default {
   entries: ["tests/compression/**/*.spec.ts"],
   include: [],

@@ -1,4 +1,5 @@
-// 4 MiB inputs through every codec, in the block sizes and framings real producers use.
+// 4 MiB inputs through gzip, snappy and lz4, in the block sizes and framings real producers use
+// (zstd: compression_zstd_large.spec.ts).
 import { gunzip } from "../../assembly/compression/gzip";
 import { unsnappy } from "../../assembly/compression/snappy";
 import { unlz4 } from "../../assembly/compression/lz4";

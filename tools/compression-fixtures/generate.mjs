@@ -13,13 +13,15 @@
 // Both also leave the raw inputs and compressed files under .cache/compression-fixtures/<set>/
 // for tools/bench-codecs.mjs.
 //
-// Needs .venv (lz4, cramjam) and the kafka-clients classpath in .cache/compression-fixtures/cp.txt;
-// `make compression-fixtures` prepares both.
+// Needs .venv (lz4, cramjam) and the kafka-clients classpath in
+// .cache/compression-fixtures/cp-<KAFKA_VERSION>.txt; `make compression-fixtures` prepares both.
+// The zstd vectors come from zstd.py beside this file.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
+import { KAFKA_VERSION } from "../../scripts/versions.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");
@@ -259,7 +261,7 @@ async function build(set) {
     execFileSync(join(root, ".venv/bin/python"), [join(here, "encode.py"), work, ...py], { stdio: "inherit" });
   }
   if (java.length) {
-    const cp = readFileSync(join(root, ".cache/compression-fixtures/cp.txt"), "utf8").trim();
+    const cp = readFileSync(join(root, `.cache/compression-fixtures/cp-${KAFKA_VERSION}.txt`), "utf8").trim();
     execFileSync("java", ["-cp", cp, join(here, "KafkaEncode.java"), work, ...java], { stdio: "inherit" });
   }
   const vectors = [];
