@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { FilterStatus, MeshVm, SharedData, WasmTrap } from "../../tools/wasm-host/host.mjs";
+import { encodePairs, FilterStatus, MeshVm, SharedData, WasmTrap } from "../../tools/wasm-host/host.mjs";
 import * as k from "../../tools/wasm-host/kafka.mjs";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -232,11 +232,24 @@ class JsFilter {
     /** Run inside proxy_on_tick (the root context), or inside the next downstream call. */
     this.onTick = null;
     this.inNextData = null;
+    /** Run inside the next call of that kind: close(id), upstream(id), http(id, token). */
+    this.once = {};
+    const once = (name, ...args) => {
+      const f = this.once[name];
+      delete this.once[name];
+      f?.(...args);
+    };
     this.exports = {
       memory: this.memory,
       malloc: (n) => this.malloc(n),
       proxy_on_downstream_data: (id, size) => this.onData(id, size),
-      proxy_on_upstream_data: (id, size) => (this.upstream.push([id, size]), 0),
+      proxy_on_upstream_data: (id, size) => {
+        this.upstream.push([id, size]);
+        once("upstream", id);
+        return 0;
+      },
+      proxy_on_downstream_connection_close: (id) => once("close", id),
+      proxy_on_http_call_response: (id, token) => once("http", id, token),
       proxy_on_tick: () => this.onTick?.(),
     };
   }
@@ -287,6 +300,19 @@ class JsFilter {
     this.take(id, bytes);
     this.write(0, bytes.length, Buffer.from(`ok ${bytes.length};`));
     return FilterStatus.Continue;
+  }
+  /** proxy_http_call to an Envoy cluster of the config; the token. */
+  httpCall(cluster) {
+    const put = (bytes) => {
+      const p = this.malloc(bytes.length);
+      new Uint8Array(this.memory.buffer).set(bytes, p);
+      return [p, bytes.length];
+    };
+    const [u, us] = put(Buffer.from(cluster));
+    const [h, hs] = put(encodePairs([[":method", "POST"], [":path", "/x"], [":authority", "bridge"]]));
+    const tokenAt = this.malloc(4);
+    assert.equal(this.env.proxy_http_call(u, us, h, hs, u, 0, u, 0, 1000, tokenAt), 0);
+    return this.u32(tokenAt);
   }
   /** Acting for connection id from another callback: consume its buffer, answer, continue. */
   resume(id, answer, back) {
@@ -426,4 +452,38 @@ test("host: a filter reaches another connection's buffer, continues and closes i
   assert.equal(victim.undelivered.length, 17 * 64 * KiB, "what was in the read buffer is dropped");
   assert.equal(victim.unread, 2 * MiB - 17 * 64 * KiB, "and what the socket still held is never read");
   assert.equal(vm.socketTotals().paused, 1);
+});
+
+test("host: a resume from a close callback, an echo or an HTTP answer lets Envoy read the resumed connection on", async () => {
+  const { vm, f } = await JsFilter.load();
+  const held = [vm.connect(), vm.connect(), vm.connect()];
+  for (const [i, c] of held.entries()) {
+    f.hold.add(c.id);
+    c.send(randomBytes(3 * MiB, 10 + i));
+    assert.equal(c.paused, true);
+  }
+  const queued = 3 * MiB - 17 * 64 * KiB;
+  const readOn = (c, answer) => {
+    assert.equal(c.receivedAll().toString(), answer);
+    assert.equal(c.queuedBytes, queued - 17 * 64 * KiB, "Envoy read on, up to the watermark again");
+    assert.equal(c.paused, true);
+  };
+  // Another client's close: the filter resumes held[0] in proxy_on_downstream_connection_close.
+  const leaving = vm.connect();
+  f.once.close = (id) => f.resume(held[0].id, "from a close", id);
+  leaving.close();
+  readOn(held[0], "from a close");
+  // The echo of another client's answer: held[1] resumed in proxy_on_upstream_data.
+  const other = vm.connect();
+  f.once.upstream = (id) => f.resume(held[1].id, "from an echo", id);
+  other.send(Buffer.from("ping"));
+  readOn(held[1], "from an echo");
+  // An HTTP answer: held[2] resumed in proxy_on_http_call_response; the answer's deliveries say so.
+  let token;
+  f.onTick = () => (token = f.httpCall("kafka_bridge_c1"));
+  vm.tick();
+  f.once.http = (id) => f.resume(held[2].id, "from an HTTP answer", id);
+  const a = vm.answerHttp(token, 200, "{}");
+  assert.deepEqual(a.deliveries.map((d) => [d.connection, d.delivered.toString()]), [[held[2], "from an HTTP answer"]]);
+  readOn(held[2], "from an HTTP answer");
 });
