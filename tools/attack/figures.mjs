@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, startEnvoy } from "./envoy.mjs";
-import { measure } from "./measure.mjs";
+import { measure, vmGauge } from "./measure.mjs";
 
 const MiB = 1024 * 1024;
 const SMALL = { max_frame_bytes: 16 * MiB, max_buffered_bytes: 32 * MiB, close_buffered_bytes: 48 * MiB };
@@ -62,19 +62,23 @@ async function main() {
       const s = r.statsDuring ?? {};
       console.error(`${o.label} ${name}: RSS ${MB(r.rssBefore)} -> ${MB(r.during.rss)} (peak ${MB(r.rssPeak)}) -> ${MB(r.rssAfter)} MB; ` +
         `closed ${r.during.attacker.closedByServer}/${r.during.attacker.accepted}; probes ${r.during.probe}/${r.probeAfter}; ` +
-        `failures ${r.failureLines.length}; wasm_memory_bytes ${s["wasmcustom.kafka_mesh.wasm_memory_bytes"]}`);
+        `failures ${r.failureLines.length}; wasm_memory_bytes ${JSON.stringify(vmGauge(s, "wasm_memory_bytes").perVm ?? vmGauge(s, "wasm_memory_bytes").max)}`);
     } finally {
       await env.stop();
     }
   }
   if (o.json) writeFileSync(o.json, JSON.stringify(rows, null, 1));
   const c = (s, k) => s?.[`wasmcustom.kafka_mesh.${k}`] ?? "–";
-  console.log(`| ${o.label} point | RSS before | during | peak | after (MB) | attackers closed | ApiVersions during / after | VM failures | wasm_memory_bytes during / after | buffered_bytes | reads_held_for_memory | closed_for_memory |`);
+  // Per-VM gauges: the largest VM's value (and the sum for buffered_bytes); one shared gauge on
+  // older builds (wasm_memory_bytes there is the last VM's to write it, buffered_bytes the sum).
+  const mem = (s) => MB(vmGauge(s, "wasm_memory_bytes").max);
+  const buf = (s) => { const g = vmGauge(s, "buffered_bytes"); return g.perVm ? `${g.max} / ${g.sum}` : `– / ${g.sum}`; };
+  console.log(`| ${o.label} point | RSS before | during | peak | after (MB) | attackers closed | ApiVersions during / after | VM failures | a VM's wasm memory during / after (MB) | buffered_bytes largest VM / all | reads_held_for_memory | closed_for_memory |`);
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
   for (const r of rows) {
     console.log(`| ${r.point} | ${MB(r.rssBefore)} | ${MB(r.during.rss)} | ${MB(r.rssPeak)} | ${MB(r.rssAfter)} | ` +
       `${r.during.attacker.closedByServer}/${r.during.attacker.accepted} | ${r.during.probe} / ${r.probeAfter} | ${r.failureLines.length} | ` +
-      `${MB(c(r.statsDuring, "wasm_memory_bytes"))} / ${MB(c(r.statsAfter, "wasm_memory_bytes"))} MB | ${c(r.statsDuring, "buffered_bytes")} | ` +
+      `${mem(r.statsDuring)} / ${mem(r.statsAfter)} | ${buf(r.statsDuring)} | ` +
       `${c(r.statsAfter, "reads_held_for_memory")} | ${c(r.statsAfter, "connections_closed_for_memory")} |`);
   }
   if (o.keep) console.error(`configs and logs in ${dir}`);

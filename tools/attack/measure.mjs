@@ -32,6 +32,18 @@ export async function stats(admin, re = /^(wasmcustom\.kafka_mesh\.|wasm\.)/) {
   return out;
 }
 
+/**
+ * A VM gauge of the filter from stats(): per VM as kafka_mesh.<name>.vm.<slot> (builds with
+ * per-VM gauges), else one kafka_mesh.<name> that every VM adds to or overwrites (perVm null).
+ */
+export function vmGauge(s, name) {
+  const prefix = `wasmcustom.kafka_mesh.${name}.vm.`;
+  const perVm = Object.entries(s ?? {}).filter(([k]) => k.startsWith(prefix)).map(([, v]) => v);
+  if (perVm.length > 0) return { sum: perVm.reduce((a, b) => a + b, 0), max: Math.max(...perVm), perVm };
+  const one = s?.[`wasmcustom.kafka_mesh.${name}`] ?? 0;
+  return { sum: one, max: one, perVm: null };
+}
+
 /** ApiVersions v0 on a fresh connection: "answered", "closed" or "timeout". */
 export function apiVersionsProbe(host, port, ms = 3000) {
   return new Promise((resolve) => {

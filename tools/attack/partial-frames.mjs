@@ -245,6 +245,8 @@ function parseArgs(argv) {
   return o;
 }
 
+const human = (b) => (b >= 1048576 ? `${(b / 1048576).toFixed(2)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
+
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.help) {
@@ -254,7 +256,7 @@ async function main() {
   }
   const log = (m) => { if (!o.quiet) console.error(m); };
   const line = (st, what) => `t=${st.t.toFixed(2)}s ${what}: accepted ${st.accepted}/${st.connections}, ` +
-    `failed ${st.failed}, closed by server ${st.closedByServer}, open ${st.open}, sent ${(st.bytesSent / 1048576).toFixed(2)} MiB`;
+    `failed ${st.failed}, closed by server ${st.closedByServer}, open ${st.open}, sent ${human(st.bytesSent)}`;
   log(`attack: ${o.connections} connections to ${o.host}:${o.port}, frame size ${o.frameSize}, ` +
     `${o.bytes} bytes each${o.dripBytes > 0 ? ` in ${o.dripBytes}-byte drips every ${o.dripMs} ms` : ""}`);
   const a = await startAttack(o);
