@@ -68,6 +68,7 @@ export function proxy_on_upstream_data(context_id: u32, data_size: u32, end_of_s
 
 function closeConnection(context_id: u32): void {
   if (!connections.has(context_id)) return;
+  enterContext(context_id);
   connections.get(context_id).onClose();
   connections.delete(context_id);
   settleBudgets();

@@ -9,7 +9,7 @@ import { RestBridge } from "../mesh/config";
 import { HttpCall } from "../upstream/dialect";
 import { free } from "@solo-io/proxy-runtime/assembly/malloc";
 import { readBuffer } from "./host";
-import { activeContextId } from "./network";
+import { actingContextId } from "./network";
 
 class PendingCall {
   constructor(public request: InFlightRequest, public part: i32) {}
@@ -82,7 +82,8 @@ export class HostTransport extends UpstreamTransport {
       timeoutMs,
       changetype<usize>(tokenRef.buffer),
     );
-    imports.proxy_set_effective_context(activeContextId);
+    // Back to the context acted as (a connection the filter may be acting for), not Envoy's.
+    imports.proxy_set_effective_context(actingContextId);
     if (result != WasmResultValues.Ok) return false;
     pending.set(tokenRef[0], new PendingCall(request, part));
     return true;

@@ -27,14 +27,30 @@ export function settleBudgets(force: bool = false): void {
   for (let i = 0; i < budgets.length; i++) budgets[i].settle(force);
 }
 
-/** The context Envoy is currently calling into; restored after acting for another one. */
-export let activeContextId: u32 = 0;
 /** Counts Envoy's calls into the module: a continuation asked for in one has run by the next. */
 let callNumber: u32 = 0;
 
+/**
+ * The context the filter acts as now: the one Envoy called, or a connection it acts for
+ * (answers, resumes and closes from another connection's callback). Calls that switch
+ * context for a moment (HTTP calls go out as the root context) come back to this one.
+ */
+export let actingContextId: u32 = 0;
+
+/** Envoy calls into the module as context id. */
 export function enterContext(id: u32): void {
-  activeContextId = id;
+  actingContextId = id;
   callNumber++;
+}
+
+/** Makes id the effective context; returns the context to come back to. */
+export function actAs(id: u32): u32 {
+  const previous = actingContextId;
+  if (id != previous) {
+    imports.proxy_set_effective_context(id);
+    actingContextId = id;
+  }
+  return previous;
 }
 
 /** The connection's place in the VM's memory budget: resumes or closes it when told. */
@@ -193,8 +209,8 @@ export class ConnectionContext extends AnswerSink {
   private pump(): void {
     const c = this.connection;
     this.settleContinuation();
-    // Act as this connection's context, then give Envoy back the one it called.
-    imports.proxy_set_effective_context(this.id);
+    // Act as this connection's context, then come back to the one acted as before.
+    const previous = actAs(this.id);
     const waiting = this.waitingBytes;
     if (waiting > 0) {
       this.waitingBytes = 0;
@@ -215,7 +231,7 @@ export class ConnectionContext extends AnswerSink {
     // An end of stream held back with the client's bytes goes on to tcp_proxy once idle.
     if (this.endOfStream && c.inflight() == 0 && !c.paused() && !c.wantsClose() && this.continuedIn == 0) this.continueNow();
     if (c.wantsClose()) this.close();
-    if (activeContextId != this.id) imports.proxy_set_effective_context(activeContextId);
+    actAs(previous);
   }
 
   /** The VM needs this connection's memory back: it is closed (the budget has let it go). */
@@ -223,9 +239,9 @@ export class ConnectionContext extends AnswerSink {
     const c = this.connection;
     if (c.closed || c.wantsClose()) return;
     c.closeReason = reason;
-    imports.proxy_set_effective_context(this.id);
+    const previous = actAs(this.id);
     this.close();
-    if (activeContextId != this.id) imports.proxy_set_effective_context(activeContextId);
+    actAs(previous);
   }
 
   private close(): FilterStatusValues {
