@@ -253,12 +253,14 @@ export class Writer {
    * Makes room for n more bytes and returns the address they go to, for encoders that store
    * raw bytes; advance() then counts what was stored. Valid until the next write.
    */
+  @inline
   reserve(n: i32): usize {
-    this.ensure(n);
+    if (this.pos + n > this.buf.length) this.ensure(n);
     return this.buf.dataStart + <usize>this.pos;
   }
 
   /** Counts n bytes stored at the address reserve() returned (n at most what was reserved). */
+  @inline
   advance(n: i32): void {
     this.pos += n;
   }

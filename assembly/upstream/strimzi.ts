@@ -157,6 +157,7 @@ class Scan {
   constructor(private base: usize, private end: usize, public at: usize = 0) {}
 
   /** Steps over lit when the body continues with it. */
+  @inline
   literal(lit: Uint8Array): bool {
     const n = <usize>lit.length;
     if (this.at + n > this.end || memory.compare(this.base + this.at, lit.dataStart, n) != 0) return false;
@@ -165,17 +166,20 @@ class Scan {
   }
 
   /** Steps over c when it comes next. */
+  @inline
   byte(c: u8): bool {
     if (this.at >= this.end || load<u8>(this.base + this.at) != c) return false;
     this.at++;
     return true;
   }
 
+  @inline
   atEnd(): bool {
     return this.at == this.end;
   }
 
   /** Steps over a JSON non-negative integer (no sign, fraction, exponent or leading zero) of at most 18 digits; -1 when none is next. */
+  @inline
   natural(): i64 {
     let at = this.at;
     let v: i64 = 0;
