@@ -3,8 +3,7 @@
 // connection then pushes out whatever answers became ready.
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 import { BufferTypeValues, HeaderMapTypeValues, WasmResultValues } from "@solo-io/proxy-runtime/assembly/runtime";
-import { InFlightRequest } from "../mesh/inflight";
-import { UpstreamTransport } from "../mesh/upstream_transport";
+import { UpstreamReceiver, UpstreamTransport } from "../mesh/upstream_transport";
 import { RestBridge } from "../mesh/config";
 import { HttpCall } from "../upstream/dialect";
 import { free } from "@solo-io/proxy-runtime/assembly/malloc";
@@ -12,7 +11,7 @@ import { readBuffer } from "./host";
 import { actingContextId } from "./network";
 
 class PendingCall {
-  constructor(public request: InFlightRequest, public part: i32) {}
+  constructor(public receiver: UpstreamReceiver, public part: i32) {}
 }
 
 /** Serializes header pairs in the proxy-wasm layout: count, sizes, then NUL-ended strings. */
@@ -57,7 +56,7 @@ export class HostTransport extends UpstreamTransport {
     super();
   }
 
-  send(bridge: RestBridge, call: HttpCall, timeoutMs: u32, request: InFlightRequest, part: i32): bool {
+  send(bridge: RestBridge, call: HttpCall, timeoutMs: u32, receiver: UpstreamReceiver, part: i32): bool {
     const keys: Array<string> = [":method", ":path", ":authority"];
     const values: Array<string> = [call.method, bridge.pathPrefix + call.path, bridge.authority];
     for (let i = 0; i < call.headers.length; i++) {
@@ -85,7 +84,7 @@ export class HostTransport extends UpstreamTransport {
     // Back to the context acted as (a connection the filter may be acting for), not Envoy's.
     imports.proxy_set_effective_context(actingContextId);
     if (result != WasmResultValues.Ok) return false;
-    pending.set(tokenRef[0], new PendingCall(request, part));
+    pending.set(tokenRef[0], new PendingCall(receiver, part));
     return true;
   }
 
@@ -99,7 +98,7 @@ export class HostTransport extends UpstreamTransport {
     pending.delete(token);
     const status = responseStatus();
     const body = bodySize > 0 ? readBuffer(BufferTypeValues.HttpCallResponseBody, 0, bodySize) : null;
-    call.request.onUpstreamAnswer(call.part, status, body);
+    call.receiver.onUpstreamAnswer(call.part, status, body);
   }
 
   /** Calls still waiting for their answer. */

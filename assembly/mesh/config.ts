@@ -3,6 +3,7 @@
 // REST bridge is reached. Validation names the offending field so a bad config fails
 // plugin load with a message an operator can act on.
 import { JsonValue, parseJson } from "../json";
+import { dialectFor } from "../upstream/index";
 
 /** Kafka's socket.request.max.bytes default: the largest frame a broker accepts. */
 export const DEFAULT_MAX_FRAME_BYTES: i32 = 100 * 1024 * 1024;
@@ -99,7 +100,6 @@ const TOP_FIELDS = [
 const CLUSTER_FIELDS = ["cluster_name", "bootstrap_servers", "partition_count", "producer_config", "rest_bridge"];
 const BRIDGE_FIELDS = ["envoy_cluster", "authority", "dialect", "path_prefix"];
 const RULE_FIELDS = ["topic_prefix", "target_cluster"];
-const DIALECTS = ["strimzi"];
 
 class Validator {
   error: string = "";
@@ -217,7 +217,7 @@ export function parseConfig(text: string): ConfigResult {
       u.bridge.envoyCluster = v.string(bridge, "envoy_cluster", bf + ".envoy_cluster", true, "");
       u.bridge.authority = v.string(bridge, "authority", bf + ".authority", false, u.bridge.envoyCluster);
       u.bridge.dialect = v.string(bridge, "dialect", bf + ".dialect", false, "strimzi");
-      if (!DIALECTS.includes(u.bridge.dialect)) v.fail(bf + ".dialect", "unknown dialect '" + u.bridge.dialect + "'");
+      if (dialectFor(u.bridge.dialect) === null) v.fail(bf + ".dialect", "unknown dialect '" + u.bridge.dialect + "'");
       u.bridge.pathPrefix = v.string(bridge, "path_prefix", bf + ".path_prefix", false, "");
       if (u.bridge.pathPrefix.length > 0 && (!u.bridge.pathPrefix.startsWith("/") || u.bridge.pathPrefix.endsWith("/"))) {
         v.fail(bf + ".path_prefix", "must start with '/' and not end with '/'");

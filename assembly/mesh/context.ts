@@ -9,7 +9,7 @@ import { TopicDirectory, TopicIdStore } from "./topics";
 import { UpstreamTransport } from "./upstream_transport";
 import { UpstreamLanes } from "./upstream_lanes";
 import { Dialect } from "../upstream/dialect";
-import { StrimziDialect } from "../upstream/strimzi";
+import { dialectFor } from "../upstream/index";
 import { DecodeLimits } from "../records/batch";
 import { MemoryBudget } from "./memory_budget";
 
@@ -59,8 +59,8 @@ export class MeshContext {
     this.topics = new TopicDirectory(topicIdStore);
     this.producerIds = new ProducerIdAllocator(producerIdSource);
     for (let i = 0; i < config.clusters.length; i++) {
-      // Config validation admits only known dialects; "strimzi" is the one implemented.
-      this.dialects.push(new StrimziDialect());
+      // Config validation admits only the names dialectFor knows.
+      this.dialects.push(dialectFor(config.clusters[i].bridge.dialect)!);
     }
     this.limits.maxBatchBytes = config.maxFrameBytes;
     this.limits.maxDecompressedBytes = config.maxDecompressedBytes;

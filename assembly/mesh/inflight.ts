@@ -36,9 +36,6 @@ export abstract class InFlightRequest {
    */
   abstract computeAnswer(w: Writer): bool;
 
-  /** An upstream call made by this request completed (status 0: no HTTP answer). */
-  onUpstreamAnswer(part: i32, status: i32, body: Uint8Array | null): void {}
-
   /**
    * The client went away: its answer is no longer wanted. Upstream calls already made still
    * complete (they carry producer state other requests may wait for).

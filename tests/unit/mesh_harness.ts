@@ -5,10 +5,9 @@ import { Reader, Writer } from "../../assembly/kafka/wire";
 import { parseConfig } from "../../assembly/mesh/config";
 import { Connection } from "../../assembly/mesh/connection";
 import { MeshContext } from "../../assembly/mesh/context";
-import { InFlightRequest } from "../../assembly/mesh/inflight";
 import { MeshRequestDecoder } from "../../assembly/mesh/request_decoder";
 import { LocalTopicIdStore } from "../../assembly/mesh/topics";
-import { UpstreamTransport } from "../../assembly/mesh/upstream_transport";
+import { UpstreamReceiver, UpstreamTransport } from "../../assembly/mesh/upstream_transport";
 import { RestBridge } from "../../assembly/mesh/config";
 import { HttpCall } from "../../assembly/upstream/dialect";
 
@@ -31,16 +30,16 @@ export class RecordingTransport extends UpstreamTransport {
   calls: Array<HttpCall> = [];
   bridges: Array<RestBridge> = [];
   timeouts: Array<u32> = [];
-  requests: Array<InFlightRequest> = [];
+  receivers: Array<UpstreamReceiver> = [];
   parts: Array<i32> = [];
   refuse: bool = false;
 
-  send(bridge: RestBridge, call: HttpCall, timeoutMs: u32, request: InFlightRequest, part: i32): bool {
+  send(bridge: RestBridge, call: HttpCall, timeoutMs: u32, receiver: UpstreamReceiver, part: i32): bool {
     if (this.refuse) return false;
     this.calls.push(call);
     this.bridges.push(bridge);
     this.timeouts.push(timeoutMs);
-    this.requests.push(request);
+    this.receivers.push(receiver);
     this.parts.push(part);
     return true;
   }
@@ -99,7 +98,7 @@ export function splitAnswers(bytes: Uint8Array | null, apiKey: i16, version: i16
 export function answer(t: RecordingTransport, i: i32, status: i32, body: string | null): void {
   let bytes: Uint8Array | null = null;
   if (body !== null) bytes = Uint8Array.wrap(String.UTF8.encode(body!));
-  t.requests[i].onUpstreamAnswer(t.parts[i], status, bytes);
+  t.receivers[i].onUpstreamAnswer(t.parts[i], status, bytes);
 }
 
 /** The body of call i as text. */

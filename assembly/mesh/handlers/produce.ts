@@ -14,6 +14,7 @@ import { Writer } from "../../kafka/wire";
 import { transportErrorCode, TransportFailure, UpstreamAnswer, UpstreamRecord } from "../../upstream/dialect";
 import { MeshContext, TicketWaiter } from "../context";
 import { LaneCall } from "../upstream_lanes";
+import { UpstreamReceiver } from "../upstream_transport";
 import { beginResponse, endResponse, InFlightRequest } from "../inflight";
 import {
   PartitionState,
@@ -239,21 +240,12 @@ class GroupCall extends LaneCall {
 /**
  * Groups of one lane (same cluster and topic) sent as one bridge call: their records back to
  * back in queue order, so each group's records stay contiguous; the answer is split back.
- * Not a client request: it is never queued on a connection.
  */
-class LaneBatch extends InFlightRequest {
+class LaneBatch extends UpstreamReceiver {
   private startedAt: i64 = 0;
 
   constructor(private members: Array<GroupCall>, private mesh: MeshContext) {
-    super(ApiKey.Produce, 0, 0);
-  }
-
-  finished(): bool {
-    return true;
-  }
-
-  computeAnswer(w: Writer): bool {
-    return false;
+    super();
   }
 
   send(): bool {

@@ -3,12 +3,12 @@
 // figures are the filter's own CPU per record, phase by phase, with no network and no Envoy.
 import { Writer } from "../../../assembly/kafka/wire";
 import { parseConfig } from "../../../assembly/mesh/config";
-import { Connection } from "../../../assembly/mesh/connection";
+import { Connection, RequestDecoder } from "../../../assembly/mesh/connection";
 import { MeshContext } from "../../../assembly/mesh/context";
 import { InFlightRequest } from "../../../assembly/mesh/inflight";
 import { MeshRequestDecoder } from "../../../assembly/mesh/request_decoder";
 import { LocalTopicIdStore } from "../../../assembly/mesh/topics";
-import { UpstreamTransport } from "../../../assembly/mesh/upstream_transport";
+import { UpstreamReceiver, UpstreamTransport } from "../../../assembly/mesh/upstream_transport";
 import { RestBridge } from "../../../assembly/mesh/config";
 import { HttpCall, UpstreamRecord } from "../../../assembly/upstream/dialect";
 import { StrimziDialect } from "../../../assembly/upstream/strimzi";
@@ -22,13 +22,26 @@ import { Reader } from "../../../assembly/kafka/wire";
 
 /** Keeps the calls of one request; the benchmark answers them at once. */
 class CannedTransport extends UpstreamTransport {
-  requests: Array<InFlightRequest> = [];
+  receivers: Array<UpstreamReceiver> = [];
   parts: Array<i32> = [];
-  send(bridge: RestBridge, call: HttpCall, timeoutMs: u32, request: InFlightRequest, part: i32): bool {
-    this.requests.push(request);
+  send(bridge: RestBridge, call: HttpCall, timeoutMs: u32, receiver: UpstreamReceiver, part: i32): bool {
+    this.receivers.push(receiver);
     this.parts.push(part);
     lastCall = call;
     return true;
+  }
+}
+
+/** The mesh's decoder, keeping the last request it made (runResponse encodes its answer). */
+class KeepingDecoder extends RequestDecoder {
+  constructor(private decoder: RequestDecoder) {
+    super();
+  }
+  decode(frame: Uint8Array): InFlightRequest | null {
+    const request = this.decoder.decode(frame);
+    this.error = this.decoder.error;
+    if (request !== null) lastRequest = request;
+    return request;
   }
 }
 
@@ -52,7 +65,7 @@ export function configure(): bool {
   const parsed = parseConfig(text);
   if (parsed.config === null) return false;
   mesh = new MeshContext(parsed.config!, new LocalTopicIdStore(), transport);
-  connection = new Connection(new MeshRequestDecoder(mesh!), mesh!.config.maxFrameBytes, mesh!.config.maxInflightRequests);
+  connection = new Connection(new KeepingDecoder(new MeshRequestDecoder(mesh!)), mesh!.config.maxFrameBytes, mesh!.config.maxInflightRequests);
   return true;
 }
 
@@ -73,12 +86,11 @@ export function runProduce(times: i32): i32 {
   let size = 0;
   for (let i = 0; i < times; i++) {
     c.onData(frame);
-    if (transport.requests.length == 0) return -1;
-    for (let k = 0; k < transport.requests.length; k++) {
-      unchecked(transport.requests[k]).onUpstreamAnswer(unchecked(transport.parts[k]), 200, answer);
+    if (transport.receivers.length == 0) return -1;
+    for (let k = 0; k < transport.receivers.length; k++) {
+      unchecked(transport.receivers[k]).onUpstreamAnswer(unchecked(transport.parts[k]), 200, answer);
     }
-    lastRequest = transport.requests[0];
-    transport.requests.length = 0;
+    transport.receivers.length = 0;
     transport.parts.length = 0;
     const out = c.takeAnswers();
     if (out === null) return -2;
