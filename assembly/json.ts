@@ -20,23 +20,14 @@ export class JsonValue {
   items: Array<JsonValue> = [];
   keys: Array<string> = [];
 
-  isNull(): bool {
-    return this.kind == JsonKind.NULL;
-  }
   isString(): bool {
     return this.kind == JsonKind.STRING;
-  }
-  isNumber(): bool {
-    return this.kind == JsonKind.NUMBER;
   }
   isObject(): bool {
     return this.kind == JsonKind.OBJECT;
   }
   isArray(): bool {
     return this.kind == JsonKind.ARRAY;
-  }
-  isBool(): bool {
-    return this.kind == JsonKind.BOOL;
   }
 
   /** An object's member, or null when absent (or when this is not an object). */
@@ -74,10 +65,6 @@ export class JsonValue {
     let v: u64 = 0;
     for (let i = negative ? 1 : 0; i < t.length; i++) v = v * 10 + <u64>(t.charCodeAt(i) - 48);
     return negative ? -(<i64>v) : <i64>v;
-  }
-
-  asF64(): f64 {
-    return parseFloat(this.text);
   }
 }
 

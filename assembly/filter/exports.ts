@@ -29,12 +29,10 @@ registerRootContext(newRoot, "kafka_mesh");
 registerRootContext(newRoot, "");
 
 const connections = new Map<u32, ConnectionContext>();
-const roots = new Map<u32, bool>();
 
 export function proxy_on_context_create(context_id: u32, root_context_id: u32): void {
   if (root_context_id == 0) {
     ensureRootContext(context_id);
-    roots.set(context_id, true);
     return;
   }
   const root = getRootContext(root_context_id) as MeshRoot;

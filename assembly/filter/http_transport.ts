@@ -100,11 +100,6 @@ export class HostTransport extends UpstreamTransport {
     const body = bodySize > 0 ? readBuffer(BufferTypeValues.HttpCallResponseBody, 0, bodySize) : null;
     call.receiver.onUpstreamAnswer(call.part, status, body);
   }
-
-  /** Calls still waiting for their answer. */
-  static pendingCalls(): i32 {
-    return pending.size;
-  }
 }
 
 /** The :status of the HTTP call answer being delivered, or 0 when there is none. */

@@ -43,11 +43,6 @@ export class Reader {
     return <i8>unchecked(this.buf[this.pos++]);
   }
 
-  uint8(): u8 {
-    if (!this.has(1)) return 0;
-    return unchecked(this.buf[this.pos++]);
-  }
-
   bool(): bool {
     return this.int8() != 0;
   }
@@ -390,10 +385,5 @@ export class Writer {
   /** The written bytes as a view of the internal buffer. */
   view(): Uint8Array {
     return this.buf.subarray(0, this.pos);
-  }
-
-  /** The written bytes as a fresh copy. */
-  toBytes(): Uint8Array {
-    return this.buf.slice(0, this.pos);
   }
 }

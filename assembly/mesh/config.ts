@@ -41,13 +41,6 @@ export class UpstreamCluster {
   producerConfigKeys: Array<string> = [];
   producerConfigValues: Array<string> = [];
   bridge: RestBridge = new RestBridge();
-
-  producerConfig(key: string): string | null {
-    for (let i = 0; i < this.producerConfigKeys.length; i++) {
-      if (this.producerConfigKeys[i] == key) return this.producerConfigValues[i];
-    }
-    return null;
-  }
 }
 
 export class ForwardingRule {

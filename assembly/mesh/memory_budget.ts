@@ -190,9 +190,4 @@ export class MemoryBudget {
       this.leave(m);
     }
   }
-
-  /** Members currently held (for tests). */
-  heldCount(): i32 {
-    return this.heldQueue.length;
-  }
 }

@@ -16,10 +16,4 @@ export class Router {
     }
     return NO_ROUTE;
   }
-
-  /** Partitions the mesh advertises for a topic: its cluster's partition_count, or 0. */
-  partitionCount(topic: string): i32 {
-    const c = this.route(topic);
-    return c == NO_ROUTE ? 0 : this.config.clusters[c].partitionCount;
-  }
 }

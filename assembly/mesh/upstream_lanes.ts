@@ -78,12 +78,4 @@ export class UpstreamLanes {
       failed = true;
     }
   }
-
-  /** Calls waiting behind another, across all lanes (for tests and metrics). */
-  queued(): i32 {
-    let n = 0;
-    const lanes = this.lanes.values();
-    for (let i = 0; i < lanes.length; i++) n += lanes[i].waiting.length;
-    return n;
-  }
 }

@@ -85,9 +85,6 @@ export class RecordBatch {
   isControl(): bool {
     return (this.attributes & 0x20) != 0;
   }
-  hasDeleteHorizon(): bool {
-    return (this.attributes & 0x40) != 0;
-  }
   hasProducerId(): bool {
     return this.producerId > NO_PRODUCER_ID;
   }

@@ -1,4 +1,5 @@
-// Standard Base64 (RFC 4648, with padding), as Kafka REST bridges expect for binary data.
+// Standard Base64 (RFC 4648, with padding), as Kafka REST bridges expect for binary data: the
+// encoder, writing straight into a Writer.
 import { Writer } from "../kafka/wire";
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -28,7 +29,7 @@ function pairs(): StaticArray<u16> {
   return p;
 }
 
-export function base64Length(n: i32): i32 {
+function base64Length(n: i32): i32 {
   return ((n + 2) / 3) * 4;
 }
 
@@ -62,47 +63,4 @@ export function base64Into(w: Writer, data: Uint8Array): void {
     store<u8>(dst, 61, 3);
   }
   w.advance(outLen);
-}
-
-export function base64Encode(data: Uint8Array): string {
-  const w = new Writer(base64Length(data.length) + 16);
-  base64Into(w, data);
-  const v = w.view();
-  return String.UTF8.decode(v.buffer.slice(v.byteOffset, v.byteOffset + v.length));
-}
-
-function decodeChar(c: i32): i32 {
-  if (c >= 65 && c <= 90) return c - 65;
-  if (c >= 97 && c <= 122) return c - 71;
-  if (c >= 48 && c <= 57) return c + 4;
-  if (c == 43) return 62;
-  if (c == 47) return 63;
-  return -1;
-}
-
-/** Decodes padded standard Base64; null when the text is not valid Base64. */
-export function base64Decode(s: string): Uint8Array | null {
-  const n = s.length;
-  if (n % 4 != 0) return null;
-  let pad = 0;
-  if (n > 0 && s.charCodeAt(n - 1) == 61) pad++;
-  if (n > 1 && s.charCodeAt(n - 2) == 61) pad++;
-  const out = new Uint8Array((n / 4) * 3 - pad);
-  let o = 0;
-  for (let i = 0; i < n; i += 4) {
-    let v: u32 = 0;
-    for (let k = 0; k < 4; k++) {
-      const c = s.charCodeAt(i + k);
-      let d = decodeChar(c);
-      if (d < 0) {
-        if (c != 61 || i + 4 != n || k < 4 - pad) return null;
-        d = 0;
-      }
-      v = (v << 6) | <u32>d;
-    }
-    if (o < out.length) out[o++] = <u8>(v >>> 16);
-    if (o < out.length) out[o++] = <u8>(v >>> 8);
-    if (o < out.length) out[o++] = <u8>v;
-  }
-  return out;
 }

@@ -1,5 +1,6 @@
-import { parseConfig, DEFAULT_MAX_FRAME_BYTES } from "../../assembly/mesh/config";
+import { parseConfig, DEFAULT_MAX_FRAME_BYTES, UpstreamCluster } from "../../assembly/mesh/config";
 import { Router, NO_ROUTE } from "../../assembly/mesh/routing";
+import { newMesh } from "./mesh_harness";
 
 const REFERENCE = `{
   "advertised_host": "127.0.0.1", "advertised_port": 19092,
@@ -16,6 +17,12 @@ const REFERENCE = `{
   ]
 }`;
 
+/** A cluster's producer_config value, or null. */
+function producerConfig(c: UpstreamCluster, key: string): string | null {
+  const i = c.producerConfigKeys.indexOf(key);
+  return i < 0 ? null : c.producerConfigValues[i];
+}
+
 function errorOf(text: string): string {
   const r = parseConfig(text);
   expect<bool>(r.config === null).toBe(true, text);
@@ -31,7 +38,7 @@ describe("parseConfig", () => {
     expect<i32>(c.advertisedPort).toBe(19092);
     expect<i32>(c.clusters.length).toBe(3);
     expect<i32>(c.clusters[2].partitionCount).toBe(5);
-    expect<string>(c.clusters[2].producerConfig("linger.ms")!).toBe("30");
+    expect<string>(producerConfig(c.clusters[2], "linger.ms")!).toBe("30");
     expect<string>(c.clusters[2].bridge.authority).toBe("127.0.0.1:8082");
     expect<string>(c.clusters[0].bridge.authority).toBe("b1");
     expect<i32>(c.maxFrameBytes).toBe(DEFAULT_MAX_FRAME_BYTES);
@@ -45,8 +52,11 @@ describe("parseConfig", () => {
     expect<i32>(router.route("analogue")).toBe(1);
     expect<i32>(router.route("bananas")).toBe(2);
     expect<i32>(router.route("cherries")).toBe(NO_ROUTE);
-    expect<i32>(router.partitionCount("bananas")).toBe(5);
-    expect<i32>(router.partitionCount("cherries")).toBe(0);
+    // Produce plans with the mesh's routing: a routed topic has its cluster's partition_count.
+    const routing = newMesh(REFERENCE).routing;
+    expect<i32>(routing.clusterFor("bananas")).toBe(2);
+    expect<i32>(routing.partitionCount(2, "bananas")).toBe(5);
+    expect<i32>(routing.clusterFor("cherries")).toBe(NO_ROUTE);
   });
 
   it("names the field of each bad config", () => {

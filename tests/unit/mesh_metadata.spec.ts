@@ -5,6 +5,7 @@ import { ApiVersionsResponse } from "../../assembly/kafka/messages/api_versions_
 import { MetadataRequest, MetadataRequestTopic } from "../../assembly/kafka/messages/metadata_request";
 import { MetadataResponse } from "../../assembly/kafka/messages/metadata_response";
 import { Writer } from "../../assembly/kafka/wire";
+import { toBytes } from "./helpers/wire";
 import { topicIdFor } from "../../assembly/mesh/topics";
 import { beginRequest, endRequest, newConnection, newMesh, splitAnswers } from "./mesh_harness";
 
@@ -58,7 +59,7 @@ describe("ApiVersions", () => {
       const c = newConnection(newMesh());
       const w = new Writer();
       apiVersionsFrame(w, v, 100 + v);
-      c.onData(w.toBytes());
+      c.onData(toBytes(w));
       const answers = splitAnswers(c.takeAnswers(), ApiKey.ApiVersions, v);
       expect<i32>(answers.length).toBe(1);
       expect<i32>(answers[0].correlationId).toBe(100 + v);
@@ -80,7 +81,7 @@ describe("ApiVersions", () => {
     const c = newConnection(newMesh());
     const w = new Writer();
     apiVersionsFrame(w, 9, 5);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     const answers = splitAnswers(c.takeAnswers(), ApiKey.ApiVersions, 0);
     const resp = ApiVersionsResponse.decode(answers[0].body, 0);
     expect<i16>(resp.errorCode).toBe(KafkaError.UNSUPPORTED_VERSION);
@@ -97,7 +98,7 @@ describe("Metadata", () => {
       const c = newConnection(newMesh());
       const w = new Writer();
       metadataFrame(w, v, 42, ["apples", "app-something", "apricots", "analogue", "bananas", "cherries", "bad/name"]);
-      c.onData(w.toBytes());
+      c.onData(toBytes(w));
       const answers = splitAnswers(c.takeAnswers(), ApiKey.Metadata, v);
       expect<i32>(answers.length).toBe(1);
       expect<i32>(answers[0].correlationId).toBe(42);
@@ -151,7 +152,7 @@ describe("Metadata", () => {
     metadataFrame(w, 12, 1, ["bananas", "cherries"]);
     metadataFrame(w, 12, 2, null);
     metadataFrame(w, 0, 3, []);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     const answers = splitAnswers(c.takeAnswers(), ApiKey.Metadata, 12);
     expect<i32>(answers.length).toBe(3);
     const all = MetadataResponse.decode(answers[1].body, 12);
@@ -168,7 +169,7 @@ describe("Connection", () => {
       if (i % 2 == 0) apiVersionsFrame(w, 3, i);
       else metadataFrame(w, 9, i, ["apples"]);
     }
-    const bytes = w.toBytes();
+    const bytes = toBytes(w);
     let seen = 0;
     let inOrder = true;
     for (let off = 0; off < bytes.length; off += 97) {
@@ -195,20 +196,20 @@ describe("Connection", () => {
     w.int32(1);
     w.int16(-1);
     endRequest(w, s);
-    cases.push(w.toBytes());
+    cases.push(toBytes(w));
     w = new Writer();
     s = beginRequest(w, ApiKey.Fetch, 12, 1);
     w.int32(0);
     endRequest(w, s);
-    cases.push(w.toBytes());
+    cases.push(toBytes(w));
     w = new Writer();
     metadataFrame(w, 14, 1, ["apples"]);
-    cases.push(w.toBytes());
+    cases.push(toBytes(w));
     w = new Writer();
     s = beginRequest(w, ApiKey.Metadata, 1, 1);
     w.int32(1000); // topic count far beyond the bytes that follow
     endRequest(w, s);
-    cases.push(w.toBytes());
+    cases.push(toBytes(w));
     for (let i = 0; i < cases.length; i++) {
       const c = newConnection(newMesh());
       c.onData(cases[i]);
@@ -222,7 +223,7 @@ describe("Connection", () => {
     const w = new Writer();
     apiVersionsFrame(w, 3, 1);
     w.int32(-5);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     expect<bool>(c.wantsClose()).toBe(true);
     expect<i32>(splitAnswers(c.takeAnswers(), ApiKey.ApiVersions, 3).length).toBe(1);
   });
@@ -232,7 +233,7 @@ describe("Connection", () => {
     c.enableAnswerFlowControl(1024);
     const w = new Writer();
     for (let i = 0; i < 40; i++) apiVersionsFrame(w, 3, i);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     // Every answer is about 150 bytes: the first run stops once 1024 bytes are written.
     const first = splitAnswers(c.takeAnswers(), ApiKey.ApiVersions, 3);
     expect<i32>(first.length).toBeGreaterThan(0);
@@ -265,11 +266,11 @@ describe("Connection", () => {
     c.enableAnswerFlowControl(1024);
     let w = new Writer();
     for (let i = 0; i < 20; i++) apiVersionsFrame(w, 3, i);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     let seen = splitAnswers(c.takeAnswers(), ApiKey.ApiVersions, 3).length;
     w = new Writer();
     for (let i = 20; i < 30; i++) metadataFrame(w, 9, i, ["apples"]);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     expect<bool>(c.takeAnswers() === null).toBe(true);
     const order = new Array<i32>();
     for (let round = 0; round < 100 && seen + order.length < 30; round++) {
@@ -288,7 +289,7 @@ describe("Connection", () => {
     c.enableAnswerFlowControl(1024);
     const w = new Writer();
     for (let i = 0; i < 40; i++) apiVersionsFrame(w, 3, i);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     expect<bool>(c.paused()).toBe(true);
     c.takeAnswers();
     c.onData(new Uint8Array(2048));
@@ -301,7 +302,7 @@ describe("Connection", () => {
     const w = new Writer();
     w.int32(2048);
     w.int32(0);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     expect<bool>(c.wantsClose()).toBe(true);
     expect<string>(c.closeReason).toBe("frame size 2048 is negative or over the limit");
   });

@@ -7,6 +7,7 @@ import { ProduceResponse } from "../../assembly/kafka/messages/produce_response"
 import { MetadataRequest, MetadataRequestTopic } from "../../assembly/kafka/messages/metadata_request";
 import { topicIdFor } from "../../assembly/mesh/topics";
 import { Writer } from "../../assembly/kafka/wire";
+import { toBytes } from "./helpers/wire";
 import { hexToBytes, readProduceFrame } from "./helpers/produce_reader";
 import { answer, beginRequest, callBody, endRequest, newConnection, newMesh, RecordingTransport, REFERENCE_CONFIG, splitAnswers } from "./mesh_harness";
 import * as JAVA from "../fixtures/produce/java_none";
@@ -76,7 +77,7 @@ describe("Produce", () => {
     const c = newConnection(newMesh(REFERENCE_CONFIG, t));
     const w = new Writer();
     produceFrame(w, 9, 1, "bananas", 0, capturedRecords(RDKAFKA.FRAMES[0]), -1);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     // 1500 ms less a tenth: the call ends before the client's own request timeout.
     expect<u32>(t.timeouts[0]).toBe(1350);
   });
@@ -89,7 +90,7 @@ describe("Produce", () => {
       const c = newConnection(newMesh(REFERENCE_CONFIG, t));
       const w = new Writer();
       produceFrame(w, 9, 1, "bananas", 0, capturedRecords(RDKAFKA.FRAMES[0]), -1, timeouts[i]);
-      c.onData(w.toBytes());
+      c.onData(toBytes(w));
       expect<u32>(t.timeouts[0]).toBe(expected[i]);
     }
   });
@@ -101,7 +102,7 @@ describe("Produce", () => {
     const w = new Writer();
     produceFrame(w, 9, 1, "cherries", 0, records, -1);
     produceFrame(w, 9, 2, "bananas", 5, records, -1);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     expect<i32>(t.calls.length).toBe(0);
     const answers = splitAnswers(c.takeAnswers(), ApiKey.Produce, 9);
     expect<i32>(answers.length).toBe(2);
@@ -122,7 +123,7 @@ describe("Produce", () => {
       const c = newConnection(newMesh(REFERENCE_CONFIG, t));
       const w = new Writer();
       produceFrame(w, 9, 1, "apples", 0, capturedRecords(RDKAFKA.FRAMES[0]), -1);
-      c.onData(w.toBytes());
+      c.onData(toBytes(w));
       answer(t, 0, statuses[i], null);
       const resp = produceAnswer(c.takeAnswers(), 9);
       expect<i16>(resp.responses[0].partitionResponses[0].errorCode).toBe(codes[i]);
@@ -135,7 +136,7 @@ describe("Produce", () => {
     const c = newConnection(newMesh(REFERENCE_CONFIG, t));
     const w = new Writer();
     produceFrame(w, 9, 1, "apples", 0, capturedRecords(RDKAFKA.FRAMES[0]), -1);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     const resp = produceAnswer(c.takeAnswers(), 9);
     expect<i16>(resp.responses[0].partitionResponses[0].errorCode).toBe(KafkaError.REQUEST_TIMED_OUT);
   });
@@ -148,7 +149,7 @@ describe("Produce", () => {
     produceFrame(w, 9, 1, "bananas", 0, records, -1);
     produceFrame(w, 9, 2, "bananas", 1, records, -1);
     produceFrame(w, 9, 3, "apples", 0, records, -1);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     // bananas' second batch waits; apples has its own lane.
     expect<i32>(t.calls.length).toBe(2);
     expect<string>(t.calls[1].path).toBe("/topics/apples");
@@ -169,7 +170,7 @@ describe("Produce", () => {
     const records = capturedRecords(RDKAFKA.FRAMES[0]);
     const w = new Writer();
     for (let p = 0; p < 3; p++) produceFrame(w, 9, p + 1, "bananas", p, records, -1);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     expect<i32>(t.calls.length).toBe(1);
     answer(t, 0, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":0'));
     expect<i32>(t.calls.length).toBe(2);
@@ -191,7 +192,7 @@ describe("Produce", () => {
     const w = new Writer();
     produceFrame(w, 9, 1, "bananas", 0, records, -1);
     produceFrame(w, 9, 2, "bananas", 0, records, -1);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     answer(t, 0, 504, null);
     expect<i32>(t.calls.length).toBe(1);
     const all = splitAnswers(c.takeAnswers(), ApiKey.Produce, 9);
@@ -202,7 +203,7 @@ describe("Produce", () => {
     // The lane is free again: the client's retry goes out.
     const retry = new Writer();
     produceFrame(retry, 9, 3, "bananas", 0, records, -1);
-    c.onData(retry.toBytes());
+    c.onData(toBytes(retry));
     expect<i32>(t.calls.length).toBe(2);
   });
 
@@ -216,7 +217,7 @@ describe("Produce", () => {
     init.transactionalId = null;
     init.encode(w, 4);
     endRequest(w, start);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     expect<string>(t.calls[0].path).toBe("/topics/apples?async=true");
     const answers = splitAnswers(c.takeAnswers(), ApiKey.InitProducerId, 4);
     expect<i32>(answers.length).toBe(1);
@@ -229,7 +230,7 @@ describe("Produce", () => {
     const w = new Writer();
     produceFrame(w, 9, 1, "apples", 0, capturedRecords(RDKAFKA.FRAMES[0]), 1);
     produceFrame(w, 9, 2, "cherries", 0, capturedRecords(RDKAFKA.FRAMES[0]), 1);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     expect<bool>(c.takeAnswers() === null).toBe(true);
     answer(t, 0, 200, OFFSETS_100);
     const answers = splitAnswers(c.takeAnswers(), ApiKey.Produce, 9);
@@ -299,7 +300,7 @@ describe("Produce", () => {
     req.topicData.push(topic);
     req.encode(w, 9);
     endRequest(w, start);
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     expect<i32>(t.calls.length).toBe(1);
     answer(t, 0, 200, '{"offsets":[{"partition":1,"offset":7},{"partition":1,"offset":8},{"partition":1,"offset":9},{"partition":1,"offset":10},{"partition":1,"offset":11}]}');
     const resp = produceAnswer(c.takeAnswers(), 9);
@@ -320,7 +321,7 @@ describe("InitProducerId", () => {
       init.encode(w, <i16>(i + 2));
       endRequest(w, start);
     }
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     const out = c.takeAnswers();
     const a = splitAnswers(out, ApiKey.InitProducerId, 2);
     expect<i32>(a.length).toBe(3);
@@ -365,7 +366,7 @@ describe("Produce v13 (topic ids)", () => {
       req.encode(w, 13);
       endRequest(w, start);
     }
-    c.onData(w.toBytes());
+    c.onData(toBytes(w));
     expect<i32>(t.calls.length).toBe(1);
     expect<string>(t.calls[0].path).toBe("/topics/bananas");
     answer(t, 0, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":4'));

@@ -1,4 +1,5 @@
 import { Reader, Writer } from "../../assembly/kafka/wire";
+import { toBytes } from "./helpers/wire";
 
 function bytesOf(a: i32[]): Uint8Array {
   const out = new Uint8Array(a.length);
@@ -59,7 +60,7 @@ describe("Writer", () => {
     w.string("héllo", true);
     w.nullableString(null, false);
     w.nullableBytes(bytesOf([1, 2, 3]), true);
-    const r = new Reader(w.toBytes());
+    const r = new Reader(toBytes(w));
     expect<i8>(r.int8()).toBe(-3);
     expect<i16>(r.int16()).toBe(-2);
     expect<i32>(r.int32()).toBe(0x7fffffff);
