@@ -3,7 +3,7 @@
 #                                     any VM call over 2 s, or memory growth after warm-up fails;
 #                                     then MEMORY_COUNT (1000000) frames of memory cases (--memory)
 #   make test-fuzz                    host tests (memory under attack included), a 300k-frame run,
-#                                     the 10k-connections heap check
+#                                     20k frames of memory cases, the 10k-connections heap check
 #   make fuzz-corpus                  re-captures the seed corpus from kafkajs and kcat
 #   make fuzz-repro                   replays tests/fixtures/fuzz-repro/*.json (past findings,
 #                                     kept as regression cases; part of test-fuzz)
@@ -19,6 +19,7 @@ fuzz: $(WASM)
 test-fuzz: $(WASM)
 	node --test tests/e2e/wasm_host.test.mjs tests/e2e/wasm_host_memory.test.mjs
 	node tools/fuzz/fuzz.mjs --count 300000 --seed 1
+	node tools/fuzz/fuzz.mjs --memory --count 20000 --seed 1
 	node tools/fuzz/fuzz.mjs --connections 10000
 	$(MAKE) --no-print-directory fuzz-repro
 

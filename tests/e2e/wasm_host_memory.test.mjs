@@ -431,15 +431,15 @@ test("light connections filling the budget to just under the close threshold do 
   closeAllAndCheckEmpty(vm, [...attackers, conn], "after the attackers left");
 });
 
-// Known bug, reported (node --test shows it as TODO until it is fixed): a connection held for
-// memory is resumed from another connection's callback (here the close of attackers); the
-// filter acts as the held connection (proxy_set_effective_context), reads the bytes waiting in
-// its buffer and decodes them; its Produce makes an HTTP call, after which the filter's HTTP
-// transport sets the effective context back to the context Envoy called (not to the held
-// connection it was acting for), so the write that should replace the client's bytes by the
-// answers goes to another context (NotFound). The client's request bytes stay in Envoy's
-// buffer, behind the answers written later, and proxy_continue_stream hands them to tcp_proxy:
-// the client gets its own requests back after the answers (found by fuzz.mjs --memory).
+// Found by fuzz.mjs --memory on 53b8a27, fixed in 1c9269d: a connection held for memory is
+// resumed from another connection's callback (here the close of attackers); the filter acts as
+// the held connection (proxy_set_effective_context), reads the bytes waiting in its buffer and
+// decodes them; its Produce made an HTTP call, after which the filter's HTTP transport set the
+// effective context back to the context Envoy called (not to the held connection it was acting
+// for), so the write that should replace the client's bytes by the answers went to another
+// context (NotFound). The client's request bytes stayed in Envoy's buffer, behind the answers
+// written later, and proxy_continue_stream handed them to tcp_proxy: the client got its own
+// requests back after the answers.
 test("a connection resumed after a memory hold gets its answers, not its own request bytes", async () => {
   const vm = await load(BUDGET);
   const attackers = [];
