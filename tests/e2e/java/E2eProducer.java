@@ -1,7 +1,7 @@
 // Produces records read from stdin through Kafka's Java producer and prints, per record and in
 // input order, the partition/offset/timestamp the producer was told (or the error it got).
 //
-//   java -cp 'classes:.cache/kafka-4.1.1/libs/*' E2eProducer bootstrap [prop=value...] < records.jsonl
+//   java -cp 'classes:.cache/kafka-<KAFKA_VERSION>/libs/*' E2eProducer bootstrap [prop=value...] < records.jsonl
 //
 // A record line: {"topic":..,"partition":n|null,"timestamp":ms|null,"key":b64|null,
 // "value":b64|null,"headers":[[name,b64|null],...]}. Every send is issued before the first
