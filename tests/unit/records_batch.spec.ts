@@ -1,7 +1,7 @@
 import { decodeRecords, DecodeLimits, PartitionRecords, RecordBatch } from "../../assembly/records/batch";
 import { crc32c } from "../../assembly/records/crc32c";
 import { KafkaError } from "../../assembly/kafka/errors";
-import { hexToBytes, readProduceFrame, CapturedProduce } from "./helpers/produce_reader";
+import { hexToBytes, readProduceFrame } from "./helpers/produce_reader";
 import * as javaNone from "../fixtures/produce/java_none";
 import * as javaGzip from "../fixtures/produce/java_gzip";
 import * as kafkajsNone from "../fixtures/produce/kafkajs_none";

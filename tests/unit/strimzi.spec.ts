@@ -4,7 +4,7 @@ import { isValidTopicName } from "../../assembly/mesh/topics";
 import { StrimziDialect, kafkaCodeInMessage, writeDecimal } from "../../assembly/upstream/strimzi";
 import { decodeRecords, Record, RecordHeader } from "../../assembly/records/batch";
 import { KafkaError } from "../../assembly/kafka/errors";
-import { parseJson, JsonKind, JsonValue } from "../../assembly/json";
+import { parseJson, JsonKind } from "../../assembly/json";
 import { Writer } from "../../assembly/kafka/wire";
 import { hexToBytes, readProduceFrame } from "./helpers/produce_reader";
 import * as javaNone from "../fixtures/produce/java_none";
