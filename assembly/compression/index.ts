@@ -1,4 +1,5 @@
-// Kafka's compression codecs (record batch attributes bits 0-2), one module each.
+// compression/: the decoders of Kafka's compression codecs (record batch attributes bits 0-2),
+// one module each, with no imports outside the folder; decompress() picks one.
 import { DecodeError, DecodeResult } from "./result";
 import { gunzip } from "./gzip";
 import { unsnappy } from "./snappy";

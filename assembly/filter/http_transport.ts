@@ -1,5 +1,5 @@
 // UpstreamTransport over proxy_http_call. Envoy delivers each answer to the context that
-// made the call; the token says which request and part it belongs to, and the
+// made the call; the token says which receiver and part it belongs to, and the
 // connection then pushes out whatever answers became ready.
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 import { BufferTypeValues, HeaderMapTypeValues, WasmResultValues } from "@solo-io/proxy-runtime/assembly/runtime";

@@ -1,7 +1,7 @@
 // Planning one Produce request: which partitions are answered at once (and with what error),
 // which records go upstream in one HTTP call per (cluster, topic), and, once the bridge has
-// answered, each partition's result. SDK-free: the filter glue decodes the request, runs the
-// HTTP calls and encodes the response.
+// answered, each partition's result. The Produce handler (handlers/produce.ts) decodes the
+// request into a PlanInput, sends the groups and encodes the response from the plan.
 
 import { decodeRecords, DecodeLimits, DEFAULT_LIMITS, RecordBatch } from "../records/batch";
 import { KafkaError } from "../kafka/errors";
@@ -25,7 +25,7 @@ export class PlanInput {
   topics: Array<PlanTopicInput> = [];
 }
 
-/** Routing as the plan needs it; the glue implements it over the plugin configuration. */
+/** Routing as the plan needs it; MeshContext implements it over the plugin configuration. */
 export abstract class PlanRouting {
   /** Cluster index for a topic, or -1 when no forwarding rule matches. */
   abstract clusterFor(topic: string): i32;
@@ -95,7 +95,7 @@ export class ProducePlan {
   acks: i16 = -1;
   topics: Array<TopicResult> = [];
   groups: Array<UpstreamGroup> = [];
-  /** Outcomes of this plan's forwarded idempotent batches, for the glue to pass to other plans. */
+  /** Outcomes of this plan's forwarded idempotent batches, for the handler to pass to other plans. */
   outcomes: Array<TicketOutcome> = [];
   /** Bytes of decompressed records the plan holds until it is answered. */
   decodedBytes: i64 = 0;

@@ -44,7 +44,7 @@ export const PRODUCER_ID_BLOCK_SIZE: i64 = 1000;
  * Ids are block * PRODUCER_ID_BLOCK_SIZE + n, so ids handed out after a restart are larger
  * than every id of an earlier run as long as that run took at most one block per millisecond
  * of its life on average (a million new producers per second) and the clock did not go back.
- * The glue raises the shared counter to this value with compare-and-swap (never lowers it).
+ * The filter raises the shared counter to this value with compare-and-swap (never lowers it).
  * At ~1.7e12 ms the ids are ~1.7e15, far below Int64.MAX_VALUE.
  */
 export function seedBlockCounter(nowMs: i64): i64 {

@@ -1,7 +1,7 @@
 // The boundary between the produce logic and a REST bridge's wire format. A dialect builds
 // the HTTP call for one (cluster, topic) group of records and turns the HTTP answer into a
 // Kafka error code per record. Adding another bridge API (e.g. Confluent REST v3) is a new
-// file implementing Dialect.
+// file implementing Dialect, and its name in dialectFor (index.ts).
 
 import { Record } from "../records/batch";
 import { KafkaError } from "../kafka/errors";
@@ -47,7 +47,10 @@ export class UpstreamAnswer {
   }
 }
 
-/** Failures below HTTP: the glue maps proxy_http_call outcomes to these. */
+/**
+ * Failures below HTTP. The filter's transport reports both as status 0 (no HTTP answer), which
+ * the Produce handler takes as CONNECTION; both map to the same Kafka code.
+ */
 export const enum TransportFailure {
   /** Connection refused/reset, no healthy upstream host, stream reset. */
   CONNECTION = 0,
