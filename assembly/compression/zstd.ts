@@ -38,7 +38,6 @@ const E_TOO_LARGE: i32 = -2;
 
 // Literals of the current block (decoded, or copied for raw/RLE literals).
 const litBuf = new StaticArray<u8>(BLOCK_MAX + SLACK);
-let litSize: i32 = 0;
 
 // Sequence decode tables: predefined ones built once, per-frame ones for FSE/RLE modes.
 const llDefault = new StaticArray<u64>(64);
@@ -241,8 +240,11 @@ function decodeFrame(src: usize, len: i32, pos: i32): i32 {
   return pos;
 }
 
-/** Reads the literals section into litBuf. Returns the bytes used, or a negative status. */
-function readLiterals(src: usize, len: i32): i32 {
+/**
+ * Reads the literals section into litBuf. Returns the bytes used in the low 32 bits and the
+ * literals' count above them (see litUsed, litCount), or a negative status.
+ */
+function readLiterals(src: usize, len: i32): i64 {
   if (len < 1) return E_MALFORMED;
   const b0 = <u32>load<u8>(src);
   const type = b0 & 3;
@@ -267,13 +269,11 @@ function readLiterals(src: usize, len: i32): i32 {
     if (type == 0) {
       if (len - header < size) return E_MALFORMED;
       memory.copy(lit, src + <usize>header, <usize>size);
-      litSize = size;
-      return header + size;
+      return literals(header + size, size);
     }
     if (len - header < 1) return E_MALFORMED;
     memory.fill(lit, load<u8>(src + <usize>header), <usize>size);
-    litSize = size;
-    return header + 1;
+    return literals(header + 1, size);
   }
   let header: i32;
   let regen: i32;
@@ -309,8 +309,19 @@ function readLiterals(src: usize, len: i32): i32 {
     n -= used;
   }
   if (!decodeLiterals(lit, regen, p, n, fourStreams)) return E_MALFORMED;
-  litSize = regen;
-  return header + csize;
+  return literals(header + csize, regen);
+}
+
+@inline function literals(used: i32, count: i32): i64 {
+  return <i64>used | (<i64>count << 32);
+}
+
+@inline function litUsed(read: i64): i32 {
+  return <i32>read;
+}
+
+@inline function litCount(read: i64): i32 {
+  return <i32>(read >>> 32);
 }
 
 /** Selects the decode table of one sequence field. Returns the bytes used, or a negative status. */
@@ -386,8 +397,8 @@ function selectTable(kind: i32, mode: u32, src: usize, len: i32): i32 {
   return used;
 }
 
-/** Appends the literals left in litBuf from `from` to the output, within limit. */
-function flushLiterals(from: i32, limit: i32): i32 {
+/** Appends the literals left in litBuf, [from, litSize), to the output, within limit. */
+function flushLiterals(from: i32, litSize: i32, limit: i32): i32 {
   const n = litSize - from;
   if (n > maxOut - outPos) return E_TOO_LARGE;
   if (n > limit - outPos) return E_MALFORMED;
@@ -398,9 +409,10 @@ function flushLiterals(from: i32, limit: i32): i32 {
 
 /** Decodes a compressed block src[0..len), writing at most up to output position limit. */
 function decodeBlock(src: usize, len: i32, limit: i32, frameStart: i32): i32 {
-  const litUsed = readLiterals(src, len);
-  if (litUsed < 0) return litUsed;
-  let p = litUsed;
+  const read = readLiterals(src, len);
+  if (read < 0) return <i32>read;
+  const litSize = litCount(read);
+  let p = litUsed(read);
   if (p >= len) return E_MALFORMED;
   const b0 = <i32>load<u8>(src + <usize>p);
   let nbSeq: i32;
@@ -418,7 +430,7 @@ function decodeBlock(src: usize, len: i32, limit: i32, frameStart: i32): i32 {
   }
   if (nbSeq == 0) {
     if (p != len) return E_MALFORMED;
-    return flushLiterals(0, limit);
+    return flushLiterals(0, litSize, limit);
   }
   if (p >= len) return E_MALFORMED;
   const modes = <u32>load<u8>(src + <usize>p);
@@ -433,14 +445,14 @@ function decodeBlock(src: usize, len: i32, limit: i32, frameStart: i32): i32 {
   r = selectTable(KIND_ML, (modes >> 2) & 3, src + <usize>p, len - p);
   if (r < 0) return r;
   p += r;
-  return executeSequences(src + <usize>p, len - p, nbSeq, limit, frameStart);
+  return executeSequences(src + <usize>p, len - p, nbSeq, litSize, limit, frameStart);
 }
 
 /**
  * Decodes nbSeq sequences from the backward bitstream src[0..len) and executes them against
  * the literals and the output. The hot loop keeps the bit reader in locals.
  */
-function executeSequences(src: usize, len: i32, nbSeq: i32, limit: i32, frameStart: i32): i32 {
+function executeSequences(src: usize, len: i32, nbSeq: i32, litSize: i32, limit: i32, frameStart: i32): i32 {
   if (len < 1) return E_MALFORMED;
   const lastByte = <u32>load<u8>(src + <usize>(len - 1));
   if (lastByte == 0) return E_MALFORMED;
@@ -642,5 +654,5 @@ function executeSequences(src: usize, len: i32, nbSeq: i32, limit: i32, frameSta
   rep2 = r2;
   rep3 = r3;
   outPos = <i32>(op - base);
-  return flushLiterals(<i32>(lit - changetype<usize>(litBuf)), limit);
+  return flushLiterals(<i32>(lit - changetype<usize>(litBuf)), litSize, limit);
 }
