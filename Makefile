@@ -66,9 +66,3 @@ test: build
 clean:
 	rm -rf build
 
-##@ mk/fuzz.mk, mk/memory.mk (their lines are kept here until those files carry them)
-## fuzz: long fuzz run in the Node proxy-wasm host: COUNT=10000000 SEED=1 (docs/fuzz.md)
-## test-fuzz: host tests, a 300k-frame fuzz run, the 10k-connections heap check, past findings
-## fuzz-corpus: re-captures the fuzzer's seed corpus from kafkajs and kcat
-## fuzz-repro: replays tests/fixtures/fuzz-repro/*.json (past findings)
-## test-memory: partial-frame attacks on real Envoys beside a producer, a forced VM reload (docs/memory.md)

@@ -9,6 +9,11 @@
 #                                     kept as regression cases; part of test-fuzz)
 .PHONY: fuzz test-fuzz fuzz-corpus fuzz-repro
 
+## fuzz: long fuzz run in the Node proxy-wasm host: COUNT=10000000 SEED=1 (docs/fuzz.md)
+## test-fuzz: host tests, a 300k-frame fuzz run, memory cases, the 10k-connections heap check, past findings
+## fuzz-corpus: re-captures the fuzzer's seed corpus from kafkajs and kcat
+## fuzz-repro: replays tests/fixtures/fuzz-repro/*.json (past findings)
+
 fuzz: COUNT ?= 10000000
 fuzz: SEED ?= 1
 fuzz: MEMORY_COUNT ?= 1000000

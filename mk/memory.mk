@@ -10,6 +10,8 @@
 MEMORY_FAULT_WASM := build/kafka_mesh.fault-test.wasm
 MEMORY_TEST_TIMEOUT_MS ?= 300000
 
+## test-memory: partial-frame attacks on real Envoys beside a producer, a forced VM reload (docs/memory.md)
+
 TEST_TARGETS += test-memory
 
 .PHONY: test-memory fault-test-wasm
