@@ -22,7 +22,6 @@ export function registerBudget(b: MemoryBudget): void {
   budgets.push(b);
 }
 
-/** Resumes and closes connections as the budgets' figures call for (outside any connection's processing). */
 /** Client bytes copied into the VM since the last full collection. */
 let readSinceCollect: i64 = 0;
 
@@ -30,6 +29,7 @@ export function countRead(bytes: i64): void {
   readSinceCollect += bytes;
 }
 
+/** Resumes and closes connections as the budgets' figures call for (outside any connection's processing). */
 export function settleBudgets(force: bool = false): void {
   let closed = false;
   let limit: i64 = i64.MAX_VALUE;
