@@ -6,6 +6,8 @@
 // the one in flight instead. When a call fails, the calls queued behind it fail too without
 // being sent, as a broker fails the batches behind a failed one, so clients retry in order.
 
+import { KafkaError } from "../kafka/errors";
+
 export abstract class LaneCall {
   /** Starts the call; false when it could not start (it has then recorded its failure). */
   abstract trySend(): bool;
@@ -75,7 +77,10 @@ export class UpstreamLanes {
         together!.push(joined);
       }
       if (together === null ? next.trySend() : next.sendTogether(together!)) return;
+      // The bridge could not be called: the calls behind fail as that one did, with an error
+      // clients retry (the answer that freed the lane may have been a success, code NONE).
       failed = true;
+      failCode = KafkaError.REQUEST_TIMED_OUT;
     }
   }
 }

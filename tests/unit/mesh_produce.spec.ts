@@ -185,6 +185,28 @@ describe("Produce", () => {
     expect<i64>(ProduceResponse.decode(all[2].body, 9).responses[0].partitionResponses[0].baseOffset).toBe(305);
   });
 
+  it("fails the batches queued behind a call that could not be sent with an error clients retry", () => {
+    const t = new RecordingTransport();
+    const c = newConnection(newMesh(REFERENCE_CONFIG, t));
+    const records = capturedRecords(RDKAFKA.FRAMES[0]);
+    const w = new Writer();
+    // Three calls on one lane; different acks keep the queued two from going out together.
+    produceFrame(w, 9, 1, "bananas", 0, records, -1);
+    produceFrame(w, 9, 2, "bananas", 0, records, 1);
+    produceFrame(w, 9, 3, "bananas", 0, records, -1);
+    c.onData(toBytes(w));
+    expect<i32>(t.calls.length).toBe(1);
+    // The first call succeeds; the bridge cannot be called for the second.
+    t.refuse = true;
+    answer(t, 0, 200, '{"offsets":[{"partition":0,"offset":7},{"partition":0,"offset":8},{"partition":0,"offset":9},{"partition":0,"offset":10},{"partition":0,"offset":11}]}');
+    const all = splitAnswers(c.takeAnswers(), ApiKey.Produce, 9);
+    expect<i32>(all.length).toBe(3);
+    expect<i16>(ProduceResponse.decode(all[0].body, 9).responses[0].partitionResponses[0].errorCode).toBe(KafkaError.NONE);
+    for (let i = 1; i < 3; i++) {
+      expect<i16>(ProduceResponse.decode(all[i].body, 9).responses[0].partitionResponses[0].errorCode).toBe(KafkaError.REQUEST_TIMED_OUT);
+    }
+  });
+
   it("fails the batches queued behind a failed call without sending them", () => {
     const t = new RecordingTransport();
     const c = newConnection(newMesh(REFERENCE_CONFIG, t));
