@@ -88,7 +88,11 @@ async function envoyStats() {
   const out = {};
   for (const line of (await res.text()).split("\n")) {
     const m = /^wasmcustom\.kafka_mesh\.([^:]+): (\d+)$/.exec(line);
-    if (m) out[m[1]] = Number(m[2]);
+    if (!m) continue;
+    out[m[1]] = Number(m[2]);
+    // Gauges each worker VM sets for itself (<gauge>.vm.<slot>): their sum over the VMs.
+    const perVm = /^(.*)\.vm\.\d+$/.exec(m[1]);
+    if (perVm) out[perVm[1]] = (out[perVm[1]] ?? 0) + Number(m[2]);
   }
   return out;
 }
