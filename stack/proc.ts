@@ -1,10 +1,11 @@
 // Process helpers shared by the components: detached start with pid and log files under
 // .stack/, stop by pid (SIGTERM, then SIGKILL), protocol-level probes, port checks.
-import { spawn, type SpawnOptions } from "node:child_process";
+import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import { join } from "node:path";
+import { apiVersionsRequest, FrameSplitter } from "../tests/lib/kafka/index.ts";
 
 export function stackDir(root: string): string {
   const dir = join(root, ".stack");
@@ -86,13 +87,15 @@ export interface StartOptions {
   /** Substring of the command line identifying this process (checked before signalling it). */
   marker: string;
   ports: number[];
+  /** Start the log afresh instead of appending to it. */
+  truncateLog?: boolean;
 }
 
-/** Starts a detached process, stdout and stderr appended to .stack/<name>.log. */
+/** Starts a detached process, stdout and stderr appended to (or written afresh in) .stack/<name>.log. */
 export function startDetached(root: string, o: StartOptions): number {
   const log = logFile(root, o.name);
-  const fd = openSync(log, "a");
-  writeFileSync(fd, `\n==== ${new Date().toISOString()} start ${o.command} ${o.args.join(" ")}\n`);
+  const fd = openSync(log, o.truncateLog ? "w" : "a");
+  if (!o.truncateLog) writeFileSync(fd, `\n==== ${new Date().toISOString()} start ${o.command} ${o.args.join(" ")}\n`);
   const opts: SpawnOptions = { cwd: o.cwd ?? root, env: o.env ?? process.env, detached: true, stdio: ["ignore", fd, fd] };
   const child = spawn(o.command, o.args, opts);
   closeSync(fd);
@@ -128,12 +131,39 @@ export async function stopByPid(root: string, name: string, graceMs = 30000): Pr
   if (existsSync(f)) unlinkSync(f);
 }
 
+/**
+ * Stops a child process of this one (not detached, no pid file): SIGTERM, SIGKILL after graceMs;
+ * resolves with how it exited.
+ */
+export async function stopChild(child: ChildProcess, graceMs = 10000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+  const exited = () => ({ code: child.exitCode, signal: child.signalCode });
+  if (child.exitCode !== null || child.signalCode !== null) return exited();
+  const gone = new Promise<void>((r) => child.once("exit", () => r()));
+  child.kill("SIGTERM");
+  const inTime = await Promise.race([gone.then(() => true), sleep(graceMs).then(() => false)]);
+  if (!inTime) {
+    child.kill("SIGKILL");
+    await gone;
+  }
+  return exited();
+}
+
 /** True when nothing listens on host:port (we could bind it ourselves). */
 export function portFree(port: number, host = "127.0.0.1"): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.createServer();
     s.once("error", () => resolve(false));
     s.listen({ port, host, exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+
+/** A loopback port nothing listens on right now (the kernel's pick). */
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer().once("error", reject).listen(0, host, () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
   });
 }
 
@@ -154,16 +184,9 @@ export function httpStatus(url: string, timeoutMs = 2000): Promise<number> {
  * v0 is what a client sends first, so every broker version answers it.
  */
 export function kafkaApiVersions(host: string, port: number, timeoutMs = 2000): Promise<boolean> {
+  const correlationId = 0x6d657368;
   return new Promise((resolve) => {
-    const clientId = Buffer.from("mesh-stack");
-    const req = Buffer.alloc(4 + 2 + 2 + 4 + 2 + clientId.length);
-    let o = req.writeInt32BE(req.length - 4, 0);
-    o = req.writeInt16BE(18, o); // api_key ApiVersions
-    o = req.writeInt16BE(0, o); // api_version
-    o = req.writeInt32BE(0x6d657368, o); // correlation_id
-    o = req.writeInt16BE(clientId.length, o);
-    clientId.copy(req, o);
-    let got = Buffer.alloc(0);
+    const splitter = new FrameSplitter();
     let done = false;
     const finish = (ok: boolean) => {
       if (done) return;
@@ -174,14 +197,12 @@ export function kafkaApiVersions(host: string, port: number, timeoutMs = 2000): 
     const sock = net.connect({ host: host.replace(/^\[|\]$/g, ""), port });
     sock.setTimeout(timeoutMs, () => finish(false));
     sock.on("error", () => finish(false));
-    sock.on("connect", () => sock.write(req));
+    sock.on("connect", () => sock.write(apiVersionsRequest(0, correlationId, "mesh-stack")));
     sock.on("data", (d) => {
-      got = Buffer.concat([got, d]);
-      if (got.length < 4) return;
-      const size = got.readInt32BE(0);
-      if (got.length < 4 + size) return;
-      // Response v0: correlation_id int32, error_code int16, api_keys array...
-      finish(size >= 6 && got.readInt32BE(4) === 0x6d657368 && got.readInt16BE(8) === 0);
+      const [frame] = splitter.push(d);
+      if (frame === undefined) return;
+      // Only the correlation id and the error code matter: a newer broker's answer is read too.
+      finish(frame.length >= 10 && frame.readInt32BE(4) === correlationId && frame.readInt16BE(8) === 0);
     });
     sock.on("close", () => finish(false));
   });

@@ -57,7 +57,8 @@ export async function selected(root: string, kinds: string[]): Promise<Phase[]> 
   return kinds.length === 0 ? all : all.filter((p) => kinds.includes(p.kind));
 }
 
-async function waitReady(root: string, c: Component, timeoutMs: number): Promise<void> {
+/** Waits until `c` is ready; throws with its log's last lines when it exits first or after timeoutMs. */
+export async function waitReady(root: string, c: Component, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await c.isReady()) return;
