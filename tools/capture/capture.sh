@@ -4,6 +4,7 @@
 # Tools are installed under .cache/capture and .venv/capture (idempotent).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" # node --import tsx finds tsx in the project's node_modules
 CACHE=$ROOT/.cache/capture
 OUT=$CACHE/frames
 source "$ROOT/versions.env" # KAFKA_VERSION, KAFKAJS_VERSION, CONFLUENT_KAFKA_VERSION
@@ -25,7 +26,7 @@ PORT=${CAPTURE_PORT:-19192}
 run() { # name, command...
   local name=$1; shift
   rm -f "$OUT/$name.jsonl"
-  CAPTURE_NO_FETCH=${CAPTURE_NO_FETCH:-0} node "$ROOT/tools/capture/server.mjs" "$PORT" "$OUT/$name.jsonl" &
+  CAPTURE_NO_FETCH=${CAPTURE_NO_FETCH:-0} node --import tsx "$ROOT/tools/capture/server.mjs" broker "$PORT" "$OUT/$name.jsonl" &
   local pid=$!
   sleep 0.5
   if ! timeout 60 "$@"; then kill "$pid"; echo "capture $name failed" >&2; exit 1; fi

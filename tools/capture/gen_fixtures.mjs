@@ -1,4 +1,4 @@
-// Turns captured Produce frames (JSON lines from server.mjs) into AssemblyScript fixture
+// Turns captured Produce frames (JSON lines from server.mjs broker) into AssemblyScript fixture
 // modules: as-pect cannot read files, so the frames are embedded as hex.
 // Usage: node gen_fixtures.mjs <frames dir> <fixtures dir>
 import fs from "node:fs";

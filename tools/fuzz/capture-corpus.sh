@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Rebuilds the fuzz seed corpus tests/fixtures/corpus/*.bin: the request frames kafkajs and
 # kcat (librdkafka) send to the mesh (ApiVersions, Metadata, InitProducerId, Produce with
-# several codecs). Each client talks to tools/fuzz/capture-server.mjs, which serves it through
-# the built filter in the Node host. Installs kafkajs under .cache/corpus and kcat with apt
-# when missing (idempotent). Needs `make build` first.
+# several codecs). Each client talks to the capture server (tools/capture/server.mjs filter),
+# which serves it through the built filter in the Node host. Installs kafkajs under
+# .cache/corpus and kcat with apt when missing (idempotent). Needs `make build` first.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" # node --import tsx finds tsx in the project's node_modules
 CACHE=$ROOT/.cache/corpus
 OUT=$ROOT/tests/fixtures/corpus
 KAFKAJS_VERSION=2.2.4
@@ -20,7 +21,7 @@ mkdir -p "$OUT"
 
 run() { # client name, command...
   local name=$1; shift
-  node "$ROOT/tools/fuzz/capture-server.mjs" "$PORT" "$OUT" "$name" 8 &
+  node --import tsx "$ROOT/tools/capture/server.mjs" filter "$PORT" "$OUT" "$name" 8 &
   local pid=$!
   sleep 1
   timeout 60 "$@" || true
