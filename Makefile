@@ -9,6 +9,9 @@ SHELL := /bin/bash
 include versions.env
 
 NODE_MODULES := node_modules/.package-lock.json
+# Node with TypeScript imports (tsx, a root devDependency): every harness that imports
+# stack/*.ts or the Kafka wire library tests/lib/kafka/ runs under it.
+NODE_TS := node --import tsx
 WASM := build/kafka_mesh.wasm
 WASM_DEBUG := build/kafka_mesh.debug.wasm
 ASSEMBLY_SOURCES := $(shell find assembly -name '*.ts' 2>/dev/null)

@@ -24,11 +24,11 @@ faults-deps: $(NODE_MODULES) $(FAULTS_CLASSES) $(FAULTS_VENV)
 faults: build
 	$(STACK) up
 	$(MAKE) --no-print-directory faults-deps
-	node --import tsx faults/run.mjs $(FAULTS_ARGS)
+	$(NODE_TS) faults/run.mjs $(FAULTS_ARGS)
 
 ## test-config-faults: bad plugin configs, a rejected listener update, hostile topic names, on a real Envoy
 test-config-faults: $(ENVOY_STAMP) build
-	node --test --test-concurrency=1 tests/e2e/config_faults.test.mjs
+	$(NODE_TS) --test --test-concurrency=1 tests/e2e/config_faults.test.mjs
 
 TEST_TARGETS += test-config-faults
 
@@ -38,4 +38,4 @@ TEST_TARGETS += test-config-faults
 test-faults-short: build
 	$(STACK) up
 	$(MAKE) --no-print-directory faults-deps
-	node --import tsx faults/run.mjs --only bridge-kill,client-kill --scale 0.4 --no-write
+	$(NODE_TS) faults/run.mjs --only bridge-kill,client-kill --scale 0.4 --no-write

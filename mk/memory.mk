@@ -27,7 +27,7 @@ fault-test-wasm: $(MEMORY_FAULT_WASM)
 # When they are all up already, nothing is started and nothing is stopped afterwards; else the
 # stack's state is recorded first and the EXIT trap puts it back whatever happens after (as
 # test-e2e does).
-MEMORY_TEST_CMD := node --test --test-concurrency=1 --test-timeout=$(MEMORY_TEST_TIMEOUT_MS) tests/e2e/memory_attack.test.mjs
+MEMORY_TEST_CMD := $(NODE_TS) --test --test-concurrency=1 --test-timeout=$(MEMORY_TEST_TIMEOUT_MS) tests/e2e/memory_attack.test.mjs
 
 test-memory: build $(MEMORY_FAULT_WASM) $(ENVOY_STAMP)
 	@missing=$$($(STACK) status 2>/dev/null | awk '$$1 ~ /^(kafka|bridge)-/ && $$3 != "ready" && $$3 != "foreign"' | wc -l); \

@@ -14,13 +14,16 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "./stack-ports.mjs";
+import { envoyArgs, envoyBinary } from "../../stack/envoy.ts";
+import { freePort, stopChild } from "../../stack/proc.ts";
 import { render } from "../../tools/render-envoy-config.mjs";
-import { apiVersionsV0, metadataRequest, parseApiVersionsV0, parseMetadata, roundTrip } from "./kafka-wire.mjs";
-import { initProducerIdV0, parseInitProducerIdV0, parseProduceV3, produceV3, recordBatch } from "./kafka-produce.mjs";
+import {
+  apiVersionsRequest, initProducerIdRequest, metadataRequest, produceRequest, readApiVersionsResponse, readInitProducerIdResponse,
+  readMetadataResponse, readProduceResponse, recordBatch, roundTrip, stringRecords,
+} from "../lib/kafka/index.ts";
 
 const HOST = "127.0.0.1";
 const INVALID_TOPIC_EXCEPTION = 17;
@@ -30,19 +33,9 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 // A trapped or aborted VM (an expected configuration rejection is not one of these).
 const vmFailures = (log) => log.split("\n").filter((l) => /\]\[wasm\]/.test(l) && /Function: \S+ failed|RuntimeError|trap|panic|abort/i.test(l));
 
-function envoyBinary() {
-  if (process.env.ENVOY_BIN) return process.env.ENVOY_BIN;
-  return readFileSync(join(ROOT, ".cache", "envoy", "envoy-bin"), "utf8").trim();
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer().once("error", reject).listen(0, HOST, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
+/** Produce v3 (acks all, 5 s) of one batch of [key, value] records to partition 0 of `topic`. */
+const produceV3 = (corr, topic, pairs) =>
+  produceRequest(3, corr, { timeoutMs: 5000, topics: [{ name: topic, partitions: [{ index: 0, records: recordBatch(stringRecords(pairs)) }] }] });
 
 /** The reference plugin config with every bridge at `bridgePort` and the broker at `port`. */
 function pluginConfig(port, bridgePort) {
@@ -91,8 +84,7 @@ function renderLds(plugin, port, adminPort, dir) {
 /** Starts Envoy on a config file; the log goes to `<config>.log`. */
 function startEnvoy(configPath) {
   const logPath = `${configPath}.log`;
-  const child = spawn(envoyBinary(), ["-c", configPath, "--disable-hot-restart", "--concurrency", "2",
-    "--log-level", "info", "--drain-time-s", "1"], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(envoyBinary(ROOT), envoyArgs(configPath), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout.on("data", (d) => (log += d));
   child.stderr.on("data", (d) => (log += d));
@@ -101,12 +93,7 @@ function startEnvoy(configPath) {
     child, exited, logPath,
     log: () => log,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      const r = await Promise.race([exited, sleep(10_000).then(() => null)]);
-      if (r === null) {
-        child.kill("SIGKILL");
-        await exited;
-      }
+      await stopChild(child);
       writeFileSync(logPath, log);
     },
   };
@@ -130,7 +117,7 @@ const stat = async (adminPort, name) => {
 };
 
 async function assertServesKafka(port, corr) {
-  const res = parseApiVersionsV0(await roundTrip(HOST, port, apiVersionsV0(corr)));
+  const res = readApiVersionsResponse(await roundTrip(HOST, port, apiVersionsRequest(0, corr)), 0);
   assert.equal(res.correlationId, corr);
   assert.equal(res.errorCode, 0);
 }
@@ -241,7 +228,7 @@ describe("configuration faults and hostile routing in real Envoy", () => {
       assert.match(envoy.log(), /kafka_mesh: invalid plugin configuration: forwarding_rules\[3\]\.target_cluster: unknown cluster 'nowhere'/);
       await assertServesKafka(port, 12);
       // Still the old config: a topic of the bad rule's prefix is unknown, not routed.
-      const md = parseMetadata(1, await roundTrip(HOST, port, metadataRequest(1, 13, ["cherries", "apples"])));
+      const md = readMetadataResponse(await roundTrip(HOST, port, metadataRequest(1, 13, ["cherries", "apples"])), 1);
       assert.deepEqual(md.topics.map((t) => [t.name, t.errorCode]).sort(), [["apples", 0], ["cherries", 3]]);
     });
 
@@ -253,7 +240,7 @@ describe("configuration faults and hostile routing in real Envoy", () => {
       await waitUntil(() => stat(admin, "listener_manager.lds.update_success").then((n) => n > okBefore), 20_000, "the update");
       // New connections get the new listener (the old one drains its own).
       await waitUntil(async () => {
-        const md = parseMetadata(1, await roundTrip(HOST, port, metadataRequest(1, 14, ["cherries"])));
+        const md = readMetadataResponse(await roundTrip(HOST, port, metadataRequest(1, 14, ["cherries"])), 1);
         return md.topics[0].errorCode === 0;
       }, 10_000, "cherries routed by the new config");
       assert.deepEqual(vmFailures(envoy.log()), []);
@@ -291,9 +278,9 @@ describe("configuration faults and hostile routing in real Envoy", () => {
     test("InitProducerId hands out distinct producer ids across worker VMs", async () => {
       const ids = [];
       for (let i = 0; i < 16; i++) {
-        const res = parseInitProducerIdV0(await roundTrip(HOST, port, initProducerIdV0(300 + i)));
+        const res = readInitProducerIdResponse(await roundTrip(HOST, port, initProducerIdRequest(0, 300 + i)), 0);
         assert.equal(res.errorCode, 0);
-        ids.push(res.id);
+        ids.push(res.producerId);
       }
       assert.equal(new Set(ids).size, ids.length, `repeated producer ids: ${ids.join(", ")}`);
       // Seeded from the clock (ms * 1000 per block), so ids of an earlier run are never reused.
@@ -301,7 +288,7 @@ describe("configuration faults and hostile routing in real Envoy", () => {
     });
 
     test("Metadata answers INVALID_TOPIC_EXCEPTION for each", async () => {
-      const md = parseMetadata(1, await roundTrip(HOST, port, metadataRequest(1, 21, HOSTILE)));
+      const md = readMetadataResponse(await roundTrip(HOST, port, metadataRequest(1, 21, HOSTILE)), 1);
       assert.equal(md.topics.length, HOSTILE.length);
       for (const t of md.topics) assert.equal(t.errorCode, INVALID_TOPIC_EXCEPTION, JSON.stringify(t.name));
     });
@@ -310,7 +297,7 @@ describe("configuration faults and hostile routing in real Envoy", () => {
       const before = { stats: await bridgeRequests(), seen: bridge.requests.length };
       let corr = 100;
       for (const name of HOSTILE) {
-        const res = parseProduceV3(await roundTrip(HOST, port, produceV3(++corr, name, recordBatch([["k", "v"]]))));
+        const res = readProduceResponse(await roundTrip(HOST, port, produceV3(++corr, name, [["k", "v"]])), 3);
         assert.equal(res.correlationId, corr);
         assert.deepEqual(res.topics.map((t) => [t.name, t.partitions.map((p) => p.errorCode)]), [[name, [INVALID_TOPIC_EXCEPTION]]]);
       }
@@ -321,7 +308,7 @@ describe("configuration faults and hostile routing in real Envoy", () => {
 
     test("a valid topic on the same path reaches only the produce endpoint (the count above can move)", async () => {
       const before = { stats: await bridgeRequests(), seen: bridge.requests.length };
-      const res = parseProduceV3(await roundTrip(HOST, port, produceV3(200, "apples", recordBatch([["k", "v"]]))));
+      const res = readProduceResponse(await roundTrip(HOST, port, produceV3(200, "apples", [["k", "v"]])), 3);
       assert.deepEqual(res.topics.map((t) => [t.name, t.partitions.map((p) => p.errorCode)]), [["apples", [0]]]);
       assert.equal(await bridgeRequests(), before.stats + 1);
       assert.deepEqual(bridge.requests.slice(before.seen).map((r) => [r.method, r.url]), [["POST", "/topics/apples"]]);

@@ -7,17 +7,18 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { existsSync, readFileSync, mkdirSync } from "node:fs";
-import net from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
 import { createEnvoy } from "../../stack/envoy.ts";
+import { portFree } from "../../stack/proc.ts";
+import { waitReady } from "../../stack/stack.ts";
 import { ENVOY_VERSION } from "../../scripts/versions.mjs";
 import {
-  API_METADATA, API_VERSIONS, apiVersionsV0, connect as connectTo, frame, int32, metadataRequest,
-  parseApiVersionsV0, parseMetadata, roundTrip as roundTripTo, waitFor,
-} from "./kafka-wire.mjs";
+  ApiKey, apiVersionsRequest, connect as connectTo, int32, metadataRequest, readApiVersionsResponse, readMetadataResponse,
+  requestFrame, roundTrip as roundTripTo, waitFor,
+} from "../lib/kafka/index.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const HOST = "127.0.0.1";
@@ -35,25 +36,19 @@ const connect = () => connectTo(HOST, PORT);
 const roundTrip = (buf, ms) => roundTripTo(HOST, PORT, buf, ms);
 
 async function assertStillServes(corr) {
-  const res = parseApiVersionsV0(await roundTrip(apiVersionsV0(corr)));
+  const res = readApiVersionsResponse(await roundTrip(apiVersionsRequest(0, corr)), 0);
   assert.equal(res.correlationId, corr);
   assert.equal(res.errorCode, 0);
 }
 
 /** Metadata version to speak: the highest of v1..v8 the filter advertises. */
 async function pickMetadataVersion() {
-  const res = parseApiVersionsV0(await roundTrip(apiVersionsV0(1)));
-  const m = res.apis.find((a) => a.key === API_METADATA);
+  const res = readApiVersionsResponse(await roundTrip(apiVersionsRequest(0, 1)), 0);
+  const m = res.apis.find((a) => a.apiKey === ApiKey.Metadata);
   assert.ok(m, "ApiVersions does not list Metadata");
-  const v = Math.min(m.max, 8);
-  assert.ok(v >= Math.max(m.min, 1), `Metadata versions ${m.min}-${m.max} offer nothing in 1..8`);
+  const v = Math.min(m.maxVersion, 8);
+  assert.ok(v >= Math.max(m.minVersion, 1), `Metadata versions ${m.minVersion}-${m.maxVersion} offer nothing in 1..8`);
   return v;
-}
-
-function portFree(port) {
-  return new Promise((r) => {
-    const s = net.createServer().once("error", () => r(false)).listen(port, HOST, () => s.close(() => r(true)));
-  });
 }
 
 // Lines that mean the wasm VM failed: V8 traps ("Function: proxy_on_... failed: Uncaught
@@ -70,14 +65,7 @@ describe("Kafka mesh in real Envoy", () => {
     assert.ok(existsSync(join(ROOT, "build", "kafka_mesh.wasm")), "build/kafka_mesh.wasm missing: run make build");
     for (const p of envoy.ports) assert.ok(await portFree(p), `port ${p} is in use (is a stack already up?)`);
     await envoy.start();
-    const deadline = Date.now() + 20_000;
-    while (!(await envoy.isReady())) {
-      if (Date.now() > deadline) {
-        const log = existsSync(logPath) ? readFileSync(logPath, "utf8") : "";
-        throw new Error(`Envoy not ready after 20 s; log tail:\n${log.split("\n").slice(-30).join("\n")}`);
-      }
-      await sleep(100);
-    }
+    await waitReady(ROOT, envoy, 20_000);
   });
 
   after(async () => {
@@ -97,19 +85,19 @@ describe("Kafka mesh in real Envoy", () => {
   });
 
   test("ApiVersions v0 lists ApiVersions, Metadata and Produce", async () => {
-    const res = parseApiVersionsV0(await roundTrip(apiVersionsV0(4242)));
+    const res = readApiVersionsResponse(await roundTrip(apiVersionsRequest(0, 4242)), 0);
     assert.equal(res.correlationId, 4242);
     assert.equal(res.errorCode, 0);
-    for (const key of [0, API_METADATA, API_VERSIONS]) {
-      const api = res.apis.find((a) => a.key === key);
+    for (const key of [ApiKey.Produce, ApiKey.Metadata, ApiKey.ApiVersions]) {
+      const api = res.apis.find((a) => a.apiKey === key);
       assert.ok(api, `api key ${key} not advertised`);
-      assert.ok(api.min <= api.max, `api key ${key}: min ${api.min} > max ${api.max}`);
+      assert.ok(api.minVersion <= api.maxVersion, `api key ${key}: min ${api.minVersion} > max ${api.maxVersion}`);
     }
   });
 
   test("raw Metadata: one broker at the advertised address, routed and unknown topics", async () => {
     const v = await pickMetadataVersion();
-    const md = parseMetadata(v, await roundTrip(metadataRequest(v, 77, [...Object.keys(ROUTED), UNROUTED])));
+    const md = readMetadataResponse(await roundTrip(metadataRequest(v, 77, [...Object.keys(ROUTED), UNROUTED])), v);
     assert.equal(md.correlationId, 77);
     assert.deepEqual(md.brokers.map((b) => [b.nodeId, b.host, b.port]),
       [[reference.broker_id, reference.advertised_host, reference.advertised_port]]);
@@ -119,12 +107,12 @@ describe("Kafka mesh in real Envoy", () => {
       const t = byName.get(name);
       assert.ok(t, `topic ${name} missing from Metadata`);
       assert.equal(t.errorCode, 0, `${name} error`);
-      assert.deepEqual(t.partitions.map((p) => p.index).sort((a, b) => a - b), [...Array(count).keys()], `${name} partitions`);
+      assert.deepEqual(t.partitions.map((p) => p.partitionIndex).sort((a, b) => a - b), [...Array(count).keys()], `${name} partitions`);
       for (const p of t.partitions) {
         assert.equal(p.errorCode, 0);
-        assert.equal(p.leader, reference.broker_id);
-        assert.deepEqual(p.replicas, [reference.broker_id]);
-        assert.deepEqual(p.isr, [reference.broker_id]);
+        assert.equal(p.leaderId, reference.broker_id);
+        assert.deepEqual(p.replicaNodes, [reference.broker_id]);
+        assert.deepEqual(p.isrNodes, [reference.broker_id]);
       }
     }
     assert.equal(byName.get(UNROUTED)?.errorCode, UNKNOWN_TOPIC_OR_PARTITION);
@@ -135,15 +123,10 @@ describe("Kafka mesh in real Envoy", () => {
     // proxy shared data, so every connection gets the same answer.
     const v = await pickMetadataVersion();
     const named = ["apples", "bananas", "app-shared-list"];
-    parseMetadata(v, await roundTrip(metadataRequest(v, 400, named)));
-    const allTopics = (corr) => {
-      const parts = [int32(-1)]; // null topic list: every topic
-      if (v >= 4) parts.push(Buffer.from([0]));
-      if (v >= 8) parts.push(Buffer.from([0, 0]));
-      return frame(API_METADATA, v, corr, Buffer.concat(parts));
-    };
+    readMetadataResponse(await roundTrip(metadataRequest(v, 400, named)), v);
     for (let i = 0; i < 12; i++) {
-      const md = parseMetadata(v, await roundTrip(allTopics(401 + i)));
+      // A null topic list: every topic.
+      const md = readMetadataResponse(await roundTrip(metadataRequest(v, 401 + i, null)), v);
       const names = md.topics.map((t) => t.name);
       for (const n of named) assert.ok(names.includes(n), `connection ${i}: ${n} missing from ${JSON.stringify(names)}`);
       assert.ok(md.topics.every((t) => t.errorCode === 0));
@@ -205,7 +188,7 @@ describe("Kafka mesh in real Envoy", () => {
     const base = 100_000;
     const requests = [];
     for (let i = 0; i < N; i++) {
-      requests.push(i % 2 === 0 ? apiVersionsV0(base + i) : metadataRequest(v, base + i, ["apples", "bananas"]));
+      requests.push(i % 2 === 0 ? apiVersionsRequest(0, base + i) : metadataRequest(v, base + i, ["apples", "bananas"]));
     }
     const c = await connect();
     try {
@@ -214,11 +197,11 @@ describe("Kafka mesh in real Envoy", () => {
       assert.equal(c.frames.length, N, `closed after ${c.frames.length} responses`);
       c.frames.forEach((f, i) => {
         if (i % 2 === 0) {
-          const r = parseApiVersionsV0(f);
+          const r = readApiVersionsResponse(f, 0);
           assert.equal(r.correlationId, base + i, `response ${i} out of order`);
           assert.equal(r.errorCode, 0);
         } else {
-          const r = parseMetadata(v, f);
+          const r = readMetadataResponse(f, v);
           assert.equal(r.correlationId, base + i, `response ${i} out of order`);
           assert.deepEqual(r.topics.map((t) => [t.name, t.partitions.length]).sort(), [["apples", 1], ["bananas", 5]]);
         }
@@ -252,15 +235,15 @@ describe("Kafka mesh in real Envoy", () => {
       const total = c.frames.reduce((n, f) => n + f.length, 0);
       assert.ok(total > 3 * 1024 * 1024, `answers total ${total} bytes, expected several MiB`);
       c.frames.forEach((f, i) => {
-        const r = parseMetadata(v, f);
+        const r = readMetadataResponse(f, v);
         assert.equal(r.correlationId, 300_000 + i, `response ${i} out of order`);
         assert.equal(r.topics.length, names.length);
         assert.ok(r.topics.every((t) => t.errorCode === 0 && t.partitions.length === 5));
       });
       // The same connection still serves.
-      c.sock.write(apiVersionsV0(300_100));
+      c.sock.write(apiVersionsRequest(0, 300_100));
       await waitFor(c, () => c.frames.length >= N + 1 || c.closed, 5_000, "ApiVersions after the large answers");
-      assert.equal(parseApiVersionsV0(c.frames[N]).correlationId, 300_100);
+      assert.equal(readApiVersionsResponse(c.frames[N], 0).correlationId, 300_100);
       // Counters are flushed to the admin endpoint on Envoy's stats interval.
       for (let t = 0; t < 100 && (await held()) <= heldBefore; t++) await sleep(100);
       assert.ok((await held()) > heldBefore, "the filter never held requests back: the flow control was not exercised");
@@ -274,7 +257,7 @@ describe("Kafka mesh in real Envoy", () => {
   const garbage = {
     "a negative size prefix": Buffer.concat([int32(-1), Buffer.from("garbage!")]),
     "a 2 GiB size prefix": Buffer.concat([int32(0x7fffffff), Buffer.alloc(64, 0xab)]),
-    "an unknown API key with a garbage body": frame(31999, 7, 31337, Buffer.from([0xff, 0x00, 0x13, 0x37, 0xde, 0xad])),
+    "an unknown API key with a garbage body": requestFrame(31999, 7, 31337, Buffer.from([0xff, 0x00, 0x13, 0x37, 0xde, 0xad])),
     "a frame too short for a request header": Buffer.concat([int32(3), Buffer.from([0, 18, 0])]),
   };
   for (const [what, bytes] of Object.entries(garbage)) {
@@ -298,7 +281,7 @@ describe("Kafka mesh in real Envoy", () => {
 
   test("half a frame then a close does not disturb the next connection", async () => {
     const c = await connect();
-    c.sock.write(apiVersionsV0(5).subarray(0, 7));
+    c.sock.write(apiVersionsRequest(0, 5).subarray(0, 7));
     await sleep(100);
     c.sock.destroy();
     await assertStillServes(9001);

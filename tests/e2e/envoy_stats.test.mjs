@@ -17,16 +17,17 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createEnvoy } from "../../stack/envoy.ts";
+import { freePort } from "../../stack/proc.ts";
+import { waitReady } from "../../stack/stack.ts";
 import { render } from "../../tools/render-envoy-config.mjs";
 import {
-  apiVersionsV0, int32, metadataRequest, parseApiVersionsV0, parseMetadata, parseProduce, produceRequest,
+  apiVersionsRequest, int32, metadataRequest, produceRequest, readApiVersionsResponse, readMetadataResponse, readProduceResponse,
   recordBatch, roundTrip as roundTripTo, connect as connectTo, waitFor,
-} from "./kafka-wire.mjs";
+} from "../lib/kafka/index.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const HOST = "127.0.0.1";
@@ -46,15 +47,6 @@ const ABSENT_UNTIL_EVENT = {
 // Envoy's start-up warning when the overload manager sets no connection limit.
 const NO_CONN_LIMIT = "There is no configured limit to the number of allowed active downstream connections";
 const VM_FAILURE = /\]\[critical\]|Function: \S+ failed|RuntimeError|wasm trap|\bpanic|Failed to load Wasm|Unable to create Wasm|failed to load/i;
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer().once("error", rej).listen(0, HOST, () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
 
 /** A REST bridge that acknowledges every produce call as Strimzi does. */
 function fakeBridge() {
@@ -143,23 +135,16 @@ describe("the filter's stats in Envoy's /stats/prometheus", () => {
     // The admin port goes over the rendered 9901 the way the stack moves it (--config-yaml).
     envoy = createEnvoy(ROOT, { config, adminPort: admin, name: "envoy-stats" });
     await envoy.start();
-    const deadline = Date.now() + 20_000;
-    while (!(await envoy.isReady())) {
-      if (Date.now() > deadline) {
-        const log = existsSync(logPath) ? readFileSync(logPath, "utf8") : "";
-        throw new Error(`Envoy not ready after 20 s; log tail:\n${log.split("\n").slice(-30).join("\n")}`);
-      }
-      await sleep(100);
-    }
+    await waitReady(ROOT, envoy, 20_000);
 
     // The traffic: ApiVersions, Metadata, Produce to c1 (acknowledged), to c2 (its bridge is
     // down), to an unrouted topic, and a connection the filter refuses.
     for (let i = 0; i < 2; i++) {
-      assert.equal(parseApiVersionsV0(await roundTrip(apiVersionsV0(10 + i))).errorCode, 0);
+      assert.equal(readApiVersionsResponse(await roundTrip(apiVersionsRequest(0, 10 + i)), 0).errorCode, 0);
       sent.ApiVersions++;
     }
     for (let i = 0; i < 3; i++) {
-      const md = parseMetadata(1, await roundTrip(metadataRequest(1, 20 + i, ["apples", "app.dotted.name", "cherries"])));
+      const md = readMetadataResponse(await roundTrip(metadataRequest(1, 20 + i, ["apples", "app.dotted.name", "cherries"])), 1);
       assert.deepEqual(md.topics.map((t) => [t.name, t.errorCode]), [["apples", 0], ["app.dotted.name", 0], ["cherries", 3]]);
       sent.Metadata++;
     }
@@ -170,9 +155,9 @@ describe("the filter's stats in Envoy's /stats/prometheus", () => {
       const records = Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`value ${i}`) }));
       const answered = p.frames.length;
       p.sock.write(produceRequest(3, corr, { timeoutMs: 5000,
-        topics: [{ name: topic, partitions: [{ index: 0, records: recordBatch(records, Date.now()) }] }] }));
+        topics: [{ name: topic, partitions: [{ index: 0, records: recordBatch(records) }] }] }));
       await waitFor(p, () => p.frames.length > answered || p.closed, 10_000, `the answer to a Produce to ${topic}`);
-      const res = parseProduce(3, p.frames[answered]);
+      const res = readProduceResponse(p.frames[answered], 3);
       assert.equal(res.correlationId, corr);
       sent.Produce++;
       return res.topics[0].partitions[0].errorCode;

@@ -52,8 +52,9 @@ import kafkajs from "kafkajs";
 import { startEnvoy as startAttackEnvoy, vmFailures } from "../../tools/attack/envoy.mjs";
 import { startAttack } from "../../tools/attack/partial-frames.mjs";
 import { vmGauge } from "../../tools/attack/measure.mjs";
-import { connect, frame, parseApiVersionsV0, waitFor } from "./kafka-wire.mjs";
-import { parseProduceV3, produceV3, recordBatch } from "./kafka-produce.mjs";
+import {
+  apiVersionsRequest, connect, produceRequest, readApiVersionsResponse, readProduceResponse, recordBatch, stringRecords, waitFor,
+} from "../lib/kafka/index.ts";
 import { topicClusters } from "./clients.mjs";
 import { ROOT, stackPorts } from "./stack-ports.mjs";
 
@@ -100,10 +101,10 @@ async function probe(port, clientId = "memory-probe", ms = 5000) {
     return "refused";
   }
   try {
-    c.sock.write(frame(18, 0, 77, Buffer.alloc(0), clientId));
+    c.sock.write(apiVersionsRequest(0, 77, clientId));
     await waitFor(c, () => c.frames.length >= 1 || c.closed, ms, "ApiVersions").catch(() => {});
     if (c.frames.length >= 1) {
-      const r = parseApiVersionsV0(c.frames[0]);
+      const r = readApiVersionsResponse(c.frames[0], 0);
       return r.correlationId === 77 && r.errorCode === 0 ? "answered" : `error ${r.errorCode}`;
     }
     return c.closed ? "closed" : "timeout";
@@ -374,10 +375,11 @@ describe("hostile partial frames against real Envoy (issue 12)", () => {
       const c = await connect(HOST, env.port);
       try {
         const key = `${RUN}-reload-${i}`;
-        c.sock.write(produceV3(100 + i, TOPIC, recordBatch([[key, "after reload"]]), 0, 10000));
+        const records = recordBatch(stringRecords([[key, "after reload"]]));
+        c.sock.write(produceRequest(3, 100 + i, { timeoutMs: 10000, topics: [{ name: TOPIC, partitions: [{ index: 0, records }] }] }));
         await waitFor(c, () => c.frames.length >= 1 || c.closed, 15_000, "Produce answer");
         assert.ok(c.frames.length >= 1, `Produce ${i} after the reload: connection closed without an answer`);
-        const r = parseProduceV3(c.frames[0]);
+        const r = readProduceResponse(c.frames[0], 3);
         assert.equal(r.topics[0].partitions[0].errorCode, 0, `Produce ${i} after the reload`);
         told.push({ key, partition: 0, offset: Number(r.topics[0].partitions[0].baseOffset) });
       } finally {

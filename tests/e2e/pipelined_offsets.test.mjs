@@ -7,13 +7,14 @@
 // per (cluster, topic) in flight and the bridge writes one call's records back to back, so
 // every batch lands contiguous, in order, at the offset the client was told.
 //
-// Run with: STACK_PORT_OFFSET=N node --test tests/e2e/pipelined_offsets.test.mjs
+// Run with: STACK_PORT_OFFSET=N node --import tsx --test tests/e2e/pipelined_offsets.test.mjs
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { connect, waitFor } from "./kafka-wire.mjs";
-import { initProducerIdV0, parseInitProducerIdV0, parseProduceV3, produceV3, recordBatch } from "./kafka-produce.mjs";
+import {
+  connect, initProducerIdRequest, produceRequest, readInitProducerIdResponse, readProduceResponse, recordBatch, stringRecords, waitFor,
+} from "../lib/kafka/index.ts";
 import { stackPorts } from "./stack-ports.mjs";
 
 const ports = stackPorts();
@@ -27,9 +28,9 @@ test("pipelined batches of one producer land contiguously, in order, at the offs
   const c = await connect(host, port);
   const answers = [];
   try {
-    c.sock.write(initProducerIdV0(1));
+    c.sock.write(initProducerIdRequest(0, 1));
     await waitFor(c, () => c.frames.length >= 1, 5000, "InitProducerId");
-    const pid = parseInitProducerIdV0(c.frames[0]);
+    const pid = readInitProducerIdResponse(c.frames[0], 0);
     assert.equal(pid.errorCode, 0);
     let seq = 0;
     let corr = 10;
@@ -37,7 +38,8 @@ test("pipelined batches of one producer land contiguously, in order, at the offs
       const reqs = [];
       for (let j = 0; j < IN_FLIGHT; j++) {
         const pairs = Array.from({ length: PER_BATCH }, (_, i) => [`${prefix}-${seq + i}`, "v"]);
-        reqs.push(produceV3(++corr, "apples", recordBatch(pairs, { id: pid.id, epoch: pid.epoch, sequence: seq }), 0, 30000));
+        const records = recordBatch(stringRecords(pairs), { producer: { id: pid.producerId, epoch: pid.producerEpoch, sequence: seq } });
+        reqs.push(produceRequest(3, ++corr, { topics: [{ name: "apples", partitions: [{ index: 0, records }] }] }));
         answers.push({ corr, first: seq });
         seq += PER_BATCH;
       }
@@ -45,7 +47,7 @@ test("pipelined batches of one producer land contiguously, in order, at the offs
       await waitFor(c, () => c.frames.length >= 1 + (round + 1) * IN_FLIGHT, 30000, "Produce answers");
     }
     for (const [i, f] of c.frames.slice(1).entries()) {
-      const r = parseProduceV3(f);
+      const r = readProduceResponse(f, 3);
       assert.equal(r.correlationId, answers[i].corr);
       assert.equal(r.topics[0].partitions[0].errorCode, 0);
       answers[i].base = Number(r.topics[0].partitions[0].baseOffset);

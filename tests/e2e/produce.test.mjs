@@ -19,9 +19,9 @@ import {
   readRanges, readWindow, recordId, run, topicClusters,
 } from "./clients.mjs";
 import {
-  API_VERSIONS, apiVersionsV0, connect, initProducerIdRequest, parseApiVersionsV0, parseInitProducerId, parseProduce,
-  produceRequest, recordBatch, roundTrip, waitFor,
-} from "./kafka-wire.mjs";
+  ApiKey, apiVersionsRequest, connect, initProducerIdRequest, produceRequest, readApiVersionsResponse, readInitProducerIdResponse,
+  readProduceResponse, recordBatch, roundTrip, waitFor,
+} from "../lib/kafka/index.ts";
 import { stackPorts } from "./stack-ports.mjs";
 
 const { Kafka, logLevel, CompressionTypes, CompressionCodecs, Partitioners } = kafkajs;
@@ -276,21 +276,21 @@ describe("producers through Envoy, records read back from their clusters", { con
 
     const c = await connect(HOST, PORT);
     try {
-      const batch = recordBatch([{ key: Buffer.from(`${RUN}/cherries`), value: Buffer.from("never stored"), headers: [["e2e-id", Buffer.from(`${RUN}/cherries`)]] }], Date.now());
+      const batch = recordBatch([{ key: Buffer.from(`${RUN}/cherries`), value: Buffer.from("never stored"), headers: [["e2e-id", Buffer.from(`${RUN}/cherries`)]] }]);
       // cherries alone, then cherries next to a routed topic in the same request.
       const applesId = `${RUN}/${++seq}`;
-      const applesBatch = recordBatch([{ key: Buffer.from(applesId), value: Buffer.from("beside cherries"), headers: [["e2e-id", Buffer.from(applesId)]] }], Date.now());
+      const applesBatch = recordBatch([{ key: Buffer.from(applesId), value: Buffer.from("beside cherries"), headers: [["e2e-id", Buffer.from(applesId)]] }]);
       c.sock.write(produceRequest(7, 501, { acks: -1, topics: [{ name: "cherries", partitions: [{ index: 0, records: batch }] }] }));
       c.sock.write(produceRequest(7, 502, { acks: -1, topics: [
         { name: "cherries", partitions: [{ index: 0, records: batch }] },
         { name: "apples", partitions: [{ index: 0, records: applesBatch }] }] }));
-      c.sock.write(apiVersionsV0(503));
+      c.sock.write(apiVersionsRequest(0, 503));
       await waitFor(c, () => c.frames.length >= 3 || c.closed, 30_000, "three answers");
       assert.equal(c.frames.length, 3, `connection closed after ${c.frames.length} answers`);
-      const r1 = parseProduce(7, c.frames[0]);
+      const r1 = readProduceResponse(c.frames[0], 7);
       assert.equal(r1.correlationId, 501);
       assert.deepEqual(r1.topics.map((t) => [t.name, t.partitions.map((p) => [p.index, p.errorCode])]), [["cherries", [[0, UNKNOWN_TOPIC_OR_PARTITION]]]]);
-      const r2 = parseProduce(7, c.frames[1]);
+      const r2 = readProduceResponse(c.frames[1], 7);
       assert.equal(r2.correlationId, 502);
       const byName = Object.fromEntries(r2.topics.map((t) => [t.name, t.partitions[0]]));
       assert.equal(byName.cherries.errorCode, UNKNOWN_TOPIC_OR_PARTITION);
@@ -299,10 +299,10 @@ describe("producers through Envoy, records read back from their clusters", { con
       const [got] = await readRanges(CLUSTER_OF.apples, [{ topic: "apples", partition: 0, from: applesOffset, to: applesOffset + 1 }]);
       assert.deepEqual([got.key.toString(), got.value.toString()], [applesId, "beside cherries"]);
       expected.set(applesId, { cluster: CLUSTER_OF.apples, topic: "apples", partition: 0, offset: applesOffset });
-      const r3 = parseApiVersionsV0(c.frames[2]);
+      const r3 = readApiVersionsResponse(c.frames[2], 0);
       assert.equal(r3.correlationId, 503);
       assert.equal(r3.errorCode, 0);
-      assert.ok(r3.apis.some((a) => a.key === API_VERSIONS));
+      assert.ok(r3.apis.some((a) => a.apiKey === ApiKey.ApiVersions));
     } finally {
       c.sock.destroy();
     }
@@ -322,7 +322,7 @@ describe("producers through Envoy, records read back from their clusters", { con
   test("InitProducerId on 16 connections: 16 distinct producer ids", async () => {
     const ids = [];
     for (let i = 0; i < 16; i++) {
-      const res = parseInitProducerId(await roundTrip(HOST, PORT, initProducerIdRequest(1, 700 + i)));
+      const res = readInitProducerIdResponse(await roundTrip(HOST, PORT, initProducerIdRequest(1, 700 + i)), 1);
       assert.equal(res.correlationId, 700 + i);
       assert.equal(res.errorCode, 0);
       assert.equal(res.producerEpoch, 0);

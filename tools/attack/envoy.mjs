@@ -7,28 +7,15 @@
 // --concurrency 2; its log goes to <dir>/<name>.log. The stack's Envoy is never touched.
 import { spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { envoyArgs, envoyBinary } from "../../stack/envoy.ts";
+import { freePort, stopChild } from "../../stack/proc.ts";
 import { render } from "../render-envoy-config.mjs";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const HOST = "127.0.0.1";
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-export function envoyBinary() {
-  if (process.env.ENVOY_BIN) return process.env.ENVOY_BIN;
-  return readFileSync(join(ROOT, ".cache", "envoy", "envoy-bin"), "utf8").trim();
-}
-
-export function freePort() {
-  return new Promise((res, reject) => {
-    const s = net.createServer().once("error", reject).listen(0, HOST, () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
 
 export function rss(pid) {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
@@ -67,8 +54,7 @@ export async function startEnvoy({ dir, name, plugin, wasm = join(ROOT, "build",
   const logPath = join(dir, `${name}.log`);
   writeFileSync(configPath, text);
   const fd = openSync(logPath, "w");
-  const child = spawn(envoyBinary(), ["-c", configPath, "--disable-hot-restart", "--concurrency", String(concurrency),
-    "--log-level", "info", "--drain-time-s", "1", ...extraArgs], { cwd: ROOT, stdio: ["ignore", fd, fd] });
+  const child = spawn(envoyBinary(ROOT), [...envoyArgs(configPath, concurrency), ...extraArgs], { cwd: ROOT, stdio: ["ignore", fd, fd] });
   closeSync(fd);
   const exited = new Promise((r) => child.on("exit", (code, signal) => r({ code, signal })));
   const log = () => readFileSync(logPath, "utf8");
@@ -85,12 +71,7 @@ export async function startEnvoy({ dir, name, plugin, wasm = join(ROOT, "build",
     },
     rss: () => rss(child.pid),
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-      const r = await Promise.race([exited, sleep(10_000).then(() => null)]);
-      if (r === null) {
-        child.kill("SIGKILL");
-        await exited;
-      }
+      await stopChild(child);
     },
   };
   const deadline = Date.now() + 30_000;

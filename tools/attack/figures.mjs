@@ -6,7 +6,7 @@
 // the stack on their default ports) through measure.mjs: RSS before / during / peak / after, the
 // attackers' view, fresh ApiVersions during and after, stats, wasm failure lines.
 //
-//   node tools/attack/figures.mjs --wasm /tmp/before/build/kafka_mesh.wasm [--label before]
+//   node --import tsx tools/attack/figures.mjs --wasm /tmp/before/build/kafka_mesh.wasm [--label before]
 //        [--only idle-300,claimed-30,claimed-300,real-100x8M,small-64x8M] [--hold 5] [--after 5]
 //        [--failure-policy FAIL_CLOSED|FAIL_RELOAD] [--json FILE] [--keep]
 //

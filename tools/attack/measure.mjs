@@ -6,12 +6,13 @@
 // after they have gone; whether a fresh connection's ApiVersions is answered during and after;
 // the filter's and Envoy's wasm stats; and the wasm failure lines Envoy logged meanwhile.
 //
-//   node tools/attack/measure.mjs --pid PID --admin 127.0.0.1:9901 --log .stack/envoy.log \
+//   node --import tsx tools/attack/measure.mjs --pid PID --admin 127.0.0.1:9901 --log .stack/envoy.log \
 //        [--target 127.0.0.1:19092] [--hold 5] [--after 5] [--json] <partial-frames options>
 //
 // partial-frames options: --connections N --frame-size S --bytes B --drip-bytes k --drip-ms t ...
 import { readFileSync, statSync } from "node:fs";
 import net from "node:net";
+import { apiVersionsRequest, FrameSplitter } from "../../tests/lib/kafka/index.ts";
 import { parseSize, startAttack } from "./partial-frames.mjs";
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -48,16 +49,12 @@ export function vmGauge(s, name) {
 export function apiVersionsProbe(host, port, ms = 3000) {
   return new Promise((resolve) => {
     const sock = net.connect({ host, port });
-    // api key 18, version 0, correlation id 7, client id "probe"
-    const payload = Buffer.from("0012000000000007000570726f6265", "hex");
-    const req = Buffer.concat([Buffer.from([0, 0, 0, payload.length]), payload]);
-    let got = Buffer.alloc(0);
+    const splitter = new FrameSplitter();
     const done = (v) => { clearTimeout(t); sock.destroy(); resolve(v); };
     const t = setTimeout(() => done("timeout"), ms);
-    sock.on("connect", () => sock.write(req));
+    sock.on("connect", () => sock.write(apiVersionsRequest(0, 7, "probe")));
     sock.on("data", (d) => {
-      got = Buffer.concat([got, d]);
-      if (got.length >= 8 && got.length >= 4 + got.readInt32BE(0) && got.readInt32BE(4) === 7) done("answered");
+      if (splitter.push(d).some((f) => f.length >= 8 && f.readInt32BE(4) === 7)) done("answered");
     });
     sock.on("error", () => {});
     sock.on("close", () => done("closed"));

@@ -5,7 +5,7 @@
 // B bytes of that frame (never the whole frame unless B >= S), then holds the socket open
 // without reading or sending anything more, for D seconds or until killed.
 //
-//   node tools/attack/partial-frames.mjs [options]
+//   node --import tsx tools/attack/partial-frames.mjs [options]
 //     --host H            (default 127.0.0.1)
 //     --port P            (default 19092)
 //     --connections N     (default 30)
@@ -32,6 +32,7 @@
 //
 // Also importable: startAttack(options) returns {stats(), sent: Promise, stop()}.
 import net from "node:net";
+import { ApiKey, requestFrame, Writer } from "../../tests/lib/kafka/index.ts";
 
 const DEFAULTS = {
   host: "127.0.0.1",
@@ -66,17 +67,9 @@ export function parseSize(s) {
 function frameBody(kind, n, corr) {
   const out = Buffer.alloc(n, kind === "zeros" ? 0 : 0x78);
   if (kind !== "zeros") {
-    const client = Buffer.from("attack");
-    const head = Buffer.alloc(10 + client.length + 8);
-    let p = 0;
-    p = head.writeInt16BE(0, p); // Produce
-    p = head.writeInt16BE(3, p);
-    p = head.writeInt32BE(corr, p);
-    p = head.writeInt16BE(client.length, p);
-    p += client.copy(head, p);
-    p = head.writeInt16BE(-1, p); // transactional_id null
-    p = head.writeInt16BE(-1, p); // acks
-    head.writeInt32BE(30000, p); // timeout
+    // transactional_id null, acks -1, timeout 30 s; the frame without its size prefix
+    const fields = new Writer().str(null).i16(-1).i32(30000).buffer();
+    const head = requestFrame(ApiKey.Produce, 3, corr, fields, "attack").subarray(4);
     head.copy(out, 0, 0, Math.min(n, head.length));
   }
   return out;

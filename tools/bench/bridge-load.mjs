@@ -8,7 +8,7 @@
 // node bridge-load.mjs --url http://127.0.0.1:8080 --topic apples --record-size 1024
 //   --num-records 100000 --batch 15 --connections 1 --inflight 5 --linger 5 [--rate 10000] [--max-seconds 30]
 import http from "node:http";
-import { payload } from "./frames.mjs";
+import { payload } from "./payload.mjs";
 
 const args = Object.fromEntries(
   process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),

@@ -1,16 +1,51 @@
 // Filter micro-benchmark, no network: build/bench-micro.wasm (tools/bench/micro/entry.ts) runs
 // the filter's Produce path on generated frames, the bridge answered in memory.
+// The frames: Produce v8, one partition, one batch of records with null keys, uncompressed or
+// lz4 (the LZ4 frame Kafka writes: independent 64 KiB blocks, no content size or checksum, via
+// the python lz4 package in the bench venv).
 // Prints JSON: ns per record for the whole path and for each phase, by record size and codec.
-// Usage: node tools/bench/micro.mjs [seconds-per-figure] [python]
+// Usage: node --import tsx tools/bench/micro.mjs [seconds-per-figure] [python]
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { bridgeAnswer, produceFrame, recordBatch, recordsPerBatch } from "./frames.mjs";
+import { produceRequest, recordBatch } from "../../tests/lib/kafka/index.ts";
+import { payload } from "./payload.mjs";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SECONDS = Number(process.argv[2] ?? "0.3");
 const PYTHON = process.argv[3] ?? join(ROOT, ".venv", "bench", "bin", "python");
 const CONFIG = readFileSync(join(ROOT, "examples", "reference.json"), "utf8");
+
+const LZ4 = 3;
+
+function lz4Kafka(data) {
+  const code =
+    "import sys,lz4.frame as f;d=sys.stdin.buffer.read();" +
+    "sys.stdout.buffer.write(f.compress(d,block_size=f.BLOCKSIZE_MAX64KB,block_linked=False,content_checksum=False,store_size=False))";
+  return execFileSync(PYTHON, ["-c", code], { input: data, maxBuffer: 1 << 26 });
+}
+
+/** Records of `recordSize` that fill one producer batch of batchBytes (Java's batch.size default 16384). */
+const recordsPerBatch = (recordSize, batchBytes = 16384) => Math.max(1, Math.floor((batchBytes - 61) / (recordSize + 8)));
+
+/** A batch of `count` records of `size` bytes, timestamps 1 ms apart, partition leader epoch -1. */
+function batchOf(count, size, codec) {
+  const value = payload(size);
+  const records = Array.from({ length: count }, (_, i) => ({ key: null, value, timestampDelta: i }));
+  return recordBatch(records, { partitionLeaderEpoch: -1, codec, compress: codec === LZ4 ? lz4Kafka : undefined });
+}
+
+/** A whole Produce v8 request frame for one topic partition. */
+const produceFrame = (topic, partition, batch) =>
+  produceRequest(8, 1, { topics: [{ name: topic, partitions: [{ index: partition, records: batch }] }] }, "bench");
+
+/** The bridge's answer to a call of `count` records on one partition. */
+function bridgeAnswer(count, partition = 0, firstOffset = 1000) {
+  const items = [];
+  for (let i = 0; i < count; i++) items.push(`{"partition":${partition},"offset":${firstOffset + i}}`);
+  return Buffer.from(`{"offsets":[${items.join(",")}]}`);
+}
 
 async function instance() {
   const bytes = readFileSync(process.env.BENCH_MICRO_WASM ?? join(ROOT, "build", "bench-micro.wasm"));
@@ -53,12 +88,12 @@ function measure(fn, unitsPerCall) {
 
 export async function micro() {
   const results = [];
-  for (const [size, codec] of [[100, 0], [1024, 0], [100, 3], [1024, 3]]) {
+  for (const [size, codec] of [[100, 0], [1024, 0], [100, LZ4], [1024, LZ4]]) {
     const x = await instance();
     put(x, x.prepareConfig, Buffer.from(CONFIG));
     if (!x.configure()) throw new Error("config refused");
     const n = recordsPerBatch(size);
-    const batch = recordBatch(n, size, { codec, python: PYTHON });
+    const batch = batchOf(n, size, codec);
     put(x, x.prepareFrame, produceFrame("apples", 0, batch));
     put(x, x.prepareAnswer, bridgeAnswer(n));
     const check = x.runProduce(1);
@@ -72,7 +107,7 @@ export async function micro() {
     const memBefore = x.memoryBytes();
     const row = {
       record_bytes: size,
-      codec: codec === 3 ? "lz4" : "none",
+      codec: codec === LZ4 ? "lz4" : "none",
       records_per_batch: n,
       batch_bytes: batch.length,
       upstream_body_bytes: body.length,

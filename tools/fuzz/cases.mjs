@@ -3,7 +3,7 @@
 // numbers alone and can be written out as plain steps (tests/fixtures/fuzz-repro/).
 import fs from "node:fs";
 import path from "node:path";
-import * as k from "../wasm-host/kafka.mjs";
+import * as k from "../../tests/lib/kafka/index.ts";
 
 /** sfc32: small, fast, good enough for fuzzing; state from two 32-bit words. */
 export function rng(seed, index) {
@@ -66,12 +66,6 @@ const TOPIC_POOL = [
   "b" + "x".repeat(248), "a" + "y".repeat(249), "", "app\u0000le", "ébène", "b-corpus",
 ];
 
-function frameOf(payload) {
-  const size = Buffer.alloc(4);
-  size.writeInt32BE(payload.length);
-  return Buffer.concat([size, payload]);
-}
-
 function topicName(r, distinct) {
   if (distinct && r.chance(0.5)) return r.pick(["a", "b", "app"]) + r.u32().toString(36);
   if (r.chance(0.1)) return r.bytes(r.int(12)).toString("latin1");
@@ -101,7 +95,8 @@ function builtRequest(r, opts) {
       // A valid header for any API key and version, with a random body.
       const key = r.range(-1, 93);
       const version = r.range(-1, 20);
-      return k.requestFrame(key, version, corr, r.chance(0.2) ? null : "fuzz", r.bytes(r.int(64)));
+      const clientId = r.chance(0.2) ? null : "fuzz";
+      return k.requestFrame(key, version, corr, r.bytes(r.int(64)), clientId);
     }
   }
 }
@@ -160,12 +155,12 @@ export function genFrame(r, corpus, opts) {
   }
   if (kind < 55 && corpus.length) {
     const payload = mutate(r, r.pick(corpus).subarray(4));
-    if (r.chance(0.85)) return frameOf(payload);
+    if (r.chance(0.85)) return k.sizePrefixed(payload);
     return Buffer.concat([r.bytes(4), payload]); // size prefix left wrong
   }
   if (kind < 80) {
     const f = builtRequest(r, opts);
-    return r.chance(0.3) ? frameOf(mutate(r, f.subarray(4))) : f;
+    return r.chance(0.3) ? k.sizePrefixed(mutate(r, f.subarray(4))) : f;
   }
   if (kind < 90) {
     // Size prefixes around and past the limit, negative, or with the body cut short.
@@ -181,7 +176,7 @@ export function genFrame(r, corpus, opts) {
   const headerEnd = 4 + 8 + 2 + 4 + (v >= 9 ? 1 : 0);
   if (v >= 9) f[headerEnd] = 0xff; // compact count as a runaway varint
   else f.writeInt32BE(r.pick([0x7fffffff, 0x10000000, -2, 1000000]), headerEnd);
-  if (v >= 9) return frameOf(Buffer.concat([f.subarray(4, headerEnd), Buffer.from(r.pick(BAD_VARINTS)), f.subarray(headerEnd + 1)]));
+  if (v >= 9) return k.sizePrefixed(Buffer.concat([f.subarray(4, headerEnd), Buffer.from(r.pick(BAD_VARINTS)), f.subarray(headerEnd + 1)]));
   return f;
 }
 

@@ -1,22 +1,22 @@
 // Fuzzer for the filter module in the Node proxy-wasm host: hostile client bytes and hostile
 // HTTP answers must never trap the filter, hang it, or grow its memory.
 //
-//   node tools/fuzz/fuzz.mjs [--count N] [--seed S] [--hang-ms 2000] [--warmup N]
+//   node --import tsx tools/fuzz/fuzz.mjs [--count N] [--seed S] [--hang-ms 2000] [--warmup N]
 //                            [--mem-bound-kib K] [--distinct-topics] [--wasm path]
 //                            [--memory | --memory-every N]
 //   (--memory: memory cases only, on a VM with a small budget; --memory-every N: one case in
 //    N is a memory case, on that VM beside the main one)
-//   node tools/fuzz/fuzz.mjs --connections 10000      (open/close heap check)
-//   node tools/fuzz/fuzz.mjs --replay file.json        (re-run a saved failing case)
+//   node --import tsx tools/fuzz/fuzz.mjs --connections 10000      (open/close heap check)
+//   node --import tsx tools/fuzz/fuzz.mjs --replay file.json        (re-run a saved failing case)
 //
-// The VM runs in a worker thread; the main thread is a watchdog that ends the worker when a
+// The VM runs in a worker thread (worker.mjs, then this file); the main thread is a watchdog that ends the worker when a
 // single VM call runs past --hang-ms, and writes the failing case to --repro-dir.
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { MeshVm } from "../wasm-host/host.mjs";
-import * as k from "../wasm-host/kafka.mjs";
+import * as k from "../../tests/lib/kafka/index.ts";
 import { genCase, genMemoryCase, loadCorpus, MEMORY_LIMITS, memoryPeakBound, runSteps } from "./cases.mjs";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -283,7 +283,7 @@ async function replay(o) {
 function runWorker(o) {
   const beatBuf = new SharedArrayBuffer(16);
   const beat = new Int32Array(beatBuf);
-  const worker = new Worker(fileURLToPath(import.meta.url), { workerData: { o, beatBuf } });
+  const worker = new Worker(new URL("./worker.mjs", import.meta.url), { workerData: { o, beatBuf } });
   return new Promise((resolve) => {
     let lastSeq = -1;
     let sameSince = performance.now();
@@ -332,7 +332,7 @@ async function main() {
     const file = o.connections ? null : saveRepro(o, r.type, o.seed, r.caseIndex, steps, error, r.log ?? [], memory);
     console.error(`fuzz: FAILED (${r.type}) at case ${r.caseIndex}, seed ${o.seed}\n${error}`);
     if (r.log?.length) console.error("filter log:\n" + r.log.map((l) => `  [${l.level}] ${l.message}`).join("\n"));
-    if (file) console.error(`case written to ${path.relative(ROOT, file)}; replay: node tools/fuzz/fuzz.mjs --replay ${path.relative(ROOT, file)}`);
+    if (file) console.error(`case written to ${path.relative(ROOT, file)}; replay: node --import tsx tools/fuzz/fuzz.mjs --replay ${path.relative(ROOT, file)}`);
     process.exit(1);
   }
   if (r.type === "connections-done") {
