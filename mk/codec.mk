@@ -9,8 +9,8 @@ fetch-kafka-messages:
 
 # Regenerates assembly/kafka/messages/*.ts.
 ## generate-messages: regenerates assembly/kafka/messages/*.ts from kafka-clients' message definitions
-generate-messages: fetch-kafka-messages
-	node tools/gen-messages.mjs
+generate-messages: $(NODE_MODULES) fetch-kafka-messages
+	$(NODE_TS) tools/gen-messages.ts
 
 # Regenerates tests/fixtures/messages/vectors.ts (needs a JDK).
 ## generate-vectors: regenerates tests/fixtures/messages/vectors.ts with Kafka's Java classes (JDK)
@@ -19,9 +19,9 @@ generate-vectors: fetch-kafka-messages
 
 # Fails when the committed codec or vectors differ from a fresh generation.
 ## check-generated: versions.env's pins agree with their copies; the committed codec and vectors are fresh
-check-generated: check-versions fetch-kafka-messages
+check-generated: $(NODE_MODULES) check-versions fetch-kafka-messages
 	@set -e; tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
-	node tools/gen-messages.mjs --out "$$tmp/messages"; \
+	$(NODE_TS) tools/gen-messages.ts --out "$$tmp/messages"; \
 	tools/vectors/generate.sh "$$tmp/vectors.ts"; \
 	if ! diff -ru assembly/kafka/messages "$$tmp/messages" || \
 	   ! diff -u tests/fixtures/messages/vectors.ts "$$tmp/vectors.ts"; then \
