@@ -102,8 +102,8 @@ function parseArgs(argv: string[]): Args {
     out: path.join(ROOT, "assembly", "kafka", "messages"),
   };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--in") args.in = path.resolve(argv[++i] ?? "");
-    else if (argv[i] === "--out") args.out = path.resolve(argv[++i] ?? "");
+    if (argv[i] === "--in") args.in = path.resolve(argv[++i]);
+    else if (argv[i] === "--out") args.out = path.resolve(argv[++i]);
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return args;
