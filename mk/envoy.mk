@@ -19,13 +19,13 @@ envoy-install:
 
 # Rewrites envoy/*.yaml from the template and examples/reference.json.
 ## envoy-config: rewrites envoy/*.yaml from the template and examples/reference.json
-envoy-config:
-	node tools/render-envoy-config.mjs
+envoy-config: $(NODE_MODULES)
+	$(NODE_TS) tools/render-envoy-config.ts
 
 # The committed configs match their sources, and the pinned Envoy accepts both.
 ## check-envoy-config: the committed Envoy configs match their sources and load in the pinned Envoy
 check-envoy-config: $(ENVOY_STAMP) build
-	node tools/render-envoy-config.mjs --check
+	$(NODE_TS) tools/render-envoy-config.ts --check
 	@for c in $(ENVOY_CONFIGS); do \
 	  "$$(cat $(ENVOY_STAMP))" --mode validate -c "$$c" --disable-hot-restart -l error \
 	    || { echo "$$c does not load in Envoy"; exit 1; }; \

@@ -42,8 +42,9 @@ function envoyOptions(root: string): { config?: string; adminPort?: number } {
   const offset = portOffset();
   if (config === join(root, "examples", "reference.json") && offset === 0) return {};
   const outDir = join(root, ".stack", "envoy");
-  const r = spawnSync(process.execPath, [join(root, "tools", "render-envoy-config.mjs"),
-    "--plugin-config", config, "--out-dir", outDir, "--echo-port", String(19099 + offset)], { encoding: "utf8" });
+  // Under tsx (resolved from the project root): the renderer is TypeScript.
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "tools", "render-envoy-config.ts"),
+    "--plugin-config", config, "--out-dir", outDir, "--echo-port", String(19099 + offset)], { cwd: root, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`rendering the Envoy config failed: ${r.stderr}`);
   return { config: join(outDir, "envoy.yaml"), adminPort: 9901 + offset };
 }

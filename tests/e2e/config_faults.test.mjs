@@ -19,7 +19,7 @@ import { join } from "node:path";
 import { ROOT } from "./stack-ports.mjs";
 import { envoyArgs, envoyBinary } from "../../stack/envoy.ts";
 import { freePort, stopChild } from "../../stack/proc.ts";
-import { render } from "../../tools/render-envoy-config.mjs";
+import { render } from "../../tools/render-envoy-config.ts";
 import {
   apiVersionsRequest, initProducerIdRequest, metadataRequest, produceRequest, readApiVersionsResponse, readInitProducerIdResponse,
   readMetadataResponse, readProduceResponse, recordBatch, roundTrip, stringRecords,
@@ -45,7 +45,7 @@ function pluginConfig(port, bridgePort) {
   return cfg;
 }
 
-/** envoy/envoy.yaml as tools/render-envoy-config.mjs renders it, on our ports. */
+/** envoy/envoy.yaml as tools/render-envoy-config.ts renders it, on our ports. */
 function renderStatic(plugin, port, adminPort) {
   const text = render({ template, plugin, pluginSource: "examples/reference.json", variant: "internal",
     listen: { host: HOST, port }, echoPort: 19099 });
