@@ -9,7 +9,7 @@ COMPRESSION_PY := .venv/bin/python
 COMPRESSION_CP := $(COMPRESSION_CACHE)/cp-$(KAFKA_VERSION).txt
 COMPRESSION_LARGE_DIR := tests/fixtures/compression/large
 COMPRESSION_LARGE := $(COMPRESSION_LARGE_DIR)/vectors_large.ts $(COMPRESSION_LARGE_DIR)/zstd_large.ts
-COMPRESSION_GEN_DEPS := $(COMPRESSION_TOOLS)/generate.mjs $(COMPRESSION_TOOLS)/encode.py \
+COMPRESSION_GEN_DEPS := $(COMPRESSION_TOOLS)/generate.ts $(COMPRESSION_TOOLS)/encode.py \
 	$(COMPRESSION_TOOLS)/KafkaEncode.java $(COMPRESSION_VENV) $(COMPRESSION_CP)
 BENCH_CODECS_WASM := build/bench-codecs.wasm
 
@@ -29,8 +29,8 @@ $(COMPRESSION_CP): $(COMPRESSION_TOOLS)/pom.xml
 	@mkdir -p $(dir $@)
 	mvn -q -B -f $< dependency:build-classpath -Dkafka.version=$(KAFKA_VERSION) -Dmdep.outputFile=$(abspath $@)
 
-$(COMPRESSION_LARGE_DIR)/vectors_large.ts: $(COMPRESSION_GEN_DEPS)
-	node $(COMPRESSION_TOOLS)/generate.mjs large
+$(COMPRESSION_LARGE_DIR)/vectors_large.ts: $(COMPRESSION_GEN_DEPS) | $(NODE_MODULES)
+	$(NODE_TS) $(COMPRESSION_TOOLS)/generate.ts large
 
 # 4 MiB inputs and a long window; rebuilt on each machine rather than committed. (The zstd
 # pipeline once wrote these and their spec under generated/ dirs: removed so no stale spec runs.)
@@ -42,8 +42,8 @@ $(COMPRESSION_LARGE_DIR)/zstd_large.ts: $(COMPRESSION_TOOLS)/zstd.py $(COMPRESSI
 compression-fixtures: $(COMPRESSION_LARGE)
 
 ## compression-fixtures-small: regenerates the committed small vectors (vectors.ts, zstd_small.ts)
-compression-fixtures-small: $(COMPRESSION_GEN_DEPS)
-	node $(COMPRESSION_TOOLS)/generate.mjs small
+compression-fixtures-small: $(COMPRESSION_GEN_DEPS) | $(NODE_MODULES)
+	$(NODE_TS) $(COMPRESSION_TOOLS)/generate.ts small
 	$(COMPRESSION_PY) $(COMPRESSION_TOOLS)/zstd.py
 
 ## test-compression: every codec's large vectors (generated first), one as-pect suite
@@ -60,5 +60,5 @@ bench-codecs: $(BENCH_CODECS_WASM) $(COMPRESSION_LARGE) $(COMPRESSION_CACHE)/sma
 	node tools/bench-codecs.mjs $(BENCH_SECONDS)
 	node tools/bench-zstd.mjs
 
-$(COMPRESSION_CACHE)/small/manifest.json: $(COMPRESSION_GEN_DEPS)
-	node $(COMPRESSION_TOOLS)/generate.mjs small --cache-only
+$(COMPRESSION_CACHE)/small/manifest.json: $(COMPRESSION_GEN_DEPS) | $(NODE_MODULES)
+	$(NODE_TS) $(COMPRESSION_TOOLS)/generate.ts small --cache-only

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // Writes compression test vectors produced by real encoders:
 //   gzip    Node's zlib (levels, strategies, concatenated members, hand-framed header flags)
 //           and the Kafka Java client's GzipCompression
@@ -7,11 +6,11 @@
 //           Lz4BlockOutputStream
 // Inputs come from a seeded generator mirrored by tests/fixtures/compression/support.ts.
 //
-//   node generate.mjs small   -> tests/fixtures/compression/vectors.ts (committed)
-//   node generate.mjs large   -> tests/fixtures/compression/large/vectors_large.ts (git-ignored)
-//   --cache-only              only the files under .cache (for the benchmark)
+//   node --import tsx generate.ts small   -> tests/fixtures/compression/vectors.ts (committed)
+//   node --import tsx generate.ts large   -> tests/fixtures/compression/large/vectors_large.ts (git-ignored)
+//   --cache-only                          only the files under .cache (for the benchmark)
 // Both also leave the raw inputs and compressed files under .cache/compression-fixtures/<set>/
-// for tools/bench-codecs.mjs.
+// for tools/bench-codecs.ts.
 //
 // Needs .venv (lz4, cramjam) and the kafka-clients classpath in
 // .cache/compression-fixtures/cp-<KAFKA_VERSION>.txt; `make compression-fixtures` prepares both.
@@ -28,7 +27,7 @@ const root = resolve(here, "../..");
 
 // ---- Inputs (keep in step with tests/fixtures/compression/support.ts) ----
 
-export const WORDS = [
+export const WORDS: readonly string[] = [
   "kafka", "envoy", "mesh", "record", "batch", "topic", "offset", "leader", "replica", "broker",
   "producer", "linger", "acks", "partition", "header", "value", "alpha", "bravo", "charlie",
   "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet", "kilo", "lima", "mike",
@@ -36,10 +35,12 @@ export const WORDS = [
 ];
 
 class Rng {
-  constructor(seed) {
+  private x: number;
+
+  constructor(seed: number) {
     this.x = seed >>> 0 || 1;
   }
-  next() {
+  next(): number {
     let x = this.x;
     x ^= x << 13;
     x >>>= 0;
@@ -52,26 +53,25 @@ class Rng {
 }
 
 class Bytes {
-  constructor() {
-    this.parts = [];
-    this.length = 0;
-  }
-  str(s) {
+  private parts: Buffer[] = [];
+  length = 0;
+
+  str(s: string): void {
     const b = Buffer.from(s, "latin1");
     this.parts.push(b);
     this.length += b.length;
   }
-  bytes(b) {
+  bytes(b: Uint8Array): void {
     this.parts.push(Buffer.from(b));
     this.length += b.length;
   }
-  done(size) {
+  done(size: number): Buffer {
     return Buffer.concat(this.parts).subarray(0, size);
   }
 }
 
 /** Uniform random bytes. */
-export function randomBytes(seed, size) {
+export function randomBytes(seed: number, size: number): Buffer {
   const r = new Rng(seed);
   const out = Buffer.alloc(size);
   for (let i = 0; i < size; i++) out[i] = r.next() & 0xff;
@@ -79,7 +79,7 @@ export function randomBytes(seed, size) {
 }
 
 /** Words separated by spaces, a newline every 12 words. */
-export function text(seed, size) {
+export function text(seed: number, size: number): Buffer {
   const r = new Rng(seed);
   const b = new Bytes();
   let n = 0;
@@ -91,7 +91,7 @@ export function text(seed, size) {
 }
 
 /** JSON-like records with one 64-byte random chunk about every 16 records. */
-export function records(seed, size) {
+export function records(seed: number, size: number): Buffer {
   const r = new Rng(seed);
   const b = new Bytes();
   let id = 0;
@@ -110,7 +110,7 @@ export function records(seed, size) {
 }
 
 /** Runs of one byte, then a period-3 and a period-7 pattern (short back-references). */
-export function repeat(size) {
+export function repeat(size: number): Buffer {
   const out = Buffer.alloc(size);
   const third = Math.floor(size / 3);
   for (let i = 0; i < size; i++) {
@@ -121,7 +121,7 @@ export function repeat(size) {
   return out;
 }
 
-const SMALL_INPUTS = {
+const SMALL_INPUTS: Record<string, () => Buffer> = {
   empty: () => Buffer.alloc(0),
   one: () => Buffer.from([0x78]),
   zeros: () => Buffer.alloc(70000),
@@ -134,7 +134,7 @@ const SMALL_INPUTS = {
 export const LARGE_SEED = 1234567;
 export const LARGE_SIZE = 4 << 20;
 export const MID_SIZE = 1536 << 10;
-const LARGE_INPUTS = {
+const LARGE_INPUTS: Record<string, () => Buffer> = {
   big: () => records(LARGE_SEED, LARGE_SIZE),
   mid: () => records(LARGE_SEED, MID_SIZE),
   bigrandom: () => randomBytes(LARGE_SEED, 320 << 10),
@@ -142,8 +142,31 @@ const LARGE_INPUTS = {
 
 // ---- Vectors: [codec, name, input, encoder, option] ----
 
-function smallJobs() {
-  const jobs = [];
+type Codec = "gzip" | "snappy" | "lz4";
+
+/**
+ * One vector: Node's zlib encoders take zlib options; the Python and Java encoders (encode.py,
+ * KafkaEncode.java) a mode name. An input list is encoded part by part and concatenated.
+ */
+type Job =
+  | [codec: Codec, name: string, input: string | string[], encoder: "zlib" | "zlib-flush" | "zlib-header", opt: zlib.ZlibOptions]
+  | [codec: Codec, name: string, input: string | string[], encoder: "py" | "java", opt: string];
+
+interface Vector {
+  codec: Codec;
+  name: string;
+  inputs: string[];
+  data: Buffer;
+  expected: Buffer;
+}
+
+interface Built {
+  inputs: Record<string, Buffer>;
+  vectors: Vector[];
+}
+
+function smallJobs(): Job[] {
+  const jobs: Job[] = [];
   const all = Object.keys(SMALL_INPUTS);
   for (const i of all) {
     jobs.push(["gzip", `zlib-6-${i}`, i, "zlib", { level: 6 }]);
@@ -182,7 +205,7 @@ function smallJobs() {
   return jobs;
 }
 
-function largeJobs() {
+function largeJobs(): Job[] {
   return [
     ["gzip", "zlib-6-big", "big", "zlib", { level: 6 }],
     ["gzip", "kafka-big", "big", "java", "gzip"],
@@ -198,12 +221,12 @@ function largeJobs() {
 
 // ---- Encoding ----
 
-function crc32(buf) {
+function crc32(buf: Uint8Array): number {
   return zlib.crc32(buf) >>> 0;
 }
 
 /** A gzip member around zlib's raw deflate, with FEXTRA, FNAME, FCOMMENT and FHCRC set. */
-function gzipWithHeaderFlags(data) {
+function gzipWithHeaderFlags(data: Buffer): Buffer {
   const extra = Buffer.from("AB\x04\x00kafk", "latin1");
   const head = Buffer.concat([
     Buffer.from([0x1f, 0x8b, 8, 2 | 4 | 8 | 16, 0x10, 0x32, 0x54, 0x76, 0, 3]),
@@ -220,10 +243,10 @@ function gzipWithHeaderFlags(data) {
 }
 
 /** gzip with a full flush (an empty stored block) between the two halves. */
-function gzipWithFlush(data, opts) {
+function gzipWithFlush(data: Buffer, opts: zlib.ZlibOptions): Promise<Buffer> {
   const gz = zlib.createGzip(opts);
-  const chunks = [];
-  gz.on("data", (c) => chunks.push(c));
+  const chunks: Buffer[] = [];
+  gz.on("data", (c: Buffer) => chunks.push(c));
   return new Promise((done) => {
     gz.write(data.subarray(0, data.length >> 1));
     gz.flush(zlib.constants.Z_FULL_FLUSH, () => {
@@ -233,22 +256,22 @@ function gzipWithFlush(data, opts) {
   });
 }
 
-async function build(set) {
+async function build(set: "small" | "large"): Promise<Built> {
   const inputsDef = set === "small" ? SMALL_INPUTS : LARGE_INPUTS;
   const jobs = set === "small" ? smallJobs() : largeJobs();
   const work = join(root, ".cache/compression-fixtures", set);
   rmSync(work, { recursive: true, force: true });
   mkdirSync(join(work, "in"), { recursive: true });
   mkdirSync(join(work, "out"), { recursive: true });
-  const inputs = {};
+  const inputs: Record<string, Buffer> = {};
   for (const [name, make] of Object.entries(inputsDef)) {
     inputs[name] = make();
     writeFileSync(join(work, "in", `${name}.bin`), inputs[name]);
   }
   // Concatenations: encode each part with the same encoder, then join the outputs.
-  const py = [];
-  const java = [];
-  const fileOf = (codec, name) => `${codec}-${name}`;
+  const py: string[] = [];
+  const java: string[] = [];
+  const fileOf = (codec: Codec, name: string): string => `${codec}-${name}`;
   for (const [codec, name, input, encoder, opt] of jobs) {
     const parts = Array.isArray(input) ? input : [input];
     parts.forEach((p, k) => {
@@ -264,10 +287,10 @@ async function build(set) {
     const cp = readFileSync(join(root, `.cache/compression-fixtures/cp-${KAFKA_VERSION}.txt`), "utf8").trim();
     execFileSync("java", ["-cp", cp, join(here, "KafkaEncode.java"), work, ...java], { stdio: "inherit" });
   }
-  const vectors = [];
+  const vectors: Vector[] = [];
   for (const [codec, name, input, encoder, opt] of jobs) {
     const parts = Array.isArray(input) ? input : [input];
-    const enc = [];
+    const enc: Buffer[] = [];
     for (let k = 0; k < parts.length; k++) {
       const p = parts[k];
       if (encoder === "zlib") enc.push(zlib.gzipSync(inputs[p], opt));
@@ -294,7 +317,7 @@ async function build(set) {
   return { inputs, vectors };
 }
 
-function emitModule(set, { inputs, vectors }) {
+function emitModule(set: "small" | "large", { inputs, vectors }: Built): void {
   const lines = [
     "// Generated by tools/compression-fixtures/generate.mjs from real encoders; do not edit.",
     'import { Vector } from "' + (set === "small" ? "./support" : "../support") + '";',
