@@ -57,8 +57,8 @@ $(BENCH_CODECS_WASM): $(NODE_MODULES) tools/bench-codecs/entry.ts tools/bench-co
 # The small fixture set's cache files are needed too (the benchmark reads the raw files).
 ## bench-codecs: decode MB/s of the wasm decoders vs native ones: gzip/snappy/lz4 (BENCH_SECONDS), then zstd
 bench-codecs: $(BENCH_CODECS_WASM) $(COMPRESSION_LARGE) $(COMPRESSION_CACHE)/small/manifest.json
-	node tools/bench-codecs.mjs $(BENCH_SECONDS)
-	node tools/bench-zstd.mjs
+	$(NODE_TS) tools/bench-codecs.ts $(BENCH_SECONDS)
+	$(NODE_TS) tools/bench-zstd.ts
 
 $(COMPRESSION_CACHE)/small/manifest.json: $(COMPRESSION_GEN_DEPS) | $(NODE_MODULES)
 	$(NODE_TS) $(COMPRESSION_TOOLS)/generate.ts small --cache-only

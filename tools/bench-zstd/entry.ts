@@ -1,4 +1,4 @@
-// Thin wasm entry exposing the zstd decoder to tools/bench-zstd.mjs.
+// Thin wasm entry exposing the zstd decoder to tools/bench-zstd.ts.
 import { unzstd } from "../../assembly/compression/zstd";
 
 let input = new Uint8Array(0);

@@ -1,5 +1,5 @@
 // Compares the wasm zstd decoder's speed with native libzstd (python zstandard) on the same frames.
-// Usage: node tools/bench-zstd.mjs   (make bench-zstd installs what it needs first)
+// Usage: node --import tsx tools/bench-zstd.ts   (make bench-codecs installs what it needs first)
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -14,17 +14,33 @@ execFileSync(
   ["asc", "tools/bench-zstd/entry.ts", "--config", "tools/bench-zstd/asconfig.json", "--outFile", wasmFile],
   { cwd: root, stdio: "inherit" },
 );
+/** zstd.py --bench: per input, native libzstd's MB/s (and the .zst/.bin files under `work`). */
 const native = JSON.parse(
   execFileSync(path.join(root, ".venv", "bin", "python"), ["tools/compression-fixtures/zstd.py", "--bench", work], {
     cwd: root,
     encoding: "utf8",
   }),
-);
+) as Record<string, { native_mb_s: number }>;
 
-const { instance } = await WebAssembly.instantiate(readFileSync(wasmFile), {
+/** tools/bench-zstd/entry.ts's exports. */
+interface ZstdExports {
+  memory: { buffer: ArrayBuffer };
+  /** Room for a frame of n bytes; returns its address. */
+  setInput(n: number): number;
+  /** Decodes the frame into at most `maxOutput` bytes; the output size. */
+  run(maxOutput: number): number;
+  outputPtr(): number;
+}
+
+// WebAssembly as Node provides it (lib es2022 does not declare it).
+const { WebAssembly: wasmApi } = globalThis as unknown as {
+  WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: unknown } }> };
+};
+
+const { instance } = await wasmApi.instantiate(readFileSync(wasmFile), {
   env: { abort: () => { throw new Error("abort"); } },
 });
-const ex = instance.exports;
+const ex = instance.exports as ZstdExports;
 
 console.log("input                    size      ratio   wasm MB/s  native MB/s  wasm/native");
 for (const [name, info] of Object.entries(native)) {
