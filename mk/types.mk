@@ -1,5 +1,5 @@
-# Type-checking of the Node side's TypeScript (tsconfig.json: strict; tests/lib/, stack/,
-# tests/e2e/stack-guard.ts), with the pinned TypeScript of the root devDependencies.
+# Type-checking of the Node side's TypeScript (tsconfig.json: strict; the files its "include"
+# lists), with the pinned TypeScript of the root devDependencies.
 .PHONY: check-types
 
 ## check-types: tsc --noEmit, strict, over the Node side's TypeScript (tsconfig.json)
