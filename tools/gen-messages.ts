@@ -588,7 +588,7 @@ function decodeMethod(s: Struct, msg: Message): string[] {
   if (anyFlex && s.taggedFields.every((f) => taggedCond(f, msg) === "false")) {
     L.push(`    if (flex) r.skipTaggedFields();`);
   } else if (anyFlex) {
-    const body = [];
+    const body: string[] = [];
     body.push(`const nt = r.uvarint();`);
     body.push(`for (let t: u32 = 0; t < nt && !r.failed; t++) {`);
     body.push(`  const tag = r.uvarint();`);
@@ -743,7 +743,7 @@ function encodeMethod(s: Struct, msg: Message): string[] {
   if (anyFlex && live.length === 0) {
     L.push(`    if (flex) w.emptyTaggedFields();`);
   } else if (anyFlex) {
-    const body = [];
+    const body: string[] = [];
     body.push(`let nt: u32 = 0;`);
     for (const f of live) {
       const cond = taggedCond(f, msg);
@@ -965,7 +965,7 @@ function main(): void {
   const args = parseArgs(process.argv.slice(2));
   const all = loadAll(args.in);
   fs.mkdirSync(args.out, { recursive: true });
-  const written = [];
+  const written: string[] = [];
   for (const name of MESSAGES) {
     const spec = all.get(name);
     if (!spec) throw new Error(`${name} not found in ${args.in}`);
