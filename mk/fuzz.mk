@@ -18,14 +18,14 @@ fuzz: COUNT ?= 10000000
 fuzz: SEED ?= 1
 fuzz: MEMORY_COUNT ?= 1000000
 fuzz: $(WASM)
-	$(NODE_TS) tools/fuzz/fuzz.mjs --count $(COUNT) --seed $(SEED) --progress 1000000
-	$(NODE_TS) tools/fuzz/fuzz.mjs --memory --count $(MEMORY_COUNT) --seed $(SEED) --progress 100000
+	$(NODE_TS) tools/fuzz/fuzz.ts --count $(COUNT) --seed $(SEED) --progress 1000000
+	$(NODE_TS) tools/fuzz/fuzz.ts --memory --count $(MEMORY_COUNT) --seed $(SEED) --progress 100000
 
 test-fuzz: $(WASM)
-	$(NODE_TS) --test tests/e2e/wasm_host.test.mjs tests/e2e/wasm_host_memory.test.mjs
-	$(NODE_TS) tools/fuzz/fuzz.mjs --count 300000 --seed 1
-	$(NODE_TS) tools/fuzz/fuzz.mjs --memory --count 20000 --seed 1
-	$(NODE_TS) tools/fuzz/fuzz.mjs --connections 10000
+	$(NODE_TS) --test tests/e2e/wasm_host.test.ts tests/e2e/wasm_host_memory.test.ts
+	$(NODE_TS) tools/fuzz/fuzz.ts --count 300000 --seed 1
+	$(NODE_TS) tools/fuzz/fuzz.ts --memory --count 20000 --seed 1
+	$(NODE_TS) tools/fuzz/fuzz.ts --connections 10000
 	$(MAKE) --no-print-directory fuzz-repro
 
 fuzz-corpus: $(WASM)
@@ -33,6 +33,6 @@ fuzz-corpus: $(WASM)
 
 fuzz-repro: $(WASM)
 	@set -e; status=0; for f in tests/fixtures/fuzz-repro/*.json; do \
-	  $(NODE_TS) tools/fuzz/fuzz.mjs --replay "$$f" || status=1; done; exit $$status
+	  $(NODE_TS) tools/fuzz/fuzz.ts --replay "$$f" || status=1; done; exit $$status
 
 TEST_TARGETS += test-fuzz

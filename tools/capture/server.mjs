@@ -109,7 +109,7 @@ function broker(out = "capture.jsonl") {
 // --- filter: the mesh in the Node host answers, distinct frames recorded -------------------------
 
 async function filter(outDir, client, perKindArg) {
-  const { MeshVm } = await import("../wasm-host/host.mjs");
+  const { MeshVm } = await import("../wasm-host/host.ts");
   const perKind = Number(perKindArg ?? 3);
   fs.mkdirSync(outDir, { recursive: true });
   // The reference scenario, advertising this server so clients come back here for Produce.

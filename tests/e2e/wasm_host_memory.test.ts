@@ -5,22 +5,22 @@
 // memory must stay bounded by the budget, and normal connections must keep being answered,
 // completely and in order.
 //
-// The host reads each client socket as Envoy does (tools/wasm-host/host.mjs): reads of at most
+// The host reads each client socket as Envoy does (tools/wasm-host/host.ts): reads of at most
 // 64 KiB, each followed by proxy_on_downstream_data with the whole read buffer, and no reading
 // while that buffer is over per_connection_buffer_limit_bytes (1 MiB) until it drains to half.
 //
-// Run: node --import tsx --test tests/e2e/wasm_host_memory.test.mjs   (KAFKA_MESH_WASM=path for another build)
+// Run: node --import tsx --test tests/e2e/wasm_host_memory.test.ts   (KAFKA_MESH_WASM=path for another build)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { FilterStatus, MeshVm } from "../../tools/wasm-host/host.mjs";
+import { type MeshConnection, MeshVm, type PluginConfig } from "../../tools/wasm-host/host.ts";
 import * as k from "../lib/kafka/index.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const WASM = process.env.KAFKA_MESH_WASM ? path.resolve(process.env.KAFKA_MESH_WASM) : path.join(ROOT, "build/kafka_mesh.wasm");
-const REFERENCE = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
+const REFERENCE: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
 const PRODUCE = fs.readFileSync(path.join(ROOT, "tests/fixtures/corpus/kafkajs-0v7-0.bin")); // v7, acks=1, b-corpus -> c3
 
 const KiB = 1024;
@@ -61,14 +61,14 @@ const PEAK_BOUND = CLOSE_BUFFERED + BUFFER_LIMIT + READ_CHUNK;
  * from the second wave on, 64 MiB for 3000 drips. The unbounded filter trapped at the wasm32
  * maximum (4 GiB).
  */
-const memoryBound = (heldBytes) => 8 * heldBytes;
+const memoryBound = (heldBytes: number): number => 8 * heldBytes;
 const MEMORY_BOUND = memoryBound(CLOSE_BUFFERED);
 
-async function load(config) {
+async function load(config: PluginConfig): Promise<MeshVm> {
   return MeshVm.load(WASM, config, { bufferLimit: BUFFER_LIMIT, readChunk: READ_CHUNK });
 }
 
-function noise(n, seed) {
+function noise(n: number, seed: number): Buffer {
   const b = Buffer.alloc(n);
   let x = seed >>> 0 || 1;
   for (let i = 0; i < n; i++) {
@@ -81,11 +81,11 @@ function noise(n, seed) {
 }
 
 /** Answers every pending bridge call with offsets for its records. */
-function answerBridgeCalls(vm) {
+function answerBridgeCalls(vm: MeshVm): number {
   let n = 0;
   for (let round = 0; round < 4 && vm.httpCalls.length > 0; round++) {
     for (const call of vm.httpCalls) {
-      const records = JSON.parse(Buffer.from(call.body).toString("utf8")).records ?? [];
+      const records: Array<{ partition?: number }> = JSON.parse(Buffer.from(call.body).toString("utf8")).records ?? [];
       const offsets = records.map((r, i) => ({ partition: r.partition ?? 0, offset: 1000 + i }));
       vm.answerHttp(call.token, 200, JSON.stringify({ offsets }), [["content-type", "application/vnd.kafka.v2+json"]]);
       n++;
@@ -96,14 +96,20 @@ function answerBridgeCalls(vm) {
 
 /** A normal client: pipelined ApiVersions, Metadata and Produce rounds on one connection. */
 class Producer {
-  constructor(vm) {
+  vm: MeshVm;
+  conn: MeshConnection;
+  /** The requests sent, in order: [correlation id, API]. */
+  expected: Array<[number, "ApiVersions" | "Metadata" | "Produce"]>;
+  corr: number;
+
+  constructor(vm: MeshVm) {
     this.vm = vm;
     this.conn = vm.connect();
     this.expected = [];
     this.corr = 1;
   }
   /** One round of requests; `drip` sends it one byte per read. */
-  round({ drip = false } = {}) {
+  round({ drip = false }: { drip?: boolean } = {}): void {
     const a = this.corr++;
     const m = this.corr++;
     const p = this.corr++;
@@ -115,7 +121,7 @@ class Producer {
     else this.conn.send(bytes);
   }
   /** Every answer so far arrived whole, in request order, with the right content. */
-  check(label) {
+  check(label: string): void {
     assert.equal(this.conn.closed, false, `${label}: normal connection closed (${this.conn.closeReason})`);
     const frames = k.splitFrames(this.conn.receivedAll());
     assert.equal(frames.length, this.expected.length, `${label}: ${frames.length} of ${this.expected.length} answers`);
@@ -138,7 +144,19 @@ class Producer {
 }
 
 /** Figures the tests assert on and the report prints. */
-function figures(vm) {
+interface Figures {
+  buffered: number;
+  peak: number;
+  underflow: boolean;
+  memory: number;
+  held: number;
+  closed: number;
+  connections: number;
+  pending: number;
+  sockets: { queued: number; buffered: number; paused: number };
+}
+
+function figures(vm: MeshVm): Figures {
   const g = vm.gauges()[GAUGE] ?? { value: 0, peak: 0, underflow: false };
   return {
     buffered: g.value,
@@ -153,12 +171,12 @@ function figures(vm) {
   };
 }
 
-const mib = (b) => (b / MiB).toFixed(2) + " MiB";
-function report(name, f) {
+const mib = (b: number): string => (b / MiB).toFixed(2) + " MiB";
+function report(name: string, f: Figures): void {
   console.log(`# ${name}: buffered_bytes peak ${f.peak} B = ${mib(f.peak)} (now ${mib(f.buffered)}), wasm memory ${mib(f.memory)}, reads_held_for_memory ${f.held}, connections_closed_for_memory ${f.closed}`);
 }
 
-function assertBounded(label, vm) {
+function assertBounded(label: string, vm: MeshVm): Figures {
   const f = figures(vm);
   assert.equal(f.underflow, false, `${label}: ${GAUGE} went below 0`);
   assert.ok(f.peak <= PEAK_BOUND, `${label}: ${GAUGE} peaked at ${f.peak} > ${PEAK_BOUND}`);
@@ -167,7 +185,7 @@ function assertBounded(label, vm) {
 }
 
 /** Closes connections and checks the VM let go of everything they held. */
-function closeAllAndCheckEmpty(vm, conns, label) {
+function closeAllAndCheckEmpty(vm: MeshVm, conns: MeshConnection[], label: string): Figures {
   for (const c of conns) c.close();
   const f = figures(vm);
   assert.equal(f.buffered, 0, `${label}: ${GAUGE} back to 0`);
@@ -182,7 +200,7 @@ function closeAllAndCheckEmpty(vm, conns, label) {
  * 3000 topics, 89 KB) is answered, at the latest after a few seconds (the filter re-checks held
  * connections on its 1 s tick).
  */
-function assertServesDuringAttack(vm, label) {
+function assertServesDuringAttack(vm: MeshVm, label: string): void {
   const conn = vm.connect();
   const topics = Array.from({ length: 3000 }, (_, i) => `b-topic-${i}`);
   conn.send(k.metadataRequest(12, 4242, topics, "late"));
@@ -199,7 +217,7 @@ function assertServesDuringAttack(vm, label) {
 }
 
 /** A new client gets ApiVersions and Metadata answered. */
-function assertServesNewConnection(vm, label) {
+function assertServesNewConnection(vm: MeshVm, label: string): void {
   const p = new Producer(vm);
   p.round();
   answerBridgeCalls(vm);
@@ -209,7 +227,7 @@ function assertServesNewConnection(vm, label) {
 
 test("3000 connections each announcing a frame just under 100 MiB and sending 4 KiB of it (reference config)", async () => {
   const vm = await load(REFERENCE);
-  const attackers = [];
+  const attackers: MeshConnection[] = [];
   const producer = new Producer(vm);
   for (let i = 0; i < 3000; i++) {
     const c = vm.connect();
@@ -232,9 +250,9 @@ test("3000 connections each announcing a frame just under 100 MiB and sending 4 
   assertServesNewConnection(vm, "after the attackers left");
   // Later waves fit in the memory of the earlier ones: the heap takes one more growth step
   // (the first wave's garbage is not all collected yet when the second comes), then stays.
-  const sizes = [];
+  const sizes: number[] = [];
   for (let wave = 0; wave < 3; wave++) {
-    const again = [];
+    const again: MeshConnection[] = [];
     for (let i = 0; i < 3000; i++) {
       const c = vm.connect();
       c.send(Buffer.concat([k.int32(100 * MiB - 1), noise(4 * KiB, i + 7 + wave)]));
@@ -250,7 +268,7 @@ test("3000 connections each announcing a frame just under 100 MiB and sending 4 
 
 test("3000 connections each sending 6 KiB of a frame near the limit, past an 8 MiB budget, beside normal producers", async () => {
   const vm = await load(BUDGET);
-  const attackers = [];
+  const attackers: MeshConnection[] = [];
   const producers = [new Producer(vm), new Producer(vm)];
   for (let i = 0; i < 3000; i++) {
     vm.advanceTime(10);
@@ -279,7 +297,7 @@ test("3000 connections each sending 6 KiB of a frame near the limit, past an 8 M
 
 test("slow drips: 3000 connections sending a frame one byte per read, and requests completed byte by byte among them", async () => {
   const vm = await load(BUDGET);
-  const drips = [];
+  const drips: Array<{ conn: MeshConnection; bytes: Buffer; pos: number }> = [];
   for (let i = 0; i < 3000; i++) drips.push({ conn: vm.connect(), bytes: Buffer.concat([k.int32(8 * MiB - 1), noise(60, i + 1)]), pos: 0 });
   const producers = Array.from({ length: 20 }, () => new Producer(vm));
   // Round robin, one byte per connection per turn; producers drip whole requests meanwhile.
@@ -302,26 +320,26 @@ test("slow drips: 3000 connections sending a frame one byte per read, and reques
 test("attackers sending real bytes past the budget are held, then the oldest partial frames are closed; producers keep being answered", async () => {
   const vm = await load(BUDGET);
   const producers = [new Producer(vm), new Producer(vm), new Producer(vm)];
-  const attackers = [];
+  const attackers: MeshConnection[] = [];
   const SENT = 4 + 2 * MiB;
   // When each attacker's partial frame started in the filter (the second of the first of its
   // bytes the filter took; a held attacker's bytes wait in Envoy and are not yet a partial
   // frame of the filter's), and the closes that closed a younger partial frame than one left open.
-  const started = new Map();
-  const seenClosed = new Set();
-  const violations = [];
+  const started = new Map<MeshConnection, number>();
+  const seenClosed = new Set<MeshConnection>();
+  const violations: string[] = [];
   const second = () => Number(vm.timeNs / 1_000_000_000n);
-  const taken = (c) => (c.closed ? SENT - c.unread - c.undelivered.length : SENT - c.queuedBytes - c.readBuffer.length);
+  const taken = (c: MeshConnection): number => (c.closed ? SENT - c.unread - c.undelivered.length : SENT - c.queuedBytes - c.readBuffer.length);
   const observe = () => {
     const now = second();
     for (const c of attackers) if (!started.has(c) && taken(c) > 0) started.set(c, now);
     const closedNow = attackers.filter((c) => c.closed && !seenClosed.has(c));
     if (closedNow.length === 0) return;
     const open = attackers.filter((c) => !c.closed && started.has(c));
-    const oldestOpen = Math.min(Infinity, ...open.map((c) => started.get(c)));
+    const oldestOpen = Math.min(Infinity, ...open.map((c) => started.get(c)!));
     for (const c of closedNow) {
       seenClosed.add(c);
-      if (started.has(c) && started.get(c) > oldestOpen) violations.push(`attacker ${attackers.indexOf(c)} (since ${started.get(c)}) closed while one since ${oldestOpen} stayed`);
+      if (started.has(c) && started.get(c)! > oldestOpen) violations.push(`attacker ${attackers.indexOf(c)} (since ${started.get(c)}) closed while one since ${oldestOpen} stayed`);
     }
   };
   // 8 groups of 8 attackers, a group a second, each attacker sending 2 MiB of a frame announced
@@ -359,27 +377,27 @@ test("attackers sending real bytes past the budget are held, then the oldest par
   assertServesNewConnection(vm, "after the attack");
   // A second attack of the same size fits in the memory of the first.
   const memory = vm.memoryBytes();
-  const wave = [];
-  for (let i = 0; i < 64; i++) {
-    vm.advanceTime(1000);
-    const c = vm.connect();
-    wave.push(c);
-    c.send(Buffer.concat([k.int32(8 * MiB - 1), noise(2 * MiB, i + 100)]));
-  }
+  const wave = attackersASecondApart(vm, 64, 2 * MiB, 100);
   assertBounded("second attack", vm);
   closeAllAndCheckEmpty(vm, wave, "after the second attack");
   assert.ok(vm.memoryBytes() <= memory + 16 * MiB, `second attack grew memory ${mib(memory)} -> ${mib(vm.memoryBytes())}`);
 });
 
-test("a complete large request is still served while attackers hold the budget", async () => {
-  const vm = await load(BUDGET);
-  const attackers = [];
-  for (let i = 0; i < 40; i++) {
+/** n connections a second apart, each sending `bytes` of a frame announced just under 8 MiB (noise seeds from `seed`). */
+function attackersASecondApart(vm: MeshVm, n: number, bytes: number, seed: number): MeshConnection[] {
+  const attackers: MeshConnection[] = [];
+  for (let i = 0; i < n; i++) {
     vm.advanceTime(1000);
     const c = vm.connect();
     attackers.push(c);
-    c.send(Buffer.concat([k.int32(8 * MiB - 1), noise(512 * KiB, i + 1)]));
+    c.send(Buffer.concat([k.int32(8 * MiB - 1), noise(bytes, i + seed)]));
   }
+  return attackers;
+}
+
+test("a complete large request is still served while attackers hold the budget", async () => {
+  const vm = await load(BUDGET);
+  const attackers = attackersASecondApart(vm, 40, 512 * KiB, 1);
   // A Metadata request naming 3000 topics (about 30 KiB), sent in 1 KiB reads.
   const topics = Array.from({ length: 3000 }, (_, i) => `b-topic-${i}`);
   const conn = vm.connect();
@@ -397,18 +415,24 @@ test("a complete large request is still served while attackers hold the budget",
   closeAllAndCheckEmpty(vm, [...attackers, conn], "after the large request");
 });
 
+/** 1600 light connections (each under the "heavy" mark): 6 KiB each of a frame announced just under 8 MiB. */
+function lightAttackers(vm: MeshVm): MeshConnection[] {
+  const attackers: MeshConnection[] = [];
+  for (let i = 0; i < 1600; i++) {
+    const c = vm.connect();
+    c.send(Buffer.concat([k.int32(8 * MiB - 1), noise(6 * KiB, i + 1)]));
+    attackers.push(c);
+  }
+  return attackers;
+}
+
 // Found on b635d63: light connections (each under the "heavy" mark) were admitted until just
 // under close_buffered_bytes, so their partial frames filled the VM to a few bytes short of the
 // close threshold, where nothing was ever closed: 1600 x 6 KiB left 2052 bytes, and a new
 // client's 4.5 KB Metadata request was held forever.
 test("light connections filling the budget to just under the close threshold do not stop new clients", async () => {
   const vm = await load(BUDGET);
-  const attackers = [];
-  for (let i = 0; i < 1600; i++) {
-    const c = vm.connect();
-    c.send(Buffer.concat([k.int32(8 * MiB - 1), noise(6 * KiB, i + 1)]));
-    attackers.push(c);
-  }
+  const attackers = lightAttackers(vm);
   const f = assertBounded("1600 x 6 KiB", vm);
   report("1600 x 6 KiB of 8 MiB frames, budget 8/12 MiB", f);
   const conn = vm.connect();
@@ -424,7 +448,7 @@ test("light connections filling the budget to just under the close threshold do 
   closeAllAndCheckEmpty(vm, [...attackers, conn], "after the attackers left");
 });
 
-// Found by fuzz.mjs --memory on 53b8a27, fixed in 1c9269d: a connection held for memory is
+// Found by fuzz.ts --memory on 53b8a27, fixed in 1c9269d: a connection held for memory is
 // resumed from another connection's callback (here the close of attackers); the filter acts as
 // the held connection (proxy_set_effective_context), reads the bytes waiting in its buffer and
 // decodes them; its Produce made an HTTP call, after which the filter's HTTP transport set the
@@ -435,12 +459,7 @@ test("light connections filling the budget to just under the close threshold do 
 // requests back after the answers.
 test("a connection resumed after a memory hold gets its answers, not its own request bytes", async () => {
   const vm = await load(BUDGET);
-  const attackers = [];
-  for (let i = 0; i < 1600; i++) {
-    const c = vm.connect();
-    c.send(Buffer.concat([k.int32(8 * MiB - 1), noise(6 * KiB, i + 1)]));
-    attackers.push(c);
-  }
+  const attackers = lightAttackers(vm);
   // A Produce and a 4.5 KB Metadata request in one read: more than the VM has left, held.
   const produce = Buffer.from(PRODUCE);
   produce.writeInt32BE(101, 8);

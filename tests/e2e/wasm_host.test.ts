@@ -1,25 +1,27 @@
 // The built filter module (build/kafka_mesh.wasm) in the Node proxy-wasm host:
 // Kafka answers, pipelining across read boundaries, refusal of garbage, traps surfaced,
-// topic ids shared between VMs. Run: node --import tsx --test tests/e2e/wasm_host.test.mjs
+// topic ids shared between VMs. Run: node --import tsx --test tests/e2e/wasm_host.test.ts
 // (KAFKA_MESH_WASM=path runs another build)
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { encodePairs, FilterStatus, MeshVm, SharedData, WasmTrap } from "../../tools/wasm-host/host.mjs";
+import {
+  encodePairs, type FilterExports, FilterStatus, type MeshConnection, MeshVm, type MeshVmOptions, SharedData, WasmTrap,
+} from "../../tools/wasm-host/host.ts";
 import * as k from "../lib/kafka/index.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const WASM = process.env.KAFKA_MESH_WASM ? path.resolve(process.env.KAFKA_MESH_WASM) : path.join(ROOT, "build/kafka_mesh.wasm");
-const CONFIG = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
+const CONFIG: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
 
 // Kafka protocol error codes (kafka.apache.org/protocol#protocol_error_codes).
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 const INVALID_TOPIC_EXCEPTION = 17;
 const UNKNOWN_TOPIC_ID = 100;
 
-async function load(options) {
+async function load(options?: MeshVmOptions): Promise<MeshVm> {
   return MeshVm.load(WASM, CONFIG, options);
 }
 
@@ -46,9 +48,9 @@ test("ApiVersions is answered in every version with the served APIs", async () =
     const byKey = new Map(answer.apis.map((a) => [a.apiKey, a]));
     for (const key of [0, 3, 18, 22]) assert.ok(byKey.has(key), `api key ${key} advertised`);
     for (const a of answer.apis) assert.ok(a.minVersion >= 0 && a.minVersion <= a.maxVersion, `range of api key ${a.apiKey}`);
-    assert.equal(byKey.get(18).minVersion, 0);
-    assert.ok(byKey.get(18).maxVersion >= 3);
-    assert.ok(byKey.get(3).maxVersion >= 12);
+    assert.equal(byKey.get(18)!.minVersion, 0);
+    assert.ok(byKey.get(18)!.maxVersion >= 3);
+    assert.ok(byKey.get(3)!.maxVersion >= 12);
   }
   assert.equal(vm.metrics()["kafka_mesh.requests.ApiVersions"], 5);
 });
@@ -63,12 +65,12 @@ test("Metadata answers the mesh as the only broker, partitions from the routed c
     assert.equal(m.correlationId, v);
     assert.deepEqual(m.brokers.map((b) => [b.nodeId, b.host, b.port]), [[0, "127.0.0.1", 19092]]);
     const t = new Map(m.topics.map((x) => [x.name, x]));
-    assert.equal(t.get("apple").errorCode, 0);
-    assert.equal(t.get("apple").partitions.length, 1); // app* -> c1
-    assert.equal(t.get("b-orders").partitions.length, 5); // b* -> c3
-    assert.deepEqual(t.get("b-orders").partitions.map((p) => p.leaderId), [0, 0, 0, 0, 0]);
-    assert.equal(t.get("cherries").errorCode, UNKNOWN_TOPIC_OR_PARTITION);
-    assert.equal(t.get("bad name").errorCode, INVALID_TOPIC_EXCEPTION);
+    assert.equal(t.get("apple")!.errorCode, 0);
+    assert.equal(t.get("apple")!.partitions.length, 1); // app* -> c1
+    assert.equal(t.get("b-orders")!.partitions.length, 5); // b* -> c3
+    assert.deepEqual(t.get("b-orders")!.partitions.map((p) => p.leaderId), [0, 0, 0, 0, 0]);
+    assert.equal(t.get("cherries")!.errorCode, UNKNOWN_TOPIC_OR_PARTITION);
+    assert.equal(t.get("bad name")!.errorCode, INVALID_TOPIC_EXCEPTION);
   }
 });
 
@@ -97,7 +99,7 @@ test("garbage closes the connection and leaves the VM serving others", async () 
   assert.equal(r.closed, true);
   assert.equal(r.delivered.length, 0);
   assert.equal(conn.closed, true);
-  assert.match(vm.log.at(-1).message, /closing connection \d+: frame size \d+ is negative or over the limit/);
+  assert.match(vm.log.at(-1)!.message, /closing connection \d+: frame size \d+ is negative or over the limit/);
   assert.throws(() => conn.send(Buffer.of(0)), /is closed/);
   const m = vm.metrics();
   assert.equal(m["kafka_mesh.connections"], 0);
@@ -109,14 +111,14 @@ test("garbage closes the connection and leaves the VM serving others", async () 
   assert.equal(c2.send(k.apiVersionsRequest(1, 9)).delivered.length > 0, true);
   const r2 = c2.send(k.requestFrame(1, 12, 10, Buffer.alloc(40), "x"));
   assert.equal(r2.closed, true);
-  assert.match(vm.log.at(-1).message, /Fetch requests are not served by the mesh/);
+  assert.match(vm.log.at(-1)!.message, /Fetch requests are not served by the mesh/);
 
   const c3 = vm.connect();
   const r3 = c3.send(Buffer.concat([k.apiVersionsRequest(1, 11), k.requestFrame(999, 0, 12, Buffer.alloc(0), "x")]));
   assert.equal(r3.closed, true);
   assert.equal(r3.delivered.length, 0);
   assert.equal(k.splitFrames(r3.buffer)[0].readInt32BE(0), 11, "the answer was written but never forwarded");
-  assert.match(vm.log.at(-1).message, /unknown api key 999/);
+  assert.match(vm.log.at(-1)!.message, /unknown api key 999/);
 
   const ok = vm.connect().send(k.apiVersionsRequest(3, 5));
   assert.equal(k.readApiVersionsResponse(k.splitFrames(ok.delivered)[0], 3).correlationId, 5);
@@ -124,7 +126,7 @@ test("garbage closes the connection and leaves the VM serving others", async () 
 });
 
 test("a refused configuration fails plugin load with the filter's reason", async () => {
-  await assert.rejects(MeshVm.load(WASM, { ...CONFIG, advertised_port: "x" }), (e) => e.configRejected && /advertised_port/.test(e.message));
+  await assert.rejects(MeshVm.load(WASM, { ...CONFIG, advertised_port: "x" }), (e: Error & { configRejected?: boolean }) => e.configRejected === true && /advertised_port/.test(e.message));
 });
 
 test("a trap is surfaced as WasmTrap with the filter's log, and the VM stays dead", async () => {
@@ -153,7 +155,7 @@ test("topic ids handed out by one VM resolve on another VM sharing the proxy's s
 
 test("closing connections returns the connection and pending gauges to zero", async () => {
   const vm = await load();
-  const conns = [];
+  const conns: MeshConnection[] = [];
   for (let i = 0; i < 50; i++) {
     const c = vm.connect();
     c.send(k.apiVersionsRequest(3, i).subarray(0, 7)); // a frame cut short stays pending
@@ -186,12 +188,12 @@ test("Produce waits for its HTTP call and is answered to the asking client", asy
   const call = vm.httpCalls[0];
   assert.equal(call.cluster, "kafka_bridge_c3"); // b* -> c3
   assert.equal(call.header(":method"), "POST");
-  assert.match(call.header(":path"), /b-corpus/);
+  assert.match(call.header(":path") ?? "", /b-corpus/);
   assert.equal(call.header(":authority"), "127.0.0.1:8082");
   assert.ok(call.body.length > 0);
   // Another client is served meanwhile.
   assert.equal(k.splitFrames(other.send(k.apiVersionsRequest(3, 1)).delivered).length, 1);
-  const a = vm.answerHttp(call.token, 200, JSON.stringify({ offsets: [{ partition: 0, offset: 41 }, { partition: 1, offset: 42 }, { partition: 2, offset: 43 }] }));
+  const a = vm.answerHttp(call.token, 200, JSON.stringify({ offsets: [{ partition: 0, offset: 41 }, { partition: 1, offset: 42 }, { partition: 2, offset: 43 }] }))!;
   assert.equal(a.deliveries.length, 1);
   assert.equal(a.connection, conn);
   const [answer] = k.splitFrames(a.delivered);
@@ -202,7 +204,7 @@ test("Produce waits for its HTTP call and is answered to the asking client", asy
   // A failed call answers too (with an error), it does not hang the client.
   frame.writeInt32BE(4713, 8);
   conn.send(frame);
-  const f = vm.failHttp(vm.httpCalls[0].token);
+  const f = vm.failHttp(vm.httpCalls[0].token)!;
   assert.deepEqual(k.splitFrames(f.delivered).map((x) => x.readInt32BE(0)), [4713]);
 });
 
@@ -214,9 +216,25 @@ test("Produce waits for its HTTP call and is answered to the asking client", asy
 // stops reading the socket above per_connection_buffer_limit_bytes and reads on once the
 // buffer drains to half of it, also when the filter drains it from another callback.
 
+type OnceName = "close" | "upstream" | "http";
+
 /** A network filter in JS that holds or consumes reads, and resumes connections on request. */
 class JsFilter {
-  constructor(vm) {
+  vm: MeshVm;
+  /** The host's proxy-wasm functions, called as the filter would call them. */
+  env: ReturnType<MeshVm["_imports"]>["env"];
+  memory: WebAssembly.Memory;
+  top: number;
+  hold: Set<number>;
+  consumed: Map<number, Buffer[]>;
+  calls: Array<[number, number]>;
+  upstream: Array<[number, number]>;
+  onTick: (() => unknown) | null;
+  inNextData: ((id: number) => void) | null;
+  once: Partial<Record<OnceName, (...args: number[]) => void>>;
+  exports: FilterExports;
+
+  constructor(vm: MeshVm) {
     this.vm = vm;
     this.env = vm._imports().env;
     this.memory = new WebAssembly.Memory({ initial: 64 });
@@ -233,60 +251,66 @@ class JsFilter {
     this.inNextData = null;
     /** Run inside the next call of that kind: close(id), upstream(id), http(id, token). */
     this.once = {};
-    const once = (name, ...args) => {
+    const once = (name: OnceName, ...args: number[]) => {
       const f = this.once[name];
       delete this.once[name];
       f?.(...args);
     };
     this.exports = {
       memory: this.memory,
-      malloc: (n) => this.malloc(n),
-      proxy_on_downstream_data: (id, size) => this.onData(id, size),
-      proxy_on_upstream_data: (id, size) => {
+      malloc: (n: number) => this.malloc(n),
+      proxy_on_downstream_data: (id: number, size: number) => this.onData(id, size),
+      proxy_on_upstream_data: (id: number, size: number) => {
         this.upstream.push([id, size]);
         once("upstream", id);
         return 0;
       },
-      proxy_on_downstream_connection_close: (id) => once("close", id),
-      proxy_on_http_call_response: (id, token) => once("http", id, token),
+      proxy_on_downstream_connection_close: (id: number) => once("close", id),
+      proxy_on_http_call_response: (id: number, token: number) => once("http", id, token),
       proxy_on_tick: () => this.onTick?.(),
     };
   }
-  static async load(options) {
+  static async load(options?: MeshVmOptions): Promise<{ vm: MeshVm; f: JsFilter }> {
     const vm = await MeshVm.load(WASM, CONFIG, options);
     const f = new JsFilter(vm);
     vm.exports = f.exports;
     return { vm, f };
   }
-  malloc(n) {
+  malloc(n: number): number {
     const p = this.top;
     this.top += (n + 7) & ~7;
     while (this.top > this.memory.buffer.byteLength) this.memory.grow(16);
     return p;
   }
-  u32(at) {
+  u32(at: number): number {
     return new DataView(this.memory.buffer).getUint32(at, true);
   }
   /** The downstream buffer of the effective context, or the WasmResult when refused. */
-  read() {
+  read(): Buffer | number {
     new DataView(this.memory.buffer).setBigUint64(0, 0n);
     const r = this.env.proxy_get_buffer_bytes(2, 0, 0xffffffff, 0, 4);
     if (r !== 0) return r;
     return Buffer.from(new Uint8Array(this.memory.buffer, this.u32(0), this.u32(4)));
   }
-  write(start, length, bytes) {
+  write(start: number, length: number, bytes: Uint8Array): number {
     const p = this.malloc(bytes.length);
     new Uint8Array(this.memory.buffer).set(bytes, p);
     return this.env.proxy_set_buffer_bytes(2, start, length, p, bytes.length);
   }
-  take(id, bytes) {
-    if (!this.consumed.has(id)) this.consumed.set(id, []);
-    this.consumed.get(id).push(bytes);
+  /** read(), where the buffer must be readable: a WasmResult fails the test. */
+  readBytes(): Buffer {
+    const bytes = this.read();
+    assert.ok(typeof bytes !== "number", `proxy_get_buffer_bytes answered ${bytes}`);
+    return bytes;
   }
-  consumedBytes(id) {
+  take(id: number, bytes: Buffer): void {
+    if (!this.consumed.has(id)) this.consumed.set(id, []);
+    this.consumed.get(id)!.push(bytes);
+  }
+  consumedBytes(id: number): Buffer {
     return Buffer.concat(this.consumed.get(id) ?? []);
   }
-  onData(id, size) {
+  onData(id: number, size: number): number {
     this.top = 64;
     this.calls.push([id, size]);
     if (this.inNextData) {
@@ -295,14 +319,14 @@ class JsFilter {
       run(id);
     }
     if (this.hold.has(id)) return FilterStatus.StopIteration;
-    const bytes = this.read();
+    const bytes = this.readBytes();
     this.take(id, bytes);
     this.write(0, bytes.length, Buffer.from(`ok ${bytes.length};`));
     return FilterStatus.Continue;
   }
   /** proxy_http_call to an Envoy cluster of the config; the token. */
-  httpCall(cluster) {
-    const put = (bytes) => {
+  httpCall(cluster: string): number {
+    const put = (bytes: Uint8Array): [number, number] => {
       const p = this.malloc(bytes.length);
       new Uint8Array(this.memory.buffer).set(bytes, p);
       return [p, bytes.length];
@@ -313,10 +337,16 @@ class JsFilter {
     assert.equal(this.env.proxy_http_call(u, us, h, hs, u, 0, u, 0, 1000, tokenAt), 0);
     return this.u32(tokenAt);
   }
+  /** Acting for connection id from another callback: drain `length` bytes of its buffer, no continue. */
+  drain(id: number, length: number, back: number): void {
+    this.env.proxy_set_effective_context(id);
+    assert.equal(this.write(0, length, Buffer.alloc(0)), 0);
+    this.env.proxy_set_effective_context(back);
+  }
   /** Acting for connection id from another callback: consume its buffer, answer, continue. */
-  resume(id, answer, back) {
+  resume(id: number, answer: string, back: number): number {
     assert.equal(this.env.proxy_set_effective_context(id), 0);
-    const bytes = this.read();
+    const bytes = this.readBytes();
     this.take(id, bytes);
     assert.equal(this.write(0, bytes.length, Buffer.from(answer)), 0);
     assert.equal(this.env.proxy_continue_stream(2), 0);
@@ -328,7 +358,7 @@ class JsFilter {
 const KiB = 1024;
 const MiB = 1024 * KiB;
 
-function randomBytes(n, seed = 7) {
+function randomBytes(n: number, seed = 7): Buffer {
   const b = Buffer.alloc(n);
   let x = seed;
   for (let i = 0; i < n; i++) {
@@ -390,21 +420,13 @@ test("host: draining to the low watermark re-dispatches what is still buffered; 
   assert.equal(c.queuedBytes, 0);
   const calls = f.calls.length;
   // Drain 100 KiB without continuing: 172 KiB left, over the 128 KiB low watermark.
-  f.onTick = () => {
-    f.env.proxy_set_effective_context(c.id);
-    assert.equal(f.write(0, 100 * KiB, Buffer.alloc(0)), 0);
-    f.env.proxy_set_effective_context(vm.rootId);
-  };
+  f.onTick = () => f.drain(c.id, 100 * KiB, vm.rootId);
   vm.tick();
   assert.equal(c.paused, true);
   assert.equal(f.calls.length, calls);
   // 60 KiB more: 112 KiB, under it. Envoy re-enables reading and, the socket being empty,
   // calls the filter again with what its buffer holds (dispatch_buffered_data).
-  f.onTick = () => {
-    f.env.proxy_set_effective_context(c.id);
-    assert.equal(f.write(0, 60 * KiB, Buffer.alloc(0)), 0);
-    f.env.proxy_set_effective_context(vm.rootId);
-  };
+  f.onTick = () => f.drain(c.id, 60 * KiB, vm.rootId);
   vm.tick();
   assert.equal(c.paused, false);
   assert.deepEqual(f.calls.slice(calls), [[c.id, 112 * KiB]]);
@@ -462,7 +484,7 @@ test("host: a resume from a close callback, an echo or an HTTP answer lets Envoy
     assert.equal(c.paused, true);
   }
   const queued = 3 * MiB - 17 * 64 * KiB;
-  const readOn = (c, answer) => {
+  const readOn = (c: MeshConnection, answer: string) => {
     assert.equal(c.receivedAll().toString(), answer);
     assert.equal(c.queuedBytes, queued - 17 * 64 * KiB, "Envoy read on, up to the watermark again");
     assert.equal(c.paused, true);
@@ -478,11 +500,11 @@ test("host: a resume from a close callback, an echo or an HTTP answer lets Envoy
   other.send(Buffer.from("ping"));
   readOn(held[1], "from an echo");
   // An HTTP answer: held[2] resumed in proxy_on_http_call_response; the answer's deliveries say so.
-  let token;
+  let token = 0;
   f.onTick = () => (token = f.httpCall("kafka_bridge_c1"));
   vm.tick();
   f.once.http = (id) => f.resume(held[2].id, "from an HTTP answer", id);
-  const a = vm.answerHttp(token, 200, "{}");
+  const a = vm.answerHttp(token, 200, "{}")!;
   assert.deepEqual(a.deliveries.map((d) => [d.connection, d.delivered.toString()]), [[held[2], "from an HTTP answer"]]);
   readOn(held[2], "from an HTTP answer");
 });

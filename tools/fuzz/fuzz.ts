@@ -1,13 +1,13 @@
 // Fuzzer for the filter module in the Node proxy-wasm host: hostile client bytes and hostile
 // HTTP answers must never trap the filter, hang it, or grow its memory.
 //
-//   node --import tsx tools/fuzz/fuzz.mjs [--count N] [--seed S] [--hang-ms 2000] [--warmup N]
+//   node --import tsx tools/fuzz/fuzz.ts [--count N] [--seed S] [--hang-ms 2000] [--warmup N]
 //                            [--mem-bound-kib K] [--distinct-topics] [--wasm path]
 //                            [--memory | --memory-every N]
 //   (--memory: memory cases only, on a VM with a small budget; --memory-every N: one case in
 //    N is a memory case, on that VM beside the main one)
-//   node --import tsx tools/fuzz/fuzz.mjs --connections 10000      (open/close heap check)
-//   node --import tsx tools/fuzz/fuzz.mjs --replay file.json        (re-run a saved failing case)
+//   node --import tsx tools/fuzz/fuzz.ts --connections 10000      (open/close heap check)
+//   node --import tsx tools/fuzz/fuzz.ts --replay file.json        (re-run a saved failing case)
 //
 // The VM runs in a worker thread (worker.mjs, then this file); the main thread is a watchdog that ends the worker when a
 // single VM call runs past --hang-ms, and writes the failing case to --repro-dir.
@@ -15,16 +15,115 @@ import { Worker, isMainThread, parentPort, workerData } from "node:worker_thread
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { MeshVm } from "../wasm-host/host.mjs";
+import { type HistogramSummary, type LogLine, MeshVm } from "../wasm-host/host.ts";
 import * as k from "../../tests/lib/kafka/index.ts";
-import { genCase, genMemoryCase, loadCorpus, MEMORY_LIMITS, memoryPeakBound, runSteps } from "./cases.mjs";
+import { type Case, genCase, genMemoryCase, loadCorpus, MEMORY_LIMITS, memoryPeakBound, runSteps, type Step, type StepHooks } from "./cases.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
 const MAX_FRAME_BYTES = 1 << 20;
 
-function parseArgs(argv) {
-  const o = {
+/** The command line (parseArgs); also what the worker thread gets. */
+interface FuzzOptions {
+  count: number;
+  seed: number;
+  hangMs: number;
+  /** Frames before memory is measured (--warmup; default half the run, at least 150 000 frames). */
+  warmup: number;
+  memBoundKiB: number;
+  distinctTopics: boolean;
+  wasm: string;
+  corpus: string;
+  reproDir: string;
+  connections: number;
+  replay: string | null;
+  progressEvery: number;
+  memoryEvery: number;
+}
+
+/** The fuzz configuration: examples/reference.json with a few limits changed. */
+export type FuzzConfig = Record<string, unknown> & {
+  max_frame_bytes?: number;
+  max_buffered_bytes?: number;
+  close_buffered_bytes?: number;
+};
+
+/** The memory VM's figures at the end of a run. */
+interface MemoryVmFigures {
+  cases: number;
+  memStart: number;
+  memEnd: number;
+  maxCallMs: number;
+  maxCallName: string;
+  peak: number;
+  held: number;
+  closed: number;
+  refused: number;
+  connections: number;
+  httpCalls: number;
+}
+
+type Metrics = Record<string, number | HistogramSummary>;
+
+/** Messages from the worker thread. */
+type ProgressMessage = { type: "progress"; line: string };
+type FailMessage = { type: "fail"; caseIndex: number; memory?: boolean; steps: Step[]; error: string; log?: LogLine[] };
+type DoneMessage = {
+  type: "done";
+  frames: number;
+  cases: number;
+  calls: number;
+  seconds: number;
+  memStart: number;
+  memWarm: number;
+  memWarmAt: number;
+  memEnd: number;
+  maxMem: number;
+  maxCallMs: number;
+  maxCallName: string;
+  httpCalls: number;
+  metrics: Metrics;
+  openConnections: number;
+  corpus: number;
+  memoryVm: MemoryVmFigures | null;
+};
+type ConnectionsDoneMessage = {
+  type: "connections-done";
+  connections: number;
+  warm: number;
+  seconds: number;
+  memStart: number;
+  memWarm: number;
+  memEnd: number;
+  produceFrames: number;
+  answered: number;
+  produceRefused: number;
+  metrics: Metrics;
+  openConnections: number;
+  pendingHttp: number;
+};
+type WorkerMessage = ProgressMessage | FailMessage | DoneMessage | ConnectionsDoneMessage;
+/** How the worker ended: its last message, or a hang the watchdog saw. */
+type WorkerResult = FailMessage | DoneMessage | ConnectionsDoneMessage | { type: "hang"; caseIndex: number };
+
+/** A replay file (tests/fixtures/fuzz-repro/, or written by saveRepro). */
+interface Repro {
+  memory?: boolean;
+  repeat?: number;
+  memBoundKiB?: number;
+  steps: Step[];
+}
+
+/** The stack of an error, or the thrown value as text. */
+const errorText = (e: unknown): string => String((e as Error | null)?.stack ?? e);
+
+/** Messages go to the main thread (the worker thread always has a parent port). */
+function post(m: WorkerMessage): void {
+  parentPort!.postMessage(m);
+}
+
+function parseArgs(argv: string[]): FuzzOptions {
+  const o: Omit<FuzzOptions, "warmup"> & { warmup: number | null } = {
     count: 200000,
     seed: 1,
     hangMs: 2000,
@@ -41,7 +140,7 @@ function parseArgs(argv) {
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const v = () => argv[++i];
+    const v = (): string => argv[++i]!;
     if (a === "--count") o.count = Number(v());
     else if (a === "--seed") o.seed = Number(v()) >>> 0;
     else if (a === "--hang-ms") o.hangMs = Number(v());
@@ -60,23 +159,22 @@ function parseArgs(argv) {
   }
   // The heap takes one or two growth steps to a steady size, at a point that depends on
   // fragmentation (docs/fuzz.md); what the run looks for is growth in its second half.
-  if (o.warmup === null) o.warmup = Math.max(150000, Math.round(o.count / 2));
-  return o;
+  return { ...o, warmup: o.warmup ?? Math.max(150000, Math.round(o.count / 2)) };
 }
 
 /** The reference scenario with a 1 MiB frame limit, so one frame cannot dwarf the heap. */
-export function fuzzConfig() {
-  const config = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
+export function fuzzConfig(): FuzzConfig {
+  const config: FuzzConfig = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
   config.max_frame_bytes = MAX_FRAME_BYTES;
   return config;
 }
 
 /**
- * Memory cases run on a VM of their own with a small budget (cases.mjs MEMORY_LIMITS), so that
+ * Memory cases run on a VM of their own with a small budget (cases.ts MEMORY_LIMITS), so that
  * a few MiB of hostile partial frames reach it, and with Envoy's buffer limits scaled down
  * alike (64 KiB read buffer, 8 KiB reads).
  */
-export function memoryConfig() {
+export function memoryConfig(): FuzzConfig {
   const config = fuzzConfig();
   config.max_frame_bytes = MEMORY_LIMITS.maxFrameBytes;
   config.max_buffered_bytes = MEMORY_LIMITS.maxBufferedBytes;
@@ -91,20 +189,20 @@ const MEMORY_HOST = { bufferLimit: MEMORY_LIMITS.bufferLimit, readChunk: MEMORY_
  */
 const MEMORY_VM_BOUND = 8 * MEMORY_LIMITS.closeBufferedBytes + 8 * 1048576;
 
-function isMemoryCase(o, caseIndex) {
+function isMemoryCase(o: FuzzOptions, caseIndex: number): boolean {
   return o.memoryEvery > 0 && caseIndex % o.memoryEvery === o.memoryEvery - 1;
 }
 
-function genAnyCase(o, caseIndex, corpus) {
+function genAnyCase(o: FuzzOptions, caseIndex: number, corpus: readonly Buffer[]): Case & { memory: boolean } {
   if (isMemoryCase(o, caseIndex)) return { memory: true, ...genMemoryCase(o.seed, caseIndex, corpus) };
   return { memory: false, ...genCase(o.seed, caseIndex, corpus, { maxFrameBytes: MAX_FRAME_BYTES, distinctTopics: o.distinctTopics }) };
 }
 
-const mib = (b) => (b / 1048576).toFixed(2) + " MiB";
+const mib = (b: number): string => (b / 1048576).toFixed(2) + " MiB";
 
 // ---------------------------------------------------------------- worker: the fuzz loop
 
-async function fuzzWorker(o, beat) {
+async function fuzzWorker(o: FuzzOptions, beat: Int32Array): Promise<void> {
   const corpus = loadCorpus(o.corpus);
   const vm = await MeshVm.load(o.wasm, fuzzConfig());
   const memVm = o.memoryEvery > 0 ? await MeshVm.load(o.wasm, memoryConfig(), MEMORY_HOST) : null;
@@ -112,13 +210,13 @@ async function fuzzWorker(o, beat) {
   const mem = { cases: 0, start: memVm?.memoryBytes() ?? 0 };
   let frames = 0;
   let caseIndex = 0;
-  let memWarm = null;
+  let memWarm: number | null = null;
   let memWarmAt = 0;
   let maxMem = memStart;
   let calls = 0;
   const t0 = performance.now();
   let nextProgress = o.progressEvery || Infinity;
-  const hooks = {
+  const hooks: StepHooks = {
     before() {
       Atomics.store(beat, 1, 1);
       Atomics.add(beat, 0, 1);
@@ -131,17 +229,17 @@ async function fuzzWorker(o, beat) {
   while (frames < o.count) {
     Atomics.store(beat, 2, caseIndex);
     const { memory, steps, frames: n } = genAnyCase(o, caseIndex, corpus);
-    const target = memory ? memVm : vm;
+    const target = memory ? memVm! : vm;
     try {
       const conns = runSteps(target, steps, hooks);
       for (const c of conns.values()) c.close();
       if (target.maxCallMs > o.hangMs) throw new Error(`a VM call took ${target.maxCallMs.toFixed(0)} ms: ${target.maxCallName}`);
       if (memory) {
         mem.cases++;
-        if (memVm.memoryBytes() > MEMORY_VM_BOUND) throw new Error(`memory VM's linear memory ${mib(memVm.memoryBytes())}, over ${mib(MEMORY_VM_BOUND)}`);
+        if (memVm!.memoryBytes() > MEMORY_VM_BOUND) throw new Error(`memory VM's linear memory ${mib(memVm!.memoryBytes())}, over ${mib(MEMORY_VM_BOUND)}`);
       }
     } catch (e) {
-      parentPort.postMessage({ type: "fail", caseIndex, memory, steps, error: String(e?.stack ?? e), log: target.log.slice(-30) });
+      post({ type: "fail", caseIndex, memory, steps, error: errorText(e), log: target.log.slice(-30) });
       return;
     }
     frames += n;
@@ -156,11 +254,11 @@ async function fuzzWorker(o, beat) {
       nextProgress += o.progressEvery;
       const s = (performance.now() - t0) / 1000;
       const memPart = memVm ? `; memory VM ${mib(memVm.memoryBytes())}, ${mem.cases} memory cases` : "";
-      parentPort.postMessage({ type: "progress", line: `${frames} frames, ${caseIndex} cases, ${(frames / s).toFixed(0)} frames/s, memory ${mib(memNow)}${memPart}` });
+      post({ type: "progress", line: `${frames} frames, ${caseIndex} cases, ${(frames / s).toFixed(0)} frames/s, memory ${mib(memNow)}${memPart}` });
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  parentPort.postMessage({
+  post({
     type: "done",
     frames,
     cases: caseIndex,
@@ -194,7 +292,7 @@ async function fuzzWorker(o, beat) {
 }
 
 /** 10k connections opened and closed, each with ApiVersions and Metadata (and Produce when served). */
-async function connectionsWorker(o, beat) {
+async function connectionsWorker(o: FuzzOptions, beat: Int32Array): Promise<void> {
   const vm = await MeshVm.load(o.wasm, fuzzConfig());
   const produce = loadCorpus(o.corpus).filter((f) => f.length > 8 && f.readInt16BE(4) === 0);
   const warm = Math.min(1000, Math.floor(o.connections / 10));
@@ -225,7 +323,7 @@ async function connectionsWorker(o, beat) {
     if (i + 1 === warm) memWarm = vm.memoryBytes();
   }
   const metrics = vm.metrics();
-  parentPort.postMessage({
+  post({
     type: "connections-done",
     connections: o.connections,
     warm,
@@ -244,7 +342,7 @@ async function connectionsWorker(o, beat) {
 
 // ---------------------------------------------------------------- main: watchdog and report
 
-function saveRepro(o, kind, seed, caseIndex, steps, error, log, memory = false) {
+function saveRepro(o: FuzzOptions, kind: string, seed: number, caseIndex: number, steps: Step[], error: string, log: LogLine[], memory = false): string {
   fs.mkdirSync(o.reproDir, { recursive: true });
   const file = path.join(o.reproDir, `${memory ? "memory-" : ""}${kind}-seed${seed}-case${caseIndex}.json`);
   const config = memory
@@ -254,8 +352,8 @@ function saveRepro(o, kind, seed, caseIndex, steps, error, log, memory = false) 
   return file;
 }
 
-async function replay(o) {
-  const repro = JSON.parse(fs.readFileSync(o.replay, "utf8"));
+async function replay(o: FuzzOptions & { replay: string }): Promise<void> {
+  const repro: Repro = JSON.parse(fs.readFileSync(o.replay, "utf8"));
   const vm = repro.memory ? await MeshVm.load(o.wasm, memoryConfig(), MEMORY_HOST) : await MeshVm.load(o.wasm, fuzzConfig());
   const before = vm.memoryBytes();
   try {
@@ -264,7 +362,7 @@ async function replay(o) {
       for (const c of conns.values()) c.close();
     }
   } catch (e) {
-    console.error(`replay ${path.basename(o.replay)}: FAILS\n${e.stack ?? e}`);
+    console.error(`replay ${path.basename(o.replay)}: FAILS\n${(e as Error | null)?.stack ?? e}`);
     process.exit(1);
   }
   const grown = vm.memoryBytes() - before;
@@ -280,14 +378,14 @@ async function replay(o) {
   }
 }
 
-function runWorker(o) {
+function runWorker(o: FuzzOptions): Promise<WorkerResult | null> {
   const beatBuf = new SharedArrayBuffer(16);
   const beat = new Int32Array(beatBuf);
   const worker = new Worker(new URL("./worker.mjs", import.meta.url), { workerData: { o, beatBuf } });
   return new Promise((resolve) => {
     let lastSeq = -1;
     let sameSince = performance.now();
-    let result = null;
+    let result: WorkerResult | null = null;
     const timer = setInterval(() => {
       const seq = Atomics.load(beat, 0);
       const inCall = Atomics.load(beat, 1);
@@ -303,11 +401,11 @@ function runWorker(o) {
         worker.terminate();
       }
     }, 100);
-    worker.on("message", (m) => {
+    worker.on("message", (m: WorkerMessage) => {
       if (m.type === "progress") console.log(m.line);
       else result = m;
     });
-    worker.on("error", (e) => (result = { type: "fail", caseIndex: Atomics.load(beat, 2), error: String(e?.stack ?? e), steps: [] }));
+    worker.on("error", (e) => (result = { type: "fail", caseIndex: Atomics.load(beat, 2), error: errorText(e), steps: [] }));
     worker.on("exit", () => {
       clearInterval(timer);
       resolve(result);
@@ -318,7 +416,7 @@ function runWorker(o) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(o.wasm)) throw new Error(`${o.wasm} not found: run make build`);
-  if (o.replay) return replay(o);
+  if (o.replay) return replay({ ...o, replay: o.replay });
   const r = await runWorker(o);
   if (r === null) {
     console.error("fuzz: the worker ended without a result");
@@ -327,12 +425,13 @@ async function main() {
   if (r.type === "hang" || r.type === "fail") {
     const corpus = loadCorpus(o.corpus);
     const memory = !o.connections && isMemoryCase(o, r.caseIndex);
-    const steps = r.steps?.length ? r.steps : genAnyCase(o, r.caseIndex, corpus).steps;
+    const steps = r.type === "fail" && r.steps.length ? r.steps : genAnyCase(o, r.caseIndex, corpus).steps;
     const error = r.type === "hang" ? `a VM call ran past ${o.hangMs} ms` : r.error;
-    const file = o.connections ? null : saveRepro(o, r.type, o.seed, r.caseIndex, steps, error, r.log ?? [], memory);
+    const log = r.type === "fail" ? r.log ?? [] : [];
+    const file = o.connections ? null : saveRepro(o, r.type, o.seed, r.caseIndex, steps, error, log, memory);
     console.error(`fuzz: FAILED (${r.type}) at case ${r.caseIndex}, seed ${o.seed}\n${error}`);
-    if (r.log?.length) console.error("filter log:\n" + r.log.map((l) => `  [${l.level}] ${l.message}`).join("\n"));
-    if (file) console.error(`case written to ${path.relative(ROOT, file)}; replay: node --import tsx tools/fuzz/fuzz.mjs --replay ${path.relative(ROOT, file)}`);
+    if (log.length) console.error("filter log:\n" + log.map((l) => `  [${l.level}] ${l.message}`).join("\n"));
+    if (file) console.error(`case written to ${path.relative(ROOT, file)}; replay: node --import tsx tools/fuzz/fuzz.ts --replay ${path.relative(ROOT, file)}`);
     process.exit(1);
   }
   if (r.type === "connections-done") {
@@ -343,7 +442,7 @@ async function main() {
         `memory: start ${mib(r.memStart)}, after ${r.warm} connections ${mib(r.memWarm)}, end ${mib(r.memEnd)}, growth after warm-up ${(growth / 1024).toFixed(0)} KiB (bound ${o.memBoundKiB} KiB)\n` +
         `gauges: connections ${r.metrics["kafka_mesh.connections"]}, pending ${r.metrics["kafka_mesh.pending_requests"] ?? 0}; connections_total ${r.metrics["kafka_mesh.connections_total"]}; open contexts ${r.openConnections}, pending HTTP calls ${r.pendingHttp}`,
     );
-    const bad = [];
+    const bad: string[] = [];
     if (growth > bound) bad.push(`memory grew ${(growth / 1024).toFixed(0)} KiB after warm-up`);
     if (r.metrics["kafka_mesh.connections"] !== 0) bad.push("connections gauge not back to 0");
     if ((r.metrics["kafka_mesh.pending_requests"] ?? 0) !== 0) bad.push("pending_requests gauge not back to 0");
@@ -356,7 +455,7 @@ async function main() {
     return;
   }
   if (o.memoryEvery === 1) {
-    const mv = r.memoryVm;
+    const mv = r.memoryVm!;
     console.log(
       `fuzz --memory: ${mv.cases} cases (${r.frames} frames: attackers' partial frames and normal clients' requests), seed ${o.seed}, ${r.seconds.toFixed(1)} s; ${mv.connections} connections, ${mv.httpCalls} HTTP calls\n` +
         `budget: max_buffered_bytes ${mib(MEMORY_LIMITS.maxBufferedBytes)}, close_buffered_bytes ${mib(MEMORY_LIMITS.closeBufferedBytes)}; host read buffer limit ${MEMORY_LIMITS.bufferLimit / 1024} KiB, reads of ${MEMORY_LIMITS.readChunk / 1024} KiB\n` +
@@ -379,7 +478,7 @@ async function main() {
         `reads_held_for_memory ${mv.held}, connections_closed_for_memory ${mv.closed}, refused ${mv.refused}; memory VM ${mib(mv.memStart)} -> ${mib(mv.memEnd)} (bound ${mib(MEMORY_VM_BOUND)}); slowest call ${mv.maxCallMs.toFixed(1)} ms (${mv.maxCallName})`,
     );
   }
-  const bad = [];
+  const bad: string[] = [];
   if (growth > bound) bad.push(`memory grew ${(growth / 1024).toFixed(0)} KiB after warm-up (bound ${o.memBoundKiB} KiB)`);
   if (r.metrics["kafka_mesh.connections"] !== 0) bad.push("connections gauge not back to 0");
   if ((r.metrics["kafka_mesh.pending_requests"] ?? 0) !== 0) bad.push("pending_requests gauge not back to 0");
@@ -392,14 +491,14 @@ async function main() {
 
 if (isMainThread) {
   // Imported for its configs (fuzzConfig, memoryConfig): no run.
-  if (path.resolve(process.argv[1] ?? "") === fileURLToPath(import.meta.url)) main().catch((e) => {
-    console.error(e.stack ?? e);
+  if (path.resolve(process.argv[1] ?? "") === fileURLToPath(import.meta.url)) main().catch((e: unknown) => {
+    console.error((e as Error | null)?.stack ?? e);
     process.exit(1);
   });
 } else {
-  const { o, beatBuf } = workerData;
+  const { o, beatBuf } = workerData as { o: FuzzOptions; beatBuf: SharedArrayBuffer };
   const beat = new Int32Array(beatBuf);
-  (o.connections ? connectionsWorker(o, beat) : fuzzWorker(o, beat)).catch((e) => {
-    parentPort.postMessage({ type: "fail", caseIndex: Atomics.load(beat, 2), error: String(e?.stack ?? e), steps: [] });
+  (o.connections ? connectionsWorker(o, beat) : fuzzWorker(o, beat)).catch((e: unknown) => {
+    post({ type: "fail", caseIndex: Atomics.load(beat, 2), error: errorText(e), steps: [] });
   });
 }

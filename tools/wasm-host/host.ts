@@ -8,7 +8,8 @@
 // with CAS, and results handed to the module in memory the host allocates with the
 // module's `malloc`, as Envoy does.
 //
-// It emulates only what one network filter instance sees; see docs/fuzz.md.
+// It emulates only what one network filter instance sees; see docs/fuzz.md. The WebAssembly
+// API's types are declared in webassembly.d.ts beside this file.
 import fs from "node:fs";
 
 export const FilterStatus = Object.freeze({ Continue: 0, StopIteration: 1 });
@@ -25,7 +26,7 @@ export const HeaderMapType = Object.freeze({ HttpCallResponseHeaders: 6, HttpCal
 export const StreamType = Object.freeze({ Request: 0, Response: 1, Downstream: 2, Upstream: 3 });
 export const MetricType = Object.freeze({ Counter: 0, Gauge: 1, Histogram: 2 });
 export const PeerType = Object.freeze({ Unknown: 0, Local: 1, Remote: 2 });
-const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "critical"];
+const LOG_LEVELS: readonly string[] = ["trace", "debug", "info", "warn", "error", "critical"];
 const MAX_BUFFER_TYPE = 8;
 const MAX_HEADER_MAP_TYPE = 7;
 
@@ -33,9 +34,26 @@ const utf8 = new TextDecoder("utf-8");
 const utf8enc = new TextEncoder();
 const EMPTY = new Uint8Array(0);
 
+/** A header or trailer: [name, value]. */
+export type Pair = [string, string];
+/** Headers or trailers as the driver gives them. */
+export type HeaderPairs = ReadonlyArray<readonly [string, string]>;
+
+/** A line the filter logged (proxy_log): level name, the context it logged as, the text. */
+export interface LogLine {
+  level: string;
+  context: number;
+  message: string;
+}
+
 /** The filter trapped (wasm RuntimeError, or proc_exit from an abort): the VM is dead. */
 export class WasmTrap extends Error {
-  constructor(message, { call, cause, log }) {
+  /** The VM call that trapped, with its arguments. */
+  call: string;
+  /** The filter's log up to the trap. */
+  log: LogLine[];
+
+  constructor(message: string, { call, cause, log }: { call: string; cause: unknown; log: LogLine[] }) {
     const tail = log.slice(-20).map((l) => `  [${l.level}] ${l.message}`).join("\n");
     super(`${message} during ${call}${tail ? "\nfilter log (last lines):\n" + tail : ""}`);
     this.name = "WasmTrap";
@@ -47,28 +65,34 @@ export class WasmTrap extends Error {
 
 /** proc_exit: unwinds the module like Envoy's wasm runtime does. */
 class ProcExit extends Error {
-  constructor(code) {
+  code: number;
+
+  constructor(code: number) {
     super(`proc_exit(${code})`);
     this.code = code;
   }
 }
 
 /** Proxy-wide shared data (one store may be shared by several VMs, like Envoy's workers). */
+export interface SharedEntry {
+  value: Uint8Array;
+  cas: number;
+}
+
 export class SharedData {
-  constructor() {
-    this.map = new Map();
-    this.cas = 1;
-  }
-  nextCas() {
+  map = new Map<string, SharedEntry>();
+  cas = 1;
+
+  nextCas(): number {
     const c = this.cas;
     this.cas = (this.cas + 1) >>> 0;
     if (this.cas === 0) this.cas = 1;
     return c;
   }
-  get(key) {
+  get(key: string): SharedEntry | null {
     return this.map.get(key) ?? null;
   }
-  set(key, value, cas) {
+  set(key: string, value: Uint8Array, cas: number): number {
     const cur = this.map.get(key);
     if (cur !== undefined && cas !== 0 && cas !== cur.cas) return WasmResult.CasMismatch;
     this.map.set(key, { value: Uint8Array.from(value), cas: this.nextCas() });
@@ -77,14 +101,14 @@ export class SharedData {
 }
 
 /** Decodes proxy-wasm serialized pairs (count, sizes, NUL-ended strings); null when malformed. */
-export function decodePairs(bytes) {
+export function decodePairs(bytes: Uint8Array): Pair[] | null {
   if (bytes.length === 0) return [];
   if (bytes.length < 4) return null;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const n = dv.getUint32(0, true);
   if (4 + n * 8 > bytes.length) return null;
   let p = 4 + n * 8;
-  const out = [];
+  const out: Pair[] = [];
   for (let i = 0; i < n; i++) {
     const ks = dv.getUint32(4 + i * 8, true);
     const vs = dv.getUint32(8 + i * 8, true);
@@ -99,7 +123,7 @@ export function decodePairs(bytes) {
 }
 
 /** Encodes pairs in the proxy-wasm layout. */
-export function encodePairs(pairs) {
+export function encodePairs(pairs: HeaderPairs): Uint8Array {
   const enc = pairs.map(([k, v]) => [utf8enc.encode(k), utf8enc.encode(v)]);
   let size = 4 + 8 * enc.length;
   for (const [k, v] of enc) size += k.length + v.length + 2;
@@ -118,7 +142,7 @@ export function encodePairs(pairs) {
   return out;
 }
 
-function concat(a, b) {
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   if (a.length === 0) return b.length === 0 ? EMPTY : Uint8Array.from(b);
   if (b.length === 0) return a;
   const out = new Uint8Array(a.length + b.length);
@@ -131,59 +155,94 @@ function concat(a, b) {
  * The filter's per-VM gauges are named <gauge>.vm.<slot> (assembly/filter/vm_slot.ts); one
  * MeshVm is one VM, so metrics(), metric() and gauges() also give them under <gauge>.
  */
-function vmGaugeBase(m) {
+function vmGaugeBase(m: Metric): string | null {
   if (m.type !== MetricType.Gauge) return null;
   const match = /^(.*)\.vm\.\d+$/.exec(m.name);
   return match ? match[1] : null;
 }
 
+/** The root context (the plugin's): the connections' contexts are MeshConnections. */
+export interface RootContext {
+  readonly id: number;
+  readonly root: true;
+}
+
+/** A context of the VM: the root context or a connection's. */
+export type Context = RootContext | MeshConnection;
+
+/** What a client's send led to (MeshConnection.send). */
+export interface SendResult {
+  /** Status of the filter's last proxy_on_downstream_data for the connection; null when it made none. */
+  status: number | null;
+  /** Bytes tcp_proxy forwarded to the client meanwhile. */
+  delivered: Uint8Array;
+  /** What stays in the read buffer; after a close, what was never sent. */
+  buffer: Uint8Array;
+  closed: boolean;
+  /** Client bytes Envoy has not read yet. */
+  queued: number;
+  /** Reading is disabled (read buffer over its high watermark). */
+  paused: boolean;
+}
+
+/** Bytes tcp_proxy forwarded to one client. */
+export interface Delivery {
+  connection: MeshConnection;
+  delivered: Buffer;
+}
+
 /** One client connection through the filter. */
 export class MeshConnection {
-  constructor(vm, id) {
+  readonly vm: MeshVm;
+  readonly id: number;
+  /** Always false: tells a connection's context from the root context. */
+  readonly root = false;
+  /**
+   * The client's socket as Envoy sees it: bytes the client sent that Envoy has not read yet
+   * (in the kernel's socket buffer; unbounded here, the driver plays the client).
+   */
+  socketQueue: Uint8Array[] = [];
+  queuedBytes = 0;
+  /** Envoy's connection read buffer (what the filter sees and rewrites). */
+  readBuffer: Uint8Array = EMPTY;
+  /**
+   * Read disabled by the read buffer's high watermark (length over vm.bufferLimit); enabled
+   * again once it drains to the low watermark (half the limit), as Envoy's WatermarkBuffer.
+   */
+  readDisabled = false;
+  /** A read event is queued in vm.events for this connection. */
+  readScheduled = false;
+  /** Envoy's dispatch_buffered_data_: the next read event calls the filter even with nothing new. */
+  dispatchBuffered = false;
+  endOfStreamQueued = false;
+  /** Whether the filter may reach the read buffer (Envoy drops the pointer after Continue). */
+  attached = false;
+  /** Everything tcp_proxy forwarded, i.e. what the client received. */
+  received: Buffer[] = [];
+  receivedBytes = 0;
+  closed = false;
+  closeReason = "";
+  /** Bytes left in the read buffer when the connection closed (never sent on). */
+  undelivered: Uint8Array = EMPTY;
+  /** Client bytes Envoy never read because the connection closed first. */
+  unread = 0;
+  lastStatus: number = FilterStatus.Continue;
+  /** The last info-or-above line the filter logged as this connection (why it closed it...). */
+  lastLog = "";
+  /** proxy_on_downstream_data calls made for this connection. */
+  downstreamCalls = 0;
+  /** Times Envoy stopped reading this connection (read buffer over the high watermark). */
+  readDisables = 0;
+  /** Of those, the times the client's socket still held bytes Envoy had not read. */
+  stalls = 0;
+  /** Reads the filter left in Envoy's buffer: StopIteration with the buffer untouched. */
+  keptReads = 0;
+  /** Largest read buffer seen (bytes). */
+  maxReadBuffer = 0;
+
+  constructor(vm: MeshVm, id: number) {
     this.vm = vm;
     this.id = id;
-    /**
-     * The client's socket as Envoy sees it: bytes the client sent that Envoy has not read yet
-     * (in the kernel's socket buffer; unbounded here, the driver plays the client).
-     */
-    this.socketQueue = [];
-    this.queuedBytes = 0;
-    /** Envoy's connection read buffer (what the filter sees and rewrites). */
-    this.readBuffer = EMPTY;
-    /**
-     * Read disabled by the read buffer's high watermark (length over vm.bufferLimit); enabled
-     * again once it drains to the low watermark (half the limit), as Envoy's WatermarkBuffer.
-     */
-    this.readDisabled = false;
-    /** A read event is queued in vm.events for this connection. */
-    this.readScheduled = false;
-    /** Envoy's dispatch_buffered_data_: the next read event calls the filter even with nothing new. */
-    this.dispatchBuffered = false;
-    this.endOfStreamQueued = false;
-    /** Whether the filter may reach the read buffer (Envoy drops the pointer after Continue). */
-    this.attached = false;
-    /** Everything tcp_proxy forwarded, i.e. what the client received. */
-    this.received = [];
-    this.receivedBytes = 0;
-    this.closed = false;
-    this.closeReason = "";
-    /** Bytes left in the read buffer when the connection closed (never sent on). */
-    this.undelivered = EMPTY;
-    /** Client bytes Envoy never read because the connection closed first. */
-    this.unread = 0;
-    this.lastStatus = FilterStatus.Continue;
-    /** The last info-or-above line the filter logged as this connection (why it closed it...). */
-    this.lastLog = "";
-    /** proxy_on_downstream_data calls made for this connection. */
-    this.downstreamCalls = 0;
-    /** Times Envoy stopped reading this connection (read buffer over the high watermark). */
-    this.readDisables = 0;
-    /** Of those, the times the client's socket still held bytes Envoy had not read. */
-    this.stalls = 0;
-    /** Reads the filter left in Envoy's buffer: StopIteration with the buffer untouched. */
-    this.keptReads = 0;
-    /** Largest read buffer seen (bytes). */
-    this.maxReadBuffer = 0;
   }
 
   /**
@@ -196,7 +255,7 @@ export class MeshConnection {
    * close, what was never sent), whether the connection got closed (`closed`), the client bytes
    * Envoy has not read yet (`queued`) and whether reading is disabled (`paused`).
    */
-  send(bytes, endOfStream = false) {
+  send(bytes: Uint8Array | ArrayLike<number>, endOfStream = false): SendResult {
     if (this.closed) throw new Error(`connection ${this.id} is closed`);
     const vm = this.vm;
     const data = bytes instanceof Uint8Array ? bytes : Uint8Array.from(bytes);
@@ -221,30 +280,30 @@ export class MeshConnection {
   }
 
   /** The client closes the connection (bytes Envoy has not read yet are lost). */
-  close() {
+  close(): void {
     if (this.closed) return;
     this.vm._closeConnection(this, PeerType.Remote, "client closed");
     this.vm._dispatch();
   }
 
   /** All bytes the client received, concatenated. */
-  receivedAll() {
+  receivedAll(): Buffer {
     return Buffer.concat(this.received);
   }
 
   /** Bytes in Envoy's read buffer for this connection. */
-  get readBufferBytes() {
+  get readBufferBytes(): number {
     return this.readBuffer.length;
   }
 
   /** True while Envoy does not read this connection's socket (read buffer over its watermark). */
-  get paused() {
+  get paused(): boolean {
     return this.readDisabled;
   }
 
   /** Takes up to n bytes off the front of the socket queue. */
-  _takeQueued(n) {
-    const parts = [];
+  _takeQueued(n: number): Uint8Array {
+    const parts: Uint8Array[] = [];
     let have = 0;
     while (have < n && this.socketQueue.length > 0) {
       const first = this.socketQueue[0];
@@ -268,7 +327,7 @@ export class MeshConnection {
    * reading is enabled, then calls the filter with the whole read buffer if anything was read
    * or buffered data must be dispatched again after reading was re-enabled.
    */
-  _readEvent() {
+  _readEvent(): void {
     this.readScheduled = false;
     const vm = this.vm;
     if (this.closed || vm.dead) return;
@@ -295,12 +354,13 @@ export class MeshConnection {
   }
 
   /** Envoy's onRead: the filter chain gets the whole read buffer. */
-  _onRead(endOfStream) {
+  _onRead(endOfStream: boolean): void {
     const vm = this.vm;
     this.attached = true;
     this.downstreamCalls++;
     const before = this.readBuffer;
-    const status = vm._call("proxy_on_downstream_data", this, this.id, this.readBuffer.length, endOfStream ? 1 : 0) >>> 0;
+    // An i32 from the module (undefined from an export that returns nothing: 0).
+    const status = Number(vm._call("proxy_on_downstream_data", this, this.id, this.readBuffer.length, endOfStream ? 1 : 0)) >>> 0;
     this.lastStatus = status;
     if (status === FilterStatus.StopIteration && this.readBuffer === before && before.length > 0) this.keptReads++;
     if (!this.closed && status === FilterStatus.Continue) {
@@ -315,7 +375,7 @@ export class MeshConnection {
    * disables reading; at or under half of it (after that) enables it again and schedules a
    * read event, which also re-dispatches what is still in the buffer.
    */
-  _watermarks() {
+  _watermarks(): void {
     if (this.closed) return;
     const vm = this.vm;
     const len = this.readBuffer.length;
@@ -331,13 +391,13 @@ export class MeshConnection {
   }
 
   /** Replaces the read buffer (the filter's set_buffer_bytes). */
-  _setReadBuffer(bytes) {
+  _setReadBuffer(bytes: Uint8Array): void {
     this.readBuffer = bytes;
     this.maxReadBuffer = Math.max(this.maxReadBuffer, bytes.length);
     this._watermarks();
   }
 
-  _deliver() {
+  _deliver(): void {
     if (this.readBuffer.length > 0) {
       const bytes = Buffer.from(this.readBuffer);
       this.received.push(bytes);
@@ -355,7 +415,7 @@ export class MeshConnection {
    * filter's write side (proxy_on_upstream_data) on its way to the client, after the
    * current VM call.
    */
-  _echo(size) {
+  _echo(size: number): void {
     const vm = this.vm;
     vm.afterCall.push(() => {
       if (!this.closed && !vm.dead) vm._call("proxy_on_upstream_data", this, this.id, size, 0);
@@ -363,14 +423,165 @@ export class MeshConnection {
     if (vm.currentContext === null) vm._runAfterCall();
   }
 
-  _receivedSince(before) {
+  _receivedSince(before: number): Uint8Array {
     if (this.receivedBytes === before) return EMPTY;
     const all = Buffer.concat(this.received);
     return all.subarray(before);
   }
 }
 
+/** Options of MeshVm.load (see there). */
+export interface MeshVmOptions {
+  rootId?: string;
+  clusters?: Iterable<string>;
+  shared?: SharedData;
+  logLevel?: string;
+  logKeep?: number;
+  timeNs?: bigint;
+  bufferLimit?: number;
+  readChunk?: number;
+}
+
+/** The plugin configuration: JSON text, or the object to serialize (examples/reference.json). */
+export type PluginConfig = string | Record<string, unknown>;
+
+/** The module's exports the host calls (proxy-wasm ABI 0.2.x callbacks). */
+export type ProxyExportName =
+  | "proxy_on_context_create" | "proxy_on_vm_start" | "proxy_on_configure" | "proxy_on_new_connection"
+  | "proxy_on_downstream_data" | "proxy_on_upstream_data" | "proxy_on_downstream_connection_close"
+  | "proxy_on_done" | "proxy_on_log" | "proxy_on_delete" | "proxy_on_http_call_response" | "proxy_on_tick";
+
+/** A module export as the host calls it: i32 arguments, an i32 result (undefined for none). */
+export type ExportFunction = (...args: number[]) => unknown;
+
+/** What the host needs from the module: its memory, malloc and the callbacks it exports. */
+export type FilterExports = {
+  readonly memory: WebAssembly.Memory;
+  malloc(size: number): number;
+} & { readonly [name in ProxyExportName]?: ExportFunction };
+
+/** A metric the filter defined (proxy_define_metric), with what the host tracks of it. */
+export interface Metric {
+  name: string;
+  type: number;
+  value: number;
+  /** Histograms: recorded values, their sum and largest. */
+  count: number;
+  sum: number;
+  max: number;
+  /** Gauges: highest and lowest value held, and whether it went below 0. */
+  peak: number;
+  low: number;
+  underflow: boolean;
+}
+
+/** A histogram as metrics() gives it. */
+export interface HistogramSummary {
+  count: number;
+  sum: number;
+  max: number;
+}
+
+/** A gauge as gauges() gives it. */
+export interface GaugeValue {
+  value: number;
+  peak: number;
+  low: number;
+  underflow: boolean;
+}
+
+/** An HTTP call the filter made (proxy_http_call) that has no answer yet. */
+export interface HttpCall {
+  token: number;
+  contextId: number;
+  cluster: string;
+  headers: Pair[];
+  header(name: string): string | undefined;
+  body: Uint8Array;
+  trailers: Pair[];
+  timeoutMs: number;
+  madeAtNs: bigint;
+}
+
+/** What an HTTP answer (or failure) led to: see MeshVm.answerHttp. */
+export interface HttpCallbackResult {
+  contextId: number;
+  deliveries: Delivery[];
+  closed: MeshConnection[];
+  connection: MeshConnection | null;
+  delivered: Uint8Array;
+}
+
+/** A buffer the filter may read (and, when mutable, replace) through proxy_*_buffer_bytes. */
+type BufferView = { bytes: Uint8Array; mutable: true; set(bytes: Uint8Array): void } | { bytes: Uint8Array; mutable: false };
+
+/** The answer proxy_on_http_call_response reads: headers null for a failed call. */
+interface HttpResponse {
+  headers: HeaderPairs | null;
+  body: Uint8Array;
+  trailers: HeaderPairs | null;
+}
+
+/**
+ * A host function as the module calls it: i32 arguments are numbers, i64 ones bigints. The
+ * imports are looked up by the module's import names, hence the string-keyed tables.
+ */
+type HostFunction = WebAssembly.Callable;
+type HostImports = Record<string, Record<string, HostFunction>>;
+
 export class MeshVm {
+  readonly module: WebAssembly.Module;
+  readonly configText: string;
+  readonly rootIdName: string;
+  readonly shared: SharedData;
+  /** Filter log lines at or above this level index are printed to stderr (99: none). */
+  logLevel: number;
+  /** Log lines kept in `log`. */
+  logKeep: number;
+  /** The VM's clock (proxy_get_current_time_nanoseconds). */
+  timeNs: bigint;
+  /** Envoy's per_connection_buffer_limit_bytes: the read buffer's high watermark. */
+  readonly bufferLimit: number;
+  /** Largest socket read. */
+  readonly readChunk: number;
+  /** Envoy clusters proxy_http_call may target. */
+  readonly clusters: Set<string>;
+
+  log: LogLine[] = [];
+  logCounts: Record<string, number> = Object.fromEntries(LOG_LEVELS.map((l) => [l, 0]));
+  contexts = new Map<number, Context>();
+  nextContextId = 1;
+  rootId = 0;
+  /** The trap that killed the VM. */
+  dead: WasmTrap | null = null;
+  currentContext: Context | null = null;
+  effectiveContext: Context | null = null;
+  afterCall: Array<() => void> = [];
+  /** Envoy's event loop, reduced to read events: connections whose socket is to be read. */
+  events: MeshConnection[] = [];
+  dispatching = false;
+  pluginConfig: Uint8Array | null = null;
+  vmConfig: Uint8Array | null = null;
+  httpResponse: HttpResponse | null = null;
+  _deliveries: Delivery[] | null = null;
+  pendingHttp = new Map<number, HttpCall>();
+  nextToken = 1;
+  /** HTTP calls the filter made, in all. */
+  httpCallLog = 0;
+  metricsById = new Map<number, Metric>();
+  metricIdByName = new Map<string, number>();
+  nextMetricId = 1;
+  tickPeriodMs = 0;
+  /** VM calls made, the slowest one's duration and name. */
+  calls = 0;
+  maxCallMs = 0;
+  maxCallName = "";
+  /** Imports of the module this host does not implement (module.name). */
+  unimplemented = new Set<string>();
+  readonly instance: WebAssembly.Instance;
+  /** The module's exports (a test may put a filter written in JS in their place). */
+  exports: FilterExports;
+
   /**
    * Loads the module, creates the root context and configures it.
    * options: rootId ("kafka_mesh"), clusters (Envoy clusters proxy_http_call may target;
@@ -379,7 +590,7 @@ export class MeshVm {
    * bufferLimit (Envoy's per_connection_buffer_limit_bytes: the read buffer's high watermark,
    * low watermark half of it; default 1 MiB), readChunk (largest socket read, default 64 KiB).
    */
-  static async load(wasmPath, config, options = {}) {
+  static async load(wasmPath: string, config: PluginConfig, options: MeshVmOptions = {}): Promise<MeshVm> {
     const bytes = fs.readFileSync(wasmPath);
     const module = await WebAssembly.compile(bytes);
     const vm = new MeshVm(module, config, options);
@@ -387,7 +598,7 @@ export class MeshVm {
     return vm;
   }
 
-  constructor(module, config, options = {}) {
+  constructor(module: WebAssembly.Module, config: PluginConfig, options: MeshVmOptions = {}) {
     this.module = module;
     this.configText = typeof config === "string" ? config : JSON.stringify(config);
     this.rootIdName = options.rootId ?? "kafka_mesh";
@@ -400,46 +611,20 @@ export class MeshVm {
     if (!(this.bufferLimit > 0) || !(this.readChunk > 0)) throw new Error("bufferLimit and readChunk must be positive");
     let clusters = options.clusters;
     if (clusters === undefined) {
-      clusters = [];
+      const fromConfig: string[] = [];
+      clusters = fromConfig;
       try {
-        const parsed = JSON.parse(this.configText);
-        for (const c of parsed.upstream_clusters ?? []) if (c?.rest_bridge?.envoy_cluster) clusters.push(c.rest_bridge.envoy_cluster);
+        type ParsedConfig = { upstream_clusters?: Array<{ rest_bridge?: { envoy_cluster?: string } } | null> };
+        const parsed = JSON.parse(this.configText) as ParsedConfig;
+        for (const c of parsed.upstream_clusters ?? []) if (c?.rest_bridge?.envoy_cluster) fromConfig.push(c.rest_bridge.envoy_cluster);
       } catch {
         // An unparsable config is the filter's to refuse.
       }
     }
     this.clusters = new Set(clusters);
 
-    this.log = [];
-    this.logCounts = Object.fromEntries(LOG_LEVELS.map((l) => [l, 0]));
-    this.contexts = new Map();
-    this.nextContextId = 1;
-    this.rootId = 0;
-    this.dead = null;
-    this.currentContext = null;
-    this.effectiveContext = null;
-    this.afterCall = [];
-    /** Envoy's event loop, reduced to read events: connections whose socket is to be read. */
-    this.events = [];
-    this.dispatching = false;
-    this.pluginConfig = null;
-    this.vmConfig = null;
-    this.httpResponse = null;
-    this._deliveries = null;
-    this.pendingHttp = new Map();
-    this.nextToken = 1;
-    this.httpCallLog = 0;
-    this.metricsById = new Map();
-    this.metricIdByName = new Map();
-    this.nextMetricId = 1;
-    this.tickPeriodMs = 0;
-    this.calls = 0;
-    this.maxCallMs = 0;
-    this.maxCallName = "";
-    this.unimplemented = new Set();
-
-    const imports = { env: {}, wasi_snapshot_preview1: {} };
-    const impl = this._imports();
+    const imports: HostImports = { env: {}, wasi_snapshot_preview1: {} };
+    const impl: HostImports = this._imports();
     for (const imp of WebAssembly.Module.imports(this.module)) {
       if (imp.kind !== "function") throw new Error(`unsupported import ${imp.module}.${imp.name} (${imp.kind})`);
       const f = impl[imp.module]?.[imp.name];
@@ -454,12 +639,13 @@ export class MeshVm {
       }
     }
     this.instance = new WebAssembly.Instance(this.module, imports);
-    this.exports = this.instance.exports;
+    // The boundary: the module's exports are what the proxy-wasm ABI says they are.
+    this.exports = this.instance.exports as unknown as FilterExports;
   }
 
-  _start() {
+  _start(): void {
     this.rootId = this.nextContextId++;
-    const root = { id: this.rootId, root: true };
+    const root: RootContext = { id: this.rootId, root: true };
     this.contexts.set(this.rootId, root);
     this._call("proxy_on_context_create", root, this.rootId, 0);
     this.vmConfig = EMPTY;
@@ -470,13 +656,11 @@ export class MeshVm {
     const ok = this._call("proxy_on_configure", root, this.rootId, this.pluginConfig.length);
     this.pluginConfig = null;
     if (!ok) {
-      const e = new Error("plugin configuration refused" + this._logTail());
-      e.configRejected = true;
-      throw e;
+      throw Object.assign(new Error("plugin configuration refused" + this._logTail()), { configRejected: true });
     }
   }
 
-  _logTail() {
+  _logTail(): string {
     const tail = this.log.slice(-5).map((l) => `\n  [${l.level}] ${l.message}`).join("");
     return tail ? ":" + tail : "";
   }
@@ -484,7 +668,7 @@ export class MeshVm {
   // ---- driver API ----
 
   /** A new client connection (proxy_on_context_create + proxy_on_new_connection). */
-  connect() {
+  connect(): MeshConnection {
     const conn = new MeshConnection(this, this.nextContextId++);
     this.contexts.set(conn.id, conn);
     this._call("proxy_on_context_create", conn, conn.id, this.rootId);
@@ -493,7 +677,7 @@ export class MeshVm {
   }
 
   /** HTTP calls the filter made that have no answer yet. */
-  get httpCalls() {
+  get httpCalls(): HttpCall[] {
     return [...this.pendingHttp.values()];
   }
 
@@ -503,44 +687,44 @@ export class MeshVm {
    * delivered }: what the filter pushed to which clients as a result (a call made by the root
    * context may answer any connection); `connection`/`delivered` are the first delivery.
    */
-  answerHttp(token, status, body = EMPTY, headers = []) {
-    const all = [[":status", String(status)], ...headers];
+  answerHttp(token: number, status: number, body: Uint8Array | string = EMPTY, headers: HeaderPairs = []): HttpCallbackResult | null {
+    const all: HeaderPairs = [[":status", String(status)], ...headers];
     return this._httpCallback(token, all, typeof body === "string" ? utf8enc.encode(body) : body);
   }
 
   /** Fails an HTTP call (reset, timeout, no healthy upstream): a callback with no headers. */
-  failHttp(token) {
+  failHttp(token: number): HttpCallbackResult | null {
     return this._httpCallback(token, null, EMPTY);
   }
 
   /** Calls proxy_on_tick on the root context. */
-  tick() {
-    this._call("proxy_on_tick", this.contexts.get(this.rootId), this.rootId);
+  tick(): void {
+    this._call("proxy_on_tick", this.contexts.get(this.rootId) ?? null, this.rootId);
     this._dispatch();
   }
 
-  advanceTime(ms) {
+  advanceTime(ms: number): void {
     this.timeNs += BigInt(Math.round(ms * 1e6));
   }
 
   /** Size of the module's linear memory in bytes (Envoy's view of the VM's footprint). */
-  memoryBytes() {
+  memoryBytes(): number {
     return this.exports.memory.buffer.byteLength;
   }
 
   /** Metrics by name: counters and gauges as numbers, histograms as {count, sum, max}. */
-  metrics() {
-    const out = {};
+  metrics(): Record<string, number | HistogramSummary> {
+    const out: Record<string, number | HistogramSummary> = {};
     for (const m of this.metricsById.values()) {
       out[m.name] = m.type === MetricType.Histogram ? { count: m.count, sum: m.sum, max: m.max } : m.value;
       const base = vmGaugeBase(m);
-      if (base) out[base] = (out[base] ?? 0) + m.value;
+      if (base) out[base] = ((out[base] as number | undefined) ?? 0) + m.value;
     }
     return out;
   }
 
   /** A counter's or gauge's value by name; 0 when the filter never defined it. */
-  metric(name) {
+  metric(name: string): number {
     let value = 0;
     for (const m of this.metricsById.values()) {
       if (m.type === MetricType.Histogram) continue;
@@ -554,8 +738,8 @@ export class MeshVm {
    * below 0) }. Peaks are tracked on every change, so a test sees the worst moment even
    * inside one VM call.
    */
-  gauges() {
-    const out = {};
+  gauges(): Record<string, GaugeValue> {
+    const out: Record<string, GaugeValue> = {};
     for (const m of this.metricsById.values()) {
       if (m.type !== MetricType.Gauge) continue;
       out[m.name] = { value: m.value, peak: m.peak, low: m.low, underflow: m.underflow };
@@ -569,21 +753,21 @@ export class MeshVm {
     return out;
   }
 
-  openConnections() {
+  openConnections(): number {
     let n = 0;
     for (const c of this.contexts.values()) if (!c.root) n++;
     return n;
   }
 
   /** The open connections. */
-  connections() {
-    const out = [];
+  connections(): MeshConnection[] {
+    const out: MeshConnection[] = [];
     for (const c of this.contexts.values()) if (!c.root) out.push(c);
     return out;
   }
 
   /** Totals over open connections: client bytes not read yet, read-buffer bytes, connections not read. */
-  socketTotals() {
+  socketTotals(): { queued: number; buffered: number; paused: number } {
     let queued = 0;
     let buffered = 0;
     let paused = 0;
@@ -598,7 +782,7 @@ export class MeshVm {
 
   // ---- Envoy's event loop ----
 
-  _scheduleRead(conn) {
+  _scheduleRead(conn: MeshConnection): void {
     if (conn.readScheduled || conn.closed) return;
     conn.readScheduled = true;
     this.events.push(conn);
@@ -609,12 +793,12 @@ export class MeshVm {
    * connections; only at the outermost level (never inside a VM call or another dispatch),
    * as Envoy handles a re-enabled read in a later turn of its event loop.
    */
-  _dispatch() {
+  _dispatch(): void {
     if (this.dispatching || this.currentContext !== null) return;
     this.dispatching = true;
     try {
       while (this.events.length > 0) {
-        const conn = this.events.shift();
+        const conn = this.events.shift()!;
         conn._readEvent();
       }
     } finally {
@@ -624,7 +808,7 @@ export class MeshVm {
 
   // ---- VM calls ----
 
-  _call(name, ctx, ...args) {
+  _call(name: ProxyExportName, ctx: Context | null, ...args: number[]): unknown {
     if (this.dead) throw this.dead;
     const fn = this.exports[name];
     if (!fn) return 0;
@@ -634,11 +818,11 @@ export class MeshVm {
     this.effectiveContext = null;
     const callName = `${name}(${args.join(", ")})`;
     const t0 = performance.now();
-    let result;
+    let result: unknown;
     try {
       result = fn(...args);
     } catch (e) {
-      const message = e instanceof ProcExit ? `proc_exit(${e.code})` : `wasm trap: ${e?.message ?? e}`;
+      const message = e instanceof ProcExit ? `proc_exit(${e.code})` : `wasm trap: ${(e as Error | null)?.message ?? e}`;
       this.dead = new WasmTrap(message, { call: callName, cause: e, log: this.log.slice() });
       this.afterCall = [];
       throw this.dead;
@@ -657,14 +841,14 @@ export class MeshVm {
     return result;
   }
 
-  _runAfterCall() {
+  _runAfterCall(): void {
     while (this.afterCall.length > 0) {
-      const action = this.afterCall.shift();
+      const action = this.afterCall.shift()!;
       action();
     }
   }
 
-  _closeConnection(conn, peer, reason) {
+  _closeConnection(conn: MeshConnection, peer: number, reason: string): void {
     if (conn.closed) return;
     conn.closed = true;
     conn.closeReason = reason;
@@ -683,23 +867,23 @@ export class MeshVm {
     this.contexts.delete(conn.id);
   }
 
-  _httpCallback(token, headers, body) {
+  _httpCallback(token: number, headers: HeaderPairs | null, body: Uint8Array): HttpCallbackResult | null {
     const call = this.pendingHttp.get(token);
     if (!call) return null;
     this.pendingHttp.delete(token);
     const ctx = this.contexts.get(call.contextId);
     if (!ctx) return null;
-    const open = [...this.contexts.values()].filter((c) => !c.root);
+    const open = [...this.contexts.values()].filter((c): c is MeshConnection => !c.root);
     this.httpResponse = { headers, body, trailers: headers === null ? null : [] };
     this._deliveries = [];
-    let deliveries;
+    let deliveries: Delivery[];
     try {
       this._call("proxy_on_http_call_response", ctx, call.contextId, token, headers === null ? 0 : headers.length, body.length, 0);
       // Connections the answer let read on are read now; what they answer counts too.
       this._dispatch();
     } finally {
       this.httpResponse = null;
-      deliveries = this._deliveries;
+      deliveries = this._deliveries ?? [];
       this._deliveries = null;
     }
     return {
@@ -713,32 +897,32 @@ export class MeshVm {
 
   // ---- imports ----
 
-  _ctx() {
+  _ctx(): Context | null {
     return this.effectiveContext ?? this.currentContext;
   }
 
-  _mem() {
+  _mem(): Uint8Array {
     return new Uint8Array(this.exports.memory.buffer);
   }
 
-  _view() {
+  _view(): DataView {
     return new DataView(this.exports.memory.buffer);
   }
 
-  _bytes(ptr, size) {
+  _bytes(ptr: number, size: number): Uint8Array | null {
     const mem = this._mem();
     if (ptr + size > mem.length) return null;
     return mem.subarray(ptr, ptr + size);
   }
 
-  _setU32(ptr, v) {
+  _setU32(ptr: number, v: number): boolean {
     const dv = this._view();
     if (ptr + 4 > dv.byteLength) return false;
     dv.setUint32(ptr, v >>> 0, true);
     return true;
   }
 
-  _setU64(ptr, v) {
+  _setU64(ptr: number, v: number | bigint): boolean {
     const dv = this._view();
     if (ptr + 8 > dv.byteLength) return false;
     dv.setBigUint64(ptr, BigInt.asUintN(64, BigInt(v)), true);
@@ -746,7 +930,7 @@ export class MeshVm {
   }
 
   /** Envoy's copyToPointerSize: malloc in the module, copy, write pointer and size words. */
-  _copyOut(bytes, ptrPtr, sizePtr) {
+  _copyOut(bytes: Uint8Array, ptrPtr: number, sizePtr: number): number {
     let ptr = 0;
     if (bytes.length > 0) {
       ptr = this.exports.malloc(bytes.length) >>> 0;
@@ -760,12 +944,12 @@ export class MeshVm {
   }
 
   /** The buffer of a type for the current context: { bytes, mutable, set(bytes) } or null. */
-  _buffer(type) {
+  _buffer(type: number): BufferView | null {
     const ctx = this._ctx();
     switch (type) {
       case BufferType.NetworkDownstreamData:
         if (!ctx || ctx.root || !ctx.attached) return null;
-        return { bytes: ctx.readBuffer, mutable: true, set: (b) => ctx._setReadBuffer(b) };
+        return { bytes: ctx.readBuffer, mutable: true, set: (b: Uint8Array) => ctx._setReadBuffer(b) };
       case BufferType.HttpCallResponseBody:
         return this.httpResponse ? { bytes: this.httpResponse.body, mutable: false } : null;
       case BufferType.PluginConfiguration:
@@ -777,17 +961,18 @@ export class MeshVm {
     }
   }
 
-  _headerMap(type) {
+  _headerMap(type: number): HeaderPairs | null {
     if (!this.httpResponse) return null;
     if (type === HeaderMapType.HttpCallResponseHeaders) return this.httpResponse.headers;
     if (type === HeaderMapType.HttpCallResponseTrailers) return this.httpResponse.trailers;
     return null;
   }
 
+  /** The host functions, by import module and name (the module calls them with i32 numbers and i64 bigints). */
   _imports() {
     const vm = this;
     const env = {
-      proxy_log(level, ptr, size) {
+      proxy_log(level: number, ptr: number, size: number) {
         const b = vm._bytes(ptr, size);
         if (b === null) return WasmResult.InvalidMemoryAccess;
         const message = utf8.decode(b);
@@ -801,20 +986,20 @@ export class MeshVm {
         if (level >= vm.logLevel) process.stderr.write(`[wasm ${name}] ${message}\n`);
         return WasmResult.Ok;
       },
-      proxy_get_log_level(ptr) {
+      proxy_get_log_level(ptr: number) {
         return vm._setU32(ptr, 0) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       },
-      proxy_get_status(codePtr, msgPtr, msgSizePtr) {
+      proxy_get_status(_codePtr: number, _msgPtr: number, _msgSizePtr: number) {
         return WasmResult.NotFound;
       },
-      proxy_set_tick_period_milliseconds(ms) {
+      proxy_set_tick_period_milliseconds(ms: number) {
         vm.tickPeriodMs = ms >>> 0;
         return WasmResult.Ok;
       },
-      proxy_get_current_time_nanoseconds(ptr) {
+      proxy_get_current_time_nanoseconds(ptr: number) {
         return vm._setU64(ptr, vm.timeNs) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       },
-      proxy_get_property(pathPtr, pathSize, valuePtrPtr, valueSizePtr) {
+      proxy_get_property(pathPtr: number, pathSize: number, valuePtrPtr: number, valueSizePtr: number) {
         const p = vm._bytes(pathPtr, pathSize);
         if (p === null) return WasmResult.InvalidMemoryAccess;
         // Paths are NUL-separated segments.
@@ -827,7 +1012,7 @@ export class MeshVm {
       proxy_set_property() {
         return WasmResult.NotFound;
       },
-      proxy_set_effective_context(id) {
+      proxy_set_effective_context(id: number) {
         const ctx = vm.contexts.get(id >>> 0);
         if (!ctx) return WasmResult.BadArgument;
         vm.effectiveContext = ctx;
@@ -836,7 +1021,7 @@ export class MeshVm {
       proxy_done() {
         return WasmResult.NotFound;
       },
-      proxy_continue_stream(type) {
+      proxy_continue_stream(type: number) {
         const ctx = vm._ctx();
         if (type === StreamType.Downstream) {
           if (ctx && !ctx.root) {
@@ -851,7 +1036,7 @@ export class MeshVm {
         if (type === StreamType.Request || type === StreamType.Response) return WasmResult.Ok;
         return WasmResult.BadArgument;
       },
-      proxy_close_stream(type) {
+      proxy_close_stream(type: number) {
         const ctx = vm._ctx();
         if (type === StreamType.Downstream) {
           if (ctx && !ctx.root) vm.afterCall.push(() => vm._closeConnection(ctx, PeerType.Local, "closed by the filter"));
@@ -861,14 +1046,14 @@ export class MeshVm {
         if (type === StreamType.Request || type === StreamType.Response) return WasmResult.Ok;
         return WasmResult.BadArgument;
       },
-      proxy_get_buffer_status(type, lengthPtr, flagsPtr) {
+      proxy_get_buffer_status(type: number, lengthPtr: number, flagsPtr: number) {
         if (type > MAX_BUFFER_TYPE) return WasmResult.BadArgument;
         const buf = vm._buffer(type);
         if (buf === null) return WasmResult.NotFound;
         if (!vm._setU32(lengthPtr, buf.bytes.length) || !vm._setU32(flagsPtr, 0)) return WasmResult.InvalidMemoryAccess;
         return WasmResult.Ok;
       },
-      proxy_get_buffer_bytes(type, start, length, ptrPtr, sizePtr) {
+      proxy_get_buffer_bytes(type: number, start: number, length: number, ptrPtr: number, sizePtr: number) {
         if (type > MAX_BUFFER_TYPE) return WasmResult.BadArgument;
         const buf = vm._buffer(type);
         if (buf === null) return WasmResult.NotFound;
@@ -881,7 +1066,7 @@ export class MeshVm {
         if (length === 0) return WasmResult.Ok;
         return vm._copyOut(buf.bytes.subarray(start, start + length), ptrPtr, sizePtr);
       },
-      proxy_set_buffer_bytes(type, start, length, dataPtr, dataSize) {
+      proxy_set_buffer_bytes(type: number, start: number, length: number, dataPtr: number, dataSize: number) {
         if (type > MAX_BUFFER_TYPE) return WasmResult.BadArgument;
         const buf = vm._buffer(type);
         if (buf === null) return WasmResult.NotFound;
@@ -908,7 +1093,7 @@ export class MeshVm {
         }
         return WasmResult.BadArgument;
       },
-      proxy_get_header_map_value(type, keyPtr, keySize, valuePtrPtr, valueSizePtr) {
+      proxy_get_header_map_value(type: number, keyPtr: number, keySize: number, valuePtrPtr: number, valueSizePtr: number) {
         if (type > MAX_HEADER_MAP_TYPE) return WasmResult.BadArgument;
         const k = vm._bytes(keyPtr, keySize);
         if (k === null) return WasmResult.InvalidMemoryAccess;
@@ -919,18 +1104,19 @@ export class MeshVm {
         if (!hit) return WasmResult.NotFound;
         return vm._copyOut(utf8enc.encode(hit[1]), valuePtrPtr, valueSizePtr);
       },
-      proxy_get_header_map_pairs(type, ptrPtr, sizePtr) {
+      proxy_get_header_map_pairs(type: number, ptrPtr: number, sizePtr: number) {
         if (type > MAX_HEADER_MAP_TYPE) return WasmResult.BadArgument;
         const map = vm._headerMap(type);
         if (map === null) return WasmResult.NotFound;
         return vm._copyOut(map.length === 0 ? EMPTY : encodePairs(map), ptrPtr, sizePtr);
       },
-      proxy_get_header_map_size(type, sizePtr) {
+      proxy_get_header_map_size(type: number, sizePtr: number) {
         const map = vm._headerMap(type);
         if (map === null) return WasmResult.NotFound;
         return vm._setU32(sizePtr, map.length === 0 ? 0 : encodePairs(map).length) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       },
-      proxy_http_call(uriPtr, uriSize, hdrPtr, hdrSize, bodyPtr, bodySize, trlPtr, trlSize, timeoutMs, tokenPtr) {
+      proxy_http_call(uriPtr: number, uriSize: number, hdrPtr: number, hdrSize: number, bodyPtr: number, bodySize: number,
+        trlPtr: number, trlSize: number, timeoutMs: number, tokenPtr: number) {
         const u = vm._bytes(uriPtr, uriSize);
         const h = vm._bytes(hdrPtr, hdrSize);
         const b = vm._bytes(bodyPtr, bodySize);
@@ -953,7 +1139,7 @@ export class MeshVm {
           contextId: ctx?.id ?? vm.rootId,
           cluster,
           headers,
-          header: (name) => headers.find(([k]) => k === name)?.[1],
+          header: (name: string) => headers.find(([k]) => k === name)?.[1],
           body: Uint8Array.from(b),
           trailers,
           timeoutMs: timeoutMs >>> 0,
@@ -962,7 +1148,7 @@ export class MeshVm {
         vm.httpCallLog++;
         return WasmResult.Ok;
       },
-      proxy_define_metric(type, namePtr, nameSize, idPtr) {
+      proxy_define_metric(type: number, namePtr: number, nameSize: number, idPtr: number) {
         if (type > MetricType.Histogram) return WasmResult.BadArgument;
         const n = vm._bytes(namePtr, nameSize);
         if (n === null) return WasmResult.InvalidMemoryAccess;
@@ -977,7 +1163,7 @@ export class MeshVm {
         }
         return vm._setU32(idPtr, id) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       },
-      proxy_increment_metric(id, offset) {
+      proxy_increment_metric(id: number, offset: bigint) {
         const m = vm.metricsById.get(id >>> 0);
         if (!m) return WasmResult.NotFound;
         const by = Number(offset);
@@ -995,7 +1181,7 @@ export class MeshVm {
         }
         return WasmResult.NotFound;
       },
-      proxy_record_metric(id, value) {
+      proxy_record_metric(id: number, value: bigint) {
         const m = vm.metricsById.get(id >>> 0);
         if (!m) return WasmResult.NotFound;
         const v = Number(BigInt.asUintN(64, BigInt(value)));
@@ -1011,12 +1197,12 @@ export class MeshVm {
         }
         return WasmResult.Ok;
       },
-      proxy_get_metric(id, resultPtr) {
+      proxy_get_metric(id: number, resultPtr: number) {
         const m = vm.metricsById.get(id >>> 0);
         if (!m || m.type === MetricType.Histogram) return WasmResult.NotFound;
         return vm._setU64(resultPtr, BigInt.asUintN(64, BigInt(Math.trunc(m.value)))) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       },
-      proxy_get_shared_data(keyPtr, keySize, valuePtrPtr, valueSizePtr, casPtr) {
+      proxy_get_shared_data(keyPtr: number, keySize: number, valuePtrPtr: number, valueSizePtr: number, casPtr: number) {
         const k = vm._bytes(keyPtr, keySize);
         if (k === null) return WasmResult.InvalidMemoryAccess;
         const entry = vm.shared.get(Buffer.from(k).toString("latin1"));
@@ -1025,7 +1211,7 @@ export class MeshVm {
         if (r !== WasmResult.Ok) return r;
         return vm._setU32(casPtr, entry.cas) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
       },
-      proxy_set_shared_data(keyPtr, keySize, valuePtr, valueSize, cas) {
+      proxy_set_shared_data(keyPtr: number, keySize: number, valuePtr: number, valueSize: number, cas: number) {
         const k = vm._bytes(keyPtr, keySize);
         const v = vm._bytes(valuePtr, valueSize);
         if (k === null || v === null) return WasmResult.InvalidMemoryAccess;
@@ -1033,7 +1219,7 @@ export class MeshVm {
       },
     };
     const wasi = {
-      proc_exit(code) {
+      proc_exit(code: number): never {
         throw new ProcExit(code);
       },
       fd_write() {

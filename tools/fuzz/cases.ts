@@ -4,9 +4,61 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as k from "../../tests/lib/kafka/index.ts";
+import type { HttpCall, MeshConnection, MeshVm, Pair } from "../wasm-host/host.ts";
+
+/** A seeded pseudo-random source (rng). */
+export interface Rng {
+  u32(): number;
+  /** 0..n-1 (0 when n <= 0). */
+  int(n: number): number;
+  /** lo..hi, both included. */
+  range(lo: number, hi: number): number;
+  chance(p: number): boolean;
+  pick<T>(arr: readonly T[]): T;
+  bytes(n: number): Buffer;
+}
+
+/** Seeded bytes of a large send (fillBytes): the size prefix `head`, then bytes from `seed`. */
+export interface Fill {
+  seed: number;
+  from: number;
+  n: number;
+  head?: number;
+}
+
+/** A normal client of a memory case: its connection and the correlation ids it sent, in order. */
+export interface NormalClient {
+  c: number;
+  ids: number[];
+}
+
+/** One step of a case, as generated and as stored in replay files (tests/fixtures/fuzz-repro/). */
+export type Step =
+  | { op: "connect"; c: number }
+  | { op: "send"; c: number; hex: string; fill?: undefined }
+  | { op: "send"; c: number; fill: Fill; hex?: undefined }
+  | { op: "tick" }
+  | { op: "check-normals"; normals: NormalClient[]; peakBound: number }
+  | { op: "check-idle" }
+  | { op: "close"; c: number }
+  | { op: "time"; ms: number }
+  | { op: "metadata-distinct"; requests: number; perRequest: number; prefix: string; version: number }
+  | { op: "answer"; seed: number; all?: boolean; rounds?: number };
+
+/** A generated case: its steps and how many client frames they send. */
+export interface Case {
+  steps: Step[];
+  frames: number;
+}
+
+/** Options of the main cases' frames. */
+export interface FrameOptions {
+  maxFrameBytes: number;
+  distinctTopics: boolean;
+}
 
 /** sfc32: small, fast, good enough for fuzzing; state from two 32-bit words. */
-export function rng(seed, index) {
+export function rng(seed: number, index: number): Rng {
   let a = seed >>> 0, b = index >>> 0, c = 0x9e3779b9, d = 1;
   const next = () => {
     a >>>= 0; b >>>= 0; c >>>= 0; d >>>= 0;
@@ -20,12 +72,12 @@ export function rng(seed, index) {
     return t >>> 0;
   };
   for (let i = 0; i < 12; i++) next();
-  const r = {
+  const r: Rng = {
     u32: next,
     int: (n) => (n <= 0 ? 0 : next() % n),
     range: (lo, hi) => lo + (next() % (hi - lo + 1)),
     chance: (p) => next() / 4294967296 < p,
-    pick: (arr) => arr[next() % arr.length],
+    pick: <T>(arr: readonly T[]): T => arr[next() % arr.length],
     bytes: (n) => {
       const out = Buffer.alloc(n);
       for (let i = 0; i < n; i += 4) {
@@ -41,7 +93,7 @@ export function rng(seed, index) {
   return r;
 }
 
-export function loadCorpus(dir) {
+export function loadCorpus(dir: string): Buffer[] {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir)
@@ -66,13 +118,13 @@ const TOPIC_POOL = [
   "b" + "x".repeat(248), "a" + "y".repeat(249), "", "app\u0000le", "ébène", "b-corpus",
 ];
 
-function topicName(r, distinct) {
+function topicName(r: Rng, distinct: boolean): string {
   if (distinct && r.chance(0.5)) return r.pick(["a", "b", "app"]) + r.u32().toString(36);
   if (r.chance(0.1)) return r.bytes(r.int(12)).toString("latin1");
   return r.pick(TOPIC_POOL);
 }
 
-function builtRequest(r, opts) {
+function builtRequest(r: Rng, opts: FrameOptions): Buffer {
   const corr = r.u32() | 0;
   switch (r.int(4)) {
     case 0:
@@ -80,7 +132,7 @@ function builtRequest(r, opts) {
     case 1:
     case 2: {
       const v = r.range(0, 14);
-      let topics = null;
+      let topics: Array<string | k.TopicById> | null = null;
       if (!(v >= 1 && r.chance(0.2))) {
         topics = [];
         const n = r.int(6);
@@ -101,7 +153,7 @@ function builtRequest(r, opts) {
   }
 }
 
-function mutate(r, frame) {
+function mutate(r: Rng, frame: Uint8Array): Buffer {
   let b = Buffer.from(frame);
   const n = r.range(1, 6);
   for (let i = 0; i < n; i++) {
@@ -146,7 +198,7 @@ function mutate(r, frame) {
 }
 
 /** One client "frame": what a connection sends as a unit, possibly malformed. */
-export function genFrame(r, corpus, opts) {
+export function genFrame(r: Rng, corpus: readonly Buffer[], opts: FrameOptions): Buffer {
   const kind = r.int(100);
   if (kind < 20 && corpus.length) {
     const f = Buffer.from(r.pick(corpus));
@@ -182,11 +234,14 @@ export function genFrame(r, corpus, opts) {
 
 const STATUSES = [200, 200, 200, 201, 204, 400, 401, 404, 408, 413, 422, 429, 500, 502, 503, 504, 1, 99, 999, 0];
 
+/** An HTTP answer: a status, body and headers, or a reset/timeout. */
+export type Answer = { fail: true } | { fail?: undefined; status: number; body: Buffer; headers: Pair[] };
+
 /** An HTTP answer for a call; { fail: true } for a reset/timeout. */
-export function genAnswer(r, call) {
+export function genAnswer(r: Rng, _call: HttpCall): Answer {
   const status = r.pick(STATUSES);
   if (status === 0) return { fail: true };
-  let body;
+  let body: string;
   switch (r.int(8)) {
     case 0:
       body = "";
@@ -202,7 +257,7 @@ export function genAnswer(r, call) {
       break;
     default: {
       const n = r.int(8);
-      const offsets = [];
+      const offsets: object[] = [];
       for (let i = 0; i < n; i++) {
         const o = { partition: r.pick([0, 1, 4, 5, -1, 2147483647, 1e20]), offset: r.pick([0, 1, 42, -1, 9007199254740993, "9223372036854775807", 9.3e18, 1e300, "x", null]) };
         if (r.chance(0.2)) Object.assign(o, { error_code: r.pick([40002, 50002, 1]), message: "bad" });
@@ -212,7 +267,7 @@ export function genAnswer(r, call) {
       if (r.chance(0.2)) body = body.slice(0, r.int(body.length));
     }
   }
-  const headers = r.chance(0.2) ? [["content-type", "application/json"]] : [];
+  const headers: Pair[] = r.chance(0.2) ? [["content-type", "application/json"]] : [];
   return { status, body: Buffer.from(body, "latin1"), headers };
 }
 
@@ -221,15 +276,15 @@ export function genAnswer(r, call) {
  * boundaries, many frames per read), answers calls, advances time, closes.
  * Returns { steps, frames }.
  */
-export function genCase(seed, index, corpus, opts) {
+export function genCase(seed: number, index: number, corpus: readonly Buffer[], opts: FrameOptions): Case {
   const r = rng(seed, index);
   const nConn = r.range(1, 3);
-  const steps = [];
+  const steps: Step[] = [];
   let frames = 0;
-  const streams = [];
+  const streams: Array<{ c: number; data: Buffer; pos: number }> = [];
   for (let c = 0; c < nConn; c++) {
     steps.push({ op: "connect", c });
-    const parts = [];
+    const parts: Buffer[] = [];
     const n = r.range(1, 8);
     for (let i = 0; i < n; i++) parts.push(genFrame(r, corpus, opts));
     frames += n;
@@ -250,12 +305,18 @@ export function genCase(seed, index, corpus, opts) {
   return { steps, frames };
 }
 
+/** Called before and after each step (the fuzzer's hang accounting). */
+export interface StepHooks {
+  before?(step: Step): void;
+  after?(step: Step): void;
+}
+
 /**
- * Runs steps against a VM. Calls `onCall(ms, what)` after each step for hang accounting.
- * Connections left open are returned (the fuzzer closes them at the end of the case).
+ * Runs steps against a VM, calling `hooks.before` and `hooks.after` around each step for hang
+ * accounting. Connections left open are returned (the fuzzer closes them at the end of the case).
  */
-export function runSteps(vm, steps, hooks = {}) {
-  const conns = new Map();
+export function runSteps(vm: MeshVm, steps: readonly Step[], hooks: StepHooks = {}): Map<number, MeshConnection> {
+  const conns = new Map<number, MeshConnection>();
   for (const step of steps) {
     hooks.before?.(step);
     switch (step.op) {
@@ -274,7 +335,7 @@ export function runSteps(vm, steps, hooks = {}) {
         checkNormals(vm, conns, step);
         break;
       case "check-idle":
-        checkIdle(vm, step);
+        checkIdle(vm);
         break;
       case "close":
         conns.get(step.c)?.close();
@@ -287,7 +348,7 @@ export function runSteps(vm, steps, hooks = {}) {
         // (prefix + running number), one connection per request.
         let n = 0;
         for (let i = 0; i < step.requests; i++) {
-          const names = [];
+          const names: string[] = [];
           for (let j = 0; j < step.perRequest; j++) names.push(step.prefix + n++);
           const conn = vm.connect();
           conn.send(k.metadataRequest(step.version, i, names, "repro"));
@@ -318,7 +379,7 @@ export function runSteps(vm, steps, hooks = {}) {
 
 // ---------------------------------------------------------------- memory scenarios
 //
-// Cases against a VM with a small memory budget (fuzz.mjs runs them on a VM of their own,
+// Cases against a VM with a small memory budget (fuzz.ts runs them on a VM of their own,
 // one case in --memory-every): many connections announcing large frames and sending part of
 // them, drips of one byte per read, attackers that give up, all interleaved with normal
 // clients sending captured requests, hostile HTTP answers and time passing. After the
@@ -343,7 +404,10 @@ export const MEMORY_LIMITS = Object.freeze({
  * or the partial-frame chunk it starts (the filter assembles partial frames in 64 KiB chunks).
  */
 export const FILTER_CHUNK_BYTES = 64 * 1024;
-export function memoryPeakBound(limits = MEMORY_LIMITS) {
+/** Budget and Envoy limits of a memory case. */
+export type MemoryLimits = typeof MEMORY_LIMITS;
+
+export function memoryPeakBound(limits: MemoryLimits = MEMORY_LIMITS): number {
   return limits.closeBufferedBytes + Math.max(limits.bufferLimit, FILTER_CHUNK_BYTES) + limits.readChunk;
 }
 
@@ -351,7 +415,7 @@ export function memoryPeakBound(limits = MEMORY_LIMITS) {
  * Bytes [from, from + n) of a stream: the 4-byte size prefix `head` (when given), then
  * pseudo-random bytes from `seed`.
  */
-export function fillBytes({ seed, from, n, head }) {
+export function fillBytes({ seed, from, n, head }: Fill): Buffer {
   const out = Buffer.alloc(n);
   let i = 0;
   if (head !== undefined) {
@@ -368,12 +432,12 @@ export function fillBytes({ seed, from, n, head }) {
 }
 
 /** A normal client's requests: captured frames, valid, each with a fresh correlation id. */
-function normalRequests(r, corpus) {
-  const frames = [];
-  const ids = [];
+function normalRequests(r: Rng, corpus: readonly Buffer[]): { data: Buffer; ids: number[] } {
+  const frames: Buffer[] = [];
+  const ids: number[] = [];
   const n = r.range(2, 8);
   for (let i = 0; i < n; i++) {
-    let f;
+    let f: Buffer;
     if (corpus.length && r.chance(0.7)) f = Buffer.from(r.pick(corpus));
     else if (r.chance(0.5)) f = Buffer.from(k.apiVersionsRequest(r.range(0, 4), 0, "normal"));
     else f = Buffer.from(k.metadataRequest(r.range(1, 12), 0, ["apple", "b-orders", "avocado", "cherries"].slice(0, r.range(1, 4)), "normal"));
@@ -390,17 +454,21 @@ function normalRequests(r, corpus) {
  * or at the frame limit, or any size, then part of the body, sometimes all of it), drippers
  * (one byte per read), and 1..4 normal clients.
  */
-export function genMemoryCase(seed, index, corpus, limits = MEMORY_LIMITS) {
+type Actor =
+  | { c: number; kind: "drip" | "attack"; head: number; total: number; pos: number; seed: number }
+  | { c: number; kind: "normal"; data: Buffer; total: number; pos: number };
+
+export function genMemoryCase(seed: number, index: number, corpus: readonly Buffer[], limits: MemoryLimits = MEMORY_LIMITS): Case {
   const r = rng(seed ^ 0x4d454d21, index);
-  const steps = [];
-  const actors = [];
+  const steps: Step[] = [];
+  const actors: Actor[] = [];
   let c = 0;
   const nAttackers = r.chance(0.3) ? r.range(40, 160) : r.range(2, 40);
   const F = limits.maxFrameBytes;
   for (let i = 0; i < nAttackers; i++) {
     const drip = r.chance(0.25);
     const head = r.pick([F, F - 1, F - 1, r.range(F >> 1, F), r.range(4097, F), r.range(1, 4096)]);
-    let len;
+    let len: number;
     if (drip) len = r.range(1, 64);
     else {
       const k2 = r.int(10);
@@ -413,7 +481,7 @@ export function genMemoryCase(seed, index, corpus, limits = MEMORY_LIMITS) {
     actors.push({ c, kind: drip ? "drip" : "attack", head, total: 4 + Math.min(len, head), pos: 0, seed: r.u32() });
     c++;
   }
-  const normals = [];
+  const normals: NormalClient[] = [];
   for (let i = 0, n = r.range(1, 4); i < n; i++) {
     const { data, ids } = normalRequests(r, corpus);
     steps.push({ op: "connect", c });
@@ -429,7 +497,7 @@ export function genMemoryCase(seed, index, corpus, limits = MEMORY_LIMITS) {
   while (live.length > 0 && guard++ < 20000) {
     const a = r.pick(live);
     const left = a.total - a.pos;
-    let take;
+    let take: number;
     if (a.kind === "drip") take = 1;
     else if (a.kind === "normal") take = r.chance(0.4) ? left : Math.min(left, r.range(1, 300));
     else take = r.chance(0.3) ? left : Math.min(left, r.chance(0.5) ? r.range(1, 64) : r.range(1, 128 * 1024));
@@ -468,17 +536,17 @@ export function genMemoryCase(seed, index, corpus, limits = MEMORY_LIMITS) {
  * After the attackers left: every normal client has all its answers in order, or was closed
  * for memory with a correct prefix of them; buffered_bytes never passed the bound.
  */
-function checkNormals(vm, conns, step) {
+function checkNormals(vm: MeshVm, conns: Map<number, MeshConnection>, step: { normals: NormalClient[]; peakBound: number }): void {
   const g = vm.gauges()["kafka_mesh.buffered_bytes"];
   if (g && g.peak > step.peakBound) throw new Error(`buffered_bytes peaked at ${g.peak}, over ${step.peakBound}`);
   if (g?.underflow) throw new Error("buffered_bytes went below 0");
   for (const n of step.normals) {
-    const conn = conns.get(n.c);
-    let frames;
+    const conn = conns.get(n.c)!;
+    let frames: Buffer[];
     try {
       frames = k.splitFrames(conn.receivedAll());
     } catch (e) {
-      throw new Error(`normal connection ${n.c}: answers cut: ${e.message}`);
+      throw new Error(`normal connection ${n.c}: answers cut: ${(e as Error).message}`);
     }
     const got = frames.map((f) => (f.length >= 4 ? f.readInt32BE(0) : null));
     const prefix = n.ids.slice(0, got.length);
@@ -496,9 +564,9 @@ function checkNormals(vm, conns, step) {
 }
 
 /** Everyone left: the VM holds nothing for anyone. */
-function checkIdle(vm) {
+function checkIdle(vm: MeshVm): void {
   const m = vm.metrics();
-  const bad = [];
+  const bad: string[] = [];
   if ((m["kafka_mesh.buffered_bytes"] ?? 0) !== 0) bad.push(`buffered_bytes ${m["kafka_mesh.buffered_bytes"]}`);
   if ((m["kafka_mesh.connections"] ?? 0) !== 0) bad.push(`connections ${m["kafka_mesh.connections"]}`);
   if ((m["kafka_mesh.pending_requests"] ?? 0) !== 0) bad.push(`pending_requests ${m["kafka_mesh.pending_requests"]}`);
