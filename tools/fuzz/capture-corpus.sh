@@ -28,7 +28,7 @@ run() { # client name, command...
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-run kafkajs node "$ROOT/tools/fuzz/capture-kafkajs.mjs" "$PORT" "$CACHE/node"
+run kafkajs node --import tsx "$ROOT/tools/fuzz/capture-kafkajs.ts" "$PORT" "$CACHE/node"
 kcat_produce() { # codec, idempotent
   printf 'k1:hello, kafka\nk2:%s\n:third\n' "$(printf 'compressible %.0s' $(seq 40))" |
     kcat -P -b "127.0.0.1:$PORT" -t b-corpus -K: -z "$1" -c 3 \

@@ -1,13 +1,16 @@
 // Drives kafkajs against the capture server: plain and idempotent producers, none and gzip.
-// Usage: node capture-kafkajs.mjs <port> <kafkajs prefix dir>
+// Usage: node --import tsx capture-kafkajs.ts <port> <kafkajs prefix dir>
+// kafkajs is loaded from the prefix (the version capture-corpus.sh pins); its types are those
+// of the project's own kafkajs devDependency.
 import path from "node:path";
 import { createRequire } from "node:module";
+import type * as KafkaJs from "kafkajs";
 
 const [port, prefix] = process.argv.slice(2);
-const require = createRequire(path.join(path.resolve(prefix), "node_modules", "x.js"));
-const { Kafka, CompressionTypes, logLevel } = require("kafkajs");
+const require = createRequire(path.join(path.resolve(prefix!), "node_modules", "x.js"));
+const { Kafka, CompressionTypes, logLevel } = require("kafkajs") as typeof KafkaJs;
 
-async function run(idempotent, compression) {
+async function run(idempotent: boolean, compression: KafkaJs.CompressionTypes): Promise<void> {
   const kafka = new Kafka({
     clientId: "corpus-kafkajs",
     brokers: [`127.0.0.1:${port}`],
