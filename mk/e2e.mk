@@ -46,10 +46,10 @@ test-e2e: build e2e-deps
 	trap '$(E2E_TSX) tests/e2e/stack-guard.ts restore "$$state"; rm -f "$$state"' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(MAKE) --no-print-directory up && $(MAKE) --no-print-directory e2e-java && \
-	$(NODE_TS) --test --test-concurrency=1 --test-timeout=$(E2E_TEST_TIMEOUT_MS) tests/e2e/produce.test.mjs tests/e2e/pipelined_offsets.test.mjs
+	$(NODE_TS) --test --test-concurrency=1 --test-timeout=$(E2E_TEST_TIMEOUT_MS) tests/e2e/produce.test.ts tests/e2e/pipelined_offsets.test.ts
 
 ## demo: starts the stack, produces the reference scenario through Envoy, shows where records landed
 demo: build $(NODE_MODULES)
 	$(MAKE) --no-print-directory up
 	$(MAKE) --no-print-directory e2e-java
-	node tools/demo.mjs
+	$(NODE_TS) tools/demo.mjs

@@ -33,8 +33,8 @@ check-envoy-config: $(ENVOY_STAMP) build
 
 ## test-envoy: the real-Envoy suite (kcat, kafkajs admin, pipelining, garbage frames, stats, func-e)
 test-envoy: $(ENVOY_STAMP) build
-	$(NODE_TS) --test --test-concurrency=1 tests/e2e/envoy.test.mjs
-	$(NODE_TS) --test --test-concurrency=1 tests/e2e/envoy_stats.test.mjs
+	$(NODE_TS) --test --test-concurrency=1 tests/e2e/envoy.test.ts
+	$(NODE_TS) --test --test-concurrency=1 tests/e2e/envoy_stats.test.ts
 
 # Foreground Envoy with the reference config (Ctrl+C stops it).
 ## envoy-run: Envoy in the foreground with envoy/envoy.yaml (Ctrl+C stops it)

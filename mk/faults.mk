@@ -1,5 +1,5 @@
 # Fault scenarios on the running stack (faults/run.mjs) and configuration faults on a real
-# Envoy of their own (tests/e2e/config_faults.test.mjs).
+# Envoy of their own (tests/e2e/config_faults.test.ts).
 FAULTS_CLASSES := .cache/faults-classes/FaultClient.class
 FAULTS_VENV := .venv/.faults-$(shell cksum < faults/requirements.txt | cut -d' ' -f1)
 FAULTS_ARGS ?=
@@ -28,7 +28,7 @@ faults: build
 
 ## test-config-faults: bad plugin configs, a rejected listener update, hostile topic names, on a real Envoy
 test-config-faults: $(ENVOY_STAMP) build
-	$(NODE_TS) --test --test-concurrency=1 tests/e2e/config_faults.test.mjs
+	$(NODE_TS) --test --test-concurrency=1 tests/e2e/config_faults.test.ts
 
 TEST_TARGETS += test-config-faults
 

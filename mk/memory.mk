@@ -1,12 +1,12 @@
 # Memory under attack (issue 12): hostile partial frames against real Envoys of the test's own,
 # with the stack's Kafka clusters and bridges behind them, and a forced VM failure + reload.
 #
-#   make test-memory        start the stack if needed, run tests/e2e/memory_attack.test.mjs,
+#   make test-memory        start the stack if needed, run tests/e2e/memory_attack.test.ts,
 #                           then stop what this target started (pass or fail)
 #   make fault-test-wasm    build/kafka_mesh.fault-test.wasm: the release module plus a trap on
 #                           the marker "kafka-mesh-test:trap" (tests/fault-entry/), tests only
 #
-# The attack client is tools/attack/partial-frames.mjs; measurements: docs/memory.md.
+# The attack client is tools/attack/partial-frames.ts; measurements: docs/memory.md.
 MEMORY_FAULT_WASM := build/kafka_mesh.fault-test.wasm
 MEMORY_TEST_TIMEOUT_MS ?= 300000
 
@@ -27,7 +27,7 @@ fault-test-wasm: $(MEMORY_FAULT_WASM)
 # When they are all up already, nothing is started and nothing is stopped afterwards; else the
 # stack's state is recorded first and the EXIT trap puts it back whatever happens after (as
 # test-e2e does).
-MEMORY_TEST_CMD := $(NODE_TS) --test --test-concurrency=1 --test-timeout=$(MEMORY_TEST_TIMEOUT_MS) tests/e2e/memory_attack.test.mjs
+MEMORY_TEST_CMD := $(NODE_TS) --test --test-concurrency=1 --test-timeout=$(MEMORY_TEST_TIMEOUT_MS) tests/e2e/memory_attack.test.ts
 
 test-memory: build $(MEMORY_FAULT_WASM) $(ENVOY_STAMP)
 	@missing=$$($(STACK) status 2>/dev/null | awk '$$1 ~ /^(kafka|bridge)-/ && $$3 != "ready" && $$3 != "foreign"' | wc -l); \

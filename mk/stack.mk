@@ -27,6 +27,6 @@ stack-clean: down
 ## test-stack: smoke tests straight against the clusters and bridges (Envoy not needed)
 test-stack: $(NODE_MODULES)
 	$(STACK) up kafka bridge
-	node --test tests/e2e/stack.test.mjs
+	$(NODE_TS) --test tests/e2e/stack.test.ts
 
 TEST_TARGETS += test-stack

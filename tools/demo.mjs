@@ -3,8 +3,8 @@
 // topic lives in, with Kafka's Java consumer, and shown next to what the producer was told.
 import { randomBytes } from "node:crypto";
 import kafkajs from "kafkajs";
-import { readRanges, topicClusters } from "../tests/e2e/clients.mjs";
-import { stackPorts } from "../tests/e2e/stack-ports.mjs";
+import { readRanges, topicClusters } from "../tests/e2e/clients.ts";
+import { stackPorts } from "../tests/e2e/stack-ports.ts";
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
 const ports = stackPorts();

@@ -5,7 +5,7 @@
 // starts an Envoy of its own (free ports, --concurrency 2, config rendered from
 // envoy/envoy.template.yaml with the bridges of the running stack), so its RSS and log are the
 // attack's alone and a failing build never breaks the stack's Envoy. While the attackers
-// (tools/attack/partial-frames.mjs) hold their sockets, a kafkajs producer keeps producing to
+// (tools/attack/partial-frames.ts) hold their sockets, a kafkajs producer keeps producing to
 // `apples` through the same Envoy; its records are read back from their cluster with kcat.
 //
 //  1. default budget: 30, then 300 connections each sending the size of a ~100 MiB frame and
@@ -41,7 +41,7 @@
 //
 // Run with: make test-memory. MEMORY_TEST_WASM / MEMORY_TEST_FAULT_WASM load other modules (an
 // older build, to see these checks fail on it); KEEP_MEMORY_TEST=1 keeps the Envoy logs.
-import { after, before, describe, test } from "node:test";
+import { after, before, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -49,14 +49,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import kafkajs from "kafkajs";
-import { startEnvoy as startAttackEnvoy, vmFailures } from "../../tools/attack/envoy.mjs";
-import { startAttack } from "../../tools/attack/partial-frames.mjs";
-import { vmGauge } from "../../tools/attack/measure.mjs";
+import { type AttackEnvoy, startEnvoy as startAttackEnvoy, vmFailures } from "../../tools/attack/envoy.ts";
+import { type AttackOptions, type AttackStats, type Settled, startAttack } from "../../tools/attack/partial-frames.ts";
+import { vmGauge } from "../../tools/attack/measure.ts";
 import {
-  apiVersionsRequest, connect, produceRequest, readApiVersionsResponse, readProduceResponse, recordBatch, stringRecords, waitFor,
+  apiVersionsRequest, connect, type FrameConnection, produceRequest, readApiVersionsResponse, readProduceResponse, recordBatch, stringRecords, waitFor,
 } from "../lib/kafka/index.ts";
-import { topicClusters } from "./clients.mjs";
-import { ROOT, stackPorts } from "./stack-ports.mjs";
+import { topicClusters } from "./clients.ts";
+import { field } from "./json.ts";
+import { type PluginConfig, ROOT, stackPorts } from "./stack-ports.ts";
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
 const HOST = "127.0.0.1";
@@ -74,27 +75,39 @@ const FAULT_WASM = process.env.MEMORY_TEST_FAULT_WASM ?? join(ROOT, "build", "ka
 const RUN = `mem-${Date.now().toString(36)}`;
 const ports = stackPorts();
 const CLUSTER = topicClusters()[TOPIC];
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-const mb = (b) => `${(b / 1e6).toFixed(0)} MB`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
+
+type Envoy = AttackEnvoy<PluginConfig>;
+/** An attack as the scenarios describe it: the tools/attack options, these three always set. */
+type AttackSpec = Partial<AttackOptions> & { connections: number; frameSize: number; bytes: number };
+type Stats = Record<string, number>;
 
 /** Upper bound of Envoy's RSS while `connections` attackers each sent `bytesPerConn` bytes. */
-function rssBound({ idle, connections, bytesPerConn, closeBuffered }) {
+function rssBound({ idle, connections, bytesPerConn, closeBuffered }: { idle: number; connections: number; bytesPerConn: number; closeBuffered: number }): number {
   const held = Math.min(VMS * (closeBuffered + ENVOY_READ_BUFFER), connections * (bytesPerConn + PARTIAL_CHUNK));
   const wasm = GC_FACTOR * held + VMS * VM_SLACK;
   const envoy = connections * (Math.min(bytesPerConn, ENVOY_READ_BUFFER) + CONN_OVERHEAD);
   return idle + wasm + envoy;
 }
 
-/** An Envoy of the scenario's own in front of the running stack's bridges (tools/attack/envoy.mjs). */
-function startEnvoy(dir, name, { plugin = {}, wasm = WASM, failurePolicy, extraArgs = [] } = {}) {
-  const cfg = { ...structuredClone(ports.config), ...plugin };
+interface EnvoyOptions {
+  plugin?: Record<string, number>;
+  wasm?: string;
+  failurePolicy?: string;
+  extraArgs?: string[];
+}
+
+/** An Envoy of the scenario's own in front of the running stack's bridges (tools/attack/envoy.ts). */
+function startEnvoy(dir: string, name: string, { plugin = {}, wasm = WASM, failurePolicy, extraArgs = [] }: EnvoyOptions = {}): Promise<Envoy> {
+  const cfg: PluginConfig = { ...structuredClone(ports.config), ...plugin };
   for (const c of cfg.upstream_clusters) c.rest_bridge.authority = ports.clusters[c.cluster_name].bridge;
   return startAttackEnvoy({ dir, name, plugin: cfg, wasm, failurePolicy, concurrency: VMS, extraArgs });
 }
 
 /** ApiVersions v0 on a fresh connection: "answered", "closed" or "timeout". */
-async function probe(port, clientId = "memory-probe", ms = 5000) {
-  let c;
+async function probe(port: number, clientId = "memory-probe", ms = 5000): Promise<string> {
+  let c: FrameConnection;
   try {
     c = await connect(HOST, port);
   } catch {
@@ -113,18 +126,32 @@ async function probe(port, clientId = "memory-probe", ms = 5000) {
   }
 }
 
-async function probes(port, n) {
+async function probes(port: number, n: number): Promise<string[]> {
   return Promise.all(Array.from({ length: n }, () => probe(port)));
 }
 
+/** Where a record was told to be. */
+interface ToldRecord {
+  key: string;
+  partition: number;
+  offset: number;
+  at?: number;
+}
+
+interface RunningProducer {
+  told: ToldRecord[];
+  errors: string[];
+  stop(): Promise<void>;
+}
+
 /** A kafkajs producer sending one record to TOPIC partition 0 every `everyMs` until stopped. */
-async function startProducer(port, tag, everyMs = 50) {
+async function startProducer(port: number, tag: string, everyMs = 50): Promise<RunningProducer> {
   const kafka = new Kafka({ clientId: `memory-${tag}`, brokers: [`${HOST}:${port}`], logLevel: logLevel.NOTHING,
     connectionTimeout: 5000, requestTimeout: 15000, retry: { retries: 8, initialRetryTime: 100 } });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
-  const told = [];
-  const errors = [];
+  const told: ToldRecord[] = [];
+  const errors: string[] = [];
   let stopping = false;
   let n = 0;
   const loop = (async () => {
@@ -134,7 +161,7 @@ async function startProducer(port, tag, everyMs = 50) {
         const [r] = await producer.send({ topic: TOPIC, acks: -1, timeout: 10000, messages: [{ key, value: `value of ${key}`, partition: 0 }] });
         told.push({ key, partition: r.partition, offset: Number(r.baseOffset), at: Date.now() });
       } catch (e) {
-        errors.push(`${key}: ${e.message}`);
+        errors.push(`${key}: ${field(e, "message")}`);
       }
       await sleep(everyMs);
     }
@@ -150,14 +177,14 @@ async function startProducer(port, tag, everyMs = 50) {
 }
 
 /** Reads TOPIC partition 0 of the stack's cluster back and checks every told key at its offset. */
-async function assertLanded(told) {
+async function assertLanded(told: readonly ToldRecord[]): Promise<void> {
   assert.ok(told.length > 0, "the producer had no record acknowledged");
   const offsets = told.map((t) => t.offset);
   const from = Math.min(...offsets);
   const count = Math.max(...offsets) - from + 1;
   const { stdout } = await promisify(execFile)("kcat", ["-C", "-b", ports.clusters[CLUSTER].kafka, "-t", TOPIC, "-p", "0",
     "-o", String(from), "-c", String(count), "-e", "-q", "-f", "%o %k\\n"], { maxBuffer: 64 << 20, timeout: 60_000 });
-  const at = new Map();
+  const at = new Map<string, number>();
   for (const line of stdout.split("\n")) {
     const i = line.indexOf(" ");
     if (i > 0) at.set(line.slice(i + 1), Number(line.slice(0, i)));
@@ -167,7 +194,7 @@ async function assertLanded(told) {
 }
 
 /** Samples Envoy's RSS and the VMs' buffered_bytes / wasm_memory_bytes every 200 ms until stop(). */
-function sampler(env) {
+function sampler(env: Envoy) {
   let stopped = false;
   const peak = { rss: 0, bufferedSum: 0, bufferedVm: 0, perVm: false, wasmMemoryVm: 0, samples: 0 };
   const done = (async () => {
@@ -188,13 +215,26 @@ function sampler(env) {
   return { peak, async stop() { stopped = true; await done; return peak; } };
 }
 
-const counter = (s, name) => s[`wasmcustom.kafka_mesh.${name}`] ?? 0;
+const counter = (s: Stats, name: string) => s[`wasmcustom.kafka_mesh.${name}`] ?? 0;
 
 /**
  * One attack while the producer runs: returns what the test asserts on. The attackers hold
  * their sockets `holdMs` after they have sent everything (or the server stopped reading).
  */
-async function runAttack(t, env, producer, attack, { holdMs = 3000 } = {}) {
+interface AttackResult {
+  settled: Settled;
+  seconds: number;
+  peak: ReturnType<typeof sampler>["peak"];
+  during: string[];
+  afterProbes: string[];
+  producedDuring: number;
+  attacker: AttackStats;
+  statsBefore: Stats;
+  statsDuring: Stats;
+  statsAfter: Stats;
+}
+
+async function runAttack(t: TestContext, env: Envoy, producer: RunningProducer, attack: AttackSpec, { holdMs = 3000 } = {}): Promise<AttackResult> {
   const statsBefore = await env.stats();
   const samples = sampler(env);
   const t0 = Date.now();
@@ -205,12 +245,12 @@ async function runAttack(t, env, producer, attack, { holdMs = 3000 } = {}) {
   const during = await probes(env.port, 5);
   const producedDuring = producer.told.length - producedFrom;
   const attacker = a.stats();
-  const statsDuring = await env.stats().catch(() => ({}));
+  const statsDuring = await env.stats().catch((): Stats => ({}));
   a.stop();
   await sleep(1000);
   const peak = await samples.stop();
   const afterProbes = await probes(env.port, 10);
-  const statsAfter = await env.stats().catch(() => ({}));
+  const statsAfter = await env.stats().catch((): Stats => ({}));
   const r = { settled, seconds: (Date.now() - t0) / 1000, peak, during, afterProbes, producedDuring, attacker, statsBefore, statsDuring, statsAfter };
   t.diagnostic(`${attack.connections} x ${attack.bytes} B of a ${attack.frameSize}-byte frame: ${settled}; RSS peak ${mb(peak.rss)}; ` +
     `attackers closed by Envoy ${attacker.closedByServer}/${attacker.accepted}; produced during hold ${producedDuring}; ` +
@@ -219,8 +259,8 @@ async function runAttack(t, env, producer, attack, { holdMs = 3000 } = {}) {
 }
 
 /** What went wrong in one attack, as sentences (empty when the mesh held). */
-function servedProblems(r, env, logFrom, bound, idle) {
-  const problems = [];
+function servedProblems(r: AttackResult, env: Envoy, logFrom: number, bound: number, idle: number): string[] {
+  const problems: string[] = [];
   const failures = vmFailures(env.log().slice(logFrom));
   if (failures.length > 0) problems.push(`${failures.length} wasm VM failure(s) in Envoy's log, first: ${failures[0]}`);
   if (r.peak.rss > bound) problems.push(`Envoy's RSS peaked at ${mb(r.peak.rss)}, over the bound ${mb(bound)} (idle ${mb(idle)})`);
@@ -236,11 +276,18 @@ function servedProblems(r, env, logFrom, bound, idle) {
  * One scenario on an Envoy of its own: start it and a producer, run the attack, then check the
  * mesh held (plus `extra` checks), the producer had no error and its records landed.
  */
-async function scenario(t, dir, envoys, name, { plugin, closeBuffered, attack, extra }) {
+interface Scenario {
+  plugin?: Record<string, number>;
+  closeBuffered: number;
+  attack: AttackSpec;
+  extra?: (r: AttackResult, env: Envoy) => Promise<string[]>;
+}
+
+async function scenario(t: TestContext, dir: string, envoys: Envoy[], name: string, { plugin, closeBuffered, attack, extra }: Scenario): Promise<void> {
   const env = await startEnvoy(dir, name, { plugin });
   envoys.push(env);
   const producer = await startProducer(env.port, name);
-  const problems = [];
+  const problems: string[] = [];
   try {
     await sleep(1000);
     const idle = env.rss();
@@ -261,7 +308,7 @@ async function scenario(t, dir, envoys, name, { plugin, closeBuffered, attack, e
 
 describe("hostile partial frames against real Envoy (issue 12)", () => {
   const dir = mkdtempSync(join(tmpdir(), "kafka-mesh-memory-"));
-  const envoys = [];
+  const envoys: Envoy[] = [];
   let failed = false;
 
   before(() => {
@@ -274,7 +321,7 @@ describe("hostile partial frames against real Envoy (issue 12)", () => {
     else rmSync(dir, { recursive: true, force: true });
   });
 
-  const track = (fn) => async (t) => {
+  const track = (fn: (t: TestContext) => Promise<void>) => async (t: TestContext) => {
     try {
       await fn(t);
     } catch (e) {
@@ -300,7 +347,7 @@ describe("hostile partial frames against real Envoy (issue 12)", () => {
       closeBuffered: budget.close_buffered_bytes,
       attack: { connections: 64, frameSize: budget.max_frame_bytes - 1, bytes: 8 * MiB },
       async extra(r, env) {
-        const problems = [];
+        const problems: string[] = [];
         // Each VM stays under its close threshold plus the read it is handling (on builds with one
         // summed gauge: the sum under twice that).
         const p = r.peak;
@@ -319,9 +366,9 @@ describe("hostile partial frames against real Envoy (issue 12)", () => {
         if (closed > r.attacker.closedByServer) problems.push(`${closed} connections closed for memory, but the attackers saw ${r.attacker.closedByServer} closes`);
         // Once the attackers are gone their bytes are released.
         const deadline = Date.now() + 5000;
-        let gauge;
+        let gauge: number;
         do {
-          gauge = vmGauge(await env.stats().catch(() => ({})), "buffered_bytes").sum;
+          gauge = vmGauge(await env.stats().catch((): Stats => ({})), "buffered_bytes").sum;
           if (gauge <= MiB) break;
           await sleep(200);
         } while (Date.now() < deadline);
@@ -334,7 +381,7 @@ describe("hostile partial frames against real Envoy (issue 12)", () => {
   test("a VM that traps is reloaded (FAIL_RELOAD) and service resumes", { timeout: 60_000 }, track(async (t) => {
     const faultWasm = FAULT_WASM;
     assert.ok(existsSync(faultWasm), `${faultWasm} missing: run make fault-test-wasm`);
-    const exportsOf = (f) => WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(f))).map((e) => `${e.kind} ${e.name}`).sort();
+    const exportsOf = (f: string) => WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(f))).map((e) => `${e.kind} ${e.name}`).sort();
     assert.deepEqual(exportsOf(faultWasm), exportsOf(WASM), "the fault module exports what the release module does");
     const env = await startEnvoy(dir, "fail-reload", { wasm: faultWasm, failurePolicy: "FAIL_RELOAD",
       extraArgs: ["--component-log-level", "wasm:debug"] });
@@ -343,12 +390,12 @@ describe("hostile partial frames against real Envoy (issue 12)", () => {
     // The trap on a few connections in a row: both workers' VMs fail with high probability, and a
     // VM that fails again right after its reload waits for the backoff.
     const logFrom = env.log().length;
-    const trapped = [];
+    const trapped: string[] = [];
     for (let i = 0; i < 4; i++) trapped.push(await probe(env.port, MARKER));
     assert.deepEqual(trapped.filter((p) => p !== "closed"), [], "connections that sent the marker were not closed");
     const t0 = Date.now();
     let rounds = 0;
-    let last;
+    let last: string[];
     for (;;) {
       rounds++;
       last = await probes(env.port, 10);
@@ -364,13 +411,13 @@ describe("hostile partial frames against real Envoy (issue 12)", () => {
       `${stats["wasm.kafka_mesh.vm_reload_success"]}, vm_reload_backoff ${stats["wasm.kafka_mesh.vm_reload_backoff"]}`);
     // Envoy's log: the trap, then a new thread-local VM on that worker thread.
     const log = env.log().slice(logFrom).split("\n");
-    const traps = log.map((l, i) => [l, i]).filter(([l]) => /Function: proxy_on_downstream_data failed: Uncaught RuntimeError: unreachable/.test(l));
+    const traps = log.map((l, i): [string, number] => [l, i]).filter(([l]) => /Function: proxy_on_downstream_data failed: Uncaught RuntimeError: unreachable/.test(l));
     assert.ok(traps.length >= 1, "no trap in Envoy's log");
-    const thread = (l) => /^\[[^\]]+\]\[(\d+)\]/.exec(l)?.[1];
+    const thread = (l: string) => /^\[[^\]]+\]\[(\d+)\]/.exec(l)?.[1];
     const reloaded = traps.some(([l, i]) => log.slice(i + 1).some((m) => thread(m) === thread(l) && /Thread-Local Wasm created/.test(m)));
     assert.ok(reloaded, `no new VM created on a trapped worker after its trap:\n${log.filter((l) => /\]\[wasm\]/.test(l)).slice(0, 20).join("\n")}`);
     // Produce on fresh connections: answered with offsets, and the records are there.
-    const told = [];
+    const told: ToldRecord[] = [];
     for (let i = 0; i < 6; i++) {
       const c = await connect(HOST, env.port);
       try {

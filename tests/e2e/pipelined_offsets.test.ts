@@ -7,7 +7,7 @@
 // per (cluster, topic) in flight and the bridge writes one call's records back to back, so
 // every batch lands contiguous, in order, at the offset the client was told.
 //
-// Run with: STACK_PORT_OFFSET=N node --import tsx --test tests/e2e/pipelined_offsets.test.mjs
+// Run with: STACK_PORT_OFFSET=N node --import tsx --test tests/e2e/pipelined_offsets.test.ts
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import {
   connect, initProducerIdRequest, produceRequest, readInitProducerIdResponse, readProduceResponse, recordBatch, stringRecords, waitFor,
 } from "../lib/kafka/index.ts";
-import { stackPorts } from "./stack-ports.mjs";
+import { stackPorts } from "./stack-ports.ts";
 
 const ports = stackPorts();
 const [host, port] = [ports.envoy.split(":")[0], Number(ports.envoy.split(":")[1])];
@@ -26,7 +26,7 @@ const PER_BATCH = 50;
 test("pipelined batches of one producer land contiguously, in order, at the offsets answered", async () => {
   const prefix = `repro-${Date.now()}`;
   const c = await connect(host, port);
-  const answers = [];
+  const answers: Array<{ corr: number; first: number; base?: number }> = [];
   try {
     c.sock.write(initProducerIdRequest(0, 1));
     await waitFor(c, () => c.frames.length >= 1, 5000, "InitProducerId");
@@ -37,7 +37,7 @@ test("pipelined batches of one producer land contiguously, in order, at the offs
     for (let round = 0; round < ROUNDS; round++) {
       const reqs = [];
       for (let j = 0; j < IN_FLIGHT; j++) {
-        const pairs = Array.from({ length: PER_BATCH }, (_, i) => [`${prefix}-${seq + i}`, "v"]);
+        const pairs = Array.from({ length: PER_BATCH }, (_, i): [string, string] => [`${prefix}-${seq + i}`, "v"]);
         const records = recordBatch(stringRecords(pairs), { producer: { id: pid.producerId, epoch: pid.producerEpoch, sequence: seq } });
         reqs.push(produceRequest(3, ++corr, { topics: [{ name: "apples", partitions: [{ index: 0, records }] }] }));
         answers.push({ corr, first: seq });
@@ -55,7 +55,7 @@ test("pipelined batches of one producer land contiguously, in order, at the offs
   } finally {
     c.sock.destroy();
   }
-  const from = Math.min(...answers.map((a) => a.base));
+  const from = Math.min(...answers.map((a) => a.base ?? NaN));
   const total = ROUNDS * IN_FLIGHT * PER_BATCH;
   const { stdout } = await promisify(execFile)("kcat", ["-C", "-b", ports.clusters.c1.kafka, "-t", "apples", "-p", "0",
     "-o", String(from), "-e", "-q", "-f", "%o %k\\n"], { maxBuffer: 64 << 20, timeout: 60000 });
@@ -66,8 +66,8 @@ test("pipelined batches of one producer land contiguously, in order, at the offs
   }
   assert.equal(at.size, total, "records found");
   let wrongOffset = 0;
-  for (const a of answers) for (let i = 0; i < PER_BATCH; i++) if (at.get(a.first + i) !== a.base + i) wrongOffset++;
+  for (const a of answers) for (let i = 0; i < PER_BATCH; i++) if (at.get(a.first + i) !== (a.base ?? NaN) + i) wrongOffset++;
   let outOfOrder = 0;
-  for (let s = 1; s < total; s++) if (at.get(s) < at.get(s - 1)) outOfOrder++;
+  for (let s = 1; s < total; s++) if ((at.get(s) ?? NaN) < (at.get(s - 1) ?? NaN)) outOfOrder++;
   assert.deepEqual({ wrongOffset, outOfOrder }, { wrongOffset: 0, outOfOrder: 0 });
 });

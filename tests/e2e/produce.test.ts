@@ -13,16 +13,17 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import kafkajs from "kafkajs";
+import kafkajs, { type KafkaConfig, type Message, type Producer, type ProducerConfig, type ProducerRecord } from "kafkajs";
 import {
-  allEndOffsets, assertLanded, confluentProduce, javaArgs, javaProduce, KAFKA_VERSION, kcatProduce, kcatVersion,
-  readRanges, readWindow, recordId, run, topicClusters,
-} from "./clients.mjs";
+  allEndOffsets, assertLanded, confluentProduce, type EndOffsets, javaArgs, javaProduce, KAFKA_VERSION, kcatProduce, kcatVersion,
+  type Landed, type LandedOptions, type ReadRecord, readRanges, readWindow, recordId, run, type SentRecord, type Told, topicClusters,
+} from "./clients.ts";
 import {
   ApiKey, apiVersionsRequest, connect, initProducerIdRequest, produceRequest, readApiVersionsResponse, readInitProducerIdResponse,
   readProduceResponse, recordBatch, roundTrip, waitFor,
 } from "../lib/kafka/index.ts";
-import { stackPorts } from "./stack-ports.mjs";
+import { field } from "./json.ts";
+import { stackPorts } from "./stack-ports.ts";
 
 const { Kafka, logLevel, CompressionTypes, CompressionCodecs, Partitioners } = kafkajs;
 const require = createRequire(import.meta.url);
@@ -40,16 +41,27 @@ const UNKNOWN_TOPIC_OR_PARTITION = 3;
 const RUN = `e2e-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`;
 const PERF_PREFIX = `${RUN}-perf-`;
 let seq = 0;
+/** Where a record of the run must be. */
+interface Expected { cluster: string; topic: string; partition?: number; offset?: number }
 /** id -> {cluster, topic, partition?, offset?}: where each record of the run must be. */
-const expected = new Map();
-let startEnds;
+const expected = new Map<string, Expected>();
+let startEnds!: Record<string, EndOffsets>;
 
 // A timestamp a little in the past (the clusters keep one hour), distinct for every record,
 // so a replaced timestamp cannot pass for the one sent.
 const ts = () => Date.now() - 20_000 - (seq % 5000);
 
+interface RecOptions {
+  partition?: number;
+  key?: Buffer | null;
+  value?: Buffer | null;
+  headers?: Array<[string, Buffer]>;
+  timestamp?: number;
+  bare?: boolean;
+}
+
 /** A record spec for `topic`; the id header goes first unless `bare` (then the key is the id). */
-function rec(topic, { partition, key, value, headers = [], timestamp = ts(), bare = false } = {}) {
+function rec(topic: string, { partition, key, value, headers = [], timestamp = ts(), bare = false }: RecOptions = {}): SentRecord {
   const id = `${RUN}/${++seq}`;
   expected.set(id, { cluster: CLUSTER_OF[topic], topic });
   return {
@@ -63,28 +75,28 @@ function rec(topic, { partition, key, value, headers = [], timestamp = ts(), bar
   };
 }
 
-function idOf(r) {
+function idOf(r: ReadRecord): string | null {
   if (r.value && r.value.toString("latin1").startsWith(PERF_PREFIX)) return PERF_PREFIX;
   return recordId(r, `${RUN}/`);
 }
 
-function remember(sent, read) {
+function remember(sent: readonly SentRecord[], read?: ReadonlyArray<{ partition: number; offset: number } | undefined>): void {
   sent.forEach((s, i) => expected.set(s.id, { cluster: CLUSTER_OF[s.topic], topic: s.topic, partition: read?.[i]?.partition, offset: read?.[i]?.offset }));
 }
 
 /** assertLanded, then remembers where each record is for the final whole-run check. */
-async function landed(t, sent, told, opts) {
+async function landed(_t: unknown, sent: readonly SentRecord[], told: readonly Told[], opts?: LandedOptions): Promise<ReadRecord[]> {
   const { records } = await assertLanded(sent, told, opts);
   remember(sent, records);
   return records;
 }
 
 /** Text that compresses (so codecs really work) but differs per record. */
-const compressible = (id, n) => Buffer.from(`${id} ` + `the quick brown fox ${id} jumps over the lazy dog; `.repeat(n));
+const compressible = (id: string, n: number) => Buffer.from(`${id} ` + `the quick brown fox ${id} jumps over the lazy dog; `.repeat(n));
 
 /** The shapes every client sends: all topics, explicit partitions, edge sizes and headers. */
-function shapes(prefix) {
-  const out = [];
+function shapes(prefix: string): SentRecord[] {
+  const out: SentRecord[] = [];
   for (const t of TOPICS) out.push(rec(t, { value: compressible(prefix, 20) }));
   for (let p = 0; p < PARTITIONS.bananas; p++) out.push(rec("bananas", { partition: p, value: compressible(`${prefix}-p${p}`, 5) }));
   out.push(rec("apples", { key: null }));                                   // null key
@@ -94,15 +106,15 @@ function shapes(prefix) {
   out.push(rec("bananas", { partition: 1, value: Buffer.from([0xff]) }));   // 1 B, not UTF-8
   out.push(rec("apples", { value: randomBytes(300), key: randomBytes(40) })); // binary bytes
   out.push(rec("analogue", { headers: [["dup", Buffer.from("1")], ["dup", Buffer.alloc(0)], ["bin", randomBytes(33)], ["ünï", Buffer.from("ü")]] }));
-  out.push(rec("bananas", { partition: 3, headers: Array.from({ length: 99 }, (_, i) => [`h${i}`, randomBytes(i % 7)]) })); // 100 headers
+  out.push(rec("bananas", { partition: 3, headers: Array.from({ length: 99 }, (_, i): [string, Buffer] => [`h${i}`, randomBytes(i % 7)]) })); // 100 headers
   out.push(rec("apricots", { bare: true, value: Buffer.from(`${prefix} no headers`) }));
   return out;
 }
 
 // --- kafkajs ------------------------------------------------------------------------------
 
-const kafkaClients = [];
-function kafka(extra = {}) {
+const kafkaClients: Producer[] = [];
+function kafka(extra: Partial<KafkaConfig> = {}) {
   return new Kafka({
     clientId: `e2e-kafkajs-${RUN}`,
     brokers: [ports.envoy],
@@ -113,29 +125,29 @@ function kafka(extra = {}) {
     ...extra,
   });
 }
-async function kafkajsProducer(opts = {}) {
+async function kafkajsProducer(opts: ProducerConfig = {}): Promise<Producer> {
   const p = kafka().producer({ createPartitioner: Partitioners.DefaultPartitioner, ...opts });
   kafkaClients.push(p);
   await p.connect();
   return p;
 }
-const toKafkajs = (r) => ({
+const toKafkajs = (r: SentRecord): Message => ({
   key: r.key,
   value: r.value,
-  partition: r.partition,
+  partition: r.partition ?? undefined,
   timestamp: String(r.timestamp),
   // kafkajs takes headers as an object; repeated names as an array keep their order.
-  headers: r.headers.reduce((o, [k, v]) => { o[k] = k in o ? [].concat(o[k], v) : v; return o; }, {}),
+  headers: r.headers.reduce<Record<string, Buffer | Buffer[]>>((o, [k, v]) => { o[k] = k in o ? ([] as Buffer[]).concat(o[k], v) : v; return o; }, {}),
 });
 /** Sends each record on its own (concurrently) so told offsets map 1:1 to records. */
-async function kafkajsSendEach(producer, records, extra = {}) {
-  return Promise.all(records.map(async (r) => {
+async function kafkajsSendEach(producer: Producer, records: readonly SentRecord[], extra: Partial<ProducerRecord> = {}): Promise<Told[]> {
+  return Promise.all(records.map(async (r): Promise<Told> => {
     try {
       const [m] = await producer.send({ topic: r.topic, messages: [toKafkajs(r)], ...extra });
       assert.equal(m.errorCode, 0);
       return { partition: m.partition, offset: Number(m.baseOffset) };
     } catch (e) {
-      return { error: `${e.name}: ${e.type ?? ""} ${e.message}` };
+      return { error: `${field(e, "name")}: ${field(e, "type") ?? ""} ${field(e, "message")}` };
     }
   }));
 }
@@ -143,16 +155,19 @@ async function kafkajsSendEach(producer, records, extra = {}) {
 // Records with repeated header names only keep their order in kafkajs when the repeats are
 // adjacent; the shapes above satisfy that.
 
-const codecVersions = {};
+// The codec packages have no types: a kafkajs codec is a function making {compress, decompress}.
+type Codec = () => unknown;
+type LZ4Codec = new () => { codec: Codec };
+const codecVersions: Record<string, string> = {};
+const pkgVersion = (name: string) => (require(`${name}/package.json`) as { version: string }).version;
 function registerKafkajsCodecs() {
-  const pkgVersion = (name) => require(`${name}/package.json`).version;
-  const snappy = require("kafkajs-snappy");
+  const snappy = require("kafkajs-snappy") as Codec;
   CompressionCodecs[CompressionTypes.Snappy] = snappy;
   codecVersions["kafkajs-snappy"] = pkgVersion("kafkajs-snappy");
-  const LZ4 = require("kafkajs-lz4");
+  const LZ4 = require("kafkajs-lz4") as LZ4Codec & { default?: LZ4Codec };
   CompressionCodecs[CompressionTypes.LZ4] = new (LZ4.default ?? LZ4)().codec;
   codecVersions["kafkajs-lz4"] = pkgVersion("kafkajs-lz4");
-  const zstd = require("@kafkajs/zstd");
+  const zstd = require("@kafkajs/zstd") as () => Codec;
   CompressionCodecs[CompressionTypes.ZSTD] = zstd();
   codecVersions["@kafkajs/zstd"] = pkgVersion("@kafkajs/zstd");
 }
@@ -167,7 +182,7 @@ after(async () => {
 });
 
 describe("producers through Envoy, records read back from their clusters", { concurrency: 3 }, () => {
-  test(`kafkajs ${require("kafkajs/package.json").version}, acks -1: every shape, told offsets match the cluster`, async (t) => {
+  test(`kafkajs ${pkgVersion("kafkajs")}, acks -1: every shape, told offsets match the cluster`, async (t) => {
     const producer = await kafkajsProducer();
     const sent = [...shapes("kafkajs"), rec("apples", { value: randomBytes(1048576 - 512) })];
     const told = await kafkajsSendEach(producer, sent, { acks: -1 });
@@ -198,11 +213,11 @@ describe("producers through Envoy, records read back from their clusters", { con
   test("kafkajs gzip (built in), snappy, lz4, zstd (codec packages): byte-exact in the cluster", async (t) => {
     t.diagnostic(`codec packages: ${JSON.stringify(codecVersions)}`);
     const producer = await kafkajsProducer();
-    for (const [name, type] of [["gzip", CompressionTypes.GZIP], ["snappy", CompressionTypes.Snappy], ["lz4", CompressionTypes.LZ4], ["zstd", CompressionTypes.ZSTD]]) {
+    for (const [name, type] of [["gzip", CompressionTypes.GZIP], ["snappy", CompressionTypes.Snappy], ["lz4", CompressionTypes.LZ4], ["zstd", CompressionTypes.ZSTD]] as const) {
       // One batch per topic-partition with several records, so the codec sees real batches.
-      const sent = [];
-      const told = [];
-      for (const [topic, partition] of [["apples", undefined], ["apricots", undefined], ["bananas", 2], ["bananas", 4]]) {
+      const sent: SentRecord[] = [];
+      const told: Told[] = [];
+      for (const [topic, partition] of [["apples", undefined], ["apricots", undefined], ["bananas", 2], ["bananas", 4]] as const) {
         const batch = Array.from({ length: 6 }, (_, i) => rec(topic, { partition, value: compressible(`${name}-${i}`, 30), headers: [["codec", Buffer.from(name)]] }));
         batch.push(rec(topic, { partition, key: null, value: null }));
         const [m] = await producer.send({ topic, compression: type, acks: -1, messages: batch.map(toKafkajs) });
@@ -217,7 +232,7 @@ describe("producers through Envoy, records read back from their clusters", { con
 
   test("kafkajs acks=0: records land and the connection keeps answering", async (t) => {
     const producer = await kafkajsProducer();
-    const sent = [];
+    const sent: SentRecord[] = [];
     for (const topic of TOPICS) {
       const batch = [rec(topic, { value: compressible("acks0", 3) }), rec(topic, { key: null })];
       const res = await producer.send({ topic, acks: 0, messages: batch.map(toKafkajs) });
@@ -231,13 +246,16 @@ describe("producers through Envoy, records read back from their clusters", { con
     // Find each acks=0 record in its cluster (no offsets were told): poll until all are there.
     const byId = new Map(sent.map((s) => [s.id, s]));
     const deadline = Date.now() + 20_000;
-    let found = new Map();
+    let found = new Map<string, ReadRecord & { cluster: string }>();
     for (;;) {
       const nowEnds = await allEndOffsets();
       const window = await readWindow(startEnds, nowEnds);
       found = new Map();
       for (const [cluster, records] of Object.entries(window)) {
-        for (const r of records) if (byId.has(idOf(r))) found.set(idOf(r), { ...r, cluster });
+        for (const r of records) {
+          const id = idOf(r);
+          if (id !== null && byId.has(id)) found.set(id, { ...r, cluster });
+        }
       }
       if (found.size === sent.length || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -246,6 +264,7 @@ describe("producers through Envoy, records read back from their clusters", { con
     assert.deepEqual(missing, [], "acks=0 records not found in any cluster");
     for (const s of sent) {
       const got = found.get(s.id);
+      assert.ok(got);
       assert.equal(got.cluster, CLUSTER_OF[s.topic], `${s.id} in the wrong cluster`);
       assert.equal(got.topic, s.topic);
       assert.equal(got.timestamp, s.timestamp);
@@ -257,22 +276,23 @@ describe("producers through Envoy, records read back from their clusters", { con
   test("kafkajs: a 1 MiB value gets MESSAGE_TOO_LARGE as from the cluster itself; the producer goes on", async (t) => {
     const producer = await kafkajsProducer();
     const big = rec("apples", { value: Buffer.alloc(1048576, 0x61) });
-    await assert.rejects(producer.send({ topic: "apples", acks: -1, messages: [toKafkajs(big)] }), (e) => e.type === "MESSAGE_TOO_LARGE");
+    await assert.rejects(producer.send({ topic: "apples", acks: -1, messages: [toKafkajs(big)] }), (e) => field(e, "type") === "MESSAGE_TOO_LARGE");
     // The same record straight to c1 is refused the same way (the cluster's default limits).
     const direct = new Kafka({ brokers: [ports.clusters[CLUSTER_OF.apples].kafka], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).producer();
     kafkaClients.push(direct);
     await direct.connect();
-    await assert.rejects(direct.send({ topic: "apples", acks: -1, messages: [toKafkajs(big)] }), (e) => e.type === "MESSAGE_TOO_LARGE");
+    await assert.rejects(direct.send({ topic: "apples", acks: -1, messages: [toKafkajs(big)] }), (e) => field(e, "type") === "MESSAGE_TOO_LARGE");
     const next = [rec("apples")];
     const told = await kafkajsSendEach(producer, next);
     await landed(t, next, told);
   });
 
-  test("cherries: kafkajs gets UNKNOWN_TOPIC_OR_PARTITION from Metadata; a raw Produce is refused, the socket stays usable", async (t) => {
+  test("cherries: kafkajs gets UNKNOWN_TOPIC_OR_PARTITION from Metadata; a raw Produce is refused, the socket stays usable", async () => {
     const producer = await kafkajsProducer({ retry: { retries: 1, initialRetryTime: 100 } });
     await assert.rejects(producer.send({ topic: "cherries", acks: -1, messages: [{ value: "x" }] }),
       // kafkajs retries the Metadata error, then wraps it (`cause`).
-      (e) => (e.type ?? e.cause?.type) === "UNKNOWN_TOPIC_OR_PARTITION" && (e.code ?? e.cause?.code) === UNKNOWN_TOPIC_OR_PARTITION);
+      (e) => (field(e, "type") ?? field(field(e, "cause"), "type")) === "UNKNOWN_TOPIC_OR_PARTITION"
+        && (field(e, "code") ?? field(field(e, "cause"), "code")) === UNKNOWN_TOPIC_OR_PARTITION);
 
     const c = await connect(HOST, PORT);
     try {
@@ -297,7 +317,7 @@ describe("producers through Envoy, records read back from their clusters", { con
       assert.equal(byName.apples.errorCode, 0);
       const applesOffset = Number(byName.apples.baseOffset);
       const [got] = await readRanges(CLUSTER_OF.apples, [{ topic: "apples", partition: 0, from: applesOffset, to: applesOffset + 1 }]);
-      assert.deepEqual([got.key.toString(), got.value.toString()], [applesId, "beside cherries"]);
+      assert.deepEqual([got.key?.toString(), got.value?.toString()], [applesId, "beside cherries"]);
       expected.set(applesId, { cluster: CLUSTER_OF.apples, topic: "apples", partition: 0, offset: applesOffset });
       const r3 = readApiVersionsResponse(c.frames[2], 0);
       assert.equal(r3.correlationId, 503);
@@ -320,7 +340,7 @@ describe("producers through Envoy, records read back from their clusters", { con
   // idempotent producer must get its own id, or a new producer's first batch (same id, epoch 0,
   // sequence 0) is taken for a duplicate of another producer's and answered without being stored.
   test("InitProducerId on 16 connections: 16 distinct producer ids", async () => {
-    const ids = [];
+    const ids: bigint[] = [];
     for (let i = 0; i < 16; i++) {
       const res = readInitProducerIdResponse(await roundTrip(HOST, PORT, initProducerIdRequest(1, 700 + i)), 1);
       assert.equal(res.correlationId, 700 + i);
@@ -341,8 +361,8 @@ describe("producers through Envoy, records read back from their clusters", { con
 
   test("Kafka Java producer: gzip, snappy, lz4, zstd batches land byte-exact", async (t) => {
     for (const codec of ["gzip", "snappy", "lz4", "zstd"]) {
-      const sent = [];
-      for (const [topic, partition] of [["app-something", undefined], ["analogue", undefined], ["bananas", 0], ["bananas", 3]]) {
+      const sent: SentRecord[] = [];
+      for (const [topic, partition] of [["app-something", undefined], ["analogue", undefined], ["bananas", 0], ["bananas", 3]] as const) {
         for (let i = 0; i < 8; i++) sent.push(rec(topic, { partition, value: compressible(`java-${codec}-${i}`, 25), headers: [["codec", Buffer.from(codec)]] }));
         sent.push(rec(topic, { partition, key: null, value: null }));
       }
@@ -375,27 +395,27 @@ describe("producers through Envoy, records read back from their clusters", { con
   test("kcat (librdkafka): keys, headers, explicit partition, every codec; offsets from delivery reports", async (t) => {
     t.diagnostic(`kcat ${await kcatVersion()}`);
     for (const codec of [undefined, "gzip", "snappy", "lz4", "zstd"]) {
-      for (const [topic, partition] of [["bananas", 1], ["apricots", 0], ["apples", undefined]]) {
+      for (const [topic, partition] of [["bananas", 1], ["apricots", 0], ["apples", undefined]] as const) {
         const name = codec ?? "none";
         const records = Array.from({ length: 10 }, (_, i) => ({ key: `${RUN}/${++seq}`, value: `kcat ${name} ${i} ${"lorem ipsum dolor ".repeat(10 + i)}` }));
-        const headers = [["codec", name], ["run", RUN], ["empty", ""]];
+        const headers: Array<[string, string]> = [["codec", name], ["run", RUN], ["empty", ""]];
         const t0 = Date.now();
         const told = await kcatProduce({ topic, partition, headers, records, codec });
         const t1 = Date.now();
-        const sent = records.map((r) => ({ id: r.key, topic, partition, key: Buffer.from(r.key), value: Buffer.from(r.value), headers: headers.map(([k, v]) => [k, Buffer.from(v)]) }));
+        const sent = records.map((r): SentRecord => ({ id: r.key, topic, partition, key: Buffer.from(r.key), value: Buffer.from(r.value), headers: headers.map(([k, v]): [string, Buffer] => [k, Buffer.from(v)]) }));
         await landed(t, sent, told, { sentBetween: [t0 - 1000, t1 + 1000] });
       }
     }
   });
 
   test("confluent-kafka (librdkafka): acks all, idempotent, every codec; delivery-report offsets match the cluster", async (t) => {
-    const runs = [
+    const runs: Array<[Record<string, string>, string]> = [
       [{}, "defaults"],
       [{ "enable.idempotence": "true", "max.in.flight.requests.per.connection": "5", "linger.ms": "0", "batch.num.messages": "3" }, "idempotent, pipelined"],
-      ...["gzip", "snappy", "lz4", "zstd"].map((c) => [{ "compression.codec": c, "linger.ms": "50" }, c]),
+      ...["gzip", "snappy", "lz4", "zstd"].map((c): [Record<string, string>, string] => [{ "compression.codec": c, "linger.ms": "50" }, c]),
     ];
     for (const [conf, what] of runs) {
-      const sent = what === "defaults" ? [...shapes("confluent"), rec("bananas", { partition: 0, value: randomBytes(1048576 - 1024) })] : [];
+      const sent: SentRecord[] = what === "defaults" ? [...shapes("confluent"), rec("bananas", { partition: 0, value: randomBytes(1048576 - 1024) })] : [];
       for (let i = 0; i < 30; i++) sent.push(rec(TOPICS[i % TOPICS.length], { value: compressible(`ck-${what}-${i}`, 10), partition: i % 10 === 4 ? 2 : undefined }));
       const { told, versions } = await confluentProduce(sent, { "message.max.bytes": "2000000", ...conf });
       if (what === "defaults") t.diagnostic(`confluent-kafka ${versions[0]}, librdkafka ${versions[1]}`);
@@ -411,7 +431,7 @@ test("concurrent batches to one partition: every record at base offset + index",
   // Two connections, 20 batches of 10 records each at once; a few rounds, as the interleaving
   // depends on timing.
   const producers = [await kafkajsProducer(), await kafkajsProducer()];
-  const displaced = [];
+  const displaced: Landed["displaced"] = [];
   for (let round = 0; round < 4 && displaced.length === 0; round++) {
     const batches = Array.from({ length: 20 }, (_, b) => Array.from({ length: 10 }, (_, i) => rec("bananas", { partition: 0, value: compressible(`interleave-${b}-${i}`, 2) })));
     const answers = await Promise.all(batches.map((batch, b) => producers[b % 2].send({ topic: "bananas", acks: -1, messages: batch.map(toKafkajs) })));
@@ -428,7 +448,7 @@ test("concurrent batches to one partition: every record at base offset + index",
 // batch holding one large record, then small ones right behind it to the same partition: the
 // small ones must not overtake it.
 test("Java idempotent producer, 5 in flight: records to one partition stored in send order", async () => {
-  const reordered = [];
+  const reordered: Landed["reordered"] = [];
   for (let round = 0; round < 3 && reordered.length === 0; round++) {
     const sent = [rec("bananas", { partition: 1, value: randomBytes(900_000) })];
     for (let i = 0; i < 20; i++) sent.push(rec("bananas", { partition: 1, value: compressible(`order-${round}-${i}`, 1) }));
@@ -440,19 +460,20 @@ test("Java idempotent producer, 5 in flight: records to one partition stored in 
   assert.deepEqual(reordered.map((r) => r.what).slice(0, 3), []);
 });
 
-test("every record of this run is in exactly one cluster, once, where the client was told", async (t) => {
+test("every record of this run is in exactly one cluster, once, where the client was told", async () => {
   const window = await readWindow(startEnds, await allEndOffsets());
-  const seen = new Map();
+  const seen = new Map<string, Array<{ cluster: string; topic: string; partition: number; offset: number }>>();
   for (const [cluster, records] of Object.entries(window)) {
     for (const r of records) {
       const id = idOf(r);
       if (id === null || id === PERF_PREFIX) continue;
       if (!id.startsWith(`${RUN}/`)) continue;
-      if (!seen.has(id)) seen.set(id, []);
-      seen.get(id).push({ cluster, topic: r.topic, partition: r.partition, offset: r.offset });
+      let places = seen.get(id);
+      if (!places) seen.set(id, (places = []));
+      places.push({ cluster, topic: r.topic, partition: r.partition, offset: r.offset });
     }
   }
-  const problems = [];
+  const problems: string[] = [];
   for (const [id, places] of seen) {
     const want = expected.get(id);
     if (!want) { problems.push(`${id}: never to be stored, yet found at ${JSON.stringify(places)}`); continue; }

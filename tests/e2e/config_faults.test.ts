@@ -14,9 +14,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT } from "./stack-ports.mjs";
+import { type PluginConfig, readPluginConfig, ROOT } from "./stack-ports.ts";
 import { envoyArgs, envoyBinary } from "../../stack/envoy.ts";
 import { freePort, stopChild } from "../../stack/proc.ts";
 import { render } from "../../tools/render-envoy-config.ts";
@@ -24,21 +25,22 @@ import {
   apiVersionsRequest, initProducerIdRequest, metadataRequest, produceRequest, readApiVersionsResponse, readInitProducerIdResponse,
   readMetadataResponse, readProduceResponse, recordBatch, roundTrip, stringRecords,
 } from "../lib/kafka/index.ts";
+import { asArray, field } from "./json.ts";
 
 const HOST = "127.0.0.1";
 const INVALID_TOPIC_EXCEPTION = 17;
-const reference = JSON.parse(readFileSync(join(ROOT, "examples", "reference.json"), "utf8"));
+const reference = readPluginConfig(join(ROOT, "examples", "reference.json"));
 const template = readFileSync(join(ROOT, "envoy", "envoy.template.yaml"), "utf8");
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // A trapped or aborted VM (an expected configuration rejection is not one of these).
-const vmFailures = (log) => log.split("\n").filter((l) => /\]\[wasm\]/.test(l) && /Function: \S+ failed|RuntimeError|trap|panic|abort/i.test(l));
+const vmFailures = (log: string) => log.split("\n").filter((l) => /\]\[wasm\]/.test(l) && /Function: \S+ failed|RuntimeError|trap|panic|abort/i.test(l));
 
 /** Produce v3 (acks all, 5 s) of one batch of [key, value] records to partition 0 of `topic`. */
-const produceV3 = (corr, topic, pairs) =>
+const produceV3 = (corr: number, topic: string, pairs: Array<[string, string]>) =>
   produceRequest(3, corr, { timeoutMs: 5000, topics: [{ name: topic, partitions: [{ index: 0, records: recordBatch(stringRecords(pairs)) }] }] });
 
 /** The reference plugin config with every bridge at `bridgePort` and the broker at `port`. */
-function pluginConfig(port, bridgePort) {
+function pluginConfig(port: number, bridgePort: number): PluginConfig {
   const cfg = structuredClone(reference);
   cfg.advertised_port = port;
   for (const c of cfg.upstream_clusters) c.rest_bridge.authority = `${HOST}:${bridgePort}`;
@@ -46,7 +48,7 @@ function pluginConfig(port, bridgePort) {
 }
 
 /** envoy/envoy.yaml as tools/render-envoy-config.ts renders it, on our ports. */
-function renderStatic(plugin, port, adminPort) {
+function renderStatic(plugin: unknown, port: number, adminPort: number): string {
   const text = render({ template, plugin, pluginSource: "examples/reference.json", variant: "internal",
     listen: { host: HOST, port }, echoPort: 19099 });
   return text.replace(/(admin:\n\s+address:\n\s+socket_address: \{ address: 127\.0\.0\.1, port_value: )\d+/, `$1${adminPort}`);
@@ -56,7 +58,7 @@ function renderStatic(plugin, port, adminPort) {
  * The same config with the kafka_mesh listener moved to an LDS file in a watched directory:
  * returns the bootstrap and a function that renders the LDS file for a plugin config.
  */
-function renderLds(plugin, port, adminPort, dir) {
+function renderLds(plugin: unknown, port: number, adminPort: number, dir: string) {
   const text = renderStatic(plugin, port, adminPort);
   const start = text.indexOf("  - name: kafka_mesh\n");
   const end = text.indexOf("  - name: kafka_mesh_echo\n");
@@ -72,23 +74,23 @@ function renderLds(plugin, port, adminPort, dir) {
     `        path: ${JSON.stringify(dir)}`,
     "",
   ].join("\n");
-  const listener = (cfg) => {
+  const listener = (cfg: unknown) => {
     const body = block.split("\n").map((l) => l.slice(2)).join("\n")
       .replace(/^- name: kafka_mesh$/m, '- "@type": type.googleapis.com/envoy.config.listener.v3.Listener\n  name: kafka_mesh')
-      .replace(/^(\s+value: ).*$/m, (_, p) => p + JSON.stringify(typeof cfg === "string" ? cfg : JSON.stringify(cfg)));
+      .replace(/^(\s+value: ).*$/m, (_, p: string) => p + JSON.stringify(typeof cfg === "string" ? cfg : JSON.stringify(cfg)));
     return `version_info: ${JSON.stringify(String(Date.now()))}\nresources:\n${body}`;
   };
   return { bootstrap, listener };
 }
 
 /** Starts Envoy on a config file; the log goes to `<config>.log`. */
-function startEnvoy(configPath) {
+function startEnvoy(configPath: string) {
   const logPath = `${configPath}.log`;
   const child = spawn(envoyBinary(ROOT), envoyArgs(configPath), { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
-  child.stdout.on("data", (d) => (log += d));
-  child.stderr.on("data", (d) => (log += d));
-  const exited = new Promise((r) => child.on("exit", (code, signal) => r({ code, signal })));
+  child.stdout.on("data", (d: Buffer) => (log += d));
+  child.stderr.on("data", (d: Buffer) => (log += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, signal) => r({ code, signal })));
   return {
     child, exited, logPath,
     log: () => log,
@@ -99,7 +101,7 @@ function startEnvoy(configPath) {
   };
 }
 
-async function waitUntil(cond, ms, what) {
+async function waitUntil<T>(cond: () => T | Promise<T>, ms: number, what: string): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const v = await cond();
@@ -109,40 +111,53 @@ async function waitUntil(cond, ms, what) {
   }
 }
 
-const ready = (adminPort) => fetch(`http://${HOST}:${adminPort}/ready`).then((r) => r.status === 200, () => false);
-const stat = async (adminPort, name) => {
+const ready = (adminPort: number) => fetch(`http://${HOST}:${adminPort}/ready`).then((r) => r.status === 200, () => false);
+const stat = async (adminPort: number, name: string) => {
   const text = await (await fetch(`http://${HOST}:${adminPort}/stats?filter=${encodeURIComponent(`^${name}$`)}`)).text();
   const m = new RegExp(`^${name.replace(/\./g, "\\.")}: (\\d+)$`, "m").exec(text);
   return m ? Number(m[1]) : 0;
 };
 
-async function assertServesKafka(port, corr) {
+async function assertServesKafka(port: number, corr: number) {
   const res = readApiVersionsResponse(await roundTrip(HOST, port, apiVersionsRequest(0, corr)), 0);
   assert.equal(res.correlationId, corr);
   assert.equal(res.errorCode, 0);
 }
 
+interface BridgeRequest {
+  method?: string;
+  url?: string;
+  host?: string;
+  body: string;
+}
+
+interface RecordingBridge {
+  server: http.Server;
+  requests: BridgeRequest[];
+  port: number;
+}
+
 /** A REST bridge endpoint that records every request and answers produce calls like Strimzi. */
-function recordingBridge() {
-  const requests = [];
+function recordingBridge(): Promise<RecordingBridge> {
+  const requests: BridgeRequest[] = [];
   const server = http.createServer((req, res) => {
     let body = "";
-    req.on("data", (d) => (body += d));
+    req.on("data", (d: Buffer) => (body += d));
     req.on("end", () => {
       requests.push({ method: req.method, url: req.url, host: req.headers.host, body });
-      const n = (() => { try { return JSON.parse(body).records.length; } catch { return 0; } })();
+      const n = (() => { try { return asArray(field(JSON.parse(body), "records"), "records").length; } catch { return 0; } })();
       res.writeHead(200, { "content-type": "application/vnd.kafka.v2+json" });
       res.end(JSON.stringify({ offsets: Array.from({ length: n }, (_, i) => ({ partition: 0, offset: 1000 + i })) }));
     });
   });
-  return new Promise((resolve) => server.listen(0, HOST, () => resolve({ server, requests, port: server.address().port })));
+  return new Promise((resolve) => server.listen(0, HOST, () => resolve({ server, requests, port: (server.address() as AddressInfo).port })));
 }
 
 // -----------------------------------------------------------------------------------------
 
 describe("configuration faults and hostile routing in real Envoy", () => {
   const dir = mkdtempSync(join(tmpdir(), "kafka-mesh-config-faults-"));
-  let bridge;
+  let bridge!: RecordingBridge;
 
   before(async () => {
     assert.ok(existsSync(join(ROOT, "build", "kafka_mesh.wasm")), "build/kafka_mesh.wasm missing: run make build");
@@ -155,12 +170,12 @@ describe("configuration faults and hostile routing in real Envoy", () => {
   });
 
   // Each case: how the reference config is broken, and the field the log must name.
-  const BAD = {
+  const BAD: Record<string, [(c: PluginConfig) => void, string]> = {
     "an unknown field": [(c) => { c.upstream_clusters[1].rest_bridge.timeout_ms = 5; }, "upstream_clusters[1].rest_bridge.timeout_ms: unknown field"],
-    "a missing cluster list": [(c) => { delete c.upstream_clusters; }, "upstream_clusters: must be a non-empty array"],
+    "a missing cluster list": [(c) => { Reflect.deleteProperty(c, "upstream_clusters"); }, "upstream_clusters: must be a non-empty array"],
     "a rule to an unknown cluster": [(c) => { c.forwarding_rules[2].target_cluster = "c9"; }, "forwarding_rules[2].target_cluster: unknown cluster 'c9'"],
     "a duplicate cluster": [(c) => { c.upstream_clusters[2].cluster_name = "c1"; }, "upstream_clusters[2].cluster_name: duplicate cluster 'c1'"],
-    "a cluster without a name": [(c) => { delete c.upstream_clusters[0].cluster_name; }, "upstream_clusters[0].cluster_name: is required"],
+    "a cluster without a name": [(c) => { Reflect.deleteProperty(c.upstream_clusters[0], "cluster_name"); }, "upstream_clusters[0].cluster_name: is required"],
   };
 
   for (const [what, [breakIt, expected]] of Object.entries(BAD)) {
@@ -170,7 +185,7 @@ describe("configuration faults and hostile routing in real Envoy", () => {
       breakIt(plugin);
       // Envoy's own cluster list is rendered from the good config: only the plugin's is bad.
       const text = renderStatic(pluginConfig(port, bridge.port), port, admin)
-        .replace(/^(\s+value: ).*$/m, (_, p) => p + JSON.stringify(JSON.stringify(plugin)));
+        .replace(/^(\s+value: ).*$/m, (_, p: string) => p + JSON.stringify(JSON.stringify(plugin)));
       const path = join(dir, `bad-${Object.keys(BAD).indexOf(what)}.yaml`);
       writeFileSync(path, text);
       const envoy = startEnvoy(path);
@@ -189,11 +204,13 @@ describe("configuration faults and hostile routing in real Envoy", () => {
   }
 
   describe("listener from a watched LDS file", () => {
-    let port, admin, envoy, lds;
+    let port: number, admin: number;
+    let envoy!: ReturnType<typeof startEnvoy>;
+    let lds: ReturnType<typeof renderLds>;
     const ldsPath = join(dir, "lds", "lds.yaml");
 
     /** Replaces the LDS file atomically (rename in the watched directory). */
-    const publish = (content) => {
+    const publish = (content: string) => {
       const tmp = join(dir, "lds", `.lds.${Date.now()}.tmp`);
       writeFileSync(tmp, content);
       renameSync(tmp, ldsPath);
@@ -248,7 +265,8 @@ describe("configuration faults and hostile routing in real Envoy", () => {
   });
 
   describe("hostile topic names", () => {
-    let port, admin, envoy;
+    let port: number, admin: number;
+    let envoy!: ReturnType<typeof startEnvoy>;
     const HOSTILE = [
       "../ready", "apples/../../healthy", "..", "apples%2Fpartitions%2F0", "%2e%2e%2Fready",
       "apples\r\nHost: evil", "apples\nX: y", 'apples"', "apples'", "a b", "apples?async=true", "apples#x",
@@ -276,7 +294,7 @@ describe("configuration faults and hostile routing in real Envoy", () => {
     // Not a configuration fault, but this Envoy runs two worker VMs: producer ids must be
     // unique across them (a shared id would mix two producers' sequence state).
     test("InitProducerId hands out distinct producer ids across worker VMs", async () => {
-      const ids = [];
+      const ids: bigint[] = [];
       for (let i = 0; i < 16; i++) {
         const res = readInitProducerIdResponse(await roundTrip(HOST, port, initProducerIdRequest(0, 300 + i)), 0);
         assert.equal(res.errorCode, 0);

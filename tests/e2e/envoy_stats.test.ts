@@ -12,14 +12,16 @@
 // examples/grafana-dashboard.json charts is there, but for a short, explicit list of names
 // that only an event this test does not cause creates.
 //
-// Run with: make test-envoy   (node --import tsx --test tests/e2e/envoy_stats.test.mjs)
+// Run with: make test-envoy   (node --import tsx --test tests/e2e/envoy_stats.test.ts)
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Component } from "../../stack/component.ts";
 import { createEnvoy } from "../../stack/envoy.ts";
 import { freePort } from "../../stack/proc.ts";
 import { waitReady } from "../../stack/stack.ts";
@@ -28,17 +30,19 @@ import {
   apiVersionsRequest, int32, metadataRequest, produceRequest, readApiVersionsResponse, readMetadataResponse, readProduceResponse,
   recordBatch, roundTrip as roundTripTo, connect as connectTo, waitFor,
 } from "../lib/kafka/index.ts";
+import { asArray, field } from "./json.ts";
+import { readPluginConfig } from "./stack-ports.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const HOST = "127.0.0.1";
-const reference = JSON.parse(readFileSync(join(ROOT, "examples", "reference.json"), "utf8"));
+const reference = readPluginConfig(join(ROOT, "examples", "reference.json"));
 const template = readFileSync(join(ROOT, "envoy", "envoy.template.yaml"), "utf8");
-const dashboard = JSON.parse(readFileSync(join(ROOT, "examples", "grafana-dashboard.json"), "utf8"));
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const dashboard: unknown = JSON.parse(readFileSync(join(ROOT, "examples", "grafana-dashboard.json"), "utf8"));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 // Dashboard metrics that only appear after an event this test does not cause. Everything
 // else the dashboard charts must be in /stats/prometheus after the traffic below.
-const ABSENT_UNTIL_EVENT = {
+const ABSENT_UNTIL_EVENT: Record<string, string> = {
   kafka_mesh_reads_held: "only when a client leaves max_pending_answer_bytes of answers unread",
   kafka_mesh_reads_held_for_memory: "only when a VM's memory budget (max_buffered_bytes) is reached",
   kafka_mesh_connections_closed_for_memory: "only past the VM's second memory threshold",
@@ -48,28 +52,39 @@ const ABSENT_UNTIL_EVENT = {
 const NO_CONN_LIMIT = "There is no configured limit to the number of allowed active downstream connections";
 const VM_FAILURE = /\]\[critical\]|Function: \S+ failed|RuntimeError|wasm trap|\bpanic|Failed to load Wasm|Unable to create Wasm|failed to load/i;
 
+interface FakeBridge {
+  server: http.Server;
+  port: number;
+}
+
 /** A REST bridge that acknowledges every produce call as Strimzi does. */
-function fakeBridge() {
+function fakeBridge(): Promise<FakeBridge> {
   const server = http.createServer((req, res) => {
     let body = "";
-    req.on("data", (d) => (body += d));
+    req.on("data", (d: Buffer) => (body += d));
     req.on("end", () => {
-      const n = (() => { try { return JSON.parse(body).records.length; } catch { return 0; } })();
+      const n = (() => { try { return asArray(field(JSON.parse(body), "records"), "records").length; } catch { return 0; } })();
       res.writeHead(200, { "content-type": "application/vnd.kafka.v2+json" });
       res.end(JSON.stringify({ offsets: Array.from({ length: n }, (_, i) => ({ partition: 0, offset: i })) }));
     });
   });
-  return new Promise((r) => server.listen(0, HOST, () => r({ server, port: server.address().port })));
+  return new Promise((r) => server.listen(0, HOST, () => r({ server, port: (server.address() as AddressInfo).port })));
+}
+
+interface Sample {
+  name: string;
+  labels: Record<string, string>;
+  value: number;
 }
 
 /** Prometheus text format: samples as {name, labels, value}. */
-function parsePrometheus(text) {
-  const samples = [];
+function parsePrometheus(text: string): Sample[] {
+  const samples: Sample[] = [];
   for (const line of text.split("\n")) {
     if (line === "" || line.startsWith("#")) continue;
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)$/.exec(line);
     assert.ok(m, `not a Prometheus sample line: ${line}`);
-    const labels = {};
+    const labels: Record<string, string> = {};
     for (const l of (m[2] ?? "").matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g)) labels[l[1]] = l[2];
     samples.push({ name: m[1], labels, value: Number(m[3]) });
   }
@@ -77,7 +92,7 @@ function parsePrometheus(text) {
 }
 
 /** Metric names an expression reads: label matchers, ranges, strings and by (...) removed. */
-function metricNames(expr) {
+function metricNames(expr: string): string[] {
   const bare = expr
     .replace(/"(?:[^"\\]|\\.)*"/g, '""')
     .replace(/\{[^}]*\}/g, "")
@@ -86,18 +101,22 @@ function metricNames(expr) {
   return [...bare.matchAll(/\b((?:kafka_mesh|envoy)_[a-zA-Z0-9_]+)\b/g)].map((m) => m[1]);
 }
 
-function dashboardQueries() {
-  const exprs = [];
-  const walk = (panels) => {
-    for (const p of panels ?? []) {
-      for (const t of p.targets ?? []) if (t.expr) exprs.push(t.expr);
-      walk(p.panels);
+/** A JSON array, or none when absent. */
+const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+function dashboardQueries(): string[] {
+  const exprs: string[] = [];
+  const walk = (panels: unknown) => {
+    for (const p of list(panels)) {
+      for (const t of list(field(p, "targets"))) if (field(t, "expr")) exprs.push(String(field(t, "expr")));
+      walk(field(p, "panels"));
     }
   };
-  walk(dashboard.panels);
-  for (const v of dashboard.templating?.list ?? []) {
-    const q = typeof v.query === "string" ? v.query : v.query?.query;
-    if (q) exprs.push(q);
+  walk(field(dashboard, "panels"));
+  for (const v of list(field(field(dashboard, "templating"), "list"))) {
+    const query = field(v, "query");
+    const q = typeof query === "string" ? query : field(query, "query");
+    if (q) exprs.push(String(q));
   }
   return exprs;
 }
@@ -107,16 +126,18 @@ function dashboardQueries() {
 describe("the filter's stats in Envoy's /stats/prometheus", () => {
   const dir = mkdtempSync(join(tmpdir(), "kafka-mesh-envoy-stats-"));
   const logPath = join(ROOT, ".stack", "envoy-stats.log");
-  let port, admin, bridge, envoy;
+  let port: number, admin: number;
+  let bridge: FakeBridge | undefined;
+  let envoy: Component | undefined;
   const sent = { ApiVersions: 0, Metadata: 0, Produce: 0, acknowledged: 0 };
-  let samples = [];
+  let samples: Sample[] = [];
 
-  const roundTrip = (buf) => roundTripTo(HOST, port, buf, 10_000);
+  const roundTrip = (buf: Buffer) => roundTripTo(HOST, port, buf, 10_000);
   const prometheus = async () => parsePrometheus(await (await fetch(`http://${HOST}:${admin}/stats/prometheus`)).text());
-  const value = (name, labels = {}) => samples
+  const value = (name: string, labels: Record<string, string> = {}) => samples
     .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
     .reduce((n, s) => n + s.value, 0);
-  const has = (name, labels = {}) => samples.some((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
+  const has = (name: string, labels: Record<string, string> = {}) => samples.some((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
 
   before(async () => {
     assert.ok(existsSync(join(ROOT, "build", "kafka_mesh.wasm")), "build/kafka_mesh.wasm missing: run make build");
@@ -151,7 +172,7 @@ describe("the filter's stats in Envoy's /stats/prometheus", () => {
     // One connection, so one worker VM: the topics with stats of their own are counted per
     // VM, the first max_topic_stats to have records acknowledged.
     const p = await connectTo(HOST, port);
-    const produce = async (corr, topic, n) => {
+    const produce = async (corr: number, topic: string, n: number) => {
       const records = Array.from({ length: n }, (_, i) => ({ key: Buffer.from(`k${i}`), value: Buffer.from(`value ${i}`) }));
       const answered = p.frames.length;
       p.sock.write(produceRequest(3, corr, { timeoutMs: 5000,
@@ -206,7 +227,7 @@ describe("the filter's stats in Envoy's /stats/prometheus", () => {
   });
 
   test("requests are counted by API, as a label", () => {
-    for (const api of ["ApiVersions", "Metadata", "Produce"]) {
+    for (const api of ["ApiVersions", "Metadata", "Produce"] as const) {
       assert.ok(value("kafka_mesh_requests", { api }) >= sent[api],
         `kafka_mesh_requests{api="${api}"} is ${value("kafka_mesh_requests", { api })}, ${sent[api]} sent`);
     }
@@ -227,7 +248,7 @@ describe("the filter's stats in Envoy's /stats/prometheus", () => {
   });
 
   test("no per-api, per-cluster or per-topic name is left untagged", () => {
-    const tagged = {
+    const tagged: Record<string, string> = {
       kafka_mesh_requests: "api",
       kafka_mesh_cluster_records: "cluster", kafka_mesh_cluster_bytes: "cluster", kafka_mesh_cluster_upstream_errors: "cluster",
       kafka_mesh_cluster_upstream_latency_ms_bucket: "cluster", kafka_mesh_cluster_upstream_latency_ms_sum: "cluster",

@@ -2,7 +2,7 @@
 // clients see Envoy as their broker for ApiVersions and Metadata. No Kafka cluster and no
 // REST bridge are needed for these requests.
 //
-// Run with: make test-envoy   (node --import tsx --test tests/e2e/envoy.test.mjs)
+// Run with: make test-envoy   (node --import tsx --test tests/e2e/envoy.test.ts)
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
@@ -15,27 +15,47 @@ import { createEnvoy } from "../../stack/envoy.ts";
 import { portFree } from "../../stack/proc.ts";
 import { waitReady } from "../../stack/stack.ts";
 import { ENVOY_VERSION } from "../../scripts/versions.mjs";
+import { readPluginConfig } from "./stack-ports.ts";
 import {
   ApiKey, apiVersionsRequest, connect as connectTo, int32, metadataRequest, readApiVersionsResponse, readMetadataResponse,
   requestFrame, roundTrip as roundTripTo, waitFor,
 } from "../lib/kafka/index.ts";
+import { asArray, asObject, field, num } from "./json.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const HOST = "127.0.0.1";
 const PORT = 19092;
 const ADMIN = 9901;
-const reference = JSON.parse(readFileSync(join(ROOT, "examples", "reference.json"), "utf8"));
+const reference = readPluginConfig(join(ROOT, "examples", "reference.json"));
 
 // Topics of the reference scenario and the partition counts their clusters have.
-const ROUTED = { apples: 1, "app-something": 1, apricots: 1, analogue: 1, bananas: 5 };
+const ROUTED: Record<string, number> = { apples: 1, "app-something": 1, apricots: 1, analogue: 1, bananas: 5 };
 const UNROUTED = "cherries";
 const UNKNOWN_TOPIC_OR_PARTITION = 3;
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const connect = () => connectTo(HOST, PORT);
-const roundTrip = (buf, ms) => roundTripTo(HOST, PORT, buf, ms);
+const roundTrip = (buf: Buffer, ms?: number) => roundTripTo(HOST, PORT, buf, ms);
 
-async function assertStillServes(corr) {
+/** What kcat -L -J prints, as far as these tests read it. */
+interface KcatMetadata {
+  brokers: Array<{ id: number; name: string }>;
+  topics: Array<{ topic: string; error?: string; partitions: Array<{ leader: number }> }>;
+}
+
+function kcatMetadata(v: unknown): KcatMetadata {
+  const o = asObject(v, "kcat -L -J");
+  return {
+    brokers: asArray(o.brokers, "kcat brokers").map((b) => ({ id: num(field(b, "id")), name: String(field(b, "name")) })),
+    topics: asArray(o.topics, "kcat topics").map((t) => ({
+      topic: String(field(t, "topic")),
+      error: field(t, "error") === undefined ? undefined : String(field(t, "error")),
+      partitions: asArray(field(t, "partitions"), "kcat partitions").map((p) => ({ leader: num(field(p, "leader")) })),
+    })),
+  };
+}
+
+async function assertStillServes(corr: number) {
   const res = readApiVersionsResponse(await roundTrip(apiVersionsRequest(0, corr)), 0);
   assert.equal(res.correlationId, corr);
   assert.equal(res.errorCode, 0);
@@ -74,13 +94,13 @@ describe("Kafka mesh in real Envoy", () => {
   });
 
   test("Envoy runs the pinned release and loaded the plugin into V8", async () => {
-    const info = await (await fetch(`http://${HOST}:${ADMIN}/server_info`)).json();
+    const info = asObject(await (await fetch(`http://${HOST}:${ADMIN}/server_info`)).json(), "/server_info");
     const pinned = ENVOY_VERSION;
-    if (!process.env.ENVOY_BIN) assert.match(info.version, new RegExp(`/${pinned.replace(/\./g, "\\.")}/`));
+    if (!process.env.ENVOY_BIN) assert.match(String(info.version), new RegExp(`/${pinned.replace(/\./g, "\\.")}/`));
     const stats = await (await fetch(`http://${HOST}:${ADMIN}/stats?filter=wasm`)).text();
     assert.match(stats, /wasm\.envoy\.wasm\.runtime\.v8\.active: [1-9]/, stats);
-    const listeners = await (await fetch(`http://${HOST}:${ADMIN}/listeners?format=json`)).json();
-    const names = listeners.listener_statuses.map((l) => l.name);
+    const listeners = asObject(await (await fetch(`http://${HOST}:${ADMIN}/listeners?format=json`)).json(), "/listeners");
+    const names = asArray(listeners.listener_statuses, "listener_statuses").map((l) => field(l, "name"));
     assert.ok(names.includes("kafka_mesh") && names.includes("kafka_mesh_echo"), names.join(","));
   });
 
@@ -134,8 +154,8 @@ describe("Kafka mesh in real Envoy", () => {
   });
 
   test("kcat -L sees one broker, the routed topics and cherries unknown", async () => {
-    const run = (args) => promisify(execFile)("kcat", ["-b", `${HOST}:${PORT}`, "-L", "-J", "-m", "10", ...args],
-      { timeout: 20_000 }).then((r) => JSON.parse(r.stdout));
+    const run = (args: string[]) => promisify(execFile)("kcat", ["-b", `${HOST}:${PORT}`, "-L", "-J", "-m", "10", ...args],
+      { timeout: 20_000 }).then((r) => kcatMetadata(JSON.parse(r.stdout)));
     const all = await run([]);
     assert.deepEqual(all.brokers.map((b) => [b.id, b.name]),
       [[reference.broker_id, `${reference.advertised_host}:${reference.advertised_port}`]]);
@@ -176,7 +196,7 @@ describe("Kafka mesh in real Envoy", () => {
         for (const p of t.partitions) assert.equal(p.leader, reference.broker_id);
       }
       await assert.rejects(admin.fetchTopicMetadata({ topics: [UNROUTED] }),
-        (e) => e.type === "UNKNOWN_TOPIC_OR_PARTITION" || /does not host this topic-partition/.test(e.message));
+        (e) => field(e, "type") === "UNKNOWN_TOPIC_OR_PARTITION" || /does not host this topic-partition/.test(String(field(e, "message"))));
     } finally {
       await admin.disconnect();
     }
@@ -254,7 +274,7 @@ describe("Kafka mesh in real Envoy", () => {
 
   // A broker closes the connection on a frame it cannot accept; the filter may also answer
   // with an error. Either way the connection must not hang, and Envoy must keep serving.
-  const garbage = {
+  const garbage: Record<string, Buffer> = {
     "a negative size prefix": Buffer.concat([int32(-1), Buffer.from("garbage!")]),
     "a 2 GiB size prefix": Buffer.concat([int32(0x7fffffff), Buffer.alloc(64, 0xab)]),
     "an unknown API key with a garbage body": requestFrame(31999, 7, 31337, Buffer.from([0xff, 0x00, 0x13, 0x37, 0xde, 0xad])),
@@ -303,7 +323,7 @@ test("func-e runs envoy/envoy.yaml offline with the pinned binary", async (t) =>
   for (const p of [PORT, ADMIN]) assert.ok(await portFree(p), `port ${p} is in use`);
   const home = join(ROOT, ".cache", "func-e");
   mkdirSync(join(ROOT, ".stack"), { recursive: true });
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     FUNC_E_DATA_HOME: home,
     FUNC_E_CONFIG_HOME: join(home, "config"),
@@ -315,9 +335,9 @@ test("func-e runs envoy/envoy.yaml offline with the pinned binary", async (t) =>
   delete env.ENVOY_VERSION;
   const child = spawn(funcE, ["run", "-c", "envoy/envoy.yaml"], { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
-  child.stdout.on("data", (d) => (out += d));
-  child.stderr.on("data", (d) => (out += d));
-  const exited = new Promise((r) => child.on("exit", (code, sig) => r({ code, sig })));
+  child.stdout.on("data", (d: Buffer) => (out += d));
+  child.stderr.on("data", (d: Buffer) => (out += d));
+  const exited = new Promise<{ code: number | null; sig: NodeJS.Signals | null }>((r) => child.on("exit", (code, sig) => r({ code, sig })));
   t.after(async () => { if (child.exitCode === null) { child.kill("SIGKILL"); await exited; } });
   try {
     const deadline = Date.now() + 30_000;
@@ -327,9 +347,9 @@ test("func-e runs envoy/envoy.yaml offline with the pinned binary", async (t) =>
       if (!ready) await sleep(200);
     }
     assert.ok(ready, `func-e's Envoy never became ready:\n${out}`);
-    const info = await (await fetch(`http://${HOST}:${ADMIN}/server_info`)).json();
+    const info = asObject(await (await fetch(`http://${HOST}:${ADMIN}/server_info`)).json(), "/server_info");
     const pinned = readFileSync(join(ROOT, ".envoy-version"), "utf8").trim();
-    assert.match(info.version, new RegExp(`/${pinned.replace(/\./g, "\\.")}/`));
+    assert.match(String(info.version), new RegExp(`/${pinned.replace(/\./g, "\\.")}/`));
   } finally {
     child.kill("SIGINT"); // func-e stops Envoy and exits on interrupt
     const { code } = await exited;
