@@ -1,8 +1,7 @@
 // @ts-check
 // The pinned versions of versions.env (KEY=value lines) for Node code: stack/, tests/e2e/,
-// faults/, tools/. Plain JavaScript so that scripts run without tsx can import it too (make demo
-// runs tools/demo.mjs with plain node, through tests/e2e/clients.mjs); type-checked by tsc
-// (tsconfig.json) through its JSDoc types.
+// faults/, tools/. Plain JavaScript so that scripts run without tsx can import it too;
+// type-checked by tsc (tsconfig.json) through its JSDoc types.
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

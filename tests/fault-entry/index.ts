@@ -1,7 +1,7 @@
 // A test-only entry: the production module (assembly/index.ts) with one fault added. A downstream
 // read that contains the ASCII marker "kafka-mesh-test:trap" executes `unreachable`, so the VM
 // traps as it would on a bug, and Envoy's failure_policy decides what happens next
-// (tests/e2e/memory_attack.test.mjs). Build: make fault-test-wasm (mk/memory.mk). Never shipped.
+// (tests/e2e/memory_attack.test.ts). Build: make fault-test-wasm (mk/memory.mk). Never shipped.
 export * from "../../assembly/index";
 import { proxy_on_downstream_data as productionOnDownstreamData } from "../../assembly/filter/exports";
 import { BufferTypeValues, get_buffer_bytes } from "@solo-io/proxy-runtime/assembly/runtime";
