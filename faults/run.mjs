@@ -14,7 +14,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, stackPorts } from "../tests/e2e/stack-ports.mjs";
+import { ROOT, stackPorts } from "../tests/e2e/stack-ports.ts";
 import { phases, up } from "../stack/stack.ts";
 import { runningPid } from "../stack/proc.ts";
 import { kafkaLibs } from "../scripts/versions.mjs";

@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSy
 import { cpus, loadavg, totalmem, release } from "node:os";
 import { join, resolve } from "node:path";
 import { KAFKA_VERSION, kafkaLibs } from "../../scripts/versions.mjs";
-import { ROOT, stackPorts } from "../../tests/e2e/stack-ports.mjs";
+import { ROOT, stackPorts } from "../../tests/e2e/stack-ports.ts";
 import { startKroxylicious } from "./kroxylicious.mjs";
 import { micro } from "./micro.mjs";
 import { markdown } from "./report.mjs";
