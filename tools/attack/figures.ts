@@ -1,12 +1,12 @@
 // tools/attack/: hostile Kafka clients for the mesh's memory bounds (issue 12); loopback tests and
-// measurements only (tests/e2e/memory_attack.test.mjs, docs/memory.md). Not part of the module.
+// measurements only (tests/e2e/memory_attack.test.*, docs/memory.md). Not part of the module.
 //
-// figures.mjs: the measurements of docs/memory.md for one wasm module. Each point runs on a fresh
-// Envoy of its own (tools/attack/envoy.mjs, template config, reference plugin config, bridges of
-// the stack on their default ports) through measure.mjs: RSS before / during / peak / after, the
+// figures.ts: the measurements of docs/memory.md for one wasm module. Each point runs on a fresh
+// Envoy of its own (tools/attack/envoy.ts, template config, reference plugin config, bridges of
+// the stack on their default ports) through measure.ts: RSS before / during / peak / after, the
 // attackers' view, fresh ApiVersions during and after, stats, wasm failure lines.
 //
-//   node --import tsx tools/attack/figures.mjs --wasm /tmp/before/build/kafka_mesh.wasm [--label before]
+//   node --import tsx tools/attack/figures.ts --wasm /tmp/before/build/kafka_mesh.wasm [--label before]
 //        [--only idle-300,claimed-30,claimed-300,real-100x8M,small-64x8M] [--hold 5] [--after 5]
 //        [--failure-policy FAIL_CLOSED|FAIL_RELOAD] [--json FILE] [--keep]
 //
@@ -15,12 +15,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ROOT, startEnvoy } from "./envoy.mjs";
-import { measure, vmGauge } from "./measure.mjs";
+import { ROOT, startEnvoy } from "./envoy.ts";
+import { measure, vmGauge, type Measurement, type StatsOrError } from "./measure.ts";
+import type { AttackOptions } from "./partial-frames.ts";
 
 const MiB = 1024 * 1024;
 const SMALL = { max_frame_bytes: 16 * MiB, max_buffered_bytes: 32 * MiB, close_buffered_bytes: 48 * MiB };
-export const POINTS = {
+export const POINTS: Record<string, { plugin?: Record<string, number>; attack: Partial<AttackOptions> }> = {
   "idle-300": { attack: { connections: 300, idle: true, frameSize: 0, bytes: 0 } },
   "claimed-30": { attack: { connections: 30, frameSize: 104857599, bytes: 1024 } },
   "claimed-300": { attack: { connections: 300, frameSize: 104857599, bytes: 1024 } },
@@ -28,14 +29,25 @@ export const POINTS = {
   "small-64x8M": { plugin: SMALL, attack: { connections: 64, frameSize: 16 * MiB - 1, bytes: 8 * MiB } },
 };
 
-const MB = (b) => (b === null || b === undefined ? "?" : `${(b / 1e6).toFixed(0)}`);
+const MB = (b: number | null | undefined): string => (b === null || b === undefined ? "?" : `${(b / 1e6).toFixed(0)}`);
 
-async function main() {
+interface Options {
+  label: string;
+  only: string[];
+  hold: number;
+  after: number;
+  keep: boolean;
+  wasm?: string;
+  json?: string;
+  failurePolicy?: string;
+}
+
+async function main(): Promise<void> {
   const argv = process.argv.slice(2);
-  const o = { label: "", only: Object.keys(POINTS).filter((k) => k !== "small-64x8M"), hold: 5, after: 5, keep: false };
+  const o: Options = { label: "", only: Object.keys(POINTS).filter((k) => k !== "small-64x8M"), hold: 5, after: 5, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const v = () => argv[++i];
+    const v = (): string => String(argv[++i]);
     if (a === "--wasm") o.wasm = v();
     else if (a === "--label") o.label = v();
     else if (a === "--only") o.only = v().split(",");
@@ -47,9 +59,9 @@ async function main() {
     else throw new Error(`unknown option ${a}`);
   }
   if (!o.wasm) throw new Error("--wasm is required");
-  const reference = JSON.parse(readFileSync(join(ROOT, "examples", "reference.json"), "utf8"));
+  const reference = JSON.parse(readFileSync(join(ROOT, "examples", "reference.json"), "utf8")) as object;
   const dir = mkdtempSync(join(tmpdir(), "kafka-mesh-figures-"));
-  const rows = [];
+  const rows: Measurement[] = [];
   for (const name of o.only) {
     const p = POINTS[name];
     if (!p) throw new Error(`unknown point ${name}`);
@@ -59,7 +71,7 @@ async function main() {
         hold: o.hold, after: o.after, attack: p.attack });
       r.point = name;
       rows.push(r);
-      const s = r.statsDuring ?? {};
+      const s = r.statsDuring;
       console.error(`${o.label} ${name}: RSS ${MB(r.rssBefore)} -> ${MB(r.during.rss)} (peak ${MB(r.rssPeak)}) -> ${MB(r.rssAfter)} MB; ` +
         `closed ${r.during.attacker.closedByServer}/${r.during.attacker.accepted}; probes ${r.during.probe}/${r.probeAfter}; ` +
         `failures ${r.failureLines.length}; wasm_memory_bytes ${JSON.stringify(vmGauge(s, "wasm_memory_bytes").perVm ?? vmGauge(s, "wasm_memory_bytes").max)}`);
@@ -68,11 +80,11 @@ async function main() {
     }
   }
   if (o.json) writeFileSync(o.json, JSON.stringify(rows, null, 1));
-  const c = (s, k) => s?.[`wasmcustom.kafka_mesh.${k}`] ?? "–";
+  const c = (s: StatsOrError, k: string): string | number => (s as Record<string, string | number>)[`wasmcustom.kafka_mesh.${k}`] ?? "–";
   // Per-VM gauges: the largest VM's value (and the sum for buffered_bytes); one shared gauge on
   // older builds (wasm_memory_bytes there is the last VM's to write it, buffered_bytes the sum).
-  const mem = (s) => MB(vmGauge(s, "wasm_memory_bytes").max);
-  const buf = (s) => { const g = vmGauge(s, "buffered_bytes"); return g.perVm ? `${g.max} / ${g.sum}` : `– / ${g.sum}`; };
+  const mem = (s: StatsOrError): string => MB(vmGauge(s, "wasm_memory_bytes").max);
+  const buf = (s: StatsOrError): string => { const g = vmGauge(s, "buffered_bytes"); return g.perVm ? `${g.max} / ${g.sum}` : `– / ${g.sum}`; };
   console.log(`| ${o.label} point | RSS before | during | peak | after (MB) | attackers closed | ApiVersions during / after | VM failures | a VM's wasm memory during / after (MB) | buffered_bytes largest VM / all | reads_held_for_memory | closed_for_memory |`);
   console.log("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |");
   for (const r of rows) {
@@ -85,7 +97,7 @@ async function main() {
   else rmSync(dir, { recursive: true, force: true });
 }
 
-main().catch((e) => {
-  console.error(`figures: ${e.message}`);
+main().catch((e: unknown) => {
+  console.error(`figures: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(2);
 });

@@ -1,11 +1,11 @@
 // tools/attack/: hostile Kafka clients for the mesh's memory bounds (issue 12); loopback tests and
-// measurements only (tests/e2e/memory_attack.test.mjs, docs/memory.md). Not part of the module.
+// measurements only (tests/e2e/memory_attack.test.*, docs/memory.md). Not part of the module.
 //
-// partial-frames.mjs: opens N connections; on each it sends a 4-byte Kafka frame size S and then
+// partial-frames.ts: opens N connections; on each it sends a 4-byte Kafka frame size S and then
 // B bytes of that frame (never the whole frame unless B >= S), then holds the socket open
 // without reading or sending anything more, for D seconds or until killed.
 //
-//   node --import tsx tools/attack/partial-frames.mjs [options]
+//   node --import tsx tools/attack/partial-frames.ts [options]
 //     --host H            (default 127.0.0.1)
 //     --port P            (default 19092)
 //     --connections N     (default 30)
@@ -34,7 +34,24 @@
 import net from "node:net";
 import { ApiKey, requestFrame, Writer } from "../../tests/lib/kafka/index.ts";
 
-const DEFAULTS = {
+export interface AttackOptions {
+  host: string;
+  port: number;
+  connections: number;
+  frameSize: number;
+  bytes: number;
+  dripBytes: number;
+  dripMs: number;
+  duration: number;
+  connectParallel: number;
+  body: string;
+  idle: boolean;
+  json: boolean;
+  quiet: boolean;
+  help?: boolean;
+}
+
+const DEFAULTS: AttackOptions = {
   host: "127.0.0.1",
   port: 19092,
   connections: 30,
@@ -53,18 +70,18 @@ const DEFAULTS = {
 const CHUNK = 64 * 1024;
 
 /** "8M" -> 8388608; plain numbers as they are. */
-export function parseSize(s) {
+export function parseSize(s: string | number): number {
   const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(String(s).trim());
   if (!m) throw new Error(`not a size: ${JSON.stringify(s)}`);
-  const mult = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[m[2].toLowerCase()];
-  return Math.round(Number(m[1]) * mult);
+  const mults: Record<string, number> = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+  return Math.round(Number(m[1]) * mults[m[2]!.toLowerCase()]!);
 }
 
 /**
  * The first `n` bytes of the frame body: a Produce v3 request header (api key 0, version 3,
  * correlation id, client id "attack"), acks=-1, then filler; or zeros.
  */
-function frameBody(kind, n, corr) {
+function frameBody(kind: string, n: number, corr: number): Buffer {
   const out = Buffer.alloc(n, kind === "zeros" ? 0 : 0x78);
   if (kind !== "zeros") {
     // transactional_id null, acks -1, timeout 30 s; the frame without its size prefix
@@ -75,29 +92,75 @@ function frameBody(kind, n, corr) {
   return out;
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** What the attack counted so far. */
+interface Counters {
+  attempted: number;
+  accepted: number;
+  failed: number;
+  closedByServer: number;
+  done: number;
+  bytesSent: number;
+  firstClosedAt: number | null;
+  lastClosedAt: number | null;
+  allAcceptedAt: number | null;
+  allSentAt: number | null;
+  errors: Record<string, number>;
+}
+
+export interface AttackStats extends Counters {
+  /** Seconds since the start. */
+  t: number;
+  connections: number;
+  frameSize: number;
+  bytesPerConnection: number;
+  open: number;
+  /** When the server closed each connection it closed (seconds since the start). */
+  closedAt: number[];
+}
+
+export type Settled = "sent" | "stalled" | "timeout";
+
+export interface Attack {
+  options: AttackOptions;
+  sent: Promise<void>;
+  settle(o?: { quietMs?: number; timeoutMs?: number }): Promise<Settled>;
+  stats(): AttackStats;
+  stop(): void;
+}
+
+interface Conn {
+  i: number;
+  sock: net.Socket;
+  sent: number;
+  accepted: boolean;
+  closed: boolean;
+  done: boolean;
+  closedAt: number | null;
+}
 
 /**
  * Starts the attack. Resolves once every connection has been attempted; `sent` resolves when
  * every connection has sent its bytes, been closed or failed. `stop()` destroys every socket.
  */
-export async function startAttack(options = {}) {
-  const o = { ...DEFAULTS, ...options };
+export async function startAttack(options: Partial<AttackOptions> = {}): Promise<Attack> {
+  const o: AttackOptions = { ...DEFAULTS, ...options };
   const t0 = Date.now();
-  const now = () => (Date.now() - t0) / 1000;
-  const conns = [];
-  const s = { attempted: 0, accepted: 0, failed: 0, closedByServer: 0, done: 0, bytesSent: 0,
+  const now = (): number => (Date.now() - t0) / 1000;
+  const conns: Conn[] = [];
+  const s: Counters = { attempted: 0, accepted: 0, failed: 0, closedByServer: 0, done: 0, bytesSent: 0,
     firstClosedAt: null, lastClosedAt: null, allAcceptedAt: null, allSentAt: null, errors: {} };
   let stopping = false;
-  let resolveSent;
-  const sent = new Promise((r) => (resolveSent = r));
+  let resolveSent: () => void = () => {};
+  const sent = new Promise<void>((r) => (resolveSent = r));
   const size = Buffer.alloc(4);
   size.writeInt32BE(o.frameSize | 0);
   const total = Math.max(0, o.bytes);
   // One shared body: every connection sends the same bytes (correlation id 1).
   const body = frameBody(o.body, Math.min(total, CHUNK * 16), 1);
 
-  const markDone = (c) => {
+  const markDone = (c: Conn): void => {
     if (c.done) return;
     c.done = true;
     s.done++;
@@ -107,7 +170,7 @@ export async function startAttack(options = {}) {
     }
   };
 
-  async function pump(c) {
+  async function pump(c: Conn): Promise<void> {
     let off = 0;
     const piece = o.dripBytes > 0 ? o.dripBytes : CHUNK;
     while (off < total && !c.closed && !stopping) {
@@ -120,28 +183,27 @@ export async function startAttack(options = {}) {
       });
       if (o.dripMs > 0) await sleep(o.dripMs);
       else if (!ok) {
-        await new Promise((r) => {
-          const done = () => { c.sock.off("drain", done); c.sock.off("close", done); r(); };
+        await new Promise<void>((r) => {
+          const done = (): void => { c.sock.off("drain", done); c.sock.off("close", done); r(); };
           c.sock.on("drain", done);
           c.sock.on("close", done);
         });
       }
     }
     // The last write's callback: the kernel has taken everything (or the socket is gone).
-    if (!c.closed && !stopping) await new Promise((r) => c.sock.write(Buffer.alloc(0), r));
+    if (!c.closed && !stopping) await new Promise<void>((r) => c.sock.write(Buffer.alloc(0), () => r()));
     markDone(c);
   }
 
-  function open(i) {
+  function open(i: number): Promise<void> {
     return new Promise((resolveOpen) => {
-      const c = { i, sock: null, sent: 0, accepted: false, closed: false, done: false, closedAt: null };
+      const sock = net.connect({ host: o.host, port: o.port });
+      const c: Conn = { i, sock, sent: 0, accepted: false, closed: false, done: false, closedAt: null };
       conns.push(c);
       s.attempted++;
-      const sock = net.connect({ host: o.host, port: o.port });
-      c.sock = sock;
       sock.setNoDelay(true);
       sock.on("data", () => {}); // a broker-like close or an answer: read and drop
-      sock.on("error", (e) => {
+      sock.on("error", (e: NodeJS.ErrnoException) => {
         s.errors[e.code ?? e.message] = (s.errors[e.code ?? e.message] ?? 0) + 1;
       });
       sock.once("connect", () => {
@@ -185,7 +247,7 @@ export async function startAttack(options = {}) {
      * sent for `quietMs` (the server stopped reading: back-pressure), or after `timeoutMs`.
      * Returns "sent", "stalled" or "timeout".
      */
-    async settle({ quietMs = 2000, timeoutMs = 60000 } = {}) {
+    async settle({ quietMs = 2000, timeoutMs = 60000 } = {}): Promise<Settled> {
       const deadline = Date.now() + timeoutMs;
       let lastBytes = -1;
       let lastChange = Date.now();
@@ -199,27 +261,29 @@ export async function startAttack(options = {}) {
         await sleep(100);
       }
     },
-    stats() {
+    stats(): AttackStats {
       const held = conns.filter((c) => c.accepted && !c.closed).length;
       return { t: now(), connections: o.connections, frameSize: o.frameSize, bytesPerConnection: total,
         ...s, errors: { ...s.errors }, open: held,
-        closedAt: conns.filter((c) => c.closedAt !== null).map((c) => c.closedAt) };
+        closedAt: conns.flatMap((c) => (c.closedAt !== null ? [c.closedAt] : [])) };
     },
-    stop() {
+    stop(): void {
       stopping = true;
       for (const c of conns) c.sock.destroy();
     },
   };
 }
 
-function parseArgs(argv) {
-  const o = { ...DEFAULTS };
-  const names = { "--host": "host", "--port": "port", "--connections": "connections", "--frame-size": "frameSize",
+type NumberOption = "port" | "connections" | "frameSize" | "bytes" | "dripBytes" | "dripMs" | "duration" | "connectParallel";
+
+function parseArgs(argv: string[]): AttackOptions {
+  const o: AttackOptions = { ...DEFAULTS };
+  const names: Record<string, NumberOption | "host" | "body"> = { "--host": "host", "--port": "port", "--connections": "connections", "--frame-size": "frameSize",
     "--bytes": "bytes", "--send-bytes": "bytes", "--drip-bytes": "dripBytes", "--drip-ms": "dripMs",
     "--duration": "duration", "--connect-parallel": "connectParallel", "--body": "body" };
-  const sizes = new Set(["frameSize", "bytes", "dripBytes"]);
+  const sizes = new Set<string>(["frameSize", "bytes", "dripBytes"]);
   for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
+    const a = argv[i]!;
     if (a === "--json") { o.json = true; continue; }
     if (a === "--quiet") { o.quiet = true; continue; }
     if (a === "--idle") { o.idle = true; continue; }
@@ -230,25 +294,27 @@ function parseArgs(argv) {
     const v = inline ?? argv[++i];
     if (v === undefined) throw new Error(`${flag} needs a value`);
     if (key === "host" || key === "body") o[key] = v;
-    else o[key] = sizes.has(key) ? parseSize(v) : Number(v);
-    if (key !== "host" && key !== "body" && !Number.isFinite(o[key])) throw new Error(`${flag}: not a number: ${v}`);
+    else {
+      o[key] = sizes.has(key) ? parseSize(v) : Number(v);
+      if (!Number.isFinite(o[key])) throw new Error(`${flag}: not a number: ${v}`);
+    }
   }
   if (!["produce", "zeros"].includes(o.body)) throw new Error("--body: produce or zeros");
   if (o.frameSize > 0x7fffffff || o.frameSize < -0x80000000) throw new Error("--frame-size: not an int32");
   return o;
 }
 
-const human = (b) => (b >= 1048576 ? `${(b / 1048576).toFixed(2)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
+const human = (b: number): string => (b >= 1048576 ? `${(b / 1048576).toFixed(2)} MiB` : b >= 1024 ? `${(b / 1024).toFixed(1)} KiB` : `${b} B`);
 
-async function main() {
+async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if (o.help) {
     const text = (await import("node:fs")).readFileSync(new URL(import.meta.url), "utf8");
     console.log(text.split("\n").filter((l) => l.startsWith("//")).map((l) => l.slice(3)).join("\n"));
     return;
   }
-  const log = (m) => { if (!o.quiet) console.error(m); };
-  const line = (st, what) => `t=${st.t.toFixed(2)}s ${what}: accepted ${st.accepted}/${st.connections}, ` +
+  const log = (m: string): void => { if (!o.quiet) console.error(m); };
+  const line = (st: AttackStats, what: string): string => `t=${st.t.toFixed(2)}s ${what}: accepted ${st.accepted}/${st.connections}, ` +
     `failed ${st.failed}, closed by server ${st.closedByServer}, open ${st.open}, sent ${human(st.bytesSent)}`;
   log(`attack: ${o.connections} connections to ${o.host}:${o.port}, frame size ${o.frameSize}, ` +
     `${o.bytes} bytes each${o.dripBytes > 0 ? ` in ${o.dripBytes}-byte drips every ${o.dripMs} ms` : ""}`);
@@ -260,8 +326,8 @@ async function main() {
     if (key !== last) log(line(st, "progress"));
     last = key;
   }, 1000);
-  let finish;
-  const finished = new Promise((r) => (finish = r));
+  let finish: (why: string) => void = () => {};
+  const finished = new Promise<string>((r) => (finish = r));
   process.once("SIGINT", () => finish("SIGINT"));
   process.once("SIGTERM", () => finish("SIGTERM"));
   a.settle({ quietMs: 3000, timeoutMs: 1e9 }).then((how) => {
@@ -279,8 +345,8 @@ async function main() {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  main().catch((e) => {
-    console.error(`partial-frames: ${e.message}`);
+  main().catch((e: unknown) => {
+    console.error(`partial-frames: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(2);
   });
 }
