@@ -19,9 +19,9 @@ $(BENCH_MICRO_WASM): $(NODE_MODULES) tools/bench/micro/entry.ts tools/bench/micr
 
 ## bench-micro: the filter micro-benchmark alone (JSON on stdout)
 bench-micro: $(BENCH_MICRO_WASM) $(BENCH_VENV)
-	$(NODE_TS) tools/bench/micro.mjs
+	$(NODE_TS) tools/bench/micro.ts
 
 ## bench: Kafka directly vs Kroxylicious vs bare bridge vs mesh, ~10-15 min (BENCH_FULL=1: every cell)
 bench: build $(BENCH_VENV) $(BENCH_MICRO_WASM)
 	$(MAKE) --no-print-directory up
-	$(NODE_TS) tools/bench/run.mjs
+	$(NODE_TS) tools/bench/run.ts

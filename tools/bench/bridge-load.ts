@@ -5,16 +5,16 @@
 // has waited `linger` ms, on a free keep-alive socket (connections x inflight sockets).
 // Latency per record: answer time - arrival time. Prints one JSON line.
 //
-// node bridge-load.mjs --url http://127.0.0.1:8080 --topic apples --record-size 1024
+// node --import tsx bridge-load.ts --url http://127.0.0.1:8080 --topic apples --record-size 1024
 //   --num-records 100000 --batch 15 --connections 1 --inflight 5 --linger 5 [--rate 10000] [--max-seconds 30]
 import http from "node:http";
-import { payload } from "./payload.mjs";
+import { payload } from "./payload.ts";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+const args: Record<string, string | undefined> = Object.fromEntries(
+  process.argv.slice(2).reduce<Array<[string, string | undefined]>>((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
 );
-const url = new URL(args.url);
-const topic = args.topic;
+const url = new URL(String(args.url));
+const topic = String(args.topic);
 const size = Number(args["record-size"] ?? 1024);
 const total = Number(args["num-records"] ?? 10000);
 const batchMax = Math.max(1, Math.round(Number(args.batch ?? 15)));
@@ -31,20 +31,20 @@ let sent = 0; // records handed to a request
 let done = 0;
 let failed = 0;
 let retries = 0; // requests sent again after the connection was reset before any answer
-let firstError = null; // what the first failed request got, for the report
+let firstError: string | null = null; // what the first failed request got, for the report
 let busy = 0;
 let firstAt = 0;
 const start = performance.now();
 const arrivals = rate > 0 ? new Float64Array(total) : null;
 
-function body(n) {
+function body(n: number): string {
   const ts = Date.now();
   let s = '{"records":[';
   for (let i = 0; i < n; i++) s += (i ? "," : "") + '{"partition":0,"value":"' + value + '","timestamp":' + ts + "}";
   return s + "]}";
 }
 
-function post(from, n, arrivedAt, attempt = 0) {
+function post(from: number, n: number, arrivedAt: number, attempt = 0): void {
   if (attempt === 0) busy++;
   const data = body(n);
   const req = http.request(
@@ -57,14 +57,13 @@ function post(from, n, arrivedAt, attempt = 0) {
       headers: { "content-type": "application/vnd.kafka.binary.v2+json", accept: "application/vnd.kafka.v2+json", "content-length": Buffer.byteLength(data) },
     },
     (res) => {
-      const chunks = [];
+      const chunks: Buffer[] = [];
       res.on("data", (c) => chunks.push(c));
       res.on("end", () => {
         const now = performance.now();
         let ok = res.statusCode === 200;
         if (ok) {
-          const offsets = JSON.parse(Buffer.concat(chunks).toString()).offsets;
-          ok = offsets.length === n && offsets.every((o) => o.offset >= 0);
+          ok = offsetsOk(JSON.parse(Buffer.concat(chunks).toString()) as unknown, n);
         }
         if (!ok) {
           failed += n;
@@ -77,7 +76,7 @@ function post(from, n, arrivedAt, attempt = 0) {
       });
     },
   );
-  req.on("error", (e) => {
+  req.on("error", (e: NodeJS.ErrnoException) => {
     // A keep-alive socket the server dropped: send once more on another socket, as an HTTP
     // client pool does for an idempotent retry; counted in the output.
     if (attempt === 0 && (e.code === "ECONNRESET" || /socket hang up/.test(String(e)))) {
@@ -94,10 +93,9 @@ function post(from, n, arrivedAt, attempt = 0) {
   req.end(data);
 }
 
-let lingerTimer = null;
-function pump() {
+function pump(): void {
   const now = performance.now();
-  if (rate > 0) {
+  if (arrivals) { // rate > 0
     const due = Math.min(total, Math.floor(((now - start) / 1000) * rate));
     for (; arrived < due; arrived++) arrivals[arrived] = start + (arrived / rate) * 1000;
   } else {
@@ -115,14 +113,21 @@ function pump() {
   if (done >= total || now - start > maxSeconds * 1000) finish();
 }
 
+/** The bridge's answer holds one offset (>= 0) per record sent. */
+function offsetsOk(answer: unknown, n: number): boolean {
+  if (typeof answer !== "object" || answer === null || !("offsets" in answer) || !Array.isArray(answer.offsets)) return false;
+  const offsets: unknown[] = answer.offsets;
+  return offsets.length === n && offsets.every((o) => typeof o === "object" && o !== null && "offset" in o && typeof o.offset === "number" && o.offset >= 0);
+}
+
 let finished = false;
-function finish() {
+function finish(): void {
   if (finished) return;
   finished = true;
   clearInterval(tick);
   const elapsed = (performance.now() - firstAt) / 1000;
   const lat = Array.from(latencies.subarray(0, done)).sort((a, b) => a - b);
-  const q = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : null);
+  const q = (p: number): number | null => (lat.length ? lat[Math.min(lat.length - 1, Math.floor(p * lat.length))] : null);
   console.log(
     JSON.stringify({
       records: done,

@@ -4,13 +4,14 @@
 // lz4 (the LZ4 frame Kafka writes: independent 64 KiB blocks, no content size or checksum, via
 // the python lz4 package in the bench venv).
 // Prints JSON: ns per record for the whole path and for each phase, by record size and codec.
-// Usage: node --import tsx tools/bench/micro.mjs [seconds-per-figure] [python]
+// Usage: node --import tsx tools/bench/micro.ts [seconds-per-figure] [python]
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { produceRequest, recordBatch } from "../../tests/lib/kafka/index.ts";
-import { payload } from "./payload.mjs";
+import { payload } from "./payload.ts";
+import type { MicroRow } from "./report.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const SECONDS = Number(process.argv[2] ?? "0.3");
@@ -19,7 +20,7 @@ const CONFIG = readFileSync(join(ROOT, "examples", "reference.json"), "utf8");
 
 const LZ4 = 3;
 
-function lz4Kafka(data) {
+function lz4Kafka(data: Buffer): Buffer {
   const code =
     "import sys,lz4.frame as f;d=sys.stdin.buffer.read();" +
     "sys.stdout.buffer.write(f.compress(d,block_size=f.BLOCKSIZE_MAX64KB,block_linked=False,content_checksum=False,store_size=False))";
@@ -27,35 +28,61 @@ function lz4Kafka(data) {
 }
 
 /** Records of `recordSize` that fill one producer batch of batchBytes (Java's batch.size default 16384). */
-const recordsPerBatch = (recordSize, batchBytes = 16384) => Math.max(1, Math.floor((batchBytes - 61) / (recordSize + 8)));
+const recordsPerBatch = (recordSize: number, batchBytes = 16384): number => Math.max(1, Math.floor((batchBytes - 61) / (recordSize + 8)));
 
 /** A batch of `count` records of `size` bytes, timestamps 1 ms apart, partition leader epoch -1. */
-function batchOf(count, size, codec) {
+function batchOf(count: number, size: number, codec: number): Buffer {
   const value = payload(size);
   const records = Array.from({ length: count }, (_, i) => ({ key: null, value, timestampDelta: i }));
   return recordBatch(records, { partitionLeaderEpoch: -1, codec, compress: codec === LZ4 ? lz4Kafka : undefined });
 }
 
 /** A whole Produce v8 request frame for one topic partition. */
-const produceFrame = (topic, partition, batch) =>
+const produceFrame = (topic: string, partition: number, batch: Buffer): Buffer =>
   produceRequest(8, 1, { topics: [{ name: topic, partitions: [{ index: partition, records: batch }] }] }, "bench");
 
 /** The bridge's answer to a call of `count` records on one partition. */
-function bridgeAnswer(count, partition = 0, firstOffset = 1000) {
-  const items = [];
+function bridgeAnswer(count: number, partition = 0, firstOffset = 1000): Buffer {
+  const items: string[] = [];
   for (let i = 0; i < count; i++) items.push(`{"partition":${partition},"offset":${firstOffset + i}}`);
   return Buffer.from(`{"offsets":[${items.join(",")}]}`);
 }
 
-async function instance() {
-  const bytes = readFileSync(process.env.BENCH_MICRO_WASM ?? join(ROOT, "build", "bench-micro.wasm"));
-  const { instance } = await WebAssembly.instantiate(bytes, {
-    env: { abort: () => { throw new Error("wasm abort"); } },
-  });
-  return instance.exports;
+/** tools/bench/micro/entry.ts's exports: addresses and counts are numbers. */
+interface MicroExports {
+  memory: { buffer: ArrayBuffer };
+  prepareConfig(length: number): number;
+  configure(): number;
+  prepareFrame(length: number): number;
+  prepareAnswer(length: number): number;
+  runProduce(times: number): number;
+  lastCallBody(): number;
+  lastCallBodyLength(): number;
+  split(): number;
+  runFrameDecode(times: number): number;
+  runBatchDecode(times: number): number;
+  runCrc(times: number): number;
+  runDecompress(times: number): number;
+  runEncode(times: number): number;
+  runParseAnswer(times: number): number;
+  runResponse(times: number): number;
+  memoryBytes(): number;
 }
 
-function put(x, prepare, data) {
+// WebAssembly as Node provides it (lib es2022 does not declare it).
+const { WebAssembly: wasmApi } = globalThis as unknown as {
+  WebAssembly: { instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { exports: unknown } }> };
+};
+
+async function instance(): Promise<MicroExports> {
+  const bytes = readFileSync(process.env.BENCH_MICRO_WASM ?? join(ROOT, "build", "bench-micro.wasm"));
+  const { instance } = await wasmApi.instantiate(bytes, {
+    env: { abort: () => { throw new Error("wasm abort"); } },
+  });
+  return instance.exports as MicroExports;
+}
+
+function put(x: MicroExports, prepare: (length: number) => number, data: Buffer): void {
   const at = prepare(data.length);
   new Uint8Array(x.memory.buffer, at, data.length).set(data);
 }
@@ -65,8 +92,8 @@ function put(x, prepare, data) {
  * CPU time rather than wall time, so that a machine shared with other work inflates the
  * figures less (being descheduled costs no CPU time).
  */
-const cpuNs = () => { const u = process.cpuUsage(); return (u.user + u.system) * 1000; };
-function measure(fn, unitsPerCall) {
+const cpuNs = (): number => { const u = process.cpuUsage(); return (u.user + u.system) * 1000; };
+function measure(fn: (times: number) => unknown, unitsPerCall: number): number {
   // Calibrate so one sample takes ~SECONDS/7.
   let times = 1;
   for (;;) {
@@ -76,7 +103,7 @@ function measure(fn, unitsPerCall) {
     if (dt > (SECONDS * 1e9) / 7 || times > 1 << 24) break;
     times *= 2;
   }
-  const samples = [];
+  const samples: number[] = [];
   for (let s = 0; s < 7; s++) {
     const t0 = cpuNs();
     fn(times);
@@ -86,9 +113,16 @@ function measure(fn, unitsPerCall) {
   return Number(samples[3].toFixed(1));
 }
 
-export async function micro() {
-  const results = [];
-  for (const [size, codec] of [[100, 0], [1024, 0], [100, LZ4], [1024, LZ4]]) {
+/** The Base64 values of the records in an upstream body ({"records": [{"value": ...}]}). */
+function upstreamRecords(body: unknown): string[] {
+  if (typeof body !== "object" || body === null || !("records" in body) || !Array.isArray(body.records)) return [];
+  const records: unknown[] = body.records;
+  return records.map((r) => (typeof r === "object" && r !== null && "value" in r && typeof r.value === "string" ? r.value : ""));
+}
+
+export async function micro(): Promise<MicroRow[]> {
+  const results: MicroRow[] = [];
+  for (const [size, codec] of [[100, 0], [1024, 0], [100, LZ4], [1024, LZ4]] as const) {
     const x = await instance();
     put(x, x.prepareConfig, Buffer.from(CONFIG));
     if (!x.configure()) throw new Error("config refused");
@@ -99,13 +133,13 @@ export async function micro() {
     const check = x.runProduce(1);
     if (check <= 0) throw new Error(`produce path failed (${check}) for ${size} B codec ${codec}`);
     const body = Buffer.from(new Uint8Array(x.memory.buffer, x.lastCallBody(), x.lastCallBodyLength()));
-    const parsed = JSON.parse(body.toString());
-    if (parsed.records.length !== n || Buffer.from(parsed.records[0].value, "base64").length !== size) {
+    const records = upstreamRecords(JSON.parse(body.toString()) as unknown);
+    if (records.length !== n || Buffer.from(records[0] ?? "", "base64").length !== size) {
       throw new Error("upstream body does not hold the frame's records");
     }
     if (x.split() !== n) throw new Error("split failed");
     const memBefore = x.memoryBytes();
-    const row = {
+    const row: MicroRow = {
       record_bytes: size,
       codec: codec === LZ4 ? "lz4" : "none",
       records_per_batch: n,

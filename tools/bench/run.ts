@@ -14,9 +14,9 @@ import { cpus, loadavg, totalmem, release } from "node:os";
 import { join, resolve } from "node:path";
 import { KAFKA_VERSION, kafkaLibs } from "../../scripts/versions.mjs";
 import { ROOT, stackPorts } from "../../tests/e2e/stack-ports.ts";
-import { startKroxylicious } from "./kroxylicious.mjs";
-import { micro } from "./micro.mjs";
-import { markdown } from "./report.mjs";
+import { startKroxylicious, type Kroxylicious } from "./kroxylicious.ts";
+import { micro } from "./micro.ts";
+import { markdown, type Cell, type Latency, type Machine, type Results, type Summary, type WasmMemory } from "./report.ts";
 
 const FULL = process.env.BENCH_FULL === "1";
 const REPEAT = Number(process.env.BENCH_REPEAT ?? "3");
@@ -25,14 +25,14 @@ const OUT = resolve(ROOT, process.env.BENCH_OUT ?? "bench/results"); // absolute
 const PY = join(ROOT, ".venv", "bench", "bin", "python");
 const TOPIC = "apples"; // c1, 1 partition: the same cluster and bridge for every target
 const ports = stackPorts();
-const CLUSTER = ports.clusters.c1;
+const CLUSTER = ports.clusters.c1!;
 const TICK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
 const RUN_TIMEOUT_S = 90;
 
 // ---------------------------------------------------------------- the matrix
 // client: java (ProducerPerformance) or rdkafka (confluent-kafka); rate "max" or a fraction
 // of the lowest median max-rate records/s found by the cell named in `of`.
-const CELLS = [
+const CELLS: Cell[] = [
   { id: "java-1k", client: "java", size: 1024, acks: "all", codec: "none", conns: 1, rate: "max", records: 60000 },
   { id: "java-100b", client: "java", size: 100, acks: "all", codec: "none", conns: 1, rate: "max", records: 200000 },
   { id: "java-1k-lz4", client: "java", size: 1024, acks: "all", codec: "lz4", conns: 1, rate: "max", records: 60000 },
@@ -49,22 +49,50 @@ const CELLS = [
 // The bridge target speaks HTTP: compression between client and mesh does not exist there.
 // kroxylicious is optional: dropped when the proxy cannot be installed or started.
 let TARGETS = ["mesh", "bridge", "kafka", "kroxylicious"];
-let krox = null; // the running Kroxylicious: { version, address, pid, stop }
+let krox: Kroxylicious | null = null; // the running Kroxylicious
 
 // ---------------------------------------------------------------- processes of the stack
-function stackPids() {
+/** What one client run reported: its figures (and whatever else it printed), or why it failed. */
+interface ClientReport {
+  error?: string;
+  records?: number;
+  records_per_s?: number;
+  mb_per_s?: number;
+  latency_ms?: Latency;
+  [field: string]: unknown;
+}
+
+/** One run of one (workload, target), as bench/results/<stamp>.json keeps it. */
+interface Run extends ClientReport {
+  cell: string;
+  target: string;
+  rate_asked: "max" | number;
+  records_per_call: number | null;
+  cpu_s: Record<string, number>;
+  cpu_s_per_1m_records: Record<string, number>;
+  envoy_rss_mb: number | null;
+  wasm_memory_bytes: WasmMemory;
+  load1: { before: number; after: number };
+}
+
+function stackPids(): Record<string, number> {
   const dir = join(ROOT, ".stack");
-  const pids = {};
+  const pids: Record<string, number> = {};
   for (const f of readdirSync(dir)) {
     if (!f.endsWith(".pid")) continue;
     const text = readFileSync(join(dir, f), "utf8").trim();
-    const pid = text.startsWith("{") ? JSON.parse(text).pid : Number(text);
+    const pid = text.startsWith("{") ? pidField(JSON.parse(text) as unknown) : Number(text);
     if (existsSync(`/proc/${pid}`)) pids[f.slice(0, -4)] = pid;
   }
   return pids;
 }
 
-function cpuSeconds(pid) {
+/** The pid of a JSON pid file ({"pid": ...}). */
+function pidField(j: unknown): number {
+  return typeof j === "object" && j !== null && "pid" in j ? Number(j.pid) : NaN;
+}
+
+function cpuSeconds(pid: number | undefined): number | null {
   try {
     const s = readFileSync(`/proc/${pid}/stat`, "utf8");
     const f = s.slice(s.lastIndexOf(")") + 2).split(" ");
@@ -74,7 +102,7 @@ function cpuSeconds(pid) {
   }
 }
 
-function rssMb(pid) {
+function rssMb(pid: number): number | null {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) / 1024 : null;
@@ -83,22 +111,30 @@ function rssMb(pid) {
   }
 }
 
-async function envoyStats() {
+async function envoyStats(): Promise<Record<string, number>> {
   const res = await fetch(`http://${ports.admin}/stats?filter=kafka_mesh`);
-  const out = {};
+  const out: Record<string, number> = {};
   for (const line of (await res.text()).split("\n")) {
     const m = /^wasmcustom\.kafka_mesh\.([^:]+): (\d+)$/.exec(line);
     if (!m) continue;
-    out[m[1]] = Number(m[2]);
+    out[m[1]!] = Number(m[2]);
     // Gauges each worker VM sets for itself (<gauge>.vm.<slot>): their sum over the VMs.
     const perVm = /^(.*)\.vm\.\d+$/.exec(m[1]);
-    if (perVm) out[perVm[1]] = (out[perVm[1]] ?? 0) + Number(m[2]);
+    if (perVm) out[perVm[1]!] = (out[perVm[1]!] ?? 0) + Number(m[2]);
   }
   return out;
 }
 
 // ---------------------------------------------------------------- clients
-function runChild(cmd, args) {
+interface ChildRun {
+  code: number | null;
+  out: string;
+  err: string;
+  /** The child's CPU seconds, last sampled. */
+  cpu: number;
+}
+
+function runChild(cmd: string, args: string[]): Promise<ChildRun> {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
@@ -109,8 +145,8 @@ function runChild(cmd, args) {
       if (c !== null) cpu = c;
     }, 200);
     const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_S * 1000);
-    child.stdout.on("data", (d) => (out += d));
-    child.stderr.on("data", (d) => (err += d));
+    child.stdout.on("data", (d: Buffer) => (out += d));
+    child.stderr.on("data", (d: Buffer) => (err += d));
     child.on("close", (code) => {
       clearInterval(poll);
       clearTimeout(timer);
@@ -119,13 +155,16 @@ function runChild(cmd, args) {
   });
 }
 
-function bootstrap(target) {
+function bootstrap(target: string): string {
   if (target === "mesh") return ports.envoy;
-  if (target === "kroxylicious") return krox.address;
+  if (target === "kroxylicious" && krox) return krox.address;
   return CLUSTER.kafka;
 }
 
-async function javaPerf(cell, target, count, rate) {
+/** A client's report with the CPU seconds its process used. */
+type Measured = { report: ClientReport; cpu: number };
+
+async function javaPerf(cell: Cell, target: string, count: number, rate: "max" | number): Promise<Measured> {
   const props = [`bootstrap.servers=${bootstrap(target)}`, `acks=${cell.acks}`, `compression.type=${cell.codec}`];
   const r = await runChild("java", [
     "-Xmx512m", "-cp", join(kafkaLibs(ROOT), "*"), "org.apache.kafka.tools.ProducerPerformance",
@@ -134,15 +173,17 @@ async function javaPerf(cell, target, count, rate) {
   ]);
   // 60000 records sent, 9123.4 records/sec (8.91 MB/sec), 12.3 ms avg latency, 345.0 ms max latency, 10 ms 50th, 30 ms 95th, 40 ms 99th, 50 ms 99.9th.
   const m = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99.9th/.exec(r.out);
-  if (!m) return { error: `ProducerPerformance: exit ${r.code}: ${(r.err || r.out).split("\n").filter((l) => !/WARN|^\s*$/.test(l)).slice(-3).join(" | ")}`, client_cpu_s: r.cpu };
+  if (!m) return { report: { error: `ProducerPerformance: exit ${r.code}: ${(r.err || r.out).split("\n").filter((l) => !/WARN|^\s*$/.test(l)).slice(-3).join(" | ")}` }, cpu: r.cpu };
   return {
-    records: Number(m[1]), records_per_s: Number(m[2]), mb_per_s: Number(m[3]),
-    latency_ms: { avg: Number(m[4]), p50: Number(m[6]), p95: Number(m[7]), p99: Number(m[8]), p999: Number(m[9]), max: Number(m[5]) },
-    client_cpu_s: r.cpu,
+    report: {
+      records: Number(m[1]), records_per_s: Number(m[2]), mb_per_s: Number(m[3]),
+      latency_ms: { avg: Number(m[4]), p50: Number(m[6]), p95: Number(m[7]), p99: Number(m[8]), p999: Number(m[9]), max: Number(m[5]) },
+    },
+    cpu: r.cpu,
   };
 }
 
-async function rdkafkaPerf(cell, target, count, rate) {
+async function rdkafkaPerf(cell: Cell, target: string, count: number, rate: "max" | number): Promise<Measured> {
   const r = await runChild(PY, [
     join(ROOT, "tools/bench/rdkafka_perf.py"), bootstrap(target), TOPIC, String(cell.size), String(count), String(cell.conns),
     cell.acks, cell.codec, String(rate === "max" ? 0 : rate), String(RUN_TIMEOUT_S - 30),
@@ -150,9 +191,9 @@ async function rdkafkaPerf(cell, target, count, rate) {
   return parseJsonLine(r, "rdkafka_perf");
 }
 
-async function bridgeLoad(cell, count, rate, batch) {
+async function bridgeLoad(cell: Cell, count: number, rate: "max" | number, batch: number): Promise<Measured> {
   const r = await runChild(process.execPath, [
-    join(ROOT, "tools/bench/bridge-load.mjs"), "--url", `http://${CLUSTER.bridge}`, "--topic", TOPIC,
+    "--import", "tsx", join(ROOT, "tools/bench/bridge-load.ts"), "--url", `http://${CLUSTER.bridge}`, "--topic", TOPIC,
     "--record-size", String(cell.size), "--num-records", String(count), "--batch", String(batch),
     "--connections", String(cell.conns), "--inflight", "5", "--linger", "5",
     "--max-seconds", String(RUN_TIMEOUT_S - 30), ...(rate === "max" ? [] : ["--rate", String(rate)]),
@@ -160,61 +201,82 @@ async function bridgeLoad(cell, count, rate, batch) {
   return parseJsonLine(r, "bridge-load");
 }
 
-function parseJsonLine(r, name) {
+function parseJsonLine(r: ChildRun, name: string): Measured {
   const line = r.out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
-  if (!line) return { error: `${name}: exit ${r.code}: ${r.err.trim().split("\n").slice(-2).join(" | ")}`, client_cpu_s: r.cpu };
-  const j = JSON.parse(line);
-  if (j.failed > 0) j.error = `${j.failed} records failed${j.first_error ? ` (first: ${j.first_error})` : ""}`;
-  return { ...j, client_cpu_s: r.cpu };
+  if (!line) return { report: { error: `${name}: exit ${r.code}: ${r.err.trim().split("\n").slice(-2).join(" | ")}` }, cpu: r.cpu };
+  const j = clientReport(JSON.parse(line) as unknown);
+  const failed = Number(j.failed);
+  if (failed > 0) j.error = `${failed} records failed${j.first_error ? ` (first: ${String(j.first_error)})` : ""}`;
+  return { report: j, cpu: r.cpu };
+}
+
+const numberOrNull = (v: unknown): number | null => (typeof v === "number" ? v : null);
+
+/** The JSON line of rdkafka_perf.py or bridge-load.ts: every field kept, the figures checked. */
+function clientReport(j: unknown): ClientReport {
+  if (typeof j !== "object" || j === null || Array.isArray(j)) return { error: "not a JSON object" };
+  const report: ClientReport = { ...(j as Record<string, unknown>) };
+  for (const k of ["records", "records_per_s", "mb_per_s"] as const) {
+    if (k in report && typeof report[k] !== "number") report[k] = undefined;
+  }
+  const l: unknown = report.latency_ms;
+  if (l !== undefined) {
+    const o: Record<string, unknown> = typeof l === "object" && l !== null ? { ...l } : {};
+    report.latency_ms = { avg: numberOrNull(o.avg), p50: numberOrNull(o.p50), p95: numberOrNull(o.p95), p99: numberOrNull(o.p99),
+      p999: numberOrNull(o.p999), max: numberOrNull(o.max) };
+  }
+  return report;
 }
 
 // ---------------------------------------------------------------- one run
-async function measure(cell, target, count, rate, batch) {
-  const pids = stackPids();
+async function measure(cell: Cell, target: string, count: number, rate: "max" | number, batch: number | null): Promise<Run> {
+  const pids: Record<string, number | undefined> = stackPids();
   if (krox) pids.kroxylicious = krox.pid; // measured in every run, like the stack's processes
   const cpu0 = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSeconds(p)]));
   const stats0 = await envoyStats();
-  const load0 = loadavg()[0];
-  let r;
-  if (target === "bridge") r = await bridgeLoad(cell, count, rate, batch);
-  else if (cell.client === "java") r = await javaPerf(cell, target, count, rate);
-  else r = await rdkafkaPerf(cell, target, count, rate);
+  const load0 = loadavg()[0]!;
+  let m: Measured;
+  if (target === "bridge") m = await bridgeLoad(cell, count, rate, batch ?? 15);
+  else if (cell.client === "java") m = await javaPerf(cell, target, count, rate);
+  else m = await rdkafkaPerf(cell, target, count, rate);
+  const r = m.report;
   const stats1 = await envoyStats();
-  const cpu = {};
+  const cpu: Record<string, number> = {};
   for (const [n, p] of Object.entries(pids)) {
     const c = cpuSeconds(p);
-    if (c !== null && cpu0[n] !== null) cpu[n] = Number((c - cpu0[n]).toFixed(2));
+    const c0 = cpu0[n] ?? null;
+    if (c !== null && c0 !== null) cpu[n] = Number((c - c0).toFixed(2));
   }
-  cpu.client = r.client_cpu_s;
-  delete r.client_cpu_s;
+  cpu.client = m.cpu;
   const produced = (stats1["requests.Produce"] ?? 0) - (stats0["requests.Produce"] ?? 0);
   const forwarded = (stats1["cluster.c1.records"] ?? 0) - (stats0["cluster.c1.records"] ?? 0);
-  const per1m = {};
+  const per1m: Record<string, number> = {};
   if (r.records) for (const [n, s] of Object.entries(cpu)) per1m[n] = Number(((s * 1e6) / r.records).toFixed(1));
   return {
     cell: cell.id, target, rate_asked: rate, ...r,
     records_per_call: target === "mesh" && produced > 0 ? Number((forwarded / produced).toFixed(1)) : target === "bridge" ? batch : null,
     cpu_s: cpu, cpu_s_per_1m_records: per1m,
-    envoy_rss_mb: pids.envoy ? Number(rssMb(pids.envoy).toFixed(1)) : null,
+    envoy_rss_mb: pids.envoy ? Number(rssMb(pids.envoy)!.toFixed(1)) : null,
     wasm_memory_bytes: { before: stats0.wasm_memory_bytes ?? null, after: stats1.wasm_memory_bytes ?? null },
-    load1: { before: load0, after: loadavg()[0] },
+    load1: { before: load0, after: loadavg()[0]! },
   };
 }
 
-const median = (xs) => {
-  const v = xs.filter((x) => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b);
+const median = (xs: readonly unknown[]): number | null => {
+  const v = xs.filter((x): x is number => typeof x === "number" && Number.isFinite(x)).sort((a, b) => a - b);
   if (!v.length) return null;
-  return v.length % 2 ? v[(v.length - 1) / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  return v.length % 2 ? v[(v.length - 1) / 2]! : (v[v.length / 2 - 1]! + v[v.length / 2]!) / 2;
 };
 
-function summarize(runs) {
+function summarize(runs: Run[]): Summary {
   const ok = runs.filter((r) => !r.error);
-  const pick = (f) => median(ok.map(f));
+  const pick = (f: (r: Run) => unknown): number | null => median(ok.map(f));
   const names = new Set(ok.flatMap((r) => Object.keys(r.cpu_s_per_1m_records)));
   return {
-    runs: runs.length, ok_runs: ok.length, errors: runs.filter((r) => r.error).map((r) => r.error),
+    runs: runs.length, ok_runs: ok.length, errors: runs.flatMap((r) => (r.error ? [r.error] : [])),
     records_per_s: pick((r) => r.records_per_s), mb_per_s: pick((r) => r.mb_per_s),
-    latency_ms: Object.fromEntries(["p50", "p95", "p99", "p999", "max"].map((k) => [k, pick((r) => r.latency_ms[k])])),
+    latency_ms: { p50: pick((r) => r.latency_ms?.p50), p95: pick((r) => r.latency_ms?.p95), p99: pick((r) => r.latency_ms?.p99),
+      p999: pick((r) => r.latency_ms?.p999), max: pick((r) => r.latency_ms?.max) },
     cpu_s_per_1m_records: Object.fromEntries([...names].map((n) => [n, pick((r) => r.cpu_s_per_1m_records[n])])),
     records_per_call: pick((r) => r.records_per_call),
     envoy_rss_mb: pick((r) => r.envoy_rss_mb),
@@ -224,8 +286,8 @@ function summarize(runs) {
 }
 
 // ---------------------------------------------------------------- main
-function machine() {
-  const sh = (cmd, args) => { try { return execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"] }).toString().trim(); } catch { return null; } };
+function machine(): Machine {
+  const sh = (cmd: string, args: string[]): string | null => { try { return execFileSync(cmd, args, { stdio: ["ignore", "pipe", "pipe"] }).toString().trim(); } catch { return null; } };
   const envoyBin = existsSync(join(ROOT, ".cache/envoy/envoy-bin")) ? readFileSync(join(ROOT, ".cache/envoy/envoy-bin"), "utf8").trim() : null;
   return {
     cpus: cpus().length, cpu_model: cpus()[0]?.model, memory_gib: Number((totalmem() / 2 ** 30).toFixed(1)), kernel: release(),
@@ -241,7 +303,7 @@ function machine() {
 }
 
 /** Which filter build the running Envoy loaded: a reused stack may predate the last build. */
-function filterBuild() {
+function filterBuild(): { filter_wasm_sha256: string; envoy_started_after_wasm_build: boolean | null } {
   const wasm = join(ROOT, "build", "kafka_mesh.wasm");
   const sha256 = createHash("sha256").update(readFileSync(wasm)).digest("hex");
   const pid = stackPids().envoy;
@@ -254,14 +316,14 @@ function filterBuild() {
   return { filter_wasm_sha256: sha256, envoy_started_after_wasm_build: envoyStartedAfterBuild };
 }
 
-async function main() {
+async function main(): Promise<void> {
   const started = new Date();
   const cells = CELLS.filter((c) => FULL || !c.full);
   try {
     krox = await startKroxylicious({ root: ROOT, py: PY, envoy: ports.envoy, upstream: CLUSTER.kafka });
     console.log(`bench: Kroxylicious ${krox.version} on ${krox.address} (pid ${krox.pid}, log ${krox.log})`);
   } catch (e) {
-    console.log(`bench: without the kroxylicious target: ${e.message}`);
+    console.log(`bench: without the kroxylicious target: ${e instanceof Error ? e.message : String(e)}`);
     TARGETS = TARGETS.filter((t) => t !== "kroxylicious");
   }
   // Stopped at the end, on an error, and when the bench itself is interrupted.
@@ -273,39 +335,42 @@ async function main() {
   }
 }
 
-async function runCells(cells, started) {
+async function runCells(cells: Cell[], started: Date): Promise<void> {
   const mach = machine();
   console.log(`bench: ${cells.length} workloads x ${TARGETS.length} targets x ${REPEAT} runs; load ${mach.load_average_at_start.join(" ")}`);
-  const results = { started: started.toISOString(), repeat: REPEAT, full: FULL, scale: SCALE, topic: TOPIC, machine: mach, cells: [], micro: null };
-  const done = {};
+  const results: Results<Run> = { started: started.toISOString(), repeat: REPEAT, full: FULL, scale: SCALE, topic: TOPIC, machine: mach, cells: [], micro: null };
+  const done: Record<string, Record<string, Summary>> = {};
   for (const cell of cells) {
-    let rate = cell.rate;
-    if (rate !== "max") {
+    let rate: "max" | number = "max";
+    let count: number;
+    if (cell.rate !== "max") {
       const base = done[cell.of];
       const best = base ? Math.min(...TARGETS.map((t) => base[t]?.records_per_s ?? Infinity)) : NaN;
       if (!Number.isFinite(best)) { console.log(`skip ${cell.id}: no max-rate figures from ${cell.of}`); continue; }
       rate = Math.round(best * cell.rate);
+      count = Math.round(rate * cell.seconds * SCALE);
+    } else {
+      count = Math.round(cell.records * SCALE);
     }
-    const count = Math.round(rate === "max" ? cell.records * SCALE : rate * cell.seconds * SCALE);
     const targets = TARGETS.filter((t) => !(t === "bridge" && cell.codec !== "none"));
     // Warm-up: JIT of the bridge and the broker, Envoy's connection pools; not recorded.
-    const runs = Object.fromEntries(targets.map((t) => [t, []]));
-    let batch = null;
+    const runs: Record<string, Run[]> = Object.fromEntries(targets.map((t) => [t, []]));
+    let batch: number | null = null;
     for (let i = 0; i < REPEAT; i++) {
       for (const target of targets) {
         // The bridge target batches as the mesh did in this run's mesh run (median so far).
         const b = target === "bridge" ? (batch ?? 15) : null;
         const r = await measure(cell, target, count, rate, b);
-        runs[target].push(r);
-        if (target === "mesh" && r.records_per_call) batch = median(runs.mesh.map((x) => x.records_per_call));
+        runs[target]!.push(r);
+        if (target === "mesh" && r.records_per_call) batch = median(runs.mesh!.map((x) => x.records_per_call));
         console.log(
           `${cell.id.padEnd(18)} ${target.padEnd(12)} #${i + 1} ` +
-            (r.error ? `ERROR ${r.error}` : `${r.records_per_s.toFixed(0)} rec/s p50 ${r.latency_ms.p50?.toFixed(1)} p99 ${r.latency_ms.p99?.toFixed(1)} ms`) +
+            (r.error ? `ERROR ${r.error}` : `${r.records_per_s?.toFixed(0)} rec/s p50 ${r.latency_ms?.p50?.toFixed(1)} p99 ${r.latency_ms?.p99?.toFixed(1)} ms`) +
             ` load ${r.load1.before.toFixed(1)}`,
         );
       }
     }
-    const summary = Object.fromEntries(targets.map((t) => [t, summarize(runs[t])]));
+    const summary = Object.fromEntries(targets.map((t) => [t, summarize(runs[t]!)]));
     done[cell.id] = summary;
     results.cells.push({ ...cell, rate_asked: rate, records_per_run: count, summary, runs: Object.values(runs).flat() });
   }
@@ -320,7 +385,7 @@ async function runCells(cells, started) {
   writeFileSync(base + ".md", markdown(results, stamp));
   execFileSync(PY, [join(ROOT, "tools/bench/plot.py"), base + ".json", base + ".png"], { stdio: "inherit" });
   console.log(readFileSync(base + ".md", "utf8"));
-  console.log(`bench: wrote ${base}.{json,md,png} in ${((Date.now() - started) / 60000).toFixed(1)} min`);
+  console.log(`bench: wrote ${base}.{json,md,png} in ${((Date.now() - started.getTime()) / 60000).toFixed(1)} min`);
 }
 
 await main();

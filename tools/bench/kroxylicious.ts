@@ -1,7 +1,7 @@
 // Kroxylicious, the Apache Kafka proxy, as the bench's fourth target: a plain pass-through
 // virtual cluster in front of c1 (no filters). Installed with Maven into
 // .cache/kroxylicious-<version>/ once (KROXYLICIOUS_VERSION in versions.env pins the version),
-// started by run.mjs before the workloads and stopped after them.
+// started by run.ts before the workloads and stopped after them.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,14 +13,14 @@ const MAIN = "envoy.kafka.mesh.bench.BenchKroxylicious";
 // tools/capture), c1's single node on the next port.
 const PORT_FROM_ENVOY = 200;
 
-function newestMtime(path) {
+function newestMtime(path: string): number {
   const st = statSync(path);
   if (!st.isDirectory()) return st.mtimeMs;
   return Math.max(st.mtimeMs, ...readdirSync(path).map((f) => newestMtime(join(path, f))));
 }
 
 /** Builds the main and copies the runtime's jars once; later calls only check the marker. */
-function install(root, home) {
+function install(root: string, home: string): void {
   const done = join(home, ".complete");
   const src = join(root, "tools/bench/kroxylicious");
   if (existsSync(done) && newestMtime(done) >= newestMtime(src)) return;
@@ -35,7 +35,7 @@ function install(root, home) {
 }
 
 /** A proxy left behind by a bench that was killed outright. */
-function killStale(pidFile) {
+function killStale(pidFile: string): void {
   if (!existsSync(pidFile)) return;
   const pid = Number(readFileSync(pidFile, "utf8").trim());
   try {
@@ -45,7 +45,7 @@ function killStale(pidFile) {
 }
 
 /** Kafka metadata through the proxy: ok once it answers and advertises its own node port. */
-function reachable(py, bootstrap, nodeAddress) {
+function reachable(py: string, bootstrap: string, nodeAddress: string): boolean {
   const script = [
     "import sys",
     "from confluent_kafka.admin import AdminClient",
@@ -60,17 +60,26 @@ function reachable(py, bootstrap, nodeAddress) {
  * Starts the proxy in front of `upstream` (c1's bootstrap). Returns { version, address, pid,
  * stop } or throws with the reason (install or start failed).
  */
-export async function startKroxylicious({ root, py, envoy, upstream, timeoutS = 60 }) {
+export interface Kroxylicious {
+  version: string;
+  address: string;
+  pid: number | undefined;
+  log: string;
+  stop(): Promise<void>;
+}
+
+export async function startKroxylicious({ root, py, envoy, upstream, timeoutS = 60 }:
+  { root: string; py: string; envoy: string; upstream: string; timeoutS?: number }): Promise<Kroxylicious> {
   const version = KROXYLICIOUS_VERSION;
   const home = join(root, ".cache", `kroxylicious-${version}`);
   mkdirSync(home, { recursive: true });
   install(root, home);
   const host = envoy.replace(/:\d+$/, "");
-  const port = Number(/:(\d+)$/.exec(envoy)[1]) + PORT_FROM_ENVOY;
-  const values = { UPSTREAM: upstream, HOST: host, BOOTSTRAP_PORT: port, NODE_PORT: port + 1 };
+  const port = Number(/:(\d+)$/.exec(envoy)?.[1]) + PORT_FROM_ENVOY;
+  const values: Record<string, string | number> = { UPSTREAM: upstream, HOST: host, BOOTSTRAP_PORT: port, NODE_PORT: port + 1 };
   const template = readFileSync(join(root, "tools/bench/kroxylicious/proxy.template.yaml"), "utf8");
   const config = join(home, "proxy.yaml");
-  writeFileSync(config, template.replace(/\{\{(\w+)\}\}/g, (_, k) => String(values[k])));
+  writeFileSync(config, template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => String(values[k])));
 
   const pidFile = join(home, "proxy.pid");
   killStale(pidFile);
@@ -79,14 +88,14 @@ export async function startKroxylicious({ root, py, envoy, upstream, timeoutS = 
   const cp = `${join(home, "build", "bench-kroxylicious.jar")}:${join(home, "libs")}/*`;
   const child = spawn("java", ["-Xmx512m", "-cp", cp, MAIN, config], { cwd: root, stdio: ["ignore", log, log] });
   writeFileSync(pidFile, `${child.pid}\n`);
-  let exited = null;
+  let exited: number | string | null = null;
   child.on("exit", (code, signal) => (exited = code ?? signal));
   const exitedP = new Promise((resolve) => child.once("exit", resolve));
   // Ends the proxy if node exits on an uncaught error.
-  const onExit = () => { try { child.kill("SIGKILL"); } catch {} };
+  const onExit = (): void => { try { child.kill("SIGKILL"); } catch {} };
   process.on("exit", onExit);
 
-  const stop = async () => {
+  const stop = async (): Promise<void> => {
     process.off("exit", onExit);
     if (exited === null) {
       child.kill("SIGTERM"); // shutdown hook closes the listeners (~2 s of Netty quiet period)
@@ -102,7 +111,7 @@ export async function startKroxylicious({ root, py, envoy, upstream, timeoutS = 
   const deadline = Date.now() + timeoutS * 1000;
   while (!reachable(py, address, `${host}:${port + 1}`)) {
     // The log's last lines without Java stack frames.
-    const tail = () => readFileSync(logFile, "utf8").trim().split("\n").filter((l) => !/^\s+(at |\.\.\.)/.test(l)).slice(-2).join(" | ");
+    const tail = (): string => readFileSync(logFile, "utf8").trim().split("\n").filter((l) => !/^\s+(at |\.\.\.)/.test(l)).slice(-2).join(" | ");
     if (exited !== null) {
       await stop();
       throw new Error(`Kroxylicious exited (${exited}): ${tail()}`);
