@@ -1,4 +1,4 @@
-# Fault scenarios on the running stack (faults/run.mjs) and configuration faults on a real
+# Fault scenarios on the running stack (faults/run.ts) and configuration faults on a real
 # Envoy of their own (tests/e2e/config_faults.test.ts).
 FAULTS_CLASSES := .cache/faults-classes/FaultClient.class
 FAULTS_VENV := .venv/.faults-$(shell cksum < faults/requirements.txt | cut -d' ' -f1)
@@ -24,7 +24,7 @@ faults-deps: $(NODE_MODULES) $(FAULTS_CLASSES) $(FAULTS_VENV)
 faults: build
 	$(STACK) up
 	$(MAKE) --no-print-directory faults-deps
-	$(NODE_TS) faults/run.mjs $(FAULTS_ARGS)
+	$(NODE_TS) faults/run.ts $(FAULTS_ARGS)
 
 ## test-config-faults: bad plugin configs, a rejected listener update, hostile topic names, on a real Envoy
 test-config-faults: $(ENVOY_STAMP) build
@@ -38,4 +38,4 @@ TEST_TARGETS += test-config-faults
 test-faults-short: build
 	$(STACK) up
 	$(MAKE) --no-print-directory faults-deps
-	$(NODE_TS) faults/run.mjs --only bridge-kill,client-kill --scale 0.4 --no-write
+	$(NODE_TS) faults/run.ts --only bridge-kill,client-kill --scale 0.4 --no-write

@@ -1,9 +1,8 @@
-#!/usr/bin/env node
 // Fault scenarios on the running stack: idempotent acks=all producers (Kafka's Java client and
 // librdkafka) write through Envoy while a fault is injected; afterwards every cluster is read
 // directly (not through the mesh) and reconciled with what the clients were told.
 //
-//   node --import tsx faults/run.mjs [--only a,b] [--rate N] [--scale F] [--clients java,librdkafka]
+//   node --import tsx faults/run.ts [--only a,b] [--rate N] [--scale F] [--clients java,librdkafka]
 //                                    [--out FILE.md] [--no-write]
 //
 // Needs the stack up (make up, same STACK_PORT_OFFSET), .cache/faults-classes (javac of
@@ -11,23 +10,25 @@
 // faults` does all of it. Exits 1 when an acknowledged record is missing, a record sits in a
 // cluster or topic its topic does not route to, an acknowledged offset is not where the record
 // is, a client saw a non-retriable error, a producer hung, or Envoy's log shows a VM failure.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, stackPorts } from "../tests/e2e/stack-ports.ts";
-import { phases, up } from "../stack/stack.ts";
+import type { Component } from "../stack/component.ts";
+import { phases, up, type Phase } from "../stack/stack.ts";
 import { runningPid } from "../stack/proc.ts";
 import { kafkaLibs } from "../scripts/versions.mjs";
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const args = process.argv.slice(2);
-const opt = (name, fallback) => {
+/** The value after --<name>, if the option is given. */
+const opt = (name: string): string | undefined => {
   const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : fallback;
+  return i >= 0 ? args[i + 1] : undefined;
 };
-const RATE = Number(opt("rate", "40")); // records per second per client
-const SCALE = Number(opt("scale", "1")); // multiplies every duration (0.3 for a short run)
-const CLIENTS = opt("clients", "java,librdkafka").split(",");
+const RATE = Number(opt("rate") ?? "40"); // records per second per client
+const SCALE = Number(opt("scale") ?? "1"); // multiplies every duration (0.3 for a short run)
+const CLIENTS = (opt("clients") ?? "java,librdkafka").split(",");
 const TOPICS = ["apples", "apricots", "bananas"]; // c1, c2, c3 in the reference config
 const CLASSES = join(ROOT, ".cache", "faults-classes");
 const CP = `${CLASSES}:${kafkaLibs(ROOT)}/*`;
@@ -40,16 +41,22 @@ mkdirSync(workDir, { recursive: true });
 // -----------------------------------------------------------------------------------------
 // Stack control through the stack's own components (pid files under .stack/)
 
-const components = new Map();
+const components = new Map<string, Phase & { c: Component }>();
 for (const p of await phases(ROOT)) for (const c of p.components) components.set(c.name, { ...p, c });
 
-function pidOf(name) {
+function component(name: string): Component {
+  const found = components.get(name);
+  if (!found) throw new Error(`${name} is not a component of the stack`);
+  return found.c;
+}
+
+function pidOf(name: string): number {
   const pid = runningPid(ROOT, name);
   if (pid === undefined) throw new Error(`${name} is not running: start the stack (make up) first`);
   return pid;
 }
 
-async function startAgain(kind) {
+async function startAgain(kind: string): Promise<number> {
   const t = Date.now();
   await up(ROOT, [kind]);
   return Date.now() - t;
@@ -58,11 +65,11 @@ async function startAgain(kind) {
 // Envoy's log is rewritten when Envoy starts: keep what each scenario wrote before a restart.
 const envoyLog = join(ROOT, ".stack", "envoy.log");
 const envoyLogState = { offset: 0, kept: "" };
-function envoyLogMark() {
+function envoyLogMark(): void {
   envoyLogState.offset = existsSync(envoyLog) ? statSync(envoyLog).size : 0;
   envoyLogState.kept = "";
 }
-function envoyLogTake() {
+function envoyLogTake(): string {
   if (!existsSync(envoyLog)) return envoyLogState.kept;
   const all = readFileSync(envoyLog);
   const text = envoyLogState.kept + all.subarray(Math.min(envoyLogState.offset, all.length)).toString("utf8");
@@ -70,8 +77,10 @@ function envoyLogTake() {
   envoyLogState.offset = all.length;
   return text;
 }
-async function restartEnvoy(note) {
-  const envoy = components.get("envoy").c;
+type Note = (text: string) => void;
+
+async function restartEnvoy(note: Note): Promise<void> {
+  const envoy = component("envoy");
   envoyLogTake();
   await envoy.stop();
   note("envoy stopped (SIGTERM)");
@@ -81,13 +90,25 @@ async function restartEnvoy(note) {
 }
 // Critical lines, V8 traps, AssemblyScript aborts, panics (the start-up banner lists extension
 // names such as "abort", so only log lines of level critical or of the wasm logger count).
-const isVmFailure = (l) => /\]\[critical\]/.test(l) ||
+const isVmFailure = (l: string): boolean => /\]\[critical\]/.test(l) ||
   (/\]\[wasm\]/.test(l) && /Function: \S+ failed|RuntimeError|trap|panic|abort|failed to load|Unable to create/i.test(l));
 
 // -----------------------------------------------------------------------------------------
 // Scenarios. Each fault starts at `at` seconds into a producing run of `seconds` seconds.
 
-const SCENARIOS = [
+interface Scenario {
+  name: string;
+  what: string;
+  seconds: number;
+  at: number;
+  freezeMs?: number;
+  downMs?: number;
+  /** Error codes some client must have seen. */
+  expectCodes?: () => string[];
+  fault(note: Note, s: Scenario, producers: Producer[]): Promise<void>;
+}
+
+const SCENARIOS: Scenario[] = [
   {
     name: "baseline",
     what: "no fault: the reference for the others",
@@ -117,7 +138,7 @@ const SCENARIOS = [
       process.kill(pid, "SIGSTOP");
       note("bridge-c2 SIGSTOP");
       try {
-        await sleep(s.freezeMs * SCALE);
+        await sleep((s.freezeMs ?? 0) * SCALE);
       } finally {
         process.kill(pid, "SIGCONT");
         note("bridge-c2 SIGCONT");
@@ -129,9 +150,9 @@ const SCENARIOS = [
     what: "Kafka broker of c3 stopped for 35 s, its bridge cannot deliver, then started again",
     seconds: 55, at: 8, downMs: 35_000,
     async fault(note, s) {
-      await components.get("kafka-c3").c.stop();
+      await component("kafka-c3").stop();
       note("kafka-c3 stopped (SIGTERM)");
-      await sleep(s.downMs * SCALE);
+      await sleep((s.downMs ?? 0) * SCALE);
       note(`kafka-c3 started again, ready after ${await startAgain("kafka")} ms`);
     },
   },
@@ -140,7 +161,7 @@ const SCENARIOS = [
     what: "Kafka broker of c1 restarted (SIGTERM, start at once)",
     seconds: 30, at: 8,
     async fault(note) {
-      await components.get("kafka-c1").c.stop();
+      await component("kafka-c1").stop();
       note("kafka-c1 stopped (SIGTERM)");
       note(`kafka-c1 started again, ready after ${await startAgain("kafka")} ms`);
     },
@@ -149,7 +170,7 @@ const SCENARIOS = [
     name: "client-kill",
     what: "producers killed (SIGKILL) with requests in flight",
     seconds: 30, at: 10,
-    async fault(note, s, producers) {
+    async fault(note, _s, producers) {
       for (const p of producers) p.child.kill("SIGKILL");
       note("producers SIGKILL");
     },
@@ -167,47 +188,104 @@ const SCENARIOS = [
 // -----------------------------------------------------------------------------------------
 // Producers
 
-function startProducer(client, prefix, count) {
+interface Producer {
+  client: string;
+  prefix: string;
+  log: string;
+  stderr: string;
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** The exit code or signal, "hung (killed)" for a producer that did not finish. */
+  exit?: string;
+}
+
+function startProducer(client: string, prefix: string, count: number): Producer {
   const log = join(workDir, `${prefix}.jsonl`);
   const stderr = join(workDir, `${prefix}.stderr`);
   const topics = TOPICS.join(",");
-  const [cmd, argv] = client === "java"
+  const [cmd, argv]: [string, string[]] = client === "java"
     ? ["java", ["-Xmx256m", `-Dlog4j2.configurationFile=${join(ROOT, "faults", "log4j2.properties")}`, "-cp", CP,
       "FaultClient", "produce", ports.envoy, log, prefix, String(count), String(RATE), topics]]
     : [PY, [join(ROOT, "faults", "producer.py"), ports.envoy, log, prefix, String(count), String(RATE), topics]];
   const child = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"] });
-  child.stderr.on("data", (d) => appendFileSync(stderr, d));
-  const exited = new Promise((r) => child.on("exit", (code, signal) => r({ code, signal })));
+  child.stderr.on("data", (d: Buffer) => appendFileSync(stderr, d));
+  const exited: Producer["exited"] = new Promise((r) => child.on("exit", (code, signal) => r({ code, signal })));
   return { client, prefix, log, stderr, child, exited };
 }
 
-function readEvents(path) {
+/** A JSON line of a producer (faults/FaultClient.java, faults/producer.py): the fields read here. */
+interface ClientEvent {
+  ev: string;
+  /** The record's number (NaN on events about no record). */
+  id: number;
+  topic?: string;
+  partition?: number;
+  offset?: number;
+  code?: string;
+  retriable?: boolean;
+  api?: string;
+}
+
+/** A record of a dump (FaultClient dump): key and value as text. */
+interface DumpedRecord {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: string;
+  value: string;
+}
+
+/** The JSON objects of a JSON-lines file, their fields as they are. */
+function readJsonLines(path: string): Array<Record<string, unknown>> {
   if (!existsSync(path)) return [];
   return readFileSync(path, "utf8").split("\n").filter(Boolean).flatMap((l) => {
     try {
-      return [JSON.parse(l)];
+      const j: unknown = JSON.parse(l);
+      return typeof j === "object" && j !== null && !Array.isArray(j) ? [j as Record<string, unknown>] : [];
     } catch {
       return []; // a line cut by SIGKILL
     }
   });
 }
 
+const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === "number" ? v : undefined);
+
+function readEvents(path: string): ClientEvent[] {
+  return readJsonLines(path).map((o) => ({
+    ev: str(o.ev) ?? "", id: num(o.id) ?? NaN, topic: str(o.topic), partition: num(o.partition), offset: num(o.offset),
+    code: str(o.code), retriable: typeof o.retriable === "boolean" ? o.retriable : undefined, api: str(o.api),
+  }));
+}
+
+function readDump(path: string): DumpedRecord[] {
+  return readJsonLines(path).map((o) => ({
+    topic: str(o.topic) ?? "", partition: num(o.partition) ?? -1, offset: num(o.offset) ?? -1, key: str(o.key) ?? "", value: str(o.value) ?? "",
+  }));
+}
+
 /** Errors a client saw, by code: final delivery errors and the ones it retried. */
-function clientErrors(p, events) {
-  const codes = [];
+interface ClientError {
+  code: string;
+  final: boolean;
+  retriable?: boolean;
+}
+
+function clientErrors(p: Producer, events: ClientEvent[]): ClientError[] {
+  const codes: ClientError[] = [];
   for (const e of events) {
-    if (e.ev === "err") codes.push({ code: e.code, final: true, retriable: e.retriable });
-    if (e.ev === "cerr") codes.push({ code: e.code, final: false, retriable: e.retriable });
+    if (e.ev === "err") codes.push({ code: String(e.code), final: true, retriable: e.retriable });
+    if (e.ev === "cerr") codes.push({ code: String(e.code), final: false, retriable: e.retriable });
   }
   if (p.client === "java" && existsSync(p.stderr)) {
     // The Sender logs each error answer it retries at WARN (faults/log4j2.properties).
     for (const m of readFileSync(p.stderr, "utf8").matchAll(/Got error produce response .*?Error: ([A-Z_]+)/g)) {
-      codes.push({ code: m[1], final: false });
+      codes.push({ code: m[1]!, final: false });
     }
   }
   if (p.client === "librdkafka") {
     // Failed Produce requests as librdkafka's broker debug log reports them (faults/producer.py).
-    for (const e of events) if (e.ev === "reqerr" && e.api === "Produce") codes.push({ code: e.code, final: false });
+    for (const e of events) if (e.ev === "reqerr" && e.api === "Produce") codes.push({ code: String(e.code), final: false });
   }
   return codes;
 }
@@ -215,18 +293,19 @@ function clientErrors(p, events) {
 // librdkafka's own (client-side) error codes: connection problems it recovers from by itself.
 const LIBRDKAFKA_TRANSIENT = new Set(["_TRANSPORT", "_ALL_BROKERS_DOWN", "_TIMED_OUT", "_RESOLVE", "_MSG_TIMED_OUT", "_RETRY"]);
 
-function javaTool(argv) {
+function javaTool(argv: string[]): string {
   const r = spawnSync("java", ["-Xmx256m", `-Dlog4j2.configurationFile=${join(ROOT, "faults", "log4j2.properties")}`, "-cp", CP,
     "FaultClient", ...argv], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`FaultClient ${argv[0]} failed: ${r.stderr}`);
   return r.stdout.trim();
 }
 
-const retriableCache = new Map();
-function isRetriable(code) {
+const retriableCache = new Map<string, boolean>();
+function isRetriable(code: string): boolean | undefined {
   if (code.startsWith("_")) return LIBRDKAFKA_TRANSIENT.has(code);
   if (!retriableCache.has(code)) {
-    Object.entries(JSON.parse(javaTool(["retriable", code]))).forEach(([k, v]) => retriableCache.set(k, v === true));
+    const answer: unknown = JSON.parse(javaTool(["retriable", code]));
+    if (typeof answer === "object" && answer !== null) Object.entries(answer).forEach(([k, v]) => retriableCache.set(k, v === true));
   }
   return retriableCache.get(code);
 }
@@ -234,34 +313,53 @@ function isRetriable(code) {
 // -----------------------------------------------------------------------------------------
 // Reconciliation
 
-const ROUTE = (topic) => {
+const ROUTE = (topic: string): string | null => {
   for (const r of ports.config.forwarding_rules) if (topic.startsWith(r.topic_prefix)) return r.target_cluster;
   return null;
 };
 
-function reconcile(producers, dumps) {
-  const rows = [];
+interface Row {
+  client: string;
+  sent: number;
+  acked: number;
+  failed: number;
+  found: number;
+  duplicates: number;
+  duplicatedIds: number;
+  lost: number;
+  misrouted: number;
+  offsetMismatch: number;
+  outOfOrder: number;
+  unackedPresent: number;
+  errors: Record<string, number>;
+  nonRetriable: string[];
+  done: boolean;
+  exit: string | undefined;
+}
+
+function reconcile(producers: Producer[], dumps: Record<string, DumpedRecord[]>): Row[] {
+  const rows: Row[] = [];
   for (const p of producers) {
     const events = readEvents(p.log);
-    const sent = new Map();
-    const acked = new Map();
-    const failed = new Map();
+    const sent = new Map<number, string | undefined>();
+    const acked = new Map<number, ClientEvent>();
+    const failed = new Map<number, ClientEvent>();
     for (const e of events) {
       if (e.ev === "sent") sent.set(e.id, e.topic);
       if (e.ev === "ack") acked.set(e.id, e);
       if (e.ev === "err") failed.set(e.id, e);
     }
     // Every copy of this producer's records, wherever it is.
-    const copies = new Map();
+    const copies = new Map<number, Array<DumpedRecord & { cluster: string }>>();
     let misrouted = 0;
     for (const [cluster, recs] of Object.entries(dumps)) {
       for (const r of recs) {
         if (!r.key.startsWith(p.prefix + "-")) continue;
         const id = Number(r.key.slice(p.prefix.length + 1));
-        const intended = r.value.split("|")[1];
+        const intended = r.value.split("|")[1] ?? "";
         if (r.topic !== intended || ROUTE(intended) !== cluster) misrouted++;
         if (!copies.has(id)) copies.set(id, []);
-        copies.get(id).push({ cluster, ...r });
+        copies.get(id)!.push({ cluster, ...r });
       }
     }
     let lost = 0;
@@ -283,17 +381,17 @@ function reconcile(producers, dumps) {
     // An idempotent producer's records keep their order within a partition (Kafka's promise
     // for max.in.flight.requests.per.connection <= 5): count records found before an earlier one.
     let outOfOrder = 0;
-    const lastOffset = new Map();
+    const lastOffset = new Map<string, number>();
     for (const id of [...copies.keys()].sort((a, b) => a - b)) {
-      const c = copies.get(id)[0];
+      const c = copies.get(id)![0]!;
       const k = `${c.cluster}/${c.topic}/${c.partition}`;
-      if (lastOffset.has(k) && c.offset < lastOffset.get(k)) outOfOrder++;
+      if (lastOffset.has(k) && c.offset < lastOffset.get(k)!) outOfOrder++;
       lastOffset.set(k, Math.max(c.offset, lastOffset.get(k) ?? -1));
     }
     const unackedPresent = [...copies.keys()].filter((id) => !acked.has(id)).length;
     const errors = clientErrors(p, events);
-    const byCode = {};
-    const nonRetriable = [];
+    const byCode: Record<string, number> = {};
+    const nonRetriable: string[] = [];
     for (const e of errors) {
       const key = e.final ? `${e.code}(final)` : e.code;
       byCode[key] = (byCode[key] ?? 0) + 1;
@@ -312,8 +410,8 @@ function reconcile(producers, dumps) {
   return rows;
 }
 
-function snapshotOffsets(tag) {
-  const out = {};
+function snapshotOffsets(tag: string): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const [name, c] of Object.entries(ports.clusters)) {
     const path = join(workDir, `${tag}-${name}.offsets.json`);
     writeFileSync(path, javaTool(["offsets", c.kafka]));
@@ -322,26 +420,35 @@ function snapshotOffsets(tag) {
   return out;
 }
 
-function dumpClusters(start, prefix) {
-  const out = {};
+function dumpClusters(start: Record<string, string>, prefix: string): Record<string, DumpedRecord[]> {
+  const out: Record<string, DumpedRecord[]> = {};
   for (const [name, c] of Object.entries(ports.clusters)) {
     const path = join(workDir, `${prefix}-${name}.dump.jsonl`);
-    javaTool(["dump", c.kafka, path, start[name], prefix]);
-    out[name] = readEvents(path);
+    javaTool(["dump", c.kafka, path, start[name] ?? "", prefix]);
+    out[name] = readDump(path);
   }
   return out;
 }
 
 // -----------------------------------------------------------------------------------------
 
-async function runScenario(s) {
+interface ScenarioResult extends Scenario {
+  count: number;
+  rows: Row[];
+  notes: string[];
+  vmFailures: string[];
+  problems: string[];
+  elapsed: number;
+}
+
+async function runScenario(s: Scenario): Promise<ScenarioResult> {
   const seconds = Math.max(6, Math.round(s.seconds * SCALE));
   const at = Math.max(2, Math.round(s.at * SCALE));
   const count = Math.round(seconds * RATE);
   const prefix = `${runId}-${s.name}`;
-  const notes = [];
+  const notes: string[] = [];
   let t0 = Date.now();
-  const note = (text) => {
+  const note = (text: string): void => {
     notes.push(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${text}`);
     console.log(`  [${s.name}] ${notes.at(-1)}`);
   };
@@ -371,7 +478,7 @@ async function runScenario(s) {
   const log = envoyLogTake();
   const vmFailures = log.split("\n").filter(isVmFailure);
   const expectKilled = s.name === "client-kill";
-  const problems = [];
+  const problems: string[] = [];
   for (const r of rows) {
     if (r.lost > 0) problems.push(`${r.client}: ${r.lost} acknowledged records lost`);
     if (r.misrouted > 0) problems.push(`${r.client}: ${r.misrouted} records in a cluster or topic they do not route to`);
@@ -389,7 +496,7 @@ async function runScenario(s) {
   return { ...s, seconds, at, count, rows, notes, vmFailures, problems, elapsed: Math.round((Date.now() - t0) / 1000) };
 }
 
-function table(results) {
+function table(results: ScenarioResult[]): string {
   const lines = [
     "| scenario | client | sent | acked | failed | found | duplicates | lost | misrouted | offset mismatch | out of order | unacked present | client-visible errors (by code) |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
@@ -403,12 +510,12 @@ function table(results) {
   return lines.join("\n");
 }
 
-const only = opt("only", null)?.split(",");
+const only = opt("only")?.split(",");
 const chosen = only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS;
 if (only && chosen.length !== only.length) throw new Error(`unknown scenario in --only; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
 for (const name of ["envoy", ...Object.keys(ports.clusters).flatMap((c) => [`kafka-${c}`, `bridge-${c}`])]) pidOf(name);
 
-const results = [];
+const results: ScenarioResult[] = [];
 for (const s of chosen) results.push(await runScenario(s));
 
 const md = [
@@ -435,7 +542,7 @@ console.log("\n" + table(results) + "\n");
 for (const r of results) console.log(`${r.name}: ${r.problems.length ? "FAILED: " + r.problems.join("; ") : "passed"}`);
 const failed = results.filter((r) => r.problems.length > 0).length;
 if (!args.includes("--no-write")) {
-  const out = opt("out", join(ROOT, "faults", "results", `${runId.slice(0, 8)}.md`));
+  const out = opt("out") ?? join(ROOT, "faults", "results", `${runId.slice(0, 8)}.md`);
   mkdirSync(join(out, ".."), { recursive: true });
   writeFileSync(out, md + "\n");
   console.log(`written to ${out}`);
