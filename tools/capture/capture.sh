@@ -26,7 +26,7 @@ PORT=${CAPTURE_PORT:-19192}
 run() { # name, command...
   local name=$1; shift
   rm -f "$OUT/$name.jsonl"
-  CAPTURE_NO_FETCH=${CAPTURE_NO_FETCH:-0} node --import tsx "$ROOT/tools/capture/server.mjs" broker "$PORT" "$OUT/$name.jsonl" &
+  CAPTURE_NO_FETCH=${CAPTURE_NO_FETCH:-0} node --import tsx "$ROOT/tools/capture/server.ts" broker "$PORT" "$OUT/$name.jsonl" &
   local pid=$!
   sleep 0.5
   if ! timeout 60 "$@"; then kill "$pid"; echo "capture $name failed" >&2; exit 1; fi
@@ -36,7 +36,7 @@ run() { # name, command...
 SPEC=$ROOT/tools/capture/records.json
 for c in none gzip; do
   run "java_$c" java -cp "$CACHE/classes:$CACHE/jars/*" CaptureProducer "$PORT" "$c" "$SPEC"
-  run "kafkajs_$c" env KAFKAJS_PREFIX="$CACHE/node" node "$ROOT/tools/capture/kafkajs_producer.mjs" "$PORT" "$c"
+  run "kafkajs_$c" env KAFKAJS_PREFIX="$CACHE/node" node --import tsx "$ROOT/tools/capture/kafkajs_producer.ts" "$PORT" "$c"
 done
 for c in none gzip snappy lz4 zstd; do
   run "librdkafka_$c" "$ROOT/.venv/capture/bin/python" "$ROOT/tools/capture/confluent_producer.py" "$PORT" "$c" 0
@@ -44,4 +44,4 @@ done
 CAPTURE_NO_FETCH=1 run "librdkafka_msgv1" "$ROOT/.venv/capture/bin/python" "$ROOT/tools/capture/confluent_producer.py" "$PORT" none 0
 run "librdkafka_idempotent" "$ROOT/.venv/capture/bin/python" "$ROOT/tools/capture/confluent_producer.py" "$PORT" none 1
 
-node "$ROOT/tools/capture/gen_fixtures.mjs" "$OUT" "$ROOT/tests/fixtures/produce"
+node --import tsx "$ROOT/tools/capture/gen_fixtures.ts" "$OUT" "$ROOT/tests/fixtures/produce"

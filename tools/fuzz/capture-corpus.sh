@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds the fuzz seed corpus tests/fixtures/corpus/*.bin: the request frames kafkajs and
 # kcat (librdkafka) send to the mesh (ApiVersions, Metadata, InitProducerId, Produce with
-# several codecs). Each client talks to the capture server (tools/capture/server.mjs filter),
+# several codecs). Each client talks to the capture server (tools/capture/server.ts filter),
 # which serves it through the built filter in the Node host. Installs kafkajs under
 # .cache/corpus and kcat with apt when missing (idempotent). Needs `make build` first.
 set -euo pipefail
@@ -21,7 +21,7 @@ mkdir -p "$OUT"
 
 run() { # client name, command...
   local name=$1; shift
-  node --import tsx "$ROOT/tools/capture/server.mjs" filter "$PORT" "$OUT" "$name" 8 &
+  node --import tsx "$ROOT/tools/capture/server.ts" filter "$PORT" "$OUT" "$name" 8 &
   local pid=$!
   sleep 1
   timeout 60 "$@" || true

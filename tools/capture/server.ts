@@ -14,28 +14,35 @@
 //     error and carries on. Writes each distinct request frame to
 //     <outDir>/<client>-<key>v<version>-<n>.bin, at most <perKind> (3) per (API key, version).
 //
-// Usage: node --import tsx tools/capture/server.mjs broker|filter ...
+// Usage: node --import tsx tools/capture/server.ts broker|filter ...
 import net from "node:net";
 import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
 import { fileURLToPath } from "node:url";
+import type { MeshConnection } from "../wasm-host/host.ts";
 import {
   ApiKey, apiVersionsResponse, FrameSplitter, initProducerIdResponse, metadataResponse, produceResponse,
-  readMetadataRequest, readProduceRequest, readRequestHeader, responseFrame,
+  readMetadataRequest, readProduceRequest, readRequestHeader, responseFrame, type ApiVersion, type Reader,
 } from "../../tests/lib/kafka/index.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const [mode, portArg, ...rest] = process.argv.slice(2);
 const port = Number(portArg || 19192);
 
+/** What one way of capturing does with a client's bytes: whole frames (size prefix included) and the raw data. */
+interface Capture {
+  data(frames: Buffer[], data: Buffer): void;
+  close?(): void;
+}
+
 /** Answers on a client socket for one way of capturing: frames are whole, size prefix included. */
-function serve(onConnection) {
+function serve(onConnection: (sock: net.Socket) => Capture): void {
   const server = net.createServer((sock) => {
     sock.on("error", () => {});
     const splitter = new FrameSplitter();
     const conn = onConnection(sock);
-    sock.on("data", (data) => conn.data(splitter.push(data), data));
+    sock.on("data", (data: Buffer) => conn.data(splitter.push(data), data));
     sock.on("close", () => conn.close?.());
   });
   server.listen(port, "127.0.0.1", () => console.error(`capture server (${mode}) on 127.0.0.1:${port}`));
@@ -43,21 +50,21 @@ function serve(onConnection) {
 
 // --- broker: answers by itself, records Produce frames ------------------------------------------
 
-function broker(out = "capture.jsonl") {
+function broker(out = "capture.jsonl"): void {
   const PARTITIONS = 5;
   const PRODUCER_ID = 4242n;
   // librdkafka only writes magic 2 batches when the broker also advertises Fetch v4+ (its
   // MsgVer2 feature test); CAPTURE_NO_FETCH=1 leaves Fetch out to capture its magic 1 fallback.
-  const APIS = [
+  const APIS: ApiVersion[] = ([
     [ApiKey.Produce, 3, 12],
-    ...(process.env.CAPTURE_NO_FETCH === "1" ? [] : [[1, 4, 12]]), // Fetch (advertised, never served)
+    ...(process.env.CAPTURE_NO_FETCH === "1" ? [] : [[1, 4, 12] as const]), // Fetch (advertised, never served)
     [10, 0, 4], // FindCoordinator (advertised, never served): librdkafka's LZ4 feature test needs it
     [ApiKey.Metadata, 0, 12],
     [ApiKey.ApiVersions, 0, 4],
     [ApiKey.InitProducerId, 0, 5],
-  ].map(([apiKey, minVersion, maxVersion]) => ({ apiKey, minVersion, maxVersion }));
+  ] as const).map(([apiKey, minVersion, maxVersion]) => ({ apiKey, minVersion, maxVersion }));
 
-  const metadata = (v, body) => {
+  const metadata = (v: number, body: Reader): Buffer => {
     let topics = readMetadataRequest(body, v) ?? [];
     if (topics.length === 0) topics = ["b-capture"];
     return metadataResponse(v, {
@@ -75,7 +82,7 @@ function broker(out = "capture.jsonl") {
     });
   };
 
-  const produce = (v, body, frame) => {
+  const produce = (v: number, body: Reader, frame: Buffer): Buffer | null => {
     fs.appendFileSync(out, JSON.stringify({ apiVersion: v, frame: Buffer.from(frame).toString("hex") }) + "\n");
     const req = readProduceRequest(body, v);
     if (req.acks === 0) return null;
@@ -90,7 +97,7 @@ function broker(out = "capture.jsonl") {
     data(frames) {
       for (const frame of frames) {
         const { header: h, body } = readRequestHeader(frame);
-        let answer;
+        let answer: Buffer | null;
         if (h.apiKey === ApiKey.ApiVersions) answer = apiVersionsResponse(h.apiVersion, APIS);
         else if (h.apiKey === ApiKey.Metadata) answer = metadata(h.apiVersion, body);
         else if (h.apiKey === ApiKey.InitProducerId) answer = initProducerIdResponse(h.apiVersion, PRODUCER_ID);
@@ -108,18 +115,18 @@ function broker(out = "capture.jsonl") {
 
 // --- filter: the mesh in the Node host answers, distinct frames recorded -------------------------
 
-async function filter(outDir, client, perKindArg) {
+async function filter(outDir: string, client: string, perKindArg?: string): Promise<void> {
   const { MeshVm } = await import("../wasm-host/host.ts");
   const perKind = Number(perKindArg ?? 3);
   fs.mkdirSync(outDir, { recursive: true });
   // The reference scenario, advertising this server so clients come back here for Produce.
-  const config = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
+  const config = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8")) as Record<string, unknown>;
   config.advertised_port = port;
   const vm = await MeshVm.load(path.join(ROOT, "build/kafka_mesh.wasm"), config);
 
-  const seen = new Set();
-  const perKey = new Map();
-  const record = (frame) => {
+  const seen = new Set<string>();
+  const perKey = new Map<string, number>();
+  const record = (frame: Buffer): void => {
     if (frame.length < 8) return;
     const key = frame.readInt16BE(4);
     const version = frame.readInt16BE(6);
@@ -133,8 +140,8 @@ async function filter(outDir, client, perKindArg) {
     process.stdout.write(`captured ${client} api ${key} v${version}\n`);
   };
 
-  const sockets = new Map();
-  const answerCalls = () => {
+  const sockets = new Map<MeshConnection, net.Socket>();
+  const answerCalls = (): void => {
     for (const call of vm.httpCalls) {
       const r = vm.answerHttp(call.token, 500, '{"error_code":500,"message":"capture"}');
       for (const d of r?.deliveries ?? []) sockets.get(d.connection)?.write(d.delivered);
@@ -161,9 +168,9 @@ async function filter(outDir, client, perKindArg) {
   });
 }
 
-if (mode === "broker") broker(...rest);
-else if (mode === "filter") await filter(...rest);
+if (mode === "broker") broker(rest[0]);
+else if (mode === "filter") await filter(rest[0] ?? "", rest[1] ?? "", rest[2]);
 else {
-  console.error("usage: node --import tsx tools/capture/server.mjs broker <port> <out.jsonl> | filter <port> <outDir> <client> [perKind]");
+  console.error("usage: node --import tsx tools/capture/server.ts broker <port> <out.jsonl> | filter <port> <outDir> <client> [perKind]");
   process.exit(2);
 }
