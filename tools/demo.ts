@@ -3,7 +3,8 @@
 // topic lives in, with Kafka's Java consumer, and shown next to what the producer was told.
 import { randomBytes } from "node:crypto";
 import kafkajs from "kafkajs";
-import { readRanges, topicClusters } from "../tests/e2e/clients.ts";
+import { readRanges, topicClusters, type Range, type ReadRecord } from "../tests/e2e/clients.ts";
+import { field } from "../tests/e2e/json.ts";
 import { stackPorts } from "../tests/e2e/stack-ports.ts";
 
 const { Kafka, logLevel, Partitioners } = kafkajs;
@@ -11,7 +12,13 @@ const ports = stackPorts();
 const clusterOf = topicClusters();
 const tag = randomBytes(3).toString("hex");
 
-const records = [
+interface DemoRecord {
+  topic: string;
+  value: string;
+  partition?: number;
+}
+
+const records: DemoRecord[] = [
   { topic: "apples", value: `apple ${tag}` },
   { topic: "app-something", value: `app-something ${tag}` },
   { topic: "apricots", value: `apricot ${tag}` },
@@ -29,36 +36,38 @@ const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartiti
 await producer.connect();
 console.log(`kafkajs producer -> Envoy ${ports.envoy} (its only broker)\n`);
 
+// Each record with what the producer was told.
+const sent: Array<DemoRecord & { told: { partition: number; offset: number } }> = [];
 for (const r of records) {
   const [m] = await producer.send({ topic: r.topic, acks: -1, messages: [{ key: `demo-${tag}`, value: r.value, partition: r.partition }] });
-  r.told = { partition: m.partition, offset: Number(m.baseOffset) };
+  sent.push({ ...r, told: { partition: m.partition, offset: Number(m.baseOffset) } });
 }
-let cherries;
+let cherries: string;
 try {
   await producer.send({ topic: "cherries", acks: -1, messages: [{ value: `cherry ${tag}` }] });
   cherries = "accepted (unexpected: cherries is routed to no cluster)";
 } catch (e) {
   // kafkajs wraps the Metadata error in its retry error (`cause`).
-  const err = e.type ? e : e.cause ?? e;
-  cherries = `${err.type ?? err.name} (error code ${err.code ?? "?"}: ${err.message}; kafkajs gave up with ${e.name})`;
+  const err = field(e, "type") ? e : field(e, "cause") ?? e;
+  cherries = `${String(field(err, "type") ?? field(err, "name"))} (error code ${String(field(err, "code") ?? "?")}: ${String(field(err, "message"))}; kafkajs gave up with ${String(field(e, "name"))})`;
 }
 await producer.disconnect();
 
 // Read every record back from its cluster directly, one dump per cluster.
-const byCluster = new Map();
-for (const r of records) {
+const byCluster = new Map<string, Range[]>();
+for (const r of sent) {
   const c = clusterOf[r.topic];
   if (!byCluster.has(c)) byCluster.set(c, []);
-  byCluster.get(c).push({ topic: r.topic, partition: r.told.partition, from: r.told.offset, to: r.told.offset + 1 });
+  byCluster.get(c)!.push({ topic: r.topic, partition: r.told.partition, from: r.told.offset, to: r.told.offset + 1 });
 }
-const read = new Map();
+const read = new Map<string, ReadRecord>();
 for (const [c, ranges] of byCluster) {
   for (const got of await readRanges(c, ranges)) read.set(`${c}/${got.topic}:${got.partition}:${got.offset}`, got);
 }
 
 const rows = [["topic", "cluster", "told partition", "told offset", "read partition", "read offset", "value read back", ""]];
 let ok = true;
-for (const r of records) {
+for (const r of sent) {
   const c = clusterOf[r.topic];
   const got = read.get(`${c}/${r.topic}:${r.told.partition}:${r.told.offset}`);
   const same = got && got.value?.toString() === r.value && got.partition === r.told.partition && got.offset === r.told.offset;
