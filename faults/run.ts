@@ -17,7 +17,7 @@ import { ROOT, stackPorts } from "../tests/e2e/stack-ports.ts";
 import type { Component } from "../stack/component.ts";
 import { phases, up, type Phase } from "../stack/stack.ts";
 import { runningPid } from "../stack/proc.ts";
-import { kafkaLibs } from "../scripts/versions.mjs";
+import { kafkaLibs } from "../scripts/versions.ts";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const args = process.argv.slice(2);

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-export { KAFKA_VERSION } from "../scripts/versions.mjs";
+export { KAFKA_VERSION } from "../scripts/versions.ts";
 
 export interface ClusterSpec {
   name: string;

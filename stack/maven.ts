@@ -2,7 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { KAFKA_VERSION, kafkaLibs } from "../scripts/versions.mjs";
+import { KAFKA_VERSION, kafkaLibs } from "../scripts/versions.ts";
 import { newestMtime } from "./proc.ts";
 
 function mvn(root: string, args: string[]): void {

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import { KAFKA_VERSION, kafkaLibs } from "../../scripts/versions.mjs";
+import { KAFKA_VERSION, kafkaLibs } from "../../scripts/versions.ts";
 import { asObject, num } from "./json.ts";
 import { ROOT, stackPorts } from "./stack-ports.ts";
 

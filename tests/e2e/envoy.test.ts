@@ -14,7 +14,7 @@ import { Kafka, logLevel } from "kafkajs";
 import { createEnvoy } from "../../stack/envoy.ts";
 import { portFree } from "../../stack/proc.ts";
 import { waitReady } from "../../stack/stack.ts";
-import { ENVOY_VERSION } from "../../scripts/versions.mjs";
+import { ENVOY_VERSION } from "../../scripts/versions.ts";
 import { readPluginConfig } from "./stack-ports.ts";
 import {
   ApiKey, apiVersionsRequest, connect as connectTo, int32, metadataRequest, readApiVersionsResponse, readMetadataResponse,

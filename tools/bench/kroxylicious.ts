@@ -6,7 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KROXYLICIOUS_VERSION } from "../../scripts/versions.mjs";
+import { KROXYLICIOUS_VERSION } from "../../scripts/versions.ts";
 
 const MAIN = "envoy.kafka.mesh.bench.BenchKroxylicious";
 // Bootstrap port: Envoy's listener port + 200 (19292 without an offset; 19192 is taken by

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import { join, resolve } from "node:path";
-import { KAFKA_VERSION, kafkaLibs } from "../../scripts/versions.mjs";
+import { KAFKA_VERSION, kafkaLibs } from "../../scripts/versions.ts";
 import { ROOT, stackPorts } from "../../tests/e2e/stack-ports.ts";
 import { startKroxylicious, type Kroxylicious } from "./kroxylicious.ts";
 import { micro } from "./micro.ts";

@@ -20,7 +20,7 @@ import { mkdirSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
-import { KAFKA_VERSION } from "../../scripts/versions.mjs";
+import { KAFKA_VERSION } from "../../scripts/versions.ts";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, "../..");

@@ -1,20 +1,13 @@
-// @ts-check
 // The pinned versions of versions.env (KEY=value lines) for Node code: stack/, tests/e2e/,
-// faults/, tools/. Plain JavaScript so that scripts run without tsx can import it too;
-// type-checked by tsc (tsconfig.json) through its JSDoc types.
+// faults/, tools/ (all run with tsx).
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const FILE = join(dirname(fileURLToPath(import.meta.url)), "..", "versions.env");
 
-/**
- * @param {string} text
- * @returns {Record<string, string>}
- */
-function parse(text) {
-  /** @type {Record<string, string>} */
-  const out = {};
+function parse(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
   for (const line of text.split("\n")) {
     const m = /^([A-Z][A-Z0-9_]*)=(\S+)\s*$/.exec(line);
     if (m) out[m[1]] = m[2];
@@ -24,8 +17,7 @@ function parse(text) {
 
 const all = parse(readFileSync(FILE, "utf8"));
 
-/** @param {string} name */
-function pinned(name) {
+function pinned(name: string): string {
   const v = all[name];
   if (!v) throw new Error(`${FILE}: ${name} is not set`);
   return v;
@@ -36,4 +28,4 @@ export const ENVOY_VERSION = pinned("ENVOY_VERSION");
 export const KROXYLICIOUS_VERSION = pinned("KROXYLICIOUS_VERSION");
 
 /** .cache/kafka-<version>/libs under `root`: the broker, kafka-clients and kafka-tools jars (stack/maven.ts). */
-export const kafkaLibs = (/** @type {string} */ root) => join(root, ".cache", `kafka-${KAFKA_VERSION}`, "libs");
+export const kafkaLibs = (root: string): string => join(root, ".cache", `kafka-${KAFKA_VERSION}`, "libs");
