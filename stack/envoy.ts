@@ -1,4 +1,4 @@
-// Envoy as a stack component: the pinned binary (scripts/install-envoy.sh) run detached with
+// Envoy as a stack component: the pinned binary (envoy/install.sh) run detached with
 // a rendered config from envoy/, pid and log under .stack/ (stack/proc.ts).
 import { execFile } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -20,12 +20,12 @@ export interface EnvoyOptions {
 
 const WASM_IN_CONFIG = "filename: build/kafka_mesh.wasm";
 
-/** The Envoy binary: $ENVOY_BIN, else the one recorded by scripts/install-envoy.sh. */
+/** The Envoy binary: $ENVOY_BIN, else the one recorded by envoy/install.sh. */
 export function envoyBinary(root: string): string {
   if (process.env.ENVOY_BIN) return process.env.ENVOY_BIN;
   const recorded = join(root, ".cache", "envoy", "envoy-bin");
   if (!existsSync(recorded)) {
-    throw new Error("Envoy is not installed: run scripts/install-envoy.sh (or set ENVOY_BIN)");
+    throw new Error("Envoy is not installed: run envoy/install.sh (or set ENVOY_BIN)");
   }
   return readFileSync(recorded, "utf8").trim();
 }
@@ -62,7 +62,7 @@ export function createEnvoy(root: string, opts: EnvoyOptions = {}): Component {
     ports,
 
     async install() {
-      await promisify(execFile)(join(root, "scripts", "install-envoy.sh"), [], {
+      await promisify(execFile)(join(root, "envoy", "install.sh"), [], {
         cwd: root,
         maxBuffer: 16 * 1024 * 1024,
       });

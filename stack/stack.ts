@@ -43,7 +43,7 @@ function envoyOptions(root: string): { config?: string; adminPort?: number } {
   if (config === join(root, "examples", "reference.json") && offset === 0) return {};
   const outDir = join(root, ".stack", "envoy");
   // Under tsx (resolved from the project root): the renderer is TypeScript.
-  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "tools", "render-envoy-config.ts"),
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "envoy", "render-config.ts"),
     "--plugin-config", config, "--out-dir", outDir, "--echo-port", String(19099 + offset)], { cwd: root, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`rendering the Envoy config failed: ${r.stderr}`);
   return { config: join(outDir, "envoy.yaml"), adminPort: 9901 + offset };

@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { type PluginConfig, readPluginConfig, ROOT } from "./stack-ports.ts";
 import { envoyArgs, envoyBinary } from "../../stack/envoy.ts";
 import { freePort, stopChild } from "../../stack/proc.ts";
-import { render } from "../../tools/render-envoy-config.ts";
+import { render } from "../../envoy/render-config.ts";
 import {
   apiVersionsRequest, initProducerIdRequest, metadataRequest, produceRequest, readApiVersionsResponse, readInitProducerIdResponse,
   readMetadataResponse, readProduceResponse, recordBatch, roundTrip, stringRecords,
@@ -47,7 +47,7 @@ function pluginConfig(port: number, bridgePort: number): PluginConfig {
   return cfg;
 }
 
-/** envoy/envoy.yaml as tools/render-envoy-config.ts renders it, on our ports. */
+/** envoy/envoy.yaml as envoy/render-config.ts renders it, on our ports. */
 function renderStatic(plugin: unknown, port: number, adminPort: number): string {
   const text = render({ template, plugin, pluginSource: "examples/reference.json", variant: "internal",
     listen: { host: HOST, port }, echoPort: 19099 });

@@ -319,7 +319,7 @@ describe("Kafka mesh in real Envoy", () => {
 // binary under .cache/func-e without asking for a version list.
 test("func-e runs envoy/envoy.yaml offline with the pinned binary", async (t) => {
   const funcE = join(ROOT, ".cache", "go-bin", "func-e");
-  assert.ok(existsSync(funcE), "func-e missing: run scripts/install-envoy.sh");
+  assert.ok(existsSync(funcE), "func-e missing: run envoy/install.sh");
   for (const p of [PORT, ADMIN]) assert.ok(await portFree(p), `port ${p} is in use`);
   const home = join(ROOT, ".cache", "func-e");
   mkdirSync(join(ROOT, ".stack"), { recursive: true });

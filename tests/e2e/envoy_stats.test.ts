@@ -1,5 +1,5 @@
 // The filter's stats as Prometheus sees them, on the real (pinned) Envoy with the config the
-// project ships: envoy/envoy.template.yaml rendered by tools/render-envoy-config.ts, as
+// project ships: envoy/envoy.template.yaml rendered by envoy/render-config.ts, as
 // envoy/envoy.yaml is, on ports of the test's own (so it runs beside a dev stack too), with
 // the reference plugin config's bridges pointed at a fake Strimzi bridge of the test (c1, c3)
 // and at a closed port (c2), and max_topic_stats 2. No Kafka cluster is needed.
@@ -25,7 +25,7 @@ import type { Component } from "../../stack/component.ts";
 import { createEnvoy } from "../../stack/envoy.ts";
 import { freePort } from "../../stack/proc.ts";
 import { waitReady } from "../../stack/stack.ts";
-import { render } from "../../tools/render-envoy-config.ts";
+import { render } from "../../envoy/render-config.ts";
 import {
   apiVersionsRequest, int32, metadataRequest, produceRequest, readApiVersionsResponse, readMetadataResponse, readProduceResponse,
   recordBatch, roundTrip as roundTripTo, connect as connectTo, waitFor,

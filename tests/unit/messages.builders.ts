@@ -1,4 +1,4 @@
-// Builds, with the AssemblyScript codec, the same messages tools/vectors/MessageVectors.java
+// Builds, with the AssemblyScript codec, the same messages codegen/vectors/MessageVectors.java
 // builds with Kafka's Java classes (same variant names, same values, same version
 // conditions), and compares decoded messages field by field.
 

@@ -1,5 +1,5 @@
 // The generated codec against byte vectors written by Kafka's own Java classes
-// (tests/fixtures/messages/vectors.ts, from tools/vectors/MessageVectors.java).
+// (tests/fixtures/messages/vectors.ts, from codegen/vectors/MessageVectors.java).
 
 import { Reader, Writer } from "../../assembly/kafka/wire";
 import { toBytes } from "./helpers/wire";

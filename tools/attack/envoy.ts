@@ -11,7 +11,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { envoyArgs, envoyBinary } from "../../stack/envoy.ts";
 import { freePort, stopChild } from "../../stack/proc.ts";
-import { render } from "../render-envoy-config.ts";
+import { render } from "../../envoy/render-config.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const HOST = "127.0.0.1";

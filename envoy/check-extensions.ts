@@ -1,5 +1,5 @@
 // Checks that an Envoy binary carries every extension the Kafka mesh configs use.
-// Usage: node --import tsx tools/check-envoy-extensions.ts /path/to/envoy
+// Usage: node --import tsx envoy/check-extensions.ts /path/to/envoy
 // Starts the binary with an admin-only bootstrap on an ephemeral loopback port and reads the
 // compiled-in extension list from GET /server_info (node.extensions).
 import { spawn } from "node:child_process";
@@ -75,7 +75,7 @@ export async function envoyExtensions(bin: string): Promise<EnvoyExtensions> {
 if (import.meta.url === `file://${process.argv[1]}`) {
   const bin = process.argv[2];
   if (!bin) {
-    console.error("usage: check-envoy-extensions.ts /path/to/envoy");
+    console.error("usage: envoy/check-extensions.ts /path/to/envoy");
     process.exit(2);
   }
   const { version, extensions } = await envoyExtensions(bin);

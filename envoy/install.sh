@@ -54,7 +54,7 @@ echo "$BIN" > "$STATE/envoy-bin"
 # cached per binary so reruns are instant.
 stamp=$STATE/extensions-ok.$(sha256sum "$(readlink -f "$BIN")" | cut -c1-16)
 if [[ ! -f "$stamp" ]]; then
-  node --import tsx "$ROOT/tools/check-envoy-extensions.ts" "$BIN"   # tsx: npm ci first (make does)
+  node --import tsx "$ROOT/envoy/check-extensions.ts" "$BIN"   # tsx: npm ci first (make does)
   touch "$stamp"
 fi
 
