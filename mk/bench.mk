@@ -9,19 +9,19 @@ BENCH_MICRO_WASM := build/bench-micro.wasm
 
 .PHONY: bench bench-micro
 
-$(BENCH_VENV): tools/bench/requirements.txt
+$(BENCH_VENV): bench/requirements.txt
 	test -x .venv/bench/bin/python || python3 -m venv .venv/bench
 	PIP_CACHE_DIR=$(CURDIR)/.cache/pip .venv/bench/bin/pip install -q --disable-pip-version-check -r $<
 	@touch $@
 
-$(BENCH_MICRO_WASM): $(NODE_MODULES) tools/bench/micro/entry.ts tools/bench/micro/asconfig.json $(ASSEMBLY_SOURCES)
-	npx asc tools/bench/micro/entry.ts --config tools/bench/micro/asconfig.json --target release
+$(BENCH_MICRO_WASM): $(NODE_MODULES) bench/micro/entry.ts bench/micro/asconfig.json $(ASSEMBLY_SOURCES)
+	npx asc bench/micro/entry.ts --config bench/micro/asconfig.json --target release
 
 ## bench-micro: the filter micro-benchmark alone (JSON on stdout)
 bench-micro: $(BENCH_MICRO_WASM) $(BENCH_VENV)
-	$(NODE_TS) tools/bench/micro.ts
+	$(NODE_TS) bench/micro.ts
 
 ## bench: Kafka directly vs Kroxylicious vs bare bridge vs mesh, ~10-15 min (BENCH_FULL=1: every cell)
 bench: build $(BENCH_VENV) $(BENCH_MICRO_WASM)
 	$(MAKE) --no-print-directory up
-	$(NODE_TS) tools/bench/run.ts
+	$(NODE_TS) bench/run.ts

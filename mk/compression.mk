@@ -50,15 +50,15 @@ compression-fixtures-small: $(COMPRESSION_GEN_DEPS) | $(NODE_MODULES)
 test-compression: $(NODE_MODULES) $(COMPRESSION_LARGE)
 	npx asp --summary -c tests/compression/as-pect.config.js
 
-$(BENCH_CODECS_WASM): $(NODE_MODULES) tools/bench-codecs/entry.ts tools/bench-codecs/asconfig.json \
+$(BENCH_CODECS_WASM): $(NODE_MODULES) bench/codecs/entry.ts bench/codecs/asconfig.json \
 		$(wildcard assembly/compression/*.ts)
-	npx asc tools/bench-codecs/entry.ts --config tools/bench-codecs/asconfig.json --target release
+	npx asc bench/codecs/entry.ts --config bench/codecs/asconfig.json --target release
 
 # The small fixture set's cache files are needed too (the benchmark reads the raw files).
 ## bench-codecs: decode MB/s of the wasm decoders vs native ones: gzip/snappy/lz4 (BENCH_SECONDS), then zstd
 bench-codecs: $(BENCH_CODECS_WASM) $(COMPRESSION_LARGE) $(COMPRESSION_CACHE)/small/manifest.json
-	$(NODE_TS) tools/bench-codecs.ts $(BENCH_SECONDS)
-	$(NODE_TS) tools/bench-zstd.ts
+	$(NODE_TS) bench/codecs/codecs.ts $(BENCH_SECONDS)
+	$(NODE_TS) bench/codecs/zstd.ts
 
 $(COMPRESSION_CACHE)/small/manifest.json: $(COMPRESSION_GEN_DEPS) | $(NODE_MODULES)
 	$(NODE_TS) $(COMPRESSION_TOOLS)/generate.ts small --cache-only

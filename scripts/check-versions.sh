@@ -20,11 +20,11 @@ expect .envoy-version "the Envoy release func-e runs" "$(tr -d ' \n' < .envoy-ve
 for pom in bridge/pom.xml stack/kafka/pom.xml tools/compression-fixtures/pom.xml; do
   expect "$pom" "kafka.version" "$(pom_property "$pom" kafka.version)" "$KAFKA_VERSION"
 done
-expect tools/bench/kroxylicious/pom.xml "kroxylicious.version" \
-  "$(pom_property tools/bench/kroxylicious/pom.xml kroxylicious.version)" "$KROXYLICIOUS_VERSION"
+expect bench/kroxylicious/pom.xml "kroxylicious.version" \
+  "$(pom_property bench/kroxylicious/pom.xml kroxylicious.version)" "$KROXYLICIOUS_VERSION"
 expect package-lock.json "kafkajs" \
   "$(node -p 'require("./package-lock.json").packages["node_modules/kafkajs"]?.version ?? ""')" "$KAFKAJS_VERSION"
-for req in tests/e2e/requirements.txt faults/requirements.txt tools/bench/requirements.txt; do
+for req in tests/e2e/requirements.txt faults/requirements.txt bench/requirements.txt; do
   expect "$req" "confluent-kafka" "$(pinned_requirement "$req" confluent-kafka)" "$CONFLUENT_KAFKA_VERSION"
 done
 [[ $status -eq 0 ]] && echo "check-versions: every pinned copy matches versions.env"

@@ -10,7 +10,7 @@
 //   node --import tsx generate.ts large   -> tests/fixtures/compression/large/vectors_large.ts (git-ignored)
 //   --cache-only                          only the files under .cache (for the benchmark)
 // Both also leave the raw inputs and compressed files under .cache/compression-fixtures/<set>/
-// for tools/bench-codecs.ts.
+// for bench/codecs/codecs.ts.
 //
 // Needs .venv (lz4, cramjam) and the kafka-clients classpath in
 // .cache/compression-fixtures/cp-<KAFKA_VERSION>.txt; `make compression-fixtures` prepares both.

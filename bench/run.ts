@@ -12,8 +12,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import { join, resolve } from "node:path";
-import { KAFKA_VERSION, kafkaLibs } from "../../scripts/versions.ts";
-import { ROOT, stackPorts } from "../../tests/e2e/stack-ports.ts";
+import { KAFKA_VERSION, kafkaLibs } from "../scripts/versions.ts";
+import { ROOT, stackPorts } from "../tests/e2e/stack-ports.ts";
 import { startKroxylicious, type Kroxylicious } from "./kroxylicious.ts";
 import { micro } from "./micro.ts";
 import { markdown, type Cell, type Latency, type Machine, type Results, type Summary, type WasmMemory } from "./report.ts";
@@ -185,7 +185,7 @@ async function javaPerf(cell: Cell, target: string, count: number, rate: "max" |
 
 async function rdkafkaPerf(cell: Cell, target: string, count: number, rate: "max" | number): Promise<Measured> {
   const r = await runChild(PY, [
-    join(ROOT, "tools/bench/rdkafka_perf.py"), bootstrap(target), TOPIC, String(cell.size), String(count), String(cell.conns),
+    join(ROOT, "bench/rdkafka_perf.py"), bootstrap(target), TOPIC, String(cell.size), String(count), String(cell.conns),
     cell.acks, cell.codec, String(rate === "max" ? 0 : rate), String(RUN_TIMEOUT_S - 30),
   ]);
   return parseJsonLine(r, "rdkafka_perf");
@@ -193,7 +193,7 @@ async function rdkafkaPerf(cell: Cell, target: string, count: number, rate: "max
 
 async function bridgeLoad(cell: Cell, count: number, rate: "max" | number, batch: number): Promise<Measured> {
   const r = await runChild(process.execPath, [
-    "--import", "tsx", join(ROOT, "tools/bench/bridge-load.ts"), "--url", `http://${CLUSTER.bridge}`, "--topic", TOPIC,
+    "--import", "tsx", join(ROOT, "bench/bridge-load.ts"), "--url", `http://${CLUSTER.bridge}`, "--topic", TOPIC,
     "--record-size", String(cell.size), "--num-records", String(count), "--batch", String(batch),
     "--connections", String(cell.conns), "--inflight", "5", "--linger", "5",
     "--max-seconds", String(RUN_TIMEOUT_S - 30), ...(rate === "max" ? [] : ["--rate", String(rate)]),
@@ -383,7 +383,7 @@ async function runCells(cells: Cell[], started: Date): Promise<void> {
   const base = join(OUT, stamp);
   writeFileSync(base + ".json", JSON.stringify(results, null, 2) + "\n");
   writeFileSync(base + ".md", markdown(results, stamp));
-  execFileSync(PY, [join(ROOT, "tools/bench/plot.py"), base + ".json", base + ".png"], { stdio: "inherit" });
+  execFileSync(PY, [join(ROOT, "bench/plot.py"), base + ".json", base + ".png"], { stdio: "inherit" });
   console.log(readFileSync(base + ".md", "utf8"));
   console.log(`bench: wrote ${base}.{json,md,png} in ${((Date.now() - started.getTime()) / 60000).toFixed(1)} min`);
 }

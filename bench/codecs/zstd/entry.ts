@@ -1,5 +1,5 @@
-// Thin wasm entry exposing the zstd decoder to tools/bench-zstd.ts.
-import { unzstd } from "../../assembly/compression/zstd";
+// Thin wasm entry exposing the zstd decoder to bench/codecs/zstd.ts.
+import { unzstd } from "../../../assembly/compression/zstd";
 
 let input = new Uint8Array(0);
 let output = new Uint8Array(0);

@@ -1,17 +1,17 @@
 // Compares the wasm zstd decoder's speed with native libzstd (python zstandard) on the same frames.
-// Usage: node --import tsx tools/bench-zstd.ts   (make bench-codecs installs what it needs first)
+// Usage: node --import tsx bench/codecs/zstd.ts   (make bench-codecs installs what it needs first)
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "../..");
 const work = path.join(root, ".cache", "bench-zstd");
 const wasmFile = path.join(work, "zstd.wasm");
 mkdirSync(work, { recursive: true });
 
 execFileSync(
   "npx",
-  ["asc", "tools/bench-zstd/entry.ts", "--config", "tools/bench-zstd/asconfig.json", "--outFile", wasmFile],
+  ["asc", "bench/codecs/zstd/entry.ts", "--config", "bench/codecs/zstd/asconfig.json", "--outFile", wasmFile],
   { cwd: root, stdio: "inherit" },
 );
 /** zstd.py --bench: per input, native libzstd's MB/s (and the .zst/.bin files under `work`). */
@@ -22,7 +22,7 @@ const native = JSON.parse(
   }),
 ) as Record<string, { native_mb_s: number }>;
 
-/** tools/bench-zstd/entry.ts's exports. */
+/** bench/codecs/zstd/entry.ts's exports. */
 interface ZstdExports {
   memory: { buffer: ArrayBuffer };
   /** Room for a frame of n bytes; returns its address. */

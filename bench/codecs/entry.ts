@@ -1,4 +1,4 @@
-// A small wasm module exposing the decoders to tools/bench-codecs.ts.
+// A small wasm module exposing the decoders to bench/codecs/codecs.ts.
 import { gunzip } from "../../assembly/compression/gzip";
 import { unsnappy } from "../../assembly/compression/snappy";
 import { unlz4 } from "../../assembly/compression/lz4";

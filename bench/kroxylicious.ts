@@ -6,7 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KROXYLICIOUS_VERSION } from "../../scripts/versions.ts";
+import { KROXYLICIOUS_VERSION } from "../scripts/versions.ts";
 
 const MAIN = "envoy.kafka.mesh.bench.BenchKroxylicious";
 // Bootstrap port: Envoy's listener port + 200 (19292 without an offset; 19192 is taken by
@@ -22,7 +22,7 @@ function newestMtime(path: string): number {
 /** Builds the main and copies the runtime's jars once; later calls only check the marker. */
 function install(root: string, home: string): void {
   const done = join(home, ".complete");
-  const src = join(root, "tools/bench/kroxylicious");
+  const src = join(root, "bench/kroxylicious");
   if (existsSync(done) && newestMtime(done) >= newestMtime(src)) return;
   console.log(`bench: installing Kroxylicious into ${home}`);
   const r = spawnSync(
@@ -77,7 +77,7 @@ export async function startKroxylicious({ root, py, envoy, upstream, timeoutS = 
   const host = envoy.replace(/:\d+$/, "");
   const port = Number(/:(\d+)$/.exec(envoy)?.[1]) + PORT_FROM_ENVOY;
   const values: Record<string, string | number> = { UPSTREAM: upstream, HOST: host, BOOTSTRAP_PORT: port, NODE_PORT: port + 1 };
-  const template = readFileSync(join(root, "tools/bench/kroxylicious/proxy.template.yaml"), "utf8");
+  const template = readFileSync(join(root, "bench/kroxylicious/proxy.template.yaml"), "utf8");
   const config = join(home, "proxy.yaml");
   writeFileSync(config, template.replace(/\{\{(\w+)\}\}/g, (_, k: string) => String(values[k])));
 

@@ -56,7 +56,7 @@ export interface Summary {
   load1: number | null;
 }
 
-/** One row of the micro-benchmark (tools/bench/micro.ts). */
+/** One row of the micro-benchmark (bench/micro.ts). */
 export interface MicroRow {
   record_bytes: number;
   codec: string;

@@ -1,19 +1,19 @@
-// Filter micro-benchmark, no network: build/bench-micro.wasm (tools/bench/micro/entry.ts) runs
+// Filter micro-benchmark, no network: build/bench-micro.wasm (bench/micro/entry.ts) runs
 // the filter's Produce path on generated frames, the bridge answered in memory.
 // The frames: Produce v8, one partition, one batch of records with null keys, uncompressed or
 // lz4 (the LZ4 frame Kafka writes: independent 64 KiB blocks, no content size or checksum, via
 // the python lz4 package in the bench venv).
 // Prints JSON: ns per record for the whole path and for each phase, by record size and codec.
-// Usage: node --import tsx tools/bench/micro.ts [seconds-per-figure] [python]
+// Usage: node --import tsx bench/micro.ts [seconds-per-figure] [python]
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { produceRequest, recordBatch } from "../../tests/lib/kafka/index.ts";
+import { produceRequest, recordBatch } from "../tests/lib/kafka/index.ts";
 import { payload } from "./payload.ts";
 import type { MicroRow } from "./report.ts";
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SECONDS = Number(process.argv[2] ?? "0.3");
 const PYTHON = process.argv[3] ?? join(ROOT, ".venv", "bench", "bin", "python");
 const CONFIG = readFileSync(join(ROOT, "examples", "reference.json"), "utf8");
@@ -48,7 +48,7 @@ function bridgeAnswer(count: number, partition = 0, firstOffset = 1000): Buffer 
   return Buffer.from(`{"offsets":[${items.join(",")}]}`);
 }
 
-/** tools/bench/micro/entry.ts's exports: addresses and counts are numbers. */
+/** bench/micro/entry.ts's exports: addresses and counts are numbers. */
 interface MicroExports {
   memory: { buffer: ArrayBuffer };
   prepareConfig(length: number): number;

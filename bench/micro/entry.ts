@@ -1,24 +1,24 @@
 // Bench-only wasm: the filter's SDK-free Produce path (assembly/mesh) driven without a
 // proxy-wasm host. The bridge is an in-memory transport answered with a canned body, so the
 // figures are the filter's own CPU per record, phase by phase, with no network and no Envoy.
-import { Writer } from "../../../assembly/kafka/wire";
-import { parseConfig } from "../../../assembly/mesh/config";
-import { Connection, RequestDecoder } from "../../../assembly/mesh/connection";
-import { MeshContext } from "../../../assembly/mesh/context";
-import { InFlightRequest } from "../../../assembly/mesh/inflight";
-import { MeshRequestDecoder } from "../../../assembly/mesh/request_decoder";
-import { LocalTopicIdStore } from "../../../assembly/mesh/topics";
-import { UpstreamReceiver, UpstreamTransport } from "../../../assembly/mesh/upstream_transport";
-import { RestBridge } from "../../../assembly/mesh/config";
-import { HttpCall, UpstreamRecord } from "../../../assembly/upstream/dialect";
-import { StrimziDialect } from "../../../assembly/upstream/strimzi";
-import { decodeRecords, RecordBatch } from "../../../assembly/records/batch";
-import { crc32c } from "../../../assembly/records/crc32c";
-import { decompress } from "../../../assembly/compression/index";
-import { ProduceRequest } from "../../../assembly/kafka/messages/produce_request";
-import { RequestHeader } from "../../../assembly/kafka/messages/request_header";
-import { requestHeaderVersion } from "../../../assembly/kafka/messages/api_keys";
-import { Reader } from "../../../assembly/kafka/wire";
+import { Writer } from "../../assembly/kafka/wire";
+import { parseConfig } from "../../assembly/mesh/config";
+import { Connection, RequestDecoder } from "../../assembly/mesh/connection";
+import { MeshContext } from "../../assembly/mesh/context";
+import { InFlightRequest } from "../../assembly/mesh/inflight";
+import { MeshRequestDecoder } from "../../assembly/mesh/request_decoder";
+import { LocalTopicIdStore } from "../../assembly/mesh/topics";
+import { UpstreamReceiver, UpstreamTransport } from "../../assembly/mesh/upstream_transport";
+import { RestBridge } from "../../assembly/mesh/config";
+import { HttpCall, UpstreamRecord } from "../../assembly/upstream/dialect";
+import { StrimziDialect } from "../../assembly/upstream/strimzi";
+import { decodeRecords, RecordBatch } from "../../assembly/records/batch";
+import { crc32c } from "../../assembly/records/crc32c";
+import { decompress } from "../../assembly/compression/index";
+import { ProduceRequest } from "../../assembly/kafka/messages/produce_request";
+import { RequestHeader } from "../../assembly/kafka/messages/request_header";
+import { requestHeaderVersion } from "../../assembly/kafka/messages/api_keys";
+import { Reader } from "../../assembly/kafka/wire";
 
 /** Keeps the calls of one request; the benchmark answers them at once. */
 class CannedTransport extends UpstreamTransport {

@@ -1,7 +1,7 @@
 // Decode speed of the wasm gzip/snappy/lz4 decoders (build/bench-codecs.wasm, release build)
 // against native decoders on the same fixtures: Node's zlib for gzip, liblz4 (python lz4) and
 // the snappy C++/Rust decoder (cramjam) via .venv. Prints MB/s of decompressed output.
-//   node --import tsx tools/bench-codecs.ts [seconds per measurement, default 1]
+//   node --import tsx bench/codecs/codecs.ts [seconds per measurement, default 1]
 // Fixtures come from tools/compression-fixtures/generate.ts (make compression-fixtures).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { join, resolve, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import zlib from "node:zlib";
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const seconds = Number(process.argv[2] || 1);
 type Codec = "gzip" | "snappy" | "lz4";
 const CODECS: Record<Codec, number> = { gzip: 1, snappy: 2, lz4: 3 };
@@ -30,7 +30,7 @@ const PICK: [set: "small" | "large", name: string][] = [
   ["small", "lz4-kafka-records"],
 ];
 
-/** tools/bench-codecs/entry.ts's exports. */
+/** bench/codecs/entry.ts's exports. */
 interface BenchExports {
   memory: { buffer: ArrayBuffer };
   /** Room for an input of n bytes; returns its address. */
@@ -112,7 +112,7 @@ for (const [set, name] of PICK) {
   rows.push({ name, codec, file, in: data.length, out: size, wasm, native });
 }
 if (nativeJobs.length) {
-  const out = execFileSync(join(root, ".venv/bin/python"), [join(root, "tools/bench-codecs/native.py"), String(seconds), ...nativeJobs]);
+  const out = execFileSync(join(root, ".venv/bin/python"), [join(root, "bench/codecs/native.py"), String(seconds), ...nativeJobs]);
   // native.py prints {file: MB/s}.
   const speeds = JSON.parse(out.toString()) as Record<string, number>;
   for (const r of rows) {
