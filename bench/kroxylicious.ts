@@ -10,7 +10,7 @@ import { KROXYLICIOUS_VERSION } from "../scripts/versions.ts";
 
 const MAIN = "envoy.kafka.mesh.bench.BenchKroxylicious";
 // Bootstrap port: Envoy's listener port + 200 (19292 without an offset; 19192 is taken by
-// tools/capture), c1's single node on the next port.
+// tests/fixture-gen/capture), c1's single node on the next port.
 const PORT_FROM_ENVOY = 200;
 
 function newestMtime(path: string): number {

@@ -1,7 +1,7 @@
 # Compression codecs (assembly/compression): vectors from real encoders for gzip, snappy, lz4 and
 # zstd, the multi-megabyte suite, and the decode benchmarks. The small vectors are committed
 # (tests/fixtures/compression/vectors.ts, zstd_small.ts) and run with test-unit.
-COMPRESSION_TOOLS := tools/compression-fixtures
+COMPRESSION_TOOLS := tests/fixture-gen/compression
 COMPRESSION_CACHE := .cache/compression-fixtures
 # One venv stamp for the encoders of every codec (lz4, cramjam, zstandard, xxhash).
 COMPRESSION_VENV := .venv/.compression-$(shell cksum < $(COMPRESSION_TOOLS)/requirements.txt | cut -d' ' -f1)

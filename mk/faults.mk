@@ -1,18 +1,18 @@
-# Fault scenarios on the running stack (faults/run.ts) and configuration faults on a real
+# Fault scenarios on the running stack (tests/faults/run.ts) and configuration faults on a real
 # Envoy of their own (tests/e2e/config_faults.test.ts).
 FAULTS_CLASSES := .cache/faults-classes/FaultClient.class
-FAULTS_VENV := .venv/.faults-$(shell cksum < faults/requirements.txt | cut -d' ' -f1)
+FAULTS_VENV := .venv/.faults-$(shell cksum < tests/faults/requirements.txt | cut -d' ' -f1)
 FAULTS_ARGS ?=
 
 .PHONY: faults faults-deps test-config-faults test-faults-short
 
 # Kafka's Java client jars come with the stack (stack/maven.ts installs them on `make up`).
-$(FAULTS_CLASSES): faults/FaultClient.java
+$(FAULTS_CLASSES): tests/faults/FaultClient.java
 	test -d .cache/kafka-$(KAFKA_VERSION)/libs || node_modules/.bin/tsx stack/cli.ts up kafka
 	mkdir -p $(dir $@)
 	javac -d $(dir $@) -cp '.cache/kafka-$(KAFKA_VERSION)/libs/*' $<
 
-$(FAULTS_VENV): faults/requirements.txt
+$(FAULTS_VENV): tests/faults/requirements.txt
 	test -x .venv/bin/python || python3 -m venv .venv
 	.venv/bin/pip install -q --disable-pip-version-check -r $<
 	@touch $@
@@ -20,11 +20,11 @@ $(FAULTS_VENV): faults/requirements.txt
 faults-deps: $(NODE_MODULES) $(FAULTS_CLASSES) $(FAULTS_VENV)
 
 # Options: FAULTS_ARGS, e.g. FAULTS_ARGS="--only bridge-kill,envoy-restart --rate 20".
-## faults: every fault scenario on the stack, ~10 min; writes faults/results/<date>.md (FAULTS_ARGS)
+## faults: every fault scenario on the stack, ~10 min; writes tests/faults/results/<date>.md (FAULTS_ARGS)
 faults: build
 	$(STACK) up
 	$(MAKE) --no-print-directory faults-deps
-	$(NODE_TS) faults/run.ts $(FAULTS_ARGS)
+	$(NODE_TS) tests/faults/run.ts $(FAULTS_ARGS)
 
 ## test-config-faults: bad plugin configs, a rejected listener update, hostile topic names, on a real Envoy
 test-config-faults: $(ENVOY_STAMP) build
@@ -38,4 +38,4 @@ TEST_TARGETS += test-config-faults
 test-faults-short: build
 	$(STACK) up
 	$(MAKE) --no-print-directory faults-deps
-	$(NODE_TS) faults/run.ts --only bridge-kill,client-kill --scale 0.4 --no-write
+	$(NODE_TS) tests/faults/run.ts --only bridge-kill,client-kill --scale 0.4 --no-write

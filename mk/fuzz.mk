@@ -1,4 +1,4 @@
-# Fuzzing the built filter in the Node proxy-wasm host (tools/wasm-host, tools/fuzz).
+# Fuzzing the built filter in the Node proxy-wasm host (tests/wasm-host, tests/fuzz).
 #   make fuzz COUNT=10000000 SEED=1   long run: hostile frames and HTTP answers; any trap,
 #                                     any VM call over 2 s, or memory growth after warm-up fails;
 #                                     then MEMORY_COUNT (1000000) frames of memory cases (--memory)
@@ -18,21 +18,21 @@ fuzz: COUNT ?= 10000000
 fuzz: SEED ?= 1
 fuzz: MEMORY_COUNT ?= 1000000
 fuzz: $(WASM)
-	$(NODE_TS) tools/fuzz/fuzz.ts --count $(COUNT) --seed $(SEED) --progress 1000000
-	$(NODE_TS) tools/fuzz/fuzz.ts --memory --count $(MEMORY_COUNT) --seed $(SEED) --progress 100000
+	$(NODE_TS) tests/fuzz/fuzz.ts --count $(COUNT) --seed $(SEED) --progress 1000000
+	$(NODE_TS) tests/fuzz/fuzz.ts --memory --count $(MEMORY_COUNT) --seed $(SEED) --progress 100000
 
 test-fuzz: $(WASM)
 	$(NODE_TS) --test tests/e2e/wasm_host.test.ts tests/e2e/wasm_host_memory.test.ts
-	$(NODE_TS) tools/fuzz/fuzz.ts --count 300000 --seed 1
-	$(NODE_TS) tools/fuzz/fuzz.ts --memory --count 20000 --seed 1
-	$(NODE_TS) tools/fuzz/fuzz.ts --connections 10000
+	$(NODE_TS) tests/fuzz/fuzz.ts --count 300000 --seed 1
+	$(NODE_TS) tests/fuzz/fuzz.ts --memory --count 20000 --seed 1
+	$(NODE_TS) tests/fuzz/fuzz.ts --connections 10000
 	$(MAKE) --no-print-directory fuzz-repro
 
 fuzz-corpus: $(WASM)
-	bash tools/fuzz/capture-corpus.sh
+	bash tests/fuzz/capture-corpus.sh
 
 fuzz-repro: $(WASM)
 	@set -e; status=0; for f in tests/fixtures/fuzz-repro/*.json; do \
-	  $(NODE_TS) tools/fuzz/fuzz.ts --replay "$$f" || status=1; done; exit $$status
+	  $(NODE_TS) tests/fuzz/fuzz.ts --replay "$$f" || status=1; done; exit $$status
 
 TEST_TARGETS += test-fuzz

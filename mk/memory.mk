@@ -6,7 +6,7 @@
 #   make fault-test-wasm    build/kafka_mesh.fault-test.wasm: the release module plus a trap on
 #                           the marker "kafka-mesh-test:trap" (tests/fault-entry/), tests only
 #
-# The attack client is tools/attack/partial-frames.ts; measurements: docs/memory.md.
+# The attack client is tests/attack/partial-frames.ts; measurements: docs/memory.md.
 MEMORY_FAULT_WASM := build/kafka_mesh.fault-test.wasm
 MEMORY_TEST_TIMEOUT_MS ?= 300000
 

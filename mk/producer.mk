@@ -6,4 +6,4 @@
 .PHONY: capture-produce
 ## capture-produce: re-captures tests/fixtures/produce/*.ts from real Java, librdkafka and kafkajs producers
 capture-produce: $(NODE_MODULES)
-	bash tools/capture/capture.sh
+	bash tests/fixture-gen/capture/capture.sh

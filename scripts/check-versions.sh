@@ -17,14 +17,14 @@ pom_property() { sed -n "s|.*<$2>\(.*\)</$2>.*|\1|p" "$1" | head -1; }
 pinned_requirement() { sed -n "s/^$2==\([^ ;#]*\).*/\1/p" "$1" | head -1; }
 
 expect .envoy-version "the Envoy release func-e runs" "$(tr -d ' \n' < .envoy-version)" "$ENVOY_VERSION"
-for pom in bridge/pom.xml stack/kafka/pom.xml tools/compression-fixtures/pom.xml; do
+for pom in bridge/pom.xml stack/kafka/pom.xml tests/fixture-gen/compression/pom.xml; do
   expect "$pom" "kafka.version" "$(pom_property "$pom" kafka.version)" "$KAFKA_VERSION"
 done
 expect bench/kroxylicious/pom.xml "kroxylicious.version" \
   "$(pom_property bench/kroxylicious/pom.xml kroxylicious.version)" "$KROXYLICIOUS_VERSION"
 expect package-lock.json "kafkajs" \
   "$(node -p 'require("./package-lock.json").packages["node_modules/kafkajs"]?.version ?? ""')" "$KAFKAJS_VERSION"
-for req in tests/e2e/requirements.txt faults/requirements.txt bench/requirements.txt; do
+for req in tests/e2e/requirements.txt tests/faults/requirements.txt bench/requirements.txt; do
   expect "$req" "confluent-kafka" "$(pinned_requirement "$req" confluent-kafka)" "$CONFLUENT_KAFKA_VERSION"
 done
 [[ $status -eq 0 ]] && echo "check-versions: every pinned copy matches versions.env"

@@ -1,5 +1,5 @@
 // The pinned versions of versions.env (KEY=value lines) for Node code: stack/, tests/e2e/,
-// faults/, tools/ (all run with tsx).
+// tests/faults/, bench/, codegen/, envoy/, examples/ (all run with tsx).
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";

@@ -2,7 +2,7 @@
 // against native decoders on the same fixtures: Node's zlib for gzip, liblz4 (python lz4) and
 // the snappy C++/Rust decoder (cramjam) via .venv. Prints MB/s of decompressed output.
 //   node --import tsx bench/codecs/codecs.ts [seconds per measurement, default 1]
-// Fixtures come from tools/compression-fixtures/generate.ts (make compression-fixtures).
+// Fixtures come from tests/fixture-gen/compression/generate.ts (make compression-fixtures).
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join, resolve, dirname } from "node:path";

@@ -16,7 +16,7 @@ execFileSync(
 );
 /** zstd.py --bench: per input, native libzstd's MB/s (and the .zst/.bin files under `work`). */
 const native = JSON.parse(
-  execFileSync(path.join(root, ".venv", "bin", "python"), ["tools/compression-fixtures/zstd.py", "--bench", work], {
+  execFileSync(path.join(root, ".venv", "bin", "python"), ["tests/fixture-gen/compression/zstd.py", "--bench", work], {
     cwd: root,
     encoding: "utf8",
   }),

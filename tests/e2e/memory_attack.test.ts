@@ -5,7 +5,7 @@
 // starts an Envoy of its own (free ports, --concurrency 2, config rendered from
 // envoy/envoy.template.yaml with the bridges of the running stack), so its RSS and log are the
 // attack's alone and a failing build never breaks the stack's Envoy. While the attackers
-// (tools/attack/partial-frames.ts) hold their sockets, a kafkajs producer keeps producing to
+// (tests/attack/partial-frames.ts) hold their sockets, a kafkajs producer keeps producing to
 // `apples` through the same Envoy; its records are read back from their cluster with kcat.
 //
 //  1. default budget: 30, then 300 connections each sending the size of a ~100 MiB frame and
@@ -49,9 +49,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import kafkajs from "kafkajs";
-import { type AttackEnvoy, startEnvoy as startAttackEnvoy, vmFailures } from "../../tools/attack/envoy.ts";
-import { type AttackOptions, type AttackStats, type Settled, startAttack } from "../../tools/attack/partial-frames.ts";
-import { vmGauge } from "../../tools/attack/measure.ts";
+import { type AttackEnvoy, startEnvoy as startAttackEnvoy, vmFailures } from "../attack/envoy.ts";
+import { type AttackOptions, type AttackStats, type Settled, startAttack } from "../attack/partial-frames.ts";
+import { vmGauge } from "../attack/measure.ts";
 import {
   apiVersionsRequest, connect, type FrameConnection, produceRequest, readApiVersionsResponse, readProduceResponse, recordBatch, stringRecords, waitFor,
 } from "../lib/kafka/index.ts";
@@ -79,7 +79,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
 
 type Envoy = AttackEnvoy<PluginConfig>;
-/** An attack as the scenarios describe it: the tools/attack options, these three always set. */
+/** An attack as the scenarios describe it: the tests/attack options, these three always set. */
 type AttackSpec = Partial<AttackOptions> & { connections: number; frameSize: number; bytes: number };
 type Stats = Record<string, number>;
 
@@ -98,7 +98,7 @@ interface EnvoyOptions {
   extraArgs?: string[];
 }
 
-/** An Envoy of the scenario's own in front of the running stack's bridges (tools/attack/envoy.ts). */
+/** An Envoy of the scenario's own in front of the running stack's bridges (tests/attack/envoy.ts). */
 function startEnvoy(dir: string, name: string, { plugin = {}, wasm = WASM, failurePolicy, extraArgs = [] }: EnvoyOptions = {}): Promise<Envoy> {
   const cfg: PluginConfig = { ...structuredClone(ports.config), ...plugin };
   for (const c of cfg.upstream_clusters) c.rest_bridge.authority = ports.clusters[c.cluster_name].bridge;

@@ -9,7 +9,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   encodePairs, type FilterExports, FilterStatus, type MeshConnection, MeshVm, type MeshVmOptions, SharedData, WasmTrap,
-} from "../../tools/wasm-host/host.ts";
+} from "../wasm-host/host.ts";
 import * as k from "../lib/kafka/index.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

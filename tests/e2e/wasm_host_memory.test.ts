@@ -5,7 +5,7 @@
 // memory must stay bounded by the budget, and normal connections must keep being answered,
 // completely and in order.
 //
-// The host reads each client socket as Envoy does (tools/wasm-host/host.ts): reads of at most
+// The host reads each client socket as Envoy does (tests/wasm-host/host.ts): reads of at most
 // 64 KiB, each followed by proxy_on_downstream_data with the whole read buffer, and no reading
 // while that buffer is over per_connection_buffer_limit_bytes (1 MiB) until it drains to half.
 //
@@ -15,7 +15,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type MeshConnection, MeshVm, type PluginConfig } from "../../tools/wasm-host/host.ts";
+import { type MeshConnection, MeshVm, type PluginConfig } from "../wasm-host/host.ts";
 import * as k from "../lib/kafka/index.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");

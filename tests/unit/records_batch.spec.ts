@@ -14,7 +14,7 @@ import * as rdZstd from "../fixtures/produce/librdkafka_zstd";
 import * as rdIdem from "../fixtures/produce/librdkafka_idempotent";
 import * as rdMsgV1 from "../fixtures/produce/librdkafka_msgv1";
 
-// What tools/capture/records.json made every client send (topic b-capture, partition 2).
+// What tests/fixture-gen/capture/records.json made every client send (topic b-capture, partition 2).
 const KEYS: Array<string | null> = ["k1", null, "k3", "k4", "k5"];
 const VALUES_TEXT: Array<string | null> = ["v1", "hello, kafka", null, null, "compressible ".repeat(64)];
 const K4_VALUE: u8[] = [0x00, 0x01, 0x02, 0xfd, 0xfe, 0xff, 0x80, 0x80, 0x80];

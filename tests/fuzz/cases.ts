@@ -3,7 +3,7 @@
 // numbers alone and can be written out as plain steps (tests/fixtures/fuzz-repro/).
 import fs from "node:fs";
 import path from "node:path";
-import * as k from "../../tests/lib/kafka/index.ts";
+import * as k from "../lib/kafka/index.ts";
 import type { HttpCall, MeshConnection, MeshVm, Pair } from "../wasm-host/host.ts";
 
 /** A seeded pseudo-random source (rng). */

@@ -1,4 +1,4 @@
-// Sends tools/capture/records.json through Kafka's Java producer to the capture server.
+// Sends tests/fixture-gen/capture/records.json through Kafka's Java producer to the capture server.
 // Usage: java CaptureProducer <port> <none|gzip|snappy|lz4|zstd> <records.json>
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,12 +1,12 @@
-// tools/attack/: hostile Kafka clients for the mesh's memory bounds (issue 12); loopback tests and
+// tests/attack/: hostile Kafka clients for the mesh's memory bounds (issue 12); loopback tests and
 // measurements only (tests/e2e/memory_attack.test.*, docs/memory.md). Not part of the module.
 //
 // figures.ts: the measurements of docs/memory.md for one wasm module. Each point runs on a fresh
-// Envoy of its own (tools/attack/envoy.ts, template config, reference plugin config, bridges of
+// Envoy of its own (tests/attack/envoy.ts, template config, reference plugin config, bridges of
 // the stack on their default ports) through measure.ts: RSS before / during / peak / after, the
 // attackers' view, fresh ApiVersions during and after, stats, wasm failure lines.
 //
-//   node --import tsx tools/attack/figures.ts --wasm /tmp/before/build/kafka_mesh.wasm [--label before]
+//   node --import tsx tests/attack/figures.ts --wasm /tmp/before/build/kafka_mesh.wasm [--label before]
 //        [--only idle-300,claimed-30,claimed-300,real-100x8M,small-64x8M] [--hold 5] [--after 5]
 //        [--failure-policy FAIL_CLOSED|FAIL_RELOAD] [--json FILE] [--keep]
 //

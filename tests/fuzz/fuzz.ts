@@ -1,13 +1,13 @@
 // Fuzzer for the filter module in the Node proxy-wasm host: hostile client bytes and hostile
 // HTTP answers must never trap the filter, hang it, or grow its memory.
 //
-//   node --import tsx tools/fuzz/fuzz.ts [--count N] [--seed S] [--hang-ms 2000] [--warmup N]
+//   node --import tsx tests/fuzz/fuzz.ts [--count N] [--seed S] [--hang-ms 2000] [--warmup N]
 //                            [--mem-bound-kib K] [--distinct-topics] [--wasm path]
 //                            [--memory | --memory-every N]
 //   (--memory: memory cases only, on a VM with a small budget; --memory-every N: one case in
 //    N is a memory case, on that VM beside the main one)
-//   node --import tsx tools/fuzz/fuzz.ts --connections 10000      (open/close heap check)
-//   node --import tsx tools/fuzz/fuzz.ts --replay file.json        (re-run a saved failing case)
+//   node --import tsx tests/fuzz/fuzz.ts --connections 10000      (open/close heap check)
+//   node --import tsx tests/fuzz/fuzz.ts --replay file.json        (re-run a saved failing case)
 //
 // The VM runs in a worker thread (worker.mjs, then this file); the main thread is a watchdog that ends the worker when a
 // single VM call runs past --hang-ms, and writes the failing case to --repro-dir.
@@ -16,7 +16,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type HistogramSummary, type LogLine, MeshVm } from "../wasm-host/host.ts";
-import * as k from "../../tests/lib/kafka/index.ts";
+import * as k from "../lib/kafka/index.ts";
 import { type Case, genCase, genMemoryCase, loadCorpus, MEMORY_LIMITS, memoryPeakBound, runSteps, type Step, type StepHooks } from "./cases.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -431,7 +431,7 @@ async function main() {
     const file = o.connections ? null : saveRepro(o, r.type, o.seed, r.caseIndex, steps, error, log, memory);
     console.error(`fuzz: FAILED (${r.type}) at case ${r.caseIndex}, seed ${o.seed}\n${error}`);
     if (log.length) console.error("filter log:\n" + log.map((l) => `  [${l.level}] ${l.message}`).join("\n"));
-    if (file) console.error(`case written to ${path.relative(ROOT, file)}; replay: node --import tsx tools/fuzz/fuzz.ts --replay ${path.relative(ROOT, file)}`);
+    if (file) console.error(`case written to ${path.relative(ROOT, file)}; replay: node --import tsx tests/fuzz/fuzz.ts --replay ${path.relative(ROOT, file)}`);
     process.exit(1);
   }
   if (r.type === "connections-done") {

@@ -1,4 +1,4 @@
-// Sends tools/capture/records.json through kafkajs to the capture server.
+// Sends tests/fixture-gen/capture/records.json through kafkajs to the capture server.
 // Usage: KAFKAJS_PREFIX=<dir> node --import tsx kafkajs_producer.ts <port> <none|gzip>
 // kafkajs is loaded from the prefix (the version capture.sh pins); its types are those of the
 // project's own kafkajs devDependency.
@@ -8,7 +8,7 @@ import type * as KafkaJs from "kafkajs";
 const require = createRequire(process.env.KAFKAJS_PREFIX + "/node_modules/");
 const { Kafka, CompressionTypes, logLevel } = require("kafkajs") as typeof KafkaJs;
 
-/** tools/capture/records.json: one partition of one topic, the records as text (see its "//"). */
+/** tests/fixture-gen/capture/records.json: one partition of one topic, the records as text (see its "//"). */
 interface Spec {
   topic: string;
   partition: number;

@@ -1,4 +1,4 @@
-// tools/attack/: hostile Kafka clients for the mesh's memory bounds (issue 12); loopback tests and
+// tests/attack/: hostile Kafka clients for the mesh's memory bounds (issue 12); loopback tests and
 // measurements only (tests/e2e/memory_attack.test.*, docs/memory.md). Not part of the module.
 //
 // envoy.ts: an Envoy of the caller's own for an attack: envoy/envoy.template.yaml rendered for
@@ -71,7 +71,7 @@ export async function startEnvoy<P extends object>({ dir, name, plugin, wasm = j
   const [port, adminPort] = [await freePort(), await freePort()];
   const cfg = { ...structuredClone(plugin), advertised_host: HOST, advertised_port: port };
   const template = readFileSync(join(ROOT, "envoy", "envoy.template.yaml"), "utf8");
-  let text = render({ template, plugin: cfg, pluginSource: `tools/attack/envoy.ts (${name})`, variant: "internal",
+  let text = render({ template, plugin: cfg, pluginSource: `tests/attack/envoy.ts (${name})`, variant: "internal",
     listen: { host: HOST, port }, echoPort: 19099 });
   text = text.replace(/(admin:\n\s+address:\n\s+socket_address: \{ address: 127\.0\.0\.1, port_value: )\d+/, `$1${adminPort}`);
   if (!text.includes("filename: build/kafka_mesh.wasm")) throw new Error("rendered config: wasm filename not found");

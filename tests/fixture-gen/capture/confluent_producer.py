@@ -1,4 +1,4 @@
-# Sends tools/capture/records.json through librdkafka (confluent-kafka) to the capture server.
+# Sends tests/fixture-gen/capture/records.json through librdkafka (confluent-kafka) to the capture server.
 # Usage: python confluent_producer.py <port> <none|gzip|snappy|lz4|zstd> <idempotent 0|1>
 import base64, json, os, sys
 from confluent_kafka import Producer

@@ -1,4 +1,4 @@
-// tools/attack/: hostile Kafka clients for the mesh's memory bounds (issue 12); loopback tests and
+// tests/attack/: hostile Kafka clients for the mesh's memory bounds (issue 12); loopback tests and
 // measurements only (tests/e2e/memory_attack.test.*, docs/memory.md). Not part of the module.
 //
 // measure.ts: runs one partial-frames attack against a running Envoy and reports its memory:
@@ -6,13 +6,13 @@
 // after they have gone; whether a fresh connection's ApiVersions is answered during and after;
 // the filter's and Envoy's wasm stats; and the wasm failure lines Envoy logged meanwhile.
 //
-//   node --import tsx tools/attack/measure.ts --pid PID --admin 127.0.0.1:9901 --log .stack/envoy.log \
+//   node --import tsx tests/attack/measure.ts --pid PID --admin 127.0.0.1:9901 --log .stack/envoy.log \
 //        [--target 127.0.0.1:19092] [--hold 5] [--after 5] [--json] <partial-frames options>
 //
 // partial-frames options: --connections N --frame-size S --bytes B --drip-bytes k --drip-ms t ...
 import { readFileSync, statSync } from "node:fs";
 import net from "node:net";
-import { apiVersionsRequest, FrameSplitter } from "../../tests/lib/kafka/index.ts";
+import { apiVersionsRequest, FrameSplitter } from "../lib/kafka/index.ts";
 import { parseSize, startAttack, type AttackOptions, type AttackStats, type Settled } from "./partial-frames.ts";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

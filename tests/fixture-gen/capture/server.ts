@@ -2,31 +2,31 @@
 // clients send (size prefix included). Two ways of answering, one per capture flow:
 //
 //   broker <port> <out.jsonl>
-//     answers by itself (tools/capture/capture.sh, the Produce fixtures): ApiVersions (Produce
+//     answers by itself (tests/fixture-gen/capture/capture.sh, the Produce fixtures): ApiVersions (Produce
 //     v3..v12, Metadata v0..v12, InitProducerId v0..v5; Fetch v4..v12 and FindCoordinator
 //     v0..v4 advertised only), Metadata (itself as the only broker, every topic with 5
 //     partitions), InitProducerId (a fixed producer id), Produce (success); appends each
 //     Produce frame as hex to <out.jsonl>, one JSON line per frame.
 //   filter <port> <outDir> <client> [perKind]
 //     serves the client through the filter itself, build/kafka_mesh.wasm in the Node host
-//     (tools/fuzz/capture-corpus.sh, the fuzz seed corpus): the mesh answers ApiVersions and
+//     (tests/fuzz/capture-corpus.sh, the fuzz seed corpus): the mesh answers ApiVersions and
 //     Metadata, advertising this port; HTTP calls for Produce get a 500 so the client sees an
 //     error and carries on. Writes each distinct request frame to
 //     <outDir>/<client>-<key>v<version>-<n>.bin, at most <perKind> (3) per (API key, version).
 //
-// Usage: node --import tsx tools/capture/server.ts broker|filter ...
+// Usage: node --import tsx tests/fixture-gen/capture/server.ts broker|filter ...
 import net from "node:net";
 import fs from "node:fs";
 import path from "node:path";
 import crypto from "node:crypto";
 import { fileURLToPath } from "node:url";
-import type { MeshConnection } from "../wasm-host/host.ts";
+import type { MeshConnection } from "../../wasm-host/host.ts";
 import {
   ApiKey, apiVersionsResponse, FrameSplitter, initProducerIdResponse, metadataResponse, produceResponse,
   readMetadataRequest, readProduceRequest, readRequestHeader, responseFrame, type ApiVersion, type Reader,
-} from "../../tests/lib/kafka/index.ts";
+} from "../../lib/kafka/index.ts";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const [mode, portArg, ...rest] = process.argv.slice(2);
 const port = Number(portArg || 19192);
 
@@ -116,7 +116,7 @@ function broker(out = "capture.jsonl"): void {
 // --- filter: the mesh in the Node host answers, distinct frames recorded -------------------------
 
 async function filter(outDir: string, client: string, perKindArg?: string): Promise<void> {
-  const { MeshVm } = await import("../wasm-host/host.ts");
+  const { MeshVm } = await import("../../wasm-host/host.ts");
   const perKind = Number(perKindArg ?? 3);
   fs.mkdirSync(outDir, { recursive: true });
   // The reference scenario, advertising this server so clients come back here for Produce.
@@ -171,6 +171,6 @@ async function filter(outDir: string, client: string, perKindArg?: string): Prom
 if (mode === "broker") broker(rest[0]);
 else if (mode === "filter") await filter(rest[0] ?? "", rest[1] ?? "", rest[2]);
 else {
-  console.error("usage: node --import tsx tools/capture/server.ts broker <port> <out.jsonl> | filter <port> <outDir> <client> [perKind]");
+  console.error("usage: node --import tsx tests/fixture-gen/capture/server.ts broker <port> <out.jsonl> | filter <port> <outDir> <client> [perKind]");
   process.exit(2);
 }

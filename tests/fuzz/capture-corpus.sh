@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Rebuilds the fuzz seed corpus tests/fixtures/corpus/*.bin: the request frames kafkajs and
 # kcat (librdkafka) send to the mesh (ApiVersions, Metadata, InitProducerId, Produce with
-# several codecs). Each client talks to the capture server (tools/capture/server.ts filter),
+# several codecs). Each client talks to the capture server (tests/fixture-gen/capture/server.ts filter),
 # which serves it through the built filter in the Node host. Installs kafkajs under
 # .cache/corpus and kcat with apt when missing (idempotent). Needs `make build` first.
 set -euo pipefail
@@ -21,14 +21,14 @@ mkdir -p "$OUT"
 
 run() { # client name, command...
   local name=$1; shift
-  node --import tsx "$ROOT/tools/capture/server.ts" filter "$PORT" "$OUT" "$name" 8 &
+  node --import tsx "$ROOT/tests/fixture-gen/capture/server.ts" filter "$PORT" "$OUT" "$name" 8 &
   local pid=$!
   sleep 1
   timeout 60 "$@" || true
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
 
-run kafkajs node --import tsx "$ROOT/tools/fuzz/capture-kafkajs.ts" "$PORT" "$CACHE/node"
+run kafkajs node --import tsx "$ROOT/tests/fuzz/capture-kafkajs.ts" "$PORT" "$CACHE/node"
 kcat_produce() { # codec, idempotent
   printf 'k1:hello, kafka\nk2:%s\n:third\n' "$(printf 'compressible %.0s' $(seq 40))" |
     kcat -P -b "127.0.0.1:$PORT" -t b-corpus -K: -z "$1" -c 3 \

@@ -2,22 +2,22 @@
 // librdkafka) write through Envoy while a fault is injected; afterwards every cluster is read
 // directly (not through the mesh) and reconciled with what the clients were told.
 //
-//   node --import tsx faults/run.ts [--only a,b] [--rate N] [--scale F] [--clients java,librdkafka]
+//   node --import tsx tests/faults/run.ts [--only a,b] [--rate N] [--scale F] [--clients java,librdkafka]
 //                                    [--out FILE.md] [--no-write]
 //
 // Needs the stack up (make up, same STACK_PORT_OFFSET), .cache/faults-classes (javac of
-// faults/FaultClient.java) and .venv with confluent-kafka (faults/requirements.txt): `make
+// tests/faults/FaultClient.java) and .venv with confluent-kafka (tests/faults/requirements.txt): `make
 // faults` does all of it. Exits 1 when an acknowledged record is missing, a record sits in a
 // cluster or topic its topic does not route to, an acknowledged offset is not where the record
 // is, a client saw a non-retriable error, a producer hung, or Envoy's log shows a VM failure.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT, stackPorts } from "../tests/e2e/stack-ports.ts";
-import type { Component } from "../stack/component.ts";
-import { phases, up, type Phase } from "../stack/stack.ts";
-import { runningPid } from "../stack/proc.ts";
-import { kafkaLibs } from "../scripts/versions.ts";
+import { ROOT, stackPorts } from "../e2e/stack-ports.ts";
+import type { Component } from "../../stack/component.ts";
+import { phases, up, type Phase } from "../../stack/stack.ts";
+import { runningPid } from "../../stack/proc.ts";
+import { kafkaLibs } from "../../scripts/versions.ts";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const args = process.argv.slice(2);
@@ -204,16 +204,16 @@ function startProducer(client: string, prefix: string, count: number): Producer 
   const stderr = join(workDir, `${prefix}.stderr`);
   const topics = TOPICS.join(",");
   const [cmd, argv]: [string, string[]] = client === "java"
-    ? ["java", ["-Xmx256m", `-Dlog4j2.configurationFile=${join(ROOT, "faults", "log4j2.properties")}`, "-cp", CP,
+    ? ["java", ["-Xmx256m", `-Dlog4j2.configurationFile=${join(ROOT, "tests", "faults", "log4j2.properties")}`, "-cp", CP,
       "FaultClient", "produce", ports.envoy, log, prefix, String(count), String(RATE), topics]]
-    : [PY, [join(ROOT, "faults", "producer.py"), ports.envoy, log, prefix, String(count), String(RATE), topics]];
+    : [PY, [join(ROOT, "tests", "faults", "producer.py"), ports.envoy, log, prefix, String(count), String(RATE), topics]];
   const child = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"] });
   child.stderr.on("data", (d: Buffer) => appendFileSync(stderr, d));
   const exited: Producer["exited"] = new Promise((r) => child.on("exit", (code, signal) => r({ code, signal })));
   return { client, prefix, log, stderr, child, exited };
 }
 
-/** A JSON line of a producer (faults/FaultClient.java, faults/producer.py): the fields read here. */
+/** A JSON line of a producer (tests/faults/FaultClient.java, tests/faults/producer.py): the fields read here. */
 interface ClientEvent {
   ev: string;
   /** The record's number (NaN on events about no record). */
@@ -278,13 +278,13 @@ function clientErrors(p: Producer, events: ClientEvent[]): ClientError[] {
     if (e.ev === "cerr") codes.push({ code: String(e.code), final: false, retriable: e.retriable });
   }
   if (p.client === "java" && existsSync(p.stderr)) {
-    // The Sender logs each error answer it retries at WARN (faults/log4j2.properties).
+    // The Sender logs each error answer it retries at WARN (tests/faults/log4j2.properties).
     for (const m of readFileSync(p.stderr, "utf8").matchAll(/Got error produce response .*?Error: ([A-Z_]+)/g)) {
       codes.push({ code: m[1]!, final: false });
     }
   }
   if (p.client === "librdkafka") {
-    // Failed Produce requests as librdkafka's broker debug log reports them (faults/producer.py).
+    // Failed Produce requests as librdkafka's broker debug log reports them (tests/faults/producer.py).
     for (const e of events) if (e.ev === "reqerr" && e.api === "Produce") codes.push({ code: String(e.code), final: false });
   }
   return codes;
@@ -294,7 +294,7 @@ function clientErrors(p: Producer, events: ClientEvent[]): ClientError[] {
 const LIBRDKAFKA_TRANSIENT = new Set(["_TRANSPORT", "_ALL_BROKERS_DOWN", "_TIMED_OUT", "_RESOLVE", "_MSG_TIMED_OUT", "_RETRY"]);
 
 function javaTool(argv: string[]): string {
-  const r = spawnSync("java", ["-Xmx256m", `-Dlog4j2.configurationFile=${join(ROOT, "faults", "log4j2.properties")}`, "-cp", CP,
+  const r = spawnSync("java", ["-Xmx256m", `-Dlog4j2.configurationFile=${join(ROOT, "tests", "faults", "log4j2.properties")}`, "-cp", CP,
     "FaultClient", ...argv], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`FaultClient ${argv[0]} failed: ${r.stderr}`);
   return r.stdout.trim();
@@ -542,7 +542,7 @@ console.log("\n" + table(results) + "\n");
 for (const r of results) console.log(`${r.name}: ${r.problems.length ? "FAILED: " + r.problems.join("; ") : "passed"}`);
 const failed = results.filter((r) => r.problems.length > 0).length;
 if (!args.includes("--no-write")) {
-  const out = opt("out") ?? join(ROOT, "faults", "results", `${runId.slice(0, 8)}.md`);
+  const out = opt("out") ?? join(ROOT, "tests", "faults", "results", `${runId.slice(0, 8)}.md`);
   mkdirSync(join(out, ".."), { recursive: true });
   writeFileSync(out, md + "\n");
   console.log(`written to ${out}`);

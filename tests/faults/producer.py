@@ -1,4 +1,4 @@
-# The librdkafka side of the fault scenarios (faults/run.ts): an idempotent acks=all
+# The librdkafka side of the fault scenarios (tests/faults/run.ts): an idempotent acks=all
 # confluent-kafka producer with librdkafka's default retry settings.
 #
 #   python producer.py BOOTSTRAP OUT PREFIX COUNT RATE TOPIC[,TOPIC...] [key=value...]

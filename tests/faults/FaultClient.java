@@ -28,7 +28,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * The Java side of the fault scenarios (faults/run.ts).
+ * The Java side of the fault scenarios (tests/faults/run.ts).
  *
  *   produce BOOTSTRAP OUT PREFIX COUNT RATE TOPIC[,TOPIC...] [key=value...]
  *     An idempotent acks=all producer with the client's default retry settings. Sends COUNT

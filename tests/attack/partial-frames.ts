@@ -1,11 +1,11 @@
-// tools/attack/: hostile Kafka clients for the mesh's memory bounds (issue 12); loopback tests and
+// tests/attack/: hostile Kafka clients for the mesh's memory bounds (issue 12); loopback tests and
 // measurements only (tests/e2e/memory_attack.test.*, docs/memory.md). Not part of the module.
 //
 // partial-frames.ts: opens N connections; on each it sends a 4-byte Kafka frame size S and then
 // B bytes of that frame (never the whole frame unless B >= S), then holds the socket open
 // without reading or sending anything more, for D seconds or until killed.
 //
-//   node --import tsx tools/attack/partial-frames.ts [options]
+//   node --import tsx tests/attack/partial-frames.ts [options]
 //     --host H            (default 127.0.0.1)
 //     --port P            (default 19092)
 //     --connections N     (default 30)
@@ -32,7 +32,7 @@
 //
 // Also importable: startAttack(options) returns {stats(), sent: Promise, stop()}.
 import net from "node:net";
-import { ApiKey, requestFrame, Writer } from "../../tests/lib/kafka/index.ts";
+import { ApiKey, requestFrame, Writer } from "../lib/kafka/index.ts";
 
 export interface AttackOptions {
   host: string;
