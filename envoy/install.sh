@@ -21,7 +21,7 @@ STATE=$ROOT/.cache/envoy
 FUNC_E_BIN=$ROOT/.cache/go-bin/func-e
 FUNC_E_DATA_HOME=$ROOT/.cache/func-e
 
-log() { echo "install-envoy: $*" >&2; }
+log() { echo "envoy-install: $*" >&2; }
 mkdir -p "$STATE"
 
 # --- 1. the Envoy binary ------------------------------------------------------------------
