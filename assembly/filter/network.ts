@@ -155,12 +155,7 @@ export class ConnectionContext extends AnswerSink {
     if (owned > 0 || incoming > 0) {
       const all = readBuffer(BufferTypeValues.NetworkDownstreamData, 0, min(size, owned + incoming));
       if (owned > 0) ours = all.subarray(0, min(owned, all.length));
-      if (incoming > 0) {
-        this.reading = true;
-        countRead(incoming);
-        c.onData(all.subarray(owned));
-        this.reading = false;
-      }
+      if (incoming > 0) this.feed(all.subarray(owned));
     }
     const answers = c.takeAnswers();
     // Every client byte is consumed: the buffer keeps only answers (ours first).
@@ -207,6 +202,14 @@ export class ConnectionContext extends AnswerSink {
     this.answersReady();
   }
 
+  /** Hands client bytes copied out of Envoy's buffer to the connection. */
+  private feed(bytes: Uint8Array): void {
+    countRead(bytes.length);
+    this.reading = true;
+    this.connection.onData(bytes);
+    this.reading = false;
+  }
+
   /** Answers became ready outside onDownstreamData: append them and push them on. */
   answersReady(): void {
     const c = this.connection;
@@ -238,11 +241,7 @@ export class ConnectionContext extends AnswerSink {
     const waiting = this.waitingBytes;
     if (waiting > 0) {
       this.waitingBytes = 0;
-      const bytes = readBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, waiting);
-      countRead(waiting);
-      this.reading = true;
-      c.onData(bytes);
-      this.reading = false;
+      this.feed(readBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, waiting));
     }
     const answers = c.takeAnswers();
     if (answers !== null || waiting > 0) {
