@@ -18,8 +18,9 @@ export class HostMetrics extends MeshMetrics {
   private ids: Map<string, u32> = new Map();
   /** Topics with stats of their own; Envoy never frees a stat, so their number is bounded. */
   private topicsWithStats: Set<string> = new Set();
-  /** This VM's slot (see vm_slot.ts) and the values of its gauges. */
+  /** This VM's slot (see vm_slot.ts), its gauges' ids (looked up once per slot) and values. */
   private slot: SlotClaim | null = null;
+  private vmIds: Array<u32> = [0, 0, 0, 0];
   private vmValues: Array<i64> = [0, 0, 0, 0];
 
   constructor(private maxTopicStats: i32) {
@@ -41,15 +42,19 @@ export class HostMetrics extends MeshMetrics {
     if (id != 0) imports.proxy_increment_metric(id, by);
   }
 
-  private setGauge(name: string, value: i64): void {
-    const id = this.id(MetricTypeValues.Gauge, name);
+  /** The id of gauge `which` of VM slot `slot` (kafka_mesh.<gauge>.vm.<slot>). */
+  private vmGaugeId(which: i32, slot: i32): u32 {
+    return this.id(MetricTypeValues.Gauge, "kafka_mesh." + VM_GAUGES[which] + ".vm." + slot.toString());
+  }
+
+  private static record(id: u32, value: i64): void {
     if (id != 0) imports.proxy_record_metric(id, <u64>max<i64>(value, 0));
   }
 
+  /** Called on every change of the connection's bytes: no name is built here. */
   private vmGauge(which: i32, value: i64): void {
     this.vmValues[which] = value;
-    if (this.slot === null) return;
-    this.setGauge("kafka_mesh." + VM_GAUGES[which] + ".vm." + this.slot!.slot.toString(), value);
+    if (this.slot !== null) HostMetrics.record(this.vmIds[which], value);
   }
 
   /** Takes a slot for this VM's gauges and publishes them there (a stale slot's are overwritten). */
@@ -57,7 +62,10 @@ export class HostMetrics extends MeshMetrics {
     this.slot = claimSlot(nowMs);
     this.vmValues[MEMORY] = <i64>memory.size() << 16;
     if (this.slot === null) return;
-    for (let g = 0; g < VM_GAUGES.length; g++) this.vmGauge(g, this.vmValues[g]);
+    for (let g = 0; g < VM_GAUGES.length; g++) {
+      this.vmIds[g] = this.vmGaugeId(g, this.slot!.slot);
+      this.vmGauge(g, this.vmValues[g]);
+    }
   }
 
   /** Every tick: keeps the slot's lease and zeroes the gauges of VMs that are gone. */
@@ -67,7 +75,7 @@ export class HostMetrics extends MeshMetrics {
     const own = this.slot === null ? -1 : this.slot!.slot;
     const freed = sweepSlots(own, nowMs);
     for (let i = 0; i < freed.length; i++) {
-      for (let g = 0; g < VM_GAUGES.length; g++) this.setGauge("kafka_mesh." + VM_GAUGES[g] + ".vm." + freed[i].toString(), 0);
+      for (let g = 0; g < VM_GAUGES.length; g++) HostMetrics.record(this.vmGaugeId(g, freed[i]), 0);
     }
   }
 
