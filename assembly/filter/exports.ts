@@ -1,13 +1,14 @@
 // The proxy-wasm ABI (0.2.0) entry points of the module.
 //
 // VM and plugin lifecycle go through @solo-io/proxy-runtime's root-context machinery.
-// Connection contexts, the network callbacks and HTTP call answers are exported here:
+// Connection contexts, the network callbacks, HTTP call answers and gRPC stream events are exported here:
 // the SDK has no network-filter exports, routes every HTTP answer to a root context,
 // and builds debug strings on every context it creates.
 import { registerRootContext, RootContext, FilterStatusValues } from "@solo-io/proxy-runtime/assembly/runtime";
 import { ensureRootContext, getRootContext } from "@solo-io/proxy-runtime/assembly/runtime";
 import { MeshRoot } from "./root";
 import { HostTransport } from "./http_transport";
+import { GrpcTransport } from "./grpc_transport";
 import { ConnectionContext, enterContext, settleBudgets } from "./network";
 
 export { malloc } from "@solo-io/proxy-runtime/assembly/malloc";
@@ -92,5 +93,22 @@ export function proxy_on_delete(context_id: u32): void {
 export function proxy_on_http_call_response(context_id: u32, token: u32, headers: u32, body_size: u32, trailers: u32): void {
   enterContext(context_id);
   HostTransport.onAnswer(token, body_size);
+  settleBudgets();
+}
+
+// gRPC streams to native-dialect bridges (grpc_transport.ts): messages and ends.
+export function proxy_on_grpc_receive_initial_metadata(context_id: u32, token: u32, headers: u32): void {}
+
+export function proxy_on_grpc_receive_trailing_metadata(context_id: u32, token: u32, trailers: u32): void {}
+
+export function proxy_on_grpc_receive(context_id: u32, token: u32, response_size: u32): void {
+  enterContext(context_id);
+  GrpcTransport.onMessage(token, response_size);
+  settleBudgets();
+}
+
+export function proxy_on_grpc_close(context_id: u32, token: u32, status_code: u32): void {
+  enterContext(context_id);
+  GrpcTransport.onClose(token, status_code);
   settleBudgets();
 }

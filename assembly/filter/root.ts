@@ -12,6 +12,7 @@ import { MeshContext } from "../mesh/context";
 import { SharedDataTopicIdStore } from "./shared_topic_ids";
 import { readBuffer } from "./host";
 import { HostTransport } from "./http_transport";
+import { GrpcTransport } from "./grpc_transport";
 import { HostMetrics } from "./host_metrics";
 import { SharedDataBlockSource } from "./shared_producer_ids";
 import { enterContext, registerBudget, settleBudgets } from "./network";
@@ -41,7 +42,14 @@ export class MeshRoot extends RootContext {
     metrics.attachSlot(metrics.nowMillis());
     // Producer ids continue from the wall clock after a restart (see shared_producer_ids.ts).
     SharedDataBlockSource.init(metrics.nowMillis());
-    this.mesh = new MeshContext(config, new SharedDataTopicIdStore(), new HostTransport(this.context_id), metrics, new SharedDataBlockSource());
+    this.mesh = new MeshContext(
+      config,
+      new SharedDataTopicIdStore(),
+      new HostTransport(this.context_id),
+      metrics,
+      new SharedDataBlockSource(),
+      new GrpcTransport(this.context_id),
+    );
     registerBudget(this.mesh!.budget);
     set_tick_period_milliseconds(BUDGET_TICK_MS);
     log(
@@ -55,6 +63,10 @@ export class MeshRoot extends RootContext {
   onTick(): void {
     enterContext(this.context_id);
     settleBudgets(true);
-    if (this.metrics !== null) this.metrics!.tick(this.metrics!.nowMillis());
+    if (this.metrics !== null) {
+      const now = this.metrics!.nowMillis();
+      this.metrics!.tick(now);
+      if (this.mesh !== null) this.mesh!.tick(now);
+    }
   }
 }

@@ -3,7 +3,7 @@
 // REST bridge is reached. Validation names the offending field so a bad config fails
 // plugin load with a message an operator can act on.
 import { JsonValue, parseJson } from "../json";
-import { dialectFor } from "../upstream/index";
+import { dialectFor, NATIVE_DIALECT } from "../upstream/index";
 
 /** Kafka's socket.request.max.bytes default: the largest frame a broker accepts. */
 export const DEFAULT_MAX_FRAME_BYTES: i32 = 100 * 1024 * 1024;
@@ -22,13 +22,15 @@ export const DEFAULT_MAX_BUFFERED_BYTES: i32 = 128 * 1024 * 1024;
 export const MAX_BUFFERED_BYTES_LIMIT: i32 = 1024 * 1024 * 1024;
 /** Topics that get stats of their own, per VM; the others are counted together. */
 export const DEFAULT_MAX_TOPIC_STATS: i32 = 1000;
+/** Bytes of Produce messages in flight on one native-dialect channel (per VM and cluster). */
+export const DEFAULT_UPSTREAM_WINDOW_BYTES: i32 = 16 * 1024 * 1024;
 
 export class RestBridge {
   /** Envoy cluster that proxy_http_call targets. */
   envoyCluster: string = "";
   /** HTTP :authority sent to the bridge. */
   authority: string = "";
-  /** Wire dialect of the bridge's API ("strimzi"). */
+  /** Wire dialect of the bridge's API: "native" (the project's bridge, gRPC) or "strimzi" (REST). */
   dialect: string = "strimzi";
   /** Prefix put before the bridge's own paths, for bridges mounted under a path. */
   pathPrefix: string = "";
@@ -67,6 +69,8 @@ export class MeshConfig {
   closeBufferedBytes: i32 = DEFAULT_MAX_BUFFERED_BYTES + (DEFAULT_MAX_BUFFERED_BYTES >> 1);
   /** Topics with stats of their own (per VM). */
   maxTopicStats: i32 = DEFAULT_MAX_TOPIC_STATS;
+  /** Credit window of each native-dialect channel, in bytes of messages in flight. */
+  upstreamWindowBytes: i32 = DEFAULT_UPSTREAM_WINDOW_BYTES;
   clusters: Array<UpstreamCluster> = [];
   rules: Array<ForwardingRule> = [];
 }
@@ -87,6 +91,7 @@ const TOP_FIELDS = [
   "max_buffered_bytes",
   "close_buffered_bytes",
   "max_topic_stats",
+  "upstream_window_bytes",
   "upstream_clusters",
   "forwarding_rules",
 ];
@@ -172,6 +177,7 @@ export function parseConfig(text: string): ConfigResult {
     closeDefault, c.maxBufferedBytes, <i64>MAX_BUFFERED_BYTES_LIMIT + (MAX_BUFFERED_BYTES_LIMIT >> 1));
   if (v.failed() && v.error.startsWith("close_buffered_bytes")) v.error += " (at least max_buffered_bytes)";
   c.maxTopicStats = v.int(root, "max_topic_stats", "max_topic_stats", false, DEFAULT_MAX_TOPIC_STATS, 0, 100000);
+  c.upstreamWindowBytes = v.int(root, "upstream_window_bytes", "upstream_window_bytes", false, DEFAULT_UPSTREAM_WINDOW_BYTES, 65536, MAX_BUFFERED_BYTES_LIMIT);
 
   const clusters = root.get("upstream_clusters");
   if (clusters === null || !clusters.isArray() || clusters.items.length == 0) {
@@ -210,7 +216,9 @@ export function parseConfig(text: string): ConfigResult {
       u.bridge.envoyCluster = v.string(bridge, "envoy_cluster", bf + ".envoy_cluster", true, "");
       u.bridge.authority = v.string(bridge, "authority", bf + ".authority", false, u.bridge.envoyCluster);
       u.bridge.dialect = v.string(bridge, "dialect", bf + ".dialect", false, "strimzi");
-      if (dialectFor(u.bridge.dialect) === null) v.fail(bf + ".dialect", "unknown dialect '" + u.bridge.dialect + "'");
+      if (u.bridge.dialect != NATIVE_DIALECT && dialectFor(u.bridge.dialect) === null) {
+        v.fail(bf + ".dialect", "unknown dialect '" + u.bridge.dialect + "' (native, strimzi)");
+      }
       u.bridge.pathPrefix = v.string(bridge, "path_prefix", bf + ".path_prefix", false, "");
       if (u.bridge.pathPrefix.length > 0 && (!u.bridge.pathPrefix.startsWith("/") || u.bridge.pathPrefix.endsWith("/"))) {
         v.fail(bf + ".path_prefix", "must start with '/' and not end with '/'");

@@ -6,10 +6,11 @@ import { PlanRouting } from "./produce_plan";
 import { InMemoryBlockSource, ProducerIdAllocator, ProducerIdBlockSource, ProducerStateTable } from "./producer_state";
 import { Router } from "./routing";
 import { TopicDirectory, TopicIdStore } from "./topics";
-import { UpstreamTransport } from "./upstream_transport";
+import { NoStreams, StreamTransport, UpstreamTransport } from "./upstream_transport";
+import { UpstreamChannel } from "./upstream_channel";
 import { UpstreamLanes } from "./upstream_lanes";
 import { Dialect } from "../upstream/dialect";
-import { dialectFor } from "../upstream/index";
+import { dialectFor, NATIVE_DIALECT } from "../upstream/index";
 import { DecodeLimits } from "../records/batch";
 import { MemoryBudget } from "./memory_budget";
 
@@ -22,6 +23,9 @@ class ConfigRouting extends PlanRouting {
   }
   partitionCount(cluster: i32, topic: string): i32 {
     return this.config.clusters[cluster].partitionCount;
+  }
+  passThrough(cluster: i32): bool {
+    return this.config.clusters[cluster].bridge.dialect == NATIVE_DIALECT;
   }
 }
 
@@ -36,8 +40,10 @@ export class MeshContext {
   topics: TopicDirectory;
   producers: ProducerStateTable = new ProducerStateTable();
   producerIds: ProducerIdAllocator;
-  /** The wire dialect of each cluster's bridge, by cluster index. */
-  dialects: Array<Dialect> = [];
+  /** The HTTP dialect of each cluster's bridge, by cluster index; null on the native dialect. */
+  dialects: Array<Dialect | null> = [];
+  /** The stream to each native-dialect cluster's bridge, by cluster index; null on HTTP dialects. */
+  channels: Array<UpstreamChannel | null> = [];
   limits: DecodeLimits = new DecodeLimits();
   /** One bridge call at a time per (cluster, topic). */
   lanes: UpstreamLanes = new UpstreamLanes();
@@ -51,6 +57,7 @@ export class MeshContext {
     public transport: UpstreamTransport,
     public metrics: MeshMetrics = new MeshMetrics(),
     producerIdSource: ProducerIdBlockSource = new InMemoryBlockSource(),
+    streams: StreamTransport = new NoStreams(),
   ) {
     this.budget = new MemoryBudget(config.maxBufferedBytes, config.closeBufferedBytes, metrics);
     const router = new Router(config);
@@ -59,11 +66,25 @@ export class MeshContext {
     this.topics = new TopicDirectory(topicIdStore);
     this.producerIds = new ProducerIdAllocator(producerIdSource);
     for (let i = 0; i < config.clusters.length; i++) {
-      // Config validation admits only the names dialectFor knows.
-      this.dialects.push(dialectFor(config.clusters[i].bridge.dialect)!);
+      const cluster = config.clusters[i];
+      // Config validation admits only "native" and the names dialectFor knows.
+      this.dialects.push(dialectFor(cluster.bridge.dialect));
+      this.channels.push(
+        cluster.bridge.dialect == NATIVE_DIALECT
+          ? new UpstreamChannel(cluster.name, cluster.bridge, streams, metrics, config.upstreamWindowBytes)
+          : null,
+      );
     }
     this.limits.maxBatchBytes = config.maxFrameBytes;
     this.limits.maxDecompressedBytes = config.maxDecompressedBytes;
+  }
+
+  /** Once a second: channels whose bridge stopped answering are reset. */
+  tick(nowMs: i64): void {
+    for (let i = 0; i < this.channels.length; i++) {
+      const c = this.channels[i];
+      if (c !== null) c.tick(nowMs);
+    }
   }
 
   /** Registers w to hear the outcome of the batch behind ticket. */

@@ -1,12 +1,15 @@
 // Planning one Produce request: which partitions are answered at once (and with what error),
-// which records go upstream in one HTTP call per (cluster, topic), and, once the bridge has
-// answered, each partition's result. The Produce handler (handlers/produce.ts) decodes the
+// what goes upstream, and, once the bridge has answered, each partition's result. Clusters on
+// the native dialect get each partition's batch as the client sent it (header checks only),
+// one message per (request, cluster); clusters on the Strimzi dialect get decoded records in
+// one HTTP call per (cluster, topic, partition). The Produce handler (handlers/produce.ts) decodes the
 // request into a PlanInput, sends the groups and encodes the response from the plan.
 
 import { decodeRecords, DecodeLimits, DEFAULT_LIMITS, RecordBatch } from "../records/batch";
 import { KafkaError } from "../kafka/errors";
 import { ProducerStateTable, SeqDecision } from "./producer_state";
 import { UpstreamAnswer, UpstreamRecord } from "../upstream/dialect";
+import { NativeAnswer, NativePart, NativePartResult } from "../upstream/native";
 import { isValidTopicName } from "./topics";
 
 export class PlanPartitionInput {
@@ -31,6 +34,8 @@ export abstract class PlanRouting {
   abstract clusterFor(topic: string): i32;
   /** Partition count the mesh advertises for the topic on that cluster. */
   abstract partitionCount(cluster: i32, topic: string): i32;
+  /** True when the cluster's bridge takes batches as the client sent them (native dialect). */
+  abstract passThrough(cluster: i32): bool;
 }
 
 export const enum PartitionState {
@@ -78,12 +83,34 @@ export class GroupSpan {
   constructor(public result: PartitionResult, public start: i32, public count: i32) {}
 }
 
-/** One HTTP call: every forwardable record of one topic on one cluster, in request order. */
+/** One HTTP call: the records of one partition of one topic on one cluster, in request order. */
 export class UpstreamGroup {
   records: Array<UpstreamRecord> = [];
   spans: Array<GroupSpan> = [];
   answered: bool = false;
-  constructor(public cluster: i32, public topic: string) {}
+  constructor(public cluster: i32, public topic: string, public partition: i32) {}
+}
+
+/** One partition's batch in a pass-through group. */
+export class PassThroughPart {
+  constructor(
+    public result: PartitionResult,
+    public part: NativePart,
+    public recordCount: i32,
+  ) {}
+}
+
+/** One channel message: every forwardable batch of the request for one native-dialect cluster. */
+export class PassThroughGroup {
+  parts: Array<PassThroughPart> = [];
+  answered: bool = false;
+  constructor(public cluster: i32) {}
+
+  nativeParts(): Array<NativePart> {
+    const out = new Array<NativePart>(this.parts.length);
+    for (let i = 0; i < this.parts.length; i++) unchecked((out[i] = unchecked(this.parts[i]).part));
+    return out;
+  }
 }
 
 /** What became of a forwarded idempotent batch: retries waiting on the ticket take this answer. */
@@ -95,6 +122,7 @@ export class ProducePlan {
   acks: i16 = -1;
   topics: Array<TopicResult> = [];
   groups: Array<UpstreamGroup> = [];
+  passThrough: Array<PassThroughGroup> = [];
   /** Outcomes of this plan's forwarded idempotent batches, for the handler to pass to other plans. */
   outcomes: Array<TicketOutcome> = [];
   /** Bytes of decompressed records the plan holds until it is answered. */
@@ -148,13 +176,55 @@ export class ProducePlan {
           res.baseOffset = this.acks == 0 ? -1 : unchecked(answer.results[span.start]).offset;
         }
       }
-      if (res.ticket != 0) {
-        if (table !== null) {
-          if (res.errorCode == KafkaError.NONE) table.complete(res.ticket, res.baseOffset);
-          else table.fail(res.ticket);
+      this.settle(res, table);
+    }
+  }
+
+  /** Tells producer state (and the retries waiting on it) what became of res's batch. */
+  private settle(res: PartitionResult, table: ProducerStateTable | null): void {
+    if (res.ticket == 0) return;
+    if (table !== null) {
+      if (res.errorCode == KafkaError.NONE) table.complete(res.ticket, res.baseOffset);
+      else table.fail(res.ticket);
+    }
+    this.outcomes.push(new TicketOutcome(res.ticket, res.errorCode, res.baseOffset));
+  }
+
+  /**
+   * Applies the bridge's answer to pass-through group g (null with failCode when the message
+   * failed as a whole): each partition takes the cluster's own result.
+   */
+  applyPassThrough(g: i32, answer: NativeAnswer | null, failCode: i16, failMessage: string, table: ProducerStateTable | null): void {
+    if (g < 0 || g >= this.passThrough.length) return;
+    const group = unchecked(this.passThrough[g]);
+    if (group.answered) return;
+    group.answered = true;
+    for (let i = 0; i < group.parts.length; i++) {
+      const part = unchecked(group.parts[i]);
+      const res = part.result;
+      if (res.state != PartitionState.FORWARDED) continue;
+      this.open--;
+      let r: NativePartResult | null = null;
+      if (answer !== null) r = answer.find(part.part.topic, part.part.partition);
+      if (r === null) {
+        if (answer === null) res.fail(failCode, failMessage);
+        else res.fail(KafkaError.UNKNOWN_SERVER_ERROR, "the bridge did not answer this partition");
+      } else {
+        const found = r!;
+        if (found.errorCode != KafkaError.NONE) {
+          res.fail(found.errorCode, found.errorMessage);
+          for (let e = 0; e < found.recordErrorIndexes.length; e++) {
+            res.recordErrors.push(new PlanRecordError(unchecked(found.recordErrorIndexes[e]), unchecked(found.recordErrorMessages[e])));
+          }
+        } else {
+          res.state = PartitionState.DONE;
+          res.errorCode = KafkaError.NONE;
+          res.baseOffset = this.acks == 0 ? -1 : found.baseOffset;
+          res.logAppendTimeMs = found.logAppendTimeMs;
+          res.logStartOffset = found.logStartOffset;
         }
-        this.outcomes.push(new TicketOutcome(res.ticket, res.errorCode, res.baseOffset));
       }
+      this.settle(res, table);
     }
   }
 
@@ -177,6 +247,7 @@ export class ProducePlan {
 function failAll(plan: ProducePlan, input: PlanInput, code: i16, message: string): ProducePlan {
   plan.topics = [];
   plan.groups = [];
+  plan.passThrough = [];
   for (let t = 0; t < input.topics.length; t++) {
     const ti = unchecked(input.topics[t]);
     const tr = new TopicResult(ti.name);
@@ -226,6 +297,7 @@ export function planProduce(
     const validName = isValidTopicName(ti.name);
     const cluster = validName ? routing.clusterFor(ti.name) : -1;
     const count = cluster >= 0 ? routing.partitionCount(cluster, ti.name) : 0;
+    const passThrough = cluster >= 0 && routing.passThrough(cluster);
     clusters.push(cluster);
     for (let p = 0; p < ti.partitions.length; p++) {
       const pi = unchecked(ti.partitions[p]);
@@ -254,7 +326,8 @@ export function planProduce(
         batchLimits.maxRecordsPerBatch = limits.maxRecordsPerBatch;
         batchLimits.maxDecompressedBytes = <i32>left;
       }
-      const decoded = decodeRecords(pi.records, batchLimits);
+      // Pass-through batches are checked up to their header: the bridge verifies the CRC.
+      const decoded = decodeRecords(pi.records, batchLimits, passThrough);
       if (!decoded.ok()) {
         if (decoded.overDecompressCap && batchLimits !== limits) r.fail(KafkaError.REQUEST_TIMED_OUT, MEMORY_BUDGET_MESSAGE);
         else r.fail(decoded.error, decoded.message);
@@ -278,12 +351,14 @@ export function planProduce(
     return failAll(plan, input, KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "Transactional records need a transactional id");
   }
 
-  // Second pass: idempotence checks and grouping per (cluster, topic).
+  // Second pass: idempotence checks and grouping per cluster (pass-through) or per
+  // (cluster, topic, partition).
   for (let t = 0; t < input.topics.length; t++) {
     const ti = unchecked(input.topics[t]);
     const tr = unchecked(plan.topics[t]);
     const tb = unchecked(batches[t]);
-    let group: UpstreamGroup | null = null;
+    const cluster = unchecked(clusters[t]);
+    const passThrough = cluster >= 0 && routing.passThrough(cluster);
     for (let p = 0; p < tr.partitions.length; p++) {
       const b = unchecked(tb[p]);
       if (b === null) continue;
@@ -307,27 +382,41 @@ export function planProduce(
         }
         r.ticket = c.ticket;
       }
-      if (group === null) group = findGroup(plan, unchecked(clusters[t]), ti.name);
-      const g = group as UpstreamGroup;
+      r.state = PartitionState.FORWARDED;
+      plan.open++;
+      if (passThrough) {
+        const bytes = unchecked(ti.partitions[p]).records as Uint8Array;
+        findPassThrough(plan, cluster).parts.push(new PassThroughPart(r, new NativePart(ti.name, r.index, bytes), b.recordCount));
+        continue;
+      }
+      const g = findGroup(plan, cluster, ti.name, r.index);
       const start = g.records.length;
       const sendTs = b.timestampType() == 0;
       for (let i = 0; i < b.records.length; i++) {
         g.records.push(new UpstreamRecord(r.index, unchecked(b.records[i]), sendTs));
       }
       g.spans.push(new GroupSpan(r, start, b.records.length));
-      r.state = PartitionState.FORWARDED;
-      plan.open++;
     }
   }
   return plan;
 }
 
-function findGroup(plan: ProducePlan, cluster: i32, topic: string): UpstreamGroup {
+function findGroup(plan: ProducePlan, cluster: i32, topic: string, partition: i32): UpstreamGroup {
   for (let i = 0; i < plan.groups.length; i++) {
     const g = unchecked(plan.groups[i]);
-    if (g.cluster == cluster && g.topic == topic) return g;
+    if (g.cluster == cluster && g.partition == partition && g.topic == topic) return g;
   }
-  const g = new UpstreamGroup(cluster, topic);
+  const g = new UpstreamGroup(cluster, topic, partition);
   plan.groups.push(g);
+  return g;
+}
+
+function findPassThrough(plan: ProducePlan, cluster: i32): PassThroughGroup {
+  for (let i = 0; i < plan.passThrough.length; i++) {
+    const g = unchecked(plan.passThrough[i]);
+    if (g.cluster == cluster) return g;
+  }
+  const g = new PassThroughGroup(cluster);
+  plan.passThrough.push(g);
   return g;
 }

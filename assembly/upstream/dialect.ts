@@ -1,5 +1,5 @@
 // The boundary between the produce logic and a REST bridge's wire format. A dialect builds
-// the HTTP call for one (cluster, topic) group of records and turns the HTTP answer into a
+// the HTTP call for one (cluster, topic, partition) group of records and turns the HTTP answer into a
 // Kafka error code per record. Adding another bridge API (e.g. Confluent REST v3) is a new
 // file implementing Dialect, and its name in dialectFor (index.ts).
 
@@ -68,8 +68,8 @@ export function transportErrorCode(f: TransportFailure): i16 {
 }
 
 export abstract class Dialect {
-  /** The HTTP call producing records (all of one topic) with the request's acks. */
-  abstract buildProduce(topic: string, records: Array<UpstreamRecord>, acks: i16): HttpCall;
+  /** The HTTP call producing records (all of one topic-partition) with the request's acks. */
+  abstract buildProduce(topic: string, partition: i32, records: Array<UpstreamRecord>, acks: i16): HttpCall;
   /** Interprets the answer to buildProduce's call. Never traps on any status or body. */
   abstract parseProduce(status: i32, body: Uint8Array | null, recordCount: i32, acks: i16): UpstreamAnswer;
 }

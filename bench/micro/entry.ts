@@ -176,7 +176,7 @@ export function runDecompress(times: i32): i32 {
 /** Upstream encoding: the Strimzi JSON body with Base64 keys and values. */
 export function runEncode(times: i32): i32 {
   let n = 0;
-  for (let i = 0; i < times; i++) n += dialect.buildProduce("apples", upstream, -1).body.length;
+  for (let i = 0; i < times; i++) n += dialect.buildProduce("apples", 0, upstream, -1).body.length;
   return n;
 }
 

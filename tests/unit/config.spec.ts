@@ -79,7 +79,7 @@ describe("parseConfig", () => {
       "upstream_clusters[2].producer_config.linger.ms: must be a string",
     );
     expect<string>(errorOf(REFERENCE.replace('{"envoy_cluster": "b2"}', '{"envoy_cluster": "b2", "dialect": "kafka-rest-v9"}'))).toBe(
-      "upstream_clusters[1].rest_bridge.dialect: unknown dialect 'kafka-rest-v9'",
+      "upstream_clusters[1].rest_bridge.dialect: unknown dialect 'kafka-rest-v9' (native, strimzi)",
     );
     expect<string>(errorOf('{"advertised_host": "h", "advertised_port": 1, "upstream_clusters": []}')).toBe(
       "upstream_clusters: must be a non-empty array",

@@ -293,6 +293,9 @@ class OneCluster extends PlanRouting {
   clusterFor(topic: string): i32 {
     return 0;
   }
+  passThrough(cluster: i32): bool {
+    return false;
+  }
   partitionCount(cluster: i32, topic: string): i32 {
     return 1;
   }

@@ -57,9 +57,9 @@ describe("Produce", () => {
       c.onData(hexToBytes(hexes[i]));
       expect<i32>(t.calls.length).toBe(1);
       expect<string>(t.bridges[0].envoyCluster).toBe("b3");
-      expect<string>(t.calls[0].path).toBe("/topics/b-capture");
+      expect<string>(t.calls[0].path).toBe("/topics/b-capture/partitions/2");
       const body = callBody(t, 0);
-      expect<bool>(body.includes('"partition":2')).toBe(true);
+      expect<bool>(body.includes('"partition"')).toBe(false); // in the path
       expect<bool>(body.includes('"key":"azE="')).toBe(true); // base64("k1")
       expect<bool>(c.takeAnswers() === null).toBe(true);
       answer(t, 0, 200, OFFSETS_100);
@@ -141,27 +141,34 @@ describe("Produce", () => {
     expect<i16>(resp.responses[0].partitionResponses[0].errorCode).toBe(KafkaError.REQUEST_TIMED_OUT);
   });
 
-  it("keeps one bridge call in flight per topic, so batches land contiguous and in order", () => {
+  it("keeps one bridge call in flight per partition, so batches land contiguous and in order", () => {
     const t = new RecordingTransport();
     const c = newConnection(newMesh(REFERENCE_CONFIG, t));
     const records = capturedRecords(RDKAFKA.FRAMES[0]);
     const w = new Writer();
     produceFrame(w, 9, 1, "bananas", 0, records, -1);
-    produceFrame(w, 9, 2, "bananas", 1, records, -1);
-    produceFrame(w, 9, 3, "apples", 0, records, -1);
+    produceFrame(w, 9, 2, "bananas", 0, records, -1);
+    produceFrame(w, 9, 3, "bananas", 1, records, -1);
+    produceFrame(w, 9, 4, "apples", 0, records, -1);
     c.onData(toBytes(w));
-    // bananas' second batch waits; apples has its own lane.
-    expect<i32>(t.calls.length).toBe(2);
-    expect<string>(t.calls[1].path).toBe("/topics/apples");
-    answer(t, 1, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":0'));
-    expect<i32>(t.calls.length).toBe(2);
-    answer(t, 0, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":0'));
+    // bananas-0's second batch waits; bananas-1 and apples-0 have lanes of their own.
     expect<i32>(t.calls.length).toBe(3);
-    expect<bool>(callBody(t, 2).includes('"partition":1')).toBe(true);
-    answer(t, 2, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":1').replaceAll('"offset":10', '"offset":20'));
+    expect<string>(t.calls[0].path).toBe("/topics/bananas/partitions/0");
+    expect<string>(t.calls[1].path).toBe("/topics/bananas/partitions/1");
+    expect<string>(t.calls[2].path).toBe("/topics/apples/partitions/0");
+    answer(t, 2, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":0').replaceAll('"offset":10', '"offset":50'));
+    answer(t, 1, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":1').replaceAll('"offset":10', '"offset":40'));
+    expect<i32>(t.calls.length).toBe(3);
+    answer(t, 0, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":0'));
+    expect<i32>(t.calls.length).toBe(4);
+    expect<string>(t.calls[3].path).toBe("/topics/bananas/partitions/0");
+    answer(t, 3, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":0').replaceAll('"offset":10', '"offset":20'));
     const all = splitAnswers(c.takeAnswers(), ApiKey.Produce, 9);
-    expect<i32>(all.length).toBe(3);
+    expect<i32>(all.length).toBe(4);
+    expect<i64>(ProduceResponse.decode(all[0].body, 9).responses[0].partitionResponses[0].baseOffset).toBe(100);
     expect<i64>(ProduceResponse.decode(all[1].body, 9).responses[0].partitionResponses[0].baseOffset).toBe(200);
+    expect<i64>(ProduceResponse.decode(all[2].body, 9).responses[0].partitionResponses[0].baseOffset).toBe(400);
+    expect<i64>(ProduceResponse.decode(all[3].body, 9).responses[0].partitionResponses[0].baseOffset).toBe(500);
   });
 
   it("sends the batches queued behind a call together, and splits the answer back", () => {
@@ -169,15 +176,13 @@ describe("Produce", () => {
     const c = newConnection(newMesh(REFERENCE_CONFIG, t));
     const records = capturedRecords(RDKAFKA.FRAMES[0]);
     const w = new Writer();
-    for (let p = 0; p < 3; p++) produceFrame(w, 9, p + 1, "bananas", p, records, -1);
+    for (let i = 0; i < 3; i++) produceFrame(w, 9, i + 1, "bananas", 0, records, -1);
     c.onData(toBytes(w));
     expect<i32>(t.calls.length).toBe(1);
     answer(t, 0, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":0'));
     expect<i32>(t.calls.length).toBe(2);
-    const body = callBody(t, 1);
-    expect<bool>(body.indexOf('"partition":1') < body.indexOf('"partition":2')).toBe(true);
     let offsets = '{"offsets":[';
-    for (let i = 0; i < 10; i++) offsets += (i > 0 ? "," : "") + '{"partition":' + (i < 5 ? "1" : "2") + ',"offset":' + (300 + i).toString() + "}";
+    for (let i = 0; i < 10; i++) offsets += (i > 0 ? "," : "") + '{"partition":0,"offset":' + (300 + i).toString() + "}";
     answer(t, 1, 200, offsets + "]}");
     const all = splitAnswers(c.takeAnswers(), ApiKey.Produce, 9);
     expect<i32>(all.length).toBe(3);
@@ -240,7 +245,7 @@ describe("Produce", () => {
     init.encode(w, 4);
     endRequest(w, start);
     c.onData(toBytes(w));
-    expect<string>(t.calls[0].path).toBe("/topics/apples?async=true");
+    expect<string>(t.calls[0].path).toBe("/topics/apples/partitions/0?async=true");
     const answers = splitAnswers(c.takeAnswers(), ApiKey.InitProducerId, 4);
     expect<i32>(answers.length).toBe(1);
     expect<i32>(answers[0].correlationId).toBe(2);
@@ -390,7 +395,7 @@ describe("Produce v13 (topic ids)", () => {
     }
     c.onData(toBytes(w));
     expect<i32>(t.calls.length).toBe(1);
-    expect<string>(t.calls[0].path).toBe("/topics/bananas");
+    expect<string>(t.calls[0].path).toBe("/topics/bananas/partitions/4");
     answer(t, 0, 200, OFFSETS_100.replaceAll('"partition":2', '"partition":4'));
     const out = c.takeAnswers();
     const all = splitAnswers(out, ApiKey.Produce, 13);

@@ -19,6 +19,9 @@ class ScenarioRouting extends PlanRouting {
     if (topic.startsWith("b")) return 2;
     return -1;
   }
+  passThrough(cluster: i32): bool {
+    return false;
+  }
   partitionCount(cluster: i32, topic: string): i32 {
     return cluster == 2 ? 5 : 1;
   }
@@ -76,35 +79,36 @@ describe("planProduce", () => {
     expect<i32>(plan.groups.length).toBe(1);
     expect<i32>(plan.groups[0].records.length).toBe(5);
   });
-  it("groups per (cluster, topic), keeps record order and partitions, fills base offsets", () => {
+  it("groups per (cluster, topic, partition), keeps record order, fills base offsets", () => {
     const rec = recordsOf(kafkajsNone.FRAMES[0]);
     const plan = planProduce(input([
       new PlanTopicInput("b-x", [new PlanPartitionInput(3, rec), new PlanPartitionInput(1, rec)]),
       one("apple", 0, rec),
       one("avocado", 0, rec),
     ]), routing, null, 0);
-    expect<i32>(plan.groups.length).toBe(3);
+    expect<i32>(plan.groups.length).toBe(4);
     expect<i32>(plan.groups[0].cluster).toBe(2);
     expect<string>(plan.groups[0].topic).toBe("b-x");
-    expect<i32>(plan.groups[0].records.length).toBe(10);
-    expect<i32>(plan.groups[0].records[0].partition).toBe(3);
-    expect<i32>(plan.groups[0].records[5].partition).toBe(1);
-    expect<i32>(plan.groups[1].cluster).toBe(0);
-    expect<i32>(plan.groups[2].cluster).toBe(1);
-    for (let g = 0; g < 3; g++) plan.applyAnswer(g, okAnswer(plan, g, 1000 * (g + 1)), null);
+    expect<i32>(plan.groups[0].partition).toBe(3);
+    expect<i32>(plan.groups[0].records.length).toBe(5);
+    expect<i32>(plan.groups[1].partition).toBe(1);
+    expect<i32>(plan.groups[2].cluster).toBe(0);
+    expect<i32>(plan.groups[3].cluster).toBe(1);
+    expect<i32>(plan.passThrough.length).toBe(0);
+    for (let g = 0; g < 4; g++) plan.applyAnswer(g, okAnswer(plan, g, 1000 * (g + 1)), null);
     expect<bool>(plan.isComplete()).toBe(true);
     expect<i64>(plan.topics[0].partitions[0].baseOffset).toBe(1000);
-    expect<i64>(plan.topics[0].partitions[1].baseOffset).toBe(1005);
-    expect<i64>(plan.topics[1].partitions[0].baseOffset).toBe(2000);
+    expect<i64>(plan.topics[0].partitions[1].baseOffset).toBe(2000);
+    expect<i64>(plan.topics[1].partitions[0].baseOffset).toBe(3000);
     expect<i64>(plan.topics[0].partitions[0].logAppendTimeMs).toBe(-1);
   });
   it("fails a partition if any of its records failed, with record errors for INVALID_RECORD", () => {
     const rec = recordsOf(kafkajsNone.FRAMES[0]);
     const plan = planProduce(input([new PlanTopicInput("b-x", [new PlanPartitionInput(0, rec), new PlanPartitionInput(1, rec)])]), routing, null, 0);
+    plan.applyAnswer(0, okAnswer(plan, 0, 1), null);
     const a = new StrimziDialect().parseProduce(200, bytes(
-      '{"offsets":[{"partition":0,"offset":1},{"partition":0,"offset":2},{"partition":0,"offset":3},{"partition":0,"offset":4},{"partition":0,"offset":5},' +
-      '{"partition":1,"offset":1},{"error_code":422,"message":"bad"},{"partition":1,"offset":3},{"partition":1,"offset":4},{"partition":1,"offset":5}]}'), 10, -1);
-    plan.applyAnswer(0, a, null);
+      '{"offsets":[{"partition":1,"offset":1},{"error_code":422,"message":"bad"},{"partition":1,"offset":3},{"partition":1,"offset":4},{"partition":1,"offset":5}]}'), 5, -1);
+    plan.applyAnswer(1, a, null);
     expect<i16>(plan.topics[0].partitions[0].errorCode).toBe(KafkaError.NONE);
     const p1 = plan.topics[0].partitions[1];
     expect<i16>(p1.errorCode).toBe(KafkaError.INVALID_RECORD);
@@ -112,12 +116,15 @@ describe("planProduce", () => {
     expect<i32>(p1.recordErrors.length).toBe(1);
     expect<i32>(p1.recordErrors[0].batchIndex).toBe(1);
   });
-  it("gives every partition of a group the whole-call error", () => {
+  it("gives a partition its call's whole-call error, and only that partition", () => {
     const rec = recordsOf(kafkajsNone.FRAMES[0]);
     const plan = planProduce(input([new PlanTopicInput("b-x", [new PlanPartitionInput(0, rec), new PlanPartitionInput(1, rec)])]), routing, null, 0);
-    plan.applyAnswer(0, new StrimziDialect().parseProduce(404, bytes('{"error_code":404,"message":"nope"}'), 10, -1), null);
+    plan.applyAnswer(0, new StrimziDialect().parseProduce(404, bytes('{"error_code":404,"message":"nope"}'), 5, -1), null);
     expect<i16>(plan.topics[0].partitions[0].errorCode).toBe(KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
-    expect<i16>(plan.topics[0].partitions[1].errorCode).toBe(KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
+    expect<i32>(plan.topics[0].partitions[1].state).toBe(PartitionState.FORWARDED);
+    expect<bool>(plan.isComplete()).toBe(false);
+    plan.applyAnswer(1, okAnswer(plan, 1, 7), null);
+    expect<i64>(plan.topics[0].partitions[1].baseOffset).toBe(7);
     expect<bool>(plan.isComplete()).toBe(true);
   });
   it("refuses any transactional id with TRANSACTIONAL_ID_AUTHORIZATION_FAILED on every partition", () => {
@@ -149,7 +156,7 @@ describe("planProduce", () => {
     const i = input([one("b-x", 0, recordsOf(kafkajsNone.FRAMES[0]))]);
     i.acks = 0;
     const plan = planProduce(i, routing, null, 0);
-    expect<string>(new StrimziDialect().buildProduce("b-x", plan.groups[0].records, 0).path).toBe("/topics/b-x?async=true");
+    expect<string>(new StrimziDialect().buildProduce("b-x", 0, plan.groups[0].records, 0).path).toBe("/topics/b-x/partitions/0?async=true");
     plan.applyAnswer(0, new StrimziDialect().parseProduce(204, null, 5, 0), null);
     expect<i16>(plan.topics[0].partitions[0].errorCode).toBe(KafkaError.NONE);
     expect<i64>(plan.topics[0].partitions[0].baseOffset).toBe(-1);

@@ -1,6 +1,8 @@
-// Produce: records are checked, grouped per (cluster, topic) and forwarded to each
-// cluster's REST bridge; the client is answered once every group has been answered, with
-// the offsets the clusters assigned. acks=0 requests get no answer at all.
+// Produce: batches are checked and forwarded to each cluster's bridge: as the client sent
+// them, one message per cluster on the native dialect's channel, or as decoded records, one
+// HTTP call per (cluster, topic, partition) lane, on the Strimzi dialect. The client is
+// answered once every group has been answered, with the offsets the clusters assigned.
+// acks=0 requests get no answer at all.
 import { KafkaError } from "../../kafka/errors";
 import { ApiKey, responseHeaderVersion } from "../../kafka/messages/api_keys";
 import { ProduceRequest } from "../../kafka/messages/produce_request";
@@ -15,6 +17,8 @@ import { transportErrorCode, TransportFailure, UpstreamAnswer, UpstreamRecord } 
 import { MeshContext, TicketWaiter } from "../context";
 import { LaneCall } from "../upstream_lanes";
 import { UpstreamReceiver } from "../upstream_transport";
+import { ChannelCall } from "../upstream_channel";
+import { NativeAnswer } from "../../upstream/native";
 import { beginResponse, endResponse, InFlightRequest } from "../inflight";
 import {
   PartitionState,
@@ -23,6 +27,7 @@ import {
   PlanPartitionInput,
   PlanTopicInput,
   ProducePlan,
+  PassThroughGroup,
   UpstreamGroup,
 } from "../produce_plan";
 
@@ -75,11 +80,17 @@ export class ProduceRequestHandler extends InFlightRequest {
     for (let g = 0; g < plan.groups.length; g++) {
       mesh.lanes.submit(this.laneKey(g), new GroupCall(this, g, mesh), KafkaError.REQUEST_TIMED_OUT);
     }
+    for (let g = 0; g < plan.passThrough.length; g++) {
+      const group = plan.passThrough[g];
+      const channel = mesh.channels[group.cluster]!;
+      // The message copies the batches: it counts against the memory budget until answered.
+      this.memoryBytes += channel.submit(req.acks, <i32>this.upstreamTimeout(), group.nativeParts(), new PassThroughCall(this, g), this.startedAt);
+    }
   }
 
   laneKey(g: i32): string {
     const group = this.plan.groups[g];
-    return group.cluster.toString() + "/" + group.topic;
+    return group.cluster.toString() + "/" + group.partition.toString() + "/" + group.topic;
   }
 
   group(g: i32): UpstreamGroup {
@@ -109,6 +120,31 @@ export class ProduceRequestHandler extends InFlightRequest {
     } else this.countForwarded(g);
     this.apply(g, answer);
     this.notifyReady();
+  }
+
+  /** The channel's answer (null with a code when the message failed) for pass-through group g. */
+  completePassThrough(g: i32, answer: NativeAnswer | null, failCode: i16, failMessage: string): void {
+    const group = this.plan.passThrough[g];
+    const cluster = this.mesh.config.clusters[group.cluster].name;
+    this.mesh.metrics.upstreamLatency(cluster, this.mesh.metrics.nowMillis() - this.startedAt);
+    const before = this.plan.outcomes.length;
+    this.plan.applyPassThrough(g, answer, failCode, failMessage, this.mesh.producers);
+    for (let i = before; i < this.plan.outcomes.length; i++) {
+      const o = this.plan.outcomes[i];
+      this.mesh.resolve(o.ticket, o.errorCode, o.baseOffset);
+    }
+    this.countPassThrough(group, cluster);
+    this.notifyReady();
+  }
+
+  /** Metrics of a pass-through group: batches the cluster took count as forwarded, per topic. */
+  private countPassThrough(group: PassThroughGroup, cluster: string): void {
+    for (let i = 0; i < group.parts.length; i++) {
+      const part = group.parts[i];
+      if (part.result.errorCode == KafkaError.NONE) {
+        this.mesh.metrics.forwarded(cluster, part.part.topic, part.recordCount, part.part.records.length);
+      } else this.mesh.metrics.upstreamError(cluster, part.result.errorCode);
+    }
   }
 
   /** Fails group g without sending it (an earlier call on its lane failed). */
@@ -208,6 +244,18 @@ class Waiter extends TicketWaiter {
   }
 }
 
+class PassThroughCall extends ChannelCall {
+  constructor(private handler: ProduceRequestHandler, private group: i32) {
+    super();
+  }
+  onAnswer(answer: NativeAnswer): void {
+    this.handler.completePassThrough(this.group, answer, KafkaError.NONE, "");
+  }
+  onFailure(code: i16, message: string): void {
+    this.handler.completePassThrough(this.group, null, code, message);
+  }
+}
+
 class GroupCall extends LaneCall {
   constructor(public handler: ProduceRequestHandler, public group: i32, public mesh: MeshContext) {
     super();
@@ -263,7 +311,7 @@ class LaneBatch extends UpstreamReceiver {
         timeout = min(timeout, member.handler.upstreamTimeout());
       }
     }
-    const call = this.mesh.dialects[group.cluster].buildProduce(group.topic, records, first.handler.acks());
+    const call = this.mesh.dialects[group.cluster]!.buildProduce(group.topic, group.partition, records, first.handler.acks());
     this.startedAt = this.mesh.metrics.nowMillis();
     if (this.mesh.transport.send(cluster.bridge, call, timeout, this, 0)) return true;
     const failed = UpstreamAnswer.fail(KafkaError.REQUEST_TIMED_OUT, "could not call the bridge of cluster " + cluster.name);
@@ -281,7 +329,7 @@ class LaneBatch extends UpstreamReceiver {
     const answer =
       status == 0
         ? UpstreamAnswer.fail(transportErrorCode(TransportFailure.CONNECTION), "no answer from the bridge of cluster " + cluster.name)
-        : this.mesh.dialects[group.cluster].parseProduce(status, body, total, first.handler.acks());
+        : this.mesh.dialects[group.cluster]!.parseProduce(status, body, total, first.handler.acks());
     let start = 0;
     for (let m = 0; m < this.members.length; m++) {
       const member = this.members[m];

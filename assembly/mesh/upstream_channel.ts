@@ -1,0 +1,173 @@
+// The native dialect's channel to one cluster's bridge: one ordered stream per (VM, cluster),
+// many Produce messages in flight on it, answers matched by correlation id.
+//
+// Order: messages leave in submit order on one stream and the bridge writes each partition's
+// batches in arrival order, so a partition's batches reach the cluster in the order clients
+// sent them; nothing here waits for an answer before sending the next message.
+// Flow control: at most windowBytes of messages in flight (always at least one); the rest
+// wait here, in order, and count against the VM's memory budget through their requests.
+// Loss: a stream that closes, resets, answers nonsense or stays silent past a message's
+// deadline is a lost broker connection: every message in flight has an unknown outcome and
+// fails with REQUEST_TIMED_OUT (clients retry; the bridge dedupes retries of idempotent
+// batches it already wrote), and so do the queued ones behind them, so no later batch of a
+// partition is written before the client has retried an earlier one. The next submit opens a
+// fresh stream.
+import { KafkaError } from "../kafka/errors";
+import { RestBridge } from "./config";
+import { MeshMetrics } from "./metrics";
+import { StreamReceiver, StreamTransport } from "./upstream_transport";
+import {
+  decodeNativeAnswer,
+  encodeNativeProduce,
+  NativeAnswer,
+  NativePart,
+  NATIVE_GRPC_METHOD,
+  NATIVE_GRPC_SERVICE,
+} from "../upstream/native";
+
+/** How long past its own timeout a message may stay unanswered before the stream counts as lost. */
+export const ANSWER_GRACE_MS: i64 = 5000;
+
+/** Whoever submitted a message: told its answer or its failure, once. */
+export abstract class ChannelCall {
+  abstract onAnswer(answer: NativeAnswer): void;
+  abstract onFailure(code: i16, message: string): void;
+}
+
+class Pending {
+  constructor(
+    public id: i32,
+    public message: Uint8Array,
+    public call: ChannelCall,
+    public deadline: i64,
+  ) {}
+}
+
+export class UpstreamChannel extends StreamReceiver {
+  private stream: u32 = 0;
+  private nextId: i32 = 0;
+  /** Sent, unanswered, in send order. */
+  private inflight: Array<Pending> = [];
+  private inflightBytes: i64 = 0;
+  /** Waiting for the window, in submit order. */
+  private queued: Array<Pending> = [];
+
+  constructor(
+    public clusterName: string,
+    private bridge: RestBridge,
+    private transport: StreamTransport,
+    private metrics: MeshMetrics,
+    private windowBytes: i64,
+  ) {
+    super();
+  }
+
+  /** Messages sent and not yet answered. */
+  inFlight(): i32 {
+    return this.inflight.length;
+  }
+
+  /** Messages waiting for the window. */
+  waiting(): i32 {
+    return this.queued.length;
+  }
+
+  /**
+   * Sends parts (one request's batches for this cluster) as one message, or queues it behind
+   * earlier ones; call hears the outcome. Returns the encoded size, which the caller holds.
+   */
+  submit(acks: i16, timeoutMs: i32, parts: Array<NativePart>, call: ChannelCall, nowMs: i64): i32 {
+    const id = this.nextId;
+    this.nextId = this.nextId == i32.MAX_VALUE ? 0 : this.nextId + 1;
+    const message = encodeNativeProduce(id, acks, timeoutMs, parts);
+    this.queued.push(new Pending(id, message, call, nowMs + <i64>timeoutMs + ANSWER_GRACE_MS));
+    this.pump();
+    return message.length;
+  }
+
+  /** Sends queued messages while the window has room. */
+  private pump(): void {
+    while (this.queued.length > 0) {
+      const next = unchecked(this.queued[0]);
+      if (this.inflight.length > 0 && this.inflightBytes + <i64>next.message.length > this.windowBytes) return;
+      if (this.stream == 0) {
+        this.stream = this.transport.open(this.bridge, NATIVE_GRPC_SERVICE, NATIVE_GRPC_METHOD, this);
+        if (this.stream == 0) {
+          this.failEverything("could not open a stream to the bridge of cluster " + this.clusterName);
+          return;
+        }
+      }
+      this.queued.shift();
+      this.inflight.push(next);
+      this.inflightBytes += next.message.length;
+      if (!this.transport.send(this.stream, next.message)) {
+        this.lose("the stream to the bridge of cluster " + this.clusterName + " refused a message");
+        return;
+      }
+    }
+  }
+
+  onStreamMessage(stream: u32, message: Uint8Array): void {
+    if (stream != this.stream) return;
+    const answer = decodeNativeAnswer(message);
+    let at = -1;
+    if (answer !== null) {
+      for (let i = 0; i < this.inflight.length; i++) {
+        if (unchecked(this.inflight[i]).id == answer.correlationId) {
+          at = i;
+          break;
+        }
+      }
+    }
+    if (at < 0) {
+      this.lose("the bridge of cluster " + this.clusterName + " sent an answer that matches no request");
+      return;
+    }
+    const p = unchecked(this.inflight[at]);
+    this.inflight.splice(at, 1);
+    this.inflightBytes -= p.message.length;
+    p.call.onAnswer(answer!);
+    this.pump();
+  }
+
+  onStreamClosed(stream: u32, status: u32): void {
+    if (stream != this.stream) return;
+    this.stream = 0;
+    if (this.inflight.length > 0 || this.queued.length > 0) {
+      this.failEverything("the stream to the bridge of cluster " + this.clusterName + " closed (grpc status " + status.toString() + ")");
+    }
+  }
+
+  /** Loses the stream when a message waited past its deadline (the bridge stopped answering). */
+  tick(nowMs: i64): void {
+    for (let i = 0; i < this.inflight.length; i++) {
+      if (unchecked(this.inflight[i]).deadline <= nowMs) {
+        this.lose("no answer from the bridge of cluster " + this.clusterName + " in time");
+        return;
+      }
+    }
+  }
+
+  /** Resets the stream and fails everything on it and behind it. */
+  private lose(why: string): void {
+    if (this.stream != 0) {
+      const s = this.stream;
+      this.stream = 0;
+      this.transport.cancel(s);
+    }
+    this.failEverything(why);
+  }
+
+  private failEverything(why: string): void {
+    const failed = this.inflight;
+    const behind = this.queued;
+    this.inflight = [];
+    this.queued = [];
+    this.inflightBytes = 0;
+    this.metrics.upstreamError(this.clusterName, KafkaError.REQUEST_TIMED_OUT);
+    for (let i = 0; i < failed.length; i++) unchecked(failed[i]).call.onFailure(KafkaError.REQUEST_TIMED_OUT, why);
+    for (let i = 0; i < behind.length; i++) {
+      unchecked(behind[i]).call.onFailure(KafkaError.REQUEST_TIMED_OUT, "not sent: " + why);
+    }
+  }
+}
