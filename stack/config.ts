@@ -16,8 +16,41 @@ export interface ClusterSpec {
   /** KRaft controller port of the local broker: the client port + 20000 (9092 -> 29092). */
   controllerPort: number;
   partitionCount: number;
+  /** rest_bridge.dialect: "strimzi" (HTTP, the default) or "native" (gRPC). */
+  dialect: Dialect;
+  /** Host the bridge listens on (rest_bridge.authority's host). */
   bridgeHost: string;
-  bridgePort: number;
+  /** The bridge's HTTP port: Strimzi REST API, GET /ready, /healthy, /metrics. */
+  httpPort: number;
+  /** The bridge's gRPC port (kafka.mesh.v1.Bridge/Produce): httpPort + 100. */
+  grpcPort: number;
+}
+
+export type Dialect = "strimzi" | "native";
+export const DIALECTS: readonly Dialect[] = ["native", "strimzi"];
+
+/** The gRPC port of a bridge is its HTTP port + this (8080 -> 8180). */
+export const GRPC_PORT_SHIFT = 100;
+
+export function isDialect(v: unknown): v is Dialect {
+  return v === "strimzi" || v === "native";
+}
+
+/**
+ * Both ports of a bridge from its rest_bridge entry: the authority is the HTTP address for the
+ * strimzi dialect and the gRPC address for the native one; every bridge serves both, gRPC on the
+ * HTTP port + 100.
+ */
+export function bridgePorts(authorityPort: number, dialect: Dialect): { httpPort: number; grpcPort: number } {
+  const httpPort = dialect === "native" ? authorityPort - GRPC_PORT_SHIFT : authorityPort;
+  return { httpPort, grpcPort: httpPort + GRPC_PORT_SHIFT };
+}
+
+/** The dialect a rest_bridge entry names (strimzi when it names none), or an error. */
+export function dialectOf(restBridge: unknown, what: string): Dialect {
+  const d = typeof restBridge === "object" && restBridge !== null ? (restBridge as Record<string, unknown>).dialect ?? "strimzi" : "strimzi";
+  if (!isDialect(d)) throw new Error(`${what}: unknown dialect ${JSON.stringify(d)} (strimzi, native)`);
+  return d;
 }
 
 export function repoRoot(): string {
@@ -80,7 +113,8 @@ export function loadClusters(root: string): ClusterSpec[] {
     const name = String(c.cluster_name);
     const bootstrap = String(c.bootstrap_servers ?? "");
     const [kafkaHost, kafkaPort] = hostPort(bootstrap.split(",")[0], `${path}: ${name}.bootstrap_servers`);
-    const [bridgeHost, bridgePort] = hostPort(String(c.rest_bridge?.authority ?? ""), `${path}: ${name}.rest_bridge.authority`);
+    const [bridgeHost, authorityPort] = hostPort(String(c.rest_bridge?.authority ?? ""), `${path}: ${name}.rest_bridge.authority`);
+    const dialect = dialectOf(c.rest_bridge, `${path}: ${name}.rest_bridge.dialect`);
     return {
       name,
       bootstrapServers: bootstrap,
@@ -88,8 +122,9 @@ export function loadClusters(root: string): ClusterSpec[] {
       kafkaPort,
       controllerPort: kafkaPort + 20000,
       partitionCount: Number(c.partition_count ?? 1),
+      dialect,
       bridgeHost,
-      bridgePort,
+      ...bridgePorts(authorityPort, dialect),
     };
   });
 }
@@ -101,4 +136,31 @@ export function loadTopics(root: string): Record<string, string> {
 
 export function isLoopback(host: string): boolean {
   return host === "localhost" || host === "[::1]" || /^127\./.test(host);
+}
+
+/** The part of a plugin configuration withDialect rewrites; every other field is kept. */
+export interface DialectConfig {
+  upstream_clusters: Array<{ cluster_name: string; rest_bridge: { authority: string; dialect?: unknown; [field: string]: unknown }; [field: string]: unknown }>;
+  [field: string]: unknown;
+}
+
+/**
+ * The same plugin configuration with every cluster's bridge reached through `dialect`: each
+ * authority moves to the bridge's port for that dialect (HTTP or gRPC, same host) and names it.
+ */
+export function withDialect<T extends DialectConfig>(cfg: T, dialect: Dialect): T {
+  const out = structuredClone(cfg);
+  for (const [i, c] of out.upstream_clusters.entries()) {
+    const [host, port] = hostPort(String(c.rest_bridge.authority), `upstream_clusters[${i}].rest_bridge.authority`);
+    const ports = bridgePorts(port, dialectOf(c.rest_bridge, `upstream_clusters[${i}].rest_bridge.dialect`));
+    c.rest_bridge.authority = `${host}:${dialect === "native" ? ports.grpcPort : ports.httpPort}`;
+    c.rest_bridge.dialect = dialect;
+  }
+  return out;
+}
+
+/** The one dialect every cluster of a plugin configuration uses, or null when they differ. */
+export function configDialect(cfg: DialectConfig): Dialect | null {
+  const found = new Set(cfg.upstream_clusters.map((c, i) => dialectOf(c.rest_bridge, `upstream_clusters[${i}].rest_bridge.dialect`)));
+  return found.size === 1 ? [...found][0]! : null;
 }
