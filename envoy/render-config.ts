@@ -65,26 +65,52 @@ function bridgeClusters(plugin: unknown): string {
     if (seen.has(name)) throw new Error(`plugin config: envoy_cluster ${name} used twice`);
     seen.add(name);
     const { host, port } = parseHostPort(String(rb.authority ?? ""), `upstream_clusters[${i}].rest_bridge.authority`);
+    const dialect = rb.dialect ?? "strimzi";
+    if (dialect !== "strimzi" && dialect !== "native") {
+      throw new Error(`plugin config: upstream_clusters[${i}].rest_bridge.dialect: unknown dialect ${JSON.stringify(dialect)}`);
+    }
     // An IP literal needs no resolution; a host name is resolved (and re-resolved) by DNS.
     const type = isIP(host) ? "STATIC" : "STRICT_DNS";
+    const protocol = dialect === "native"
+      ? [
+        `    # One long-lived gRPC stream (kafka.mesh.v1.Bridge/Produce) per worker VM, reopened after`,
+        `    # a reset, and its retries: far below these limits, which only keep Envoy's defaults out`,
+        `    # of the way.`,
+        `    circuit_breakers:`,
+        `      thresholds:`,
+        `      - { max_connections: 1024, max_pending_requests: 1024, max_requests: 1024, max_retries: 1024 }`,
+        `    typed_extension_protocol_options:`,
+        `      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:`,
+        `        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
+        `        # gRPC: HTTP/2 in clear text (h2c). No stream or request timeout is set (a Produce`,
+        `        # stream lives as long as the worker); the idle timeout only closes a connection`,
+        `        # that has no stream left, 60 s after its last one ended.`,
+        `        explicit_http_config:`,
+        `          http2_protocol_options: {}`,
+        `        common_http_protocol_options:`,
+        `          idle_timeout: 60s`,
+      ]
+      : [
+        `    # Produce calls from every connection share these pools: keep limits out of the way.`,
+        `    circuit_breakers:`,
+        `      thresholds:`,
+        `      - { max_connections: 100000, max_pending_requests: 100000, max_requests: 100000 }`,
+        `    typed_extension_protocol_options:`,
+        `      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:`,
+        `        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
+        `        # HTTP/1.1 with keep-alive; idle pooled connections are closed after 60 s.`,
+        `        explicit_http_config:`,
+        `          http_protocol_options: {}`,
+        `        common_http_protocol_options:`,
+        `          idle_timeout: 60s`,
+      ];
     return [
-      `  # REST bridge of Kafka cluster ${String(cluster.cluster_name)} (upstream_clusters[${i}].rest_bridge).`,
+      `  # ${dialect === "native" ? "gRPC" : "REST"} bridge of Kafka cluster ${String(cluster.cluster_name)} (upstream_clusters[${i}].rest_bridge, dialect ${dialect}).`,
       `  - name: ${name}`,
       `    type: ${type}`,
       `    connect_timeout: 2s`,
       `    per_connection_buffer_limit_bytes: 1048576`,
-      `    # Produce calls from every connection share these pools: keep limits out of the way.`,
-      `    circuit_breakers:`,
-      `      thresholds:`,
-      `      - { max_connections: 100000, max_pending_requests: 100000, max_requests: 100000 }`,
-      `    typed_extension_protocol_options:`,
-      `      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:`,
-      `        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
-      `        # HTTP/1.1 with keep-alive; idle pooled connections are closed after 60 s.`,
-      `        explicit_http_config:`,
-      `          http_protocol_options: {}`,
-      `        common_http_protocol_options:`,
-      `          idle_timeout: 60s`,
+      ...protocol,
       `    load_assignment:`,
       `      cluster_name: ${name}`,
       `      endpoints:`,

@@ -1,5 +1,8 @@
 # Envoy: the pinned binary, the rendered configs, and the real-Envoy suite.
 ENVOY_CONFIGS := envoy/envoy.yaml envoy/envoy-loopback.yaml
+# The reference scenario on the other upstream dialect: rendered and loaded by check-envoy-config
+# beside the committed configs (examples/reference.json, native dialect).
+ENVOY_CHECK_PLUGIN := examples/reference-strimzi.json
 ENVOY_STAMP := .cache/envoy/envoy-bin
 FUNC_E := .cache/go-bin/func-e
 
@@ -22,13 +25,17 @@ envoy-install: $(NODE_MODULES)
 envoy-config: $(NODE_MODULES)
 	$(NODE_TS) envoy/render-config.ts
 
-# The committed configs match their sources, and the pinned Envoy accepts both.
-## check-envoy-config: the committed Envoy configs match their sources and load in the pinned Envoy
+# The committed configs match their sources, and the pinned Envoy accepts them and the same
+# scenario rendered on the strimzi dialect (validation loads the module and configures the plugin).
+## check-envoy-config: the committed Envoy configs match their sources; they and a strimzi-dialect render load in the pinned Envoy
 check-envoy-config: $(ENVOY_STAMP) build
 	$(NODE_TS) envoy/render-config.ts --check
-	@for c in $(ENVOY_CONFIGS); do \
+	@set -e; tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
+	$(NODE_TS) envoy/render-config.ts --plugin-config $(ENVOY_CHECK_PLUGIN) --out-dir "$$tmp" >/dev/null; \
+	for c in $(ENVOY_CONFIGS) "$$tmp/envoy.yaml" "$$tmp/envoy-loopback.yaml"; do \
 	  "$$(cat $(ENVOY_STAMP))" --mode validate -c "$$c" --disable-hot-restart -l error \
 	    || { echo "$$c does not load in Envoy"; exit 1; }; \
+	  echo "$$c loads in Envoy ($$(grep -c 'http2_protocol_options: {}' "$$c") gRPC bridge clusters, $$(grep -c 'http_protocol_options: {}' "$$c") HTTP/1.1)"; \
 	done
 
 ## test-envoy: the real-Envoy suite (kcat, kafkajs admin, pipelining, garbage frames, stats, func-e)
