@@ -1,7 +1,10 @@
 # End-to-end: real producers through real Envoy into the right clusters, and the demo.
 #
-#   make test-e2e   start the stack if needed, run the end-to-end suites, then stop what
-#                   this target started (pass or fail); a stack that was already up stays up
+#   make test-e2e   start the stack if needed, run the end-to-end suites once per upstream
+#                   dialect (E2E_DIALECTS, default native,strimzi: the stack's Envoy serves its
+#                   config's dialect, tests/e2e/dialects.ts starts an Envoy for the other one),
+#                   then stop what this target started (pass or fail); a stack that was already
+#                   up stays up
 #   make demo       start the stack, produce the reference scenario's records through Envoy,
 #                   print where each landed; the stack keeps running (make down stops it)
 E2E_TSX := node_modules/.bin/tsx
@@ -13,6 +16,9 @@ E2E_JAVA_SOURCES := $(wildcard tests/e2e/java/*.java)
 E2E_NODE_STAMP := tests/e2e/node_modules/.package-lock.json
 E2E_VENV_STAMP := .venv/.e2e-$(shell cksum < tests/e2e/requirements.txt | cut -d' ' -f1)
 E2E_TEST_TIMEOUT_MS ?= 540000
+# Dialects the suites run on, one after the other (they share the clusters' topics).
+E2E_DIALECTS ?= native,strimzi
+export E2E_DIALECTS
 
 TEST_TARGETS += test-e2e
 
@@ -39,14 +45,15 @@ e2e-java: $(E2E_JAVA_STAMP)
 e2e-deps: $(NODE_MODULES) $(E2E_NODE_STAMP) $(E2E_VENV_STAMP)
 
 # The stack's state is recorded first; the EXIT trap puts it back whatever happens after.
-## test-e2e: real producers through Envoy into the right clusters (starts, then stops, the stack)
+## test-e2e: real producers through Envoy into the right clusters, per dialect (E2E_DIALECTS; starts, then stops, the stack)
 test-e2e: build e2e-deps
 	@state=$$(mktemp); \
 	$(E2E_TSX) tests/e2e/stack-guard.ts snapshot > "$$state" || { rm -f "$$state"; exit 1; }; \
 	trap '$(E2E_TSX) tests/e2e/stack-guard.ts restore "$$state"; rm -f "$$state"' EXIT; \
 	trap 'exit 130' INT TERM; \
 	$(MAKE) --no-print-directory up && $(MAKE) --no-print-directory e2e-java && \
-	$(NODE_TS) --test --test-concurrency=1 --test-timeout=$(E2E_TEST_TIMEOUT_MS) tests/e2e/produce.test.ts tests/e2e/pipelined_offsets.test.ts
+	$(NODE_TS) tests/e2e/dialects.ts run --test-concurrency=1 --test-timeout=$(E2E_TEST_TIMEOUT_MS) \
+	  tests/e2e/produce.test.ts tests/e2e/pipelined_offsets.test.ts
 
 ## demo: starts the stack, produces the reference scenario through Envoy, shows where records landed
 demo: build $(NODE_MODULES)

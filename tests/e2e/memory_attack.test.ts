@@ -101,7 +101,7 @@ interface EnvoyOptions {
 /** An Envoy of the scenario's own in front of the running stack's bridges (tests/attack/envoy.ts). */
 function startEnvoy(dir: string, name: string, { plugin = {}, wasm = WASM, failurePolicy, extraArgs = [] }: EnvoyOptions = {}): Promise<Envoy> {
   const cfg: PluginConfig = { ...structuredClone(ports.config), ...plugin };
-  for (const c of cfg.upstream_clusters) c.rest_bridge.authority = ports.clusters[c.cluster_name].bridge;
+  for (const c of cfg.upstream_clusters) c.rest_bridge.authority = ports.clusters[c.cluster_name].authority;
   return startAttackEnvoy({ dir, name, plugin: cfg, wasm, failurePolicy, concurrency: VMS, extraArgs });
 }
 

@@ -3,11 +3,13 @@
 // each batch contiguously and in sequence order, and answers each with the offset of its
 // first record; the client derives every record's offset as base + index.
 //
-// Through the mesh each batch becomes one HTTP call to the bridge. The filter keeps one call
-// per (cluster, topic) in flight and the bridge writes one call's records back to back, so
-// every batch lands contiguous, in order, at the offset the client was told.
+// Through the mesh each batch becomes one bridge call (an HTTP request, or a message on the
+// native dialect's gRPC stream). The filter keeps one call per (cluster, topic) in flight and
+// the bridge writes one call's records back to back, so every batch lands contiguous, in
+// order, at the offset the client was told.
 //
 // Run with: STACK_PORT_OFFSET=N node --import tsx --test tests/e2e/pipelined_offsets.test.ts
+// (the stack's Envoy), or through tests/e2e/dialects.ts run (make test-e2e: once per dialect).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -23,7 +25,7 @@ const ROUNDS = 4;
 const IN_FLIGHT = 5;
 const PER_BATCH = 50;
 
-test("pipelined batches of one producer land contiguously, in order, at the offsets answered", async () => {
+test(`[${ports.dialect}] pipelined batches of one producer land contiguously, in order, at the offsets answered`, async () => {
   const prefix = `repro-${Date.now()}`;
   const c = await connect(host, port);
   const answers: Array<{ corr: number; first: number; base?: number }> = [];

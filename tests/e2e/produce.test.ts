@@ -5,7 +5,8 @@
 // offset the client was told. A last check reads everything written to every cluster during
 // the run and finds each of this run's records exactly once, in the right cluster.
 //
-// Run with: make test-e2e (starts the stack if needed; STACK_PORT_OFFSET shifts every port).
+// Run with: make test-e2e (starts the stack if needed; STACK_PORT_OFFSET shifts every port). It
+// runs once per upstream dialect (tests/e2e/dialects.ts), each run's test names start with it.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -29,6 +30,8 @@ const { Kafka, logLevel, CompressionTypes, CompressionCodecs, Partitioners } = k
 const require = createRequire(import.meta.url);
 
 const ports = stackPorts();
+/** Every test name starts with the dialect the Envoy under test forwards with. */
+const D = `[${ports.dialect}]`;
 const [HOST, PORT] = [ports.envoy.split(":")[0], Number(ports.envoy.split(":")[1])];
 const CLUSTER_OF = topicClusters();
 const TOPICS = Object.keys(CLUSTER_OF);
@@ -181,7 +184,7 @@ after(async () => {
   await Promise.all(kafkaClients.map((c) => c.disconnect().catch(() => {})));
 });
 
-describe("producers through Envoy, records read back from their clusters", { concurrency: 3 }, () => {
+describe(`${D} producers through Envoy, records read back from their clusters`, { concurrency: 3 }, () => {
   test(`kafkajs ${pkgVersion("kafkajs")}, acks -1: every shape, told offsets match the cluster`, async (t) => {
     const producer = await kafkajsProducer();
     const sent = [...shapes("kafkajs"), rec("apples", { value: randomBytes(1048576 - 512) })];
@@ -427,7 +430,7 @@ describe("producers through Envoy, records read back from their clusters", { con
 // Kafka answers one base offset per partition of a Produce request; the client numbers the
 // batch's records from it. Concurrent requests to one partition must not have their records
 // interleaved upstream (one bridge call per topic in flight, one call appended back to back).
-test("concurrent batches to one partition: every record at base offset + index", async () => {
+test(`${D} concurrent batches to one partition: every record at base offset + index`, async () => {
   // Two connections, 20 batches of 10 records each at once; a few rounds, as the interleaving
   // depends on timing.
   const producers = [await kafkajsProducer(), await kafkajsProducer()];
@@ -447,7 +450,7 @@ test("concurrent batches to one partition: every record at base offset + index",
 // Kafka appends an idempotent producer's batches to a partition in sequence order. Here a
 // batch holding one large record, then small ones right behind it to the same partition: the
 // small ones must not overtake it.
-test("Java idempotent producer, 5 in flight: records to one partition stored in send order", async () => {
+test(`${D} Java idempotent producer, 5 in flight: records to one partition stored in send order`, async () => {
   const reordered: Landed["reordered"] = [];
   for (let round = 0; round < 3 && reordered.length === 0; round++) {
     const sent = [rec("bananas", { partition: 1, value: randomBytes(900_000) })];
@@ -460,7 +463,7 @@ test("Java idempotent producer, 5 in flight: records to one partition stored in 
   assert.deepEqual(reordered.map((r) => r.what).slice(0, 3), []);
 });
 
-test("every record of this run is in exactly one cluster, once, where the client was told", async () => {
+test(`${D} every record of this run is in exactly one cluster, once, where the client was told`, async () => {
   const window = await readWindow(startEnds, await allEndOffsets());
   const seen = new Map<string, Array<{ cluster: string; topic: string; partition: number; offset: number }>>();
   for (const [cluster, records] of Object.entries(window)) {

@@ -1,8 +1,11 @@
 // Where the running stack listens: the plugin config the stack uses (STACK_CONFIG or the
 // reference one) with STACK_PORT_OFFSET applied, as stack/config.ts computes it.
+// E2E_ENVOY, E2E_ADMIN and E2E_DIALECT point a suite at another Envoy in front of the same
+// clusters and bridges (tests/e2e/dialects.ts: the Envoy of the other dialect).
 import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { bridgePorts, configDialect, type Dialect, dialectOf } from "../../stack/config.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -27,8 +30,13 @@ export interface PluginConfig {
 export interface ClusterPorts {
   /** The first bootstrap address of the cluster (host:port). */
   kafka: string;
-  /** The REST bridge's authority (host:port). */
+  /** The bridge's HTTP address (host:port): Strimzi REST API, /ready, /healthy, /metrics. */
   bridge: string;
+  /** The bridge's gRPC address (host:port): kafka.mesh.v1.Bridge/Produce. */
+  grpc: string;
+  /** rest_bridge.authority as the config names it (the address of its dialect's endpoint). */
+  authority: string;
+  dialect: Dialect;
   partitions: number;
 }
 
@@ -38,6 +46,8 @@ export interface StackPorts {
   envoy: string;
   /** Envoy's admin address (host:port). */
   admin: string;
+  /** The dialect the suite runs on: E2E_DIALECT, else the config's ("mixed" when its clusters differ). */
+  dialect: Dialect | "mixed";
   clusters: Record<string, ClusterPorts>;
   config: PluginConfig;
 }
@@ -55,16 +65,26 @@ export function stackPorts(): StackPorts {
   const shift = (hp: string) => hp.replace(/:(\d+)$/, (_, p: string) => `:${Number(p) + offset}`);
   const clusters: Record<string, ClusterPorts> = {};
   for (const c of cfg.upstream_clusters) {
+    const authority = shift(String(c.rest_bridge.authority));
+    const dialect = dialectOf(c.rest_bridge, `${c.cluster_name}.rest_bridge.dialect`);
+    const host = authority.replace(/:\d+$/, "");
+    const { httpPort, grpcPort } = bridgePorts(Number(/:(\d+)$/.exec(authority)?.[1]), dialect);
     clusters[c.cluster_name] = {
       kafka: shift(String(c.bootstrap_servers).split(",")[0]),
-      bridge: shift(String(c.rest_bridge.authority)),
+      bridge: `${host}:${httpPort}`,
+      grpc: `${host}:${grpcPort}`,
+      authority,
+      dialect,
       partitions: c.partition_count,
     };
   }
+  const dialect = process.env.E2E_DIALECT;
+  if (dialect !== undefined && dialect !== "native" && dialect !== "strimzi") throw new Error(`E2E_DIALECT: native or strimzi, not ${dialect}`);
   return {
     offset,
-    envoy: `${cfg.advertised_host}:${cfg.advertised_port + offset}`,
-    admin: `127.0.0.1:${9901 + offset}`,
+    envoy: process.env.E2E_ENVOY || `${cfg.advertised_host}:${cfg.advertised_port + offset}`,
+    admin: process.env.E2E_ADMIN || `127.0.0.1:${9901 + offset}`,
+    dialect: dialect ?? configDialect(cfg) ?? "mixed",
     clusters,
     config: cfg,
   };

@@ -10,6 +10,7 @@ import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { type Consumer, type IHeaders, Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { asObject, isObject, num } from "./json.ts";
+import { bridgePorts, dialectOf } from "../../stack/config.ts";
 import { readPluginConfig } from "./stack-ports.ts";
 
 const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -29,11 +30,17 @@ interface Cluster {
   topic: string;
 }
 
+/** The bridge's HTTP address (the Strimzi REST API), whichever endpoint the config's dialect names. */
+function bridgeHttp(c: (typeof config.upstream_clusters)[number]): string {
+  const [, host, port] = /^(.*):(\d+)$/.exec(c.rest_bridge.authority) ?? [];
+  return `http://${host}:${bridgePorts(Number(port), dialectOf(c.rest_bridge, `${c.cluster_name}.rest_bridge.dialect`)).httpPort}`;
+}
+
 const clusters = config.upstream_clusters.map((c): Cluster => ({
   name: c.cluster_name,
   brokers: c.bootstrap_servers.split(","),
   partitions: c.partition_count,
-  bridge: `http://${c.rest_bridge.authority}`,
+  bridge: bridgeHttp(c),
   topic: String(Object.keys(topics).find((t) => topics[t] === c.cluster_name)),
 }));
 
