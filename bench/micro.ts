@@ -16,7 +16,7 @@ import type { MicroRow } from "./report.ts";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SECONDS = Number(process.argv[2] ?? "0.3");
 const PYTHON = process.argv[3] ?? join(ROOT, ".venv", "bench", "bin", "python");
-const CONFIG = readFileSync(join(ROOT, "examples", "reference.json"), "utf8");
+const CONFIG = readFileSync(join(ROOT, "examples", "reference-strimzi.json"), "utf8");
 
 const LZ4 = 3;
 

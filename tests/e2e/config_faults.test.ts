@@ -29,7 +29,7 @@ import { asArray, field } from "./json.ts";
 
 const HOST = "127.0.0.1";
 const INVALID_TOPIC_EXCEPTION = 17;
-const reference = readPluginConfig(join(ROOT, "examples", "reference.json"));
+const reference = readPluginConfig(join(ROOT, "examples", "reference-strimzi.json"));
 const template = readFileSync(join(ROOT, "envoy", "envoy.template.yaml"), "utf8");
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // A trapped or aborted VM (an expected configuration rejection is not one of these).
@@ -39,7 +39,10 @@ const vmFailures = (log: string) => log.split("\n").filter((l) => /\]\[wasm\]/.t
 const produceV3 = (corr: number, topic: string, pairs: Array<[string, string]>) =>
   produceRequest(3, corr, { timeoutMs: 5000, topics: [{ name: topic, partitions: [{ index: 0, records: recordBatch(stringRecords(pairs)) }] }] });
 
-/** The reference plugin config with every bridge at `bridgePort` and the broker at `port`. */
+/**
+ * The reference scenario on the strimzi dialect (the bridge is an HTTP server of the test), with
+ * every bridge at `bridgePort` and the broker at `port`.
+ */
 function pluginConfig(port: number, bridgePort: number): PluginConfig {
   const cfg = structuredClone(reference);
   cfg.advertised_port = port;
@@ -49,7 +52,7 @@ function pluginConfig(port: number, bridgePort: number): PluginConfig {
 
 /** envoy/envoy.yaml as envoy/render-config.ts renders it, on our ports. */
 function renderStatic(plugin: unknown, port: number, adminPort: number): string {
-  const text = render({ template, plugin, pluginSource: "examples/reference.json", variant: "internal",
+  const text = render({ template, plugin, pluginSource: "examples/reference-strimzi.json", variant: "internal",
     listen: { host: HOST, port }, echoPort: 19099 });
   return text.replace(/(admin:\n\s+address:\n\s+socket_address: \{ address: 127\.0\.0\.1, port_value: )\d+/, `$1${adminPort}`);
 }

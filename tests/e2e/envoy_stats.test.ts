@@ -1,8 +1,9 @@
 // The filter's stats as Prometheus sees them, on the real (pinned) Envoy with the config the
 // project ships: envoy/envoy.template.yaml rendered by envoy/render-config.ts, as
 // envoy/envoy.yaml is, on ports of the test's own (so it runs beside a dev stack too), with
-// the reference plugin config's bridges pointed at a fake Strimzi bridge of the test (c1, c3)
-// and at a closed port (c2), and max_topic_stats 2. No Kafka cluster is needed.
+// the reference plugin config on the strimzi dialect (examples/reference-strimzi.json), its
+// bridges pointed at a fake Strimzi bridge of the test (c1, c3) and at a closed port (c2), and
+// max_topic_stats 2. No Kafka cluster is needed.
 //
 // Checked: Envoy starts without its warning that no global connection limit is set and runs
 // the wasm filter with FAIL_RELOAD; after ApiVersions, Metadata (routed, dotted and unrouted
@@ -35,7 +36,7 @@ import { readPluginConfig } from "./stack-ports.ts";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const HOST = "127.0.0.1";
-const reference = readPluginConfig(join(ROOT, "examples", "reference.json"));
+const reference = readPluginConfig(join(ROOT, "examples", "reference-strimzi.json"));
 const template = readFileSync(join(ROOT, "envoy", "envoy.template.yaml"), "utf8");
 const dashboard: unknown = JSON.parse(readFileSync(join(ROOT, "examples", "grafana-dashboard.json"), "utf8"));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -151,7 +152,7 @@ describe("the filter's stats in Envoy's /stats/prometheus", () => {
       c.rest_bridge.authority = `${HOST}:${c.cluster_name === "c2" ? closed : bridge.port}`;
     }
     const config = join(dir, "envoy.yaml");
-    writeFileSync(config, render({ template, plugin, pluginSource: "examples/reference.json", variant: "internal",
+    writeFileSync(config, render({ template, plugin, pluginSource: "examples/reference-strimzi.json", variant: "internal",
       listen: { host: HOST, port }, echoPort: 19099 }));
     // The admin port goes over the rendered 9901 the way the stack moves it (--config-yaml).
     envoy = createEnvoy(ROOT, { config, adminPort: admin, name: "envoy-stats" });

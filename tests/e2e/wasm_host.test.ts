@@ -14,7 +14,7 @@ import * as k from "../lib/kafka/index.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const WASM = process.env.KAFKA_MESH_WASM ? path.resolve(process.env.KAFKA_MESH_WASM) : path.join(ROOT, "build/kafka_mesh.wasm");
-const CONFIG: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
+const CONFIG: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference-strimzi.json"), "utf8"));
 
 // Kafka protocol error codes (kafka.apache.org/protocol#protocol_error_codes).
 const UNKNOWN_TOPIC_OR_PARTITION = 3;

@@ -20,7 +20,7 @@ import * as k from "../lib/kafka/index.ts";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const WASM = process.env.KAFKA_MESH_WASM ? path.resolve(process.env.KAFKA_MESH_WASM) : path.join(ROOT, "build/kafka_mesh.wasm");
-const REFERENCE: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
+const REFERENCE: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference-strimzi.json"), "utf8"));
 const PRODUCE = fs.readFileSync(path.join(ROOT, "tests/fixtures/corpus/kafkajs-0v7-0.bin")); // v7, acks=1, b-corpus -> c3
 
 const KiB = 1024;

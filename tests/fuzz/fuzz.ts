@@ -41,7 +41,7 @@ interface FuzzOptions {
   memoryEvery: number;
 }
 
-/** The fuzz configuration: examples/reference.json with a few limits changed. */
+/** The fuzz configuration: examples/reference-strimzi.json (the Node host has no gRPC streams) with a few limits changed. */
 export type FuzzConfig = Record<string, unknown> & {
   max_frame_bytes?: number;
   max_buffered_bytes?: number;
@@ -164,7 +164,7 @@ function parseArgs(argv: string[]): FuzzOptions {
 
 /** The reference scenario with a 1 MiB frame limit, so one frame cannot dwarf the heap. */
 export function fuzzConfig(): FuzzConfig {
-  const config: FuzzConfig = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8"));
+  const config: FuzzConfig = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference-strimzi.json"), "utf8"));
   config.max_frame_bytes = MAX_FRAME_BYTES;
   return config;
 }
@@ -346,8 +346,8 @@ function saveRepro(o: FuzzOptions, kind: string, seed: number, caseIndex: number
   fs.mkdirSync(o.reproDir, { recursive: true });
   const file = path.join(o.reproDir, `${memory ? "memory-" : ""}${kind}-seed${seed}-case${caseIndex}.json`);
   const config = memory
-    ? `examples/reference.json + max_frame_bytes ${MEMORY_LIMITS.maxFrameBytes}, max_buffered_bytes ${MEMORY_LIMITS.maxBufferedBytes}, close_buffered_bytes ${MEMORY_LIMITS.closeBufferedBytes}; host buffer limit ${MEMORY_LIMITS.bufferLimit}, reads of ${MEMORY_LIMITS.readChunk}`
-    : "examples/reference.json + max_frame_bytes 1 MiB";
+    ? `examples/reference-strimzi.json + max_frame_bytes ${MEMORY_LIMITS.maxFrameBytes}, max_buffered_bytes ${MEMORY_LIMITS.maxBufferedBytes}, close_buffered_bytes ${MEMORY_LIMITS.closeBufferedBytes}; host buffer limit ${MEMORY_LIMITS.bufferLimit}, reads of ${MEMORY_LIMITS.readChunk}`
+    : "examples/reference-strimzi.json + max_frame_bytes 1 MiB";
   fs.writeFileSync(file, JSON.stringify({ kind, seed, caseIndex, memory, error, log, wasm: path.relative(ROOT, o.wasm), config, steps }, null, 1) + "\n");
   return file;
 }

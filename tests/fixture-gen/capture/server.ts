@@ -120,7 +120,7 @@ async function filter(outDir: string, client: string, perKindArg?: string): Prom
   const perKind = Number(perKindArg ?? 3);
   fs.mkdirSync(outDir, { recursive: true });
   // The reference scenario, advertising this server so clients come back here for Produce.
-  const config = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference.json"), "utf8")) as Record<string, unknown>;
+  const config = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference-strimzi.json"), "utf8")) as Record<string, unknown>;
   config.advertised_port = port;
   const vm = await MeshVm.load(path.join(ROOT, "build/kafka_mesh.wasm"), config);
 
