@@ -1,9 +1,11 @@
 // Fault scenarios on the running stack: idempotent acks=all producers (Kafka's Java client and
 // librdkafka) write through Envoy while a fault is injected; afterwards every cluster is read
-// directly (not through the mesh) and reconciled with what the clients were told.
+// directly (not through the mesh) and reconciled with what the clients were told. Each scenario
+// runs once per upstream dialect: through the stack's Envoy for its config's dialect, through an
+// Envoy of the other dialect in front of the same bridges (tests/e2e/dialects.ts) for the other.
 //
-//   node --import tsx tests/faults/run.ts [--only a,b] [--rate N] [--scale F] [--clients java,librdkafka]
-//                                    [--out FILE.md] [--no-write]
+//   node --import tsx tests/faults/run.ts [--only a,b] [--dialect native|strimzi|both] [--rate N] [--scale F]
+//                                    [--clients java,librdkafka] [--out FILE.md] [--no-write]
 //
 // Needs the stack up (make up, same STACK_PORT_OFFSET), .cache/faults-classes (javac of
 // tests/faults/FaultClient.java) and .venv with confluent-kafka (tests/faults/requirements.txt): `make
@@ -14,9 +16,11 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, stackPorts } from "../e2e/stack-ports.ts";
+import { startDialectEnvoy } from "../e2e/dialects.ts";
 import type { Component } from "../../stack/component.ts";
-import { phases, up, type Phase } from "../../stack/stack.ts";
-import { runningPid } from "../../stack/proc.ts";
+import { DIALECTS, type Dialect, isDialect } from "../../stack/config.ts";
+import { phases, up, waitReady, type Phase } from "../../stack/stack.ts";
+import { logFile, runningPid } from "../../stack/proc.ts";
 import { kafkaLibs } from "../../scripts/versions.ts";
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -29,6 +33,9 @@ const opt = (name: string): string | undefined => {
 const RATE = Number(opt("rate") ?? "40"); // records per second per client
 const SCALE = Number(opt("scale") ?? "1"); // multiplies every duration (0.3 for a short run)
 const CLIENTS = (opt("clients") ?? "java,librdkafka").split(",");
+const DIALECT_OPT = opt("dialect") ?? "both";
+const RUN_DIALECTS: Dialect[] = DIALECT_OPT === "both" ? [...DIALECTS] : isDialect(DIALECT_OPT) ? [DIALECT_OPT]
+  : (() => { throw new Error(`--dialect: native, strimzi or both, not ${DIALECT_OPT}`); })();
 const TOPICS = ["apples", "apricots", "bananas"]; // c1, c2, c3 in the reference config
 const CLASSES = join(ROOT, ".cache", "faults-classes");
 const CP = `${CLASSES}:${kafkaLibs(ROOT)}/*`;
@@ -62,16 +69,49 @@ async function startAgain(kind: string): Promise<number> {
   return Date.now() - t;
 }
 
+/** The Envoy producers of a scenario go through: the stack's, or the other dialect's. */
+interface EnvoyUnderTest {
+  dialect: Dialect;
+  /** Kafka listener host:port. */
+  address: string;
+  /** Component name (its log is .stack/<name>.log). */
+  name: string;
+  /** Stops it (SIGTERM) and starts it again; resolves with the ms until it was ready. */
+  restart(): Promise<number>;
+  /** Stops what was started for the run (nothing for the stack's own Envoy). */
+  close(): Promise<void>;
+}
+
+async function envoyFor(dialect: Dialect): Promise<EnvoyUnderTest> {
+  const d = await startDialectEnvoy(dialect);
+  const own = d.component;
+  return {
+    dialect, address: d.envoy, name: d.name,
+    async restart() {
+      if (own === null) {
+        await component("envoy").stop();
+        return startAgain("envoy");
+      }
+      await own.stop();
+      const t = Date.now();
+      await own.start();
+      await waitReady(ROOT, own, 60_000);
+      return Date.now() - t;
+    },
+    close: () => d.stop(),
+  };
+}
+
 // Envoy's log is rewritten when Envoy starts: keep what each scenario wrote before a restart.
-const envoyLog = join(ROOT, ".stack", "envoy.log");
-const envoyLogState = { offset: 0, kept: "" };
-function envoyLogMark(): void {
-  envoyLogState.offset = existsSync(envoyLog) ? statSync(envoyLog).size : 0;
+const envoyLogState = { path: "", offset: 0, kept: "" };
+function envoyLogMark(envoy: EnvoyUnderTest): void {
+  envoyLogState.path = logFile(ROOT, envoy.name);
+  envoyLogState.offset = existsSync(envoyLogState.path) ? statSync(envoyLogState.path).size : 0;
   envoyLogState.kept = "";
 }
 function envoyLogTake(): string {
-  if (!existsSync(envoyLog)) return envoyLogState.kept;
-  const all = readFileSync(envoyLog);
+  if (!existsSync(envoyLogState.path)) return envoyLogState.kept;
+  const all = readFileSync(envoyLogState.path);
   const text = envoyLogState.kept + all.subarray(Math.min(envoyLogState.offset, all.length)).toString("utf8");
   envoyLogState.kept = text;
   envoyLogState.offset = all.length;
@@ -79,14 +119,14 @@ function envoyLogTake(): string {
 }
 type Note = (text: string) => void;
 
-async function restartEnvoy(note: Note): Promise<void> {
-  const envoy = component("envoy");
+async function restartEnvoy(note: Note, envoy: EnvoyUnderTest): Promise<void> {
   envoyLogTake();
-  await envoy.stop();
-  note("envoy stopped (SIGTERM)");
+  note(`${envoy.name} stopping (SIGTERM)`);
+  const restarted = envoy.restart();
+  // The log is rewritten from its start once the new process opens it.
   envoyLogState.offset = 0;
-  const ms = await startAgain("envoy");
-  note(`envoy started again, ready after ${ms} ms`);
+  const ms = await restarted;
+  note(`${envoy.name} started again, ready after ${ms} ms`);
 }
 // Critical lines, V8 traps, AssemblyScript aborts, panics (the start-up banner lists extension
 // names such as "abort", so only log lines of level critical or of the wasm logger count).
@@ -103,9 +143,11 @@ interface Scenario {
   at: number;
   freezeMs?: number;
   downMs?: number;
+  /** The dialects the scenario means something for (default: every one). */
+  dialects?: Dialect[];
   /** Error codes some client must have seen. */
   expectCodes?: () => string[];
-  fault(note: Note, s: Scenario, producers: Producer[]): Promise<void>;
+  fault(note: Note, s: Scenario, producers: Producer[], envoy: EnvoyUnderTest): Promise<void>;
 }
 
 const SCENARIOS: Scenario[] = [
@@ -124,6 +166,16 @@ const SCENARIOS: Scenario[] = [
       note("bridge-c1 SIGKILL");
       await sleep(2000);
       note(`bridge-c1 started again, ready after ${await startAgain("bridge")} ms`);
+    },
+  },
+  {
+    name: "bridge-drain",
+    what: "bridge of c3 stopped (SIGTERM: it closes its HTTP connections and gRPC streams) and started again",
+    seconds: 30, at: 8,
+    async fault(note) {
+      await component("bridge-c3").stop();
+      note("bridge-c3 stopped (SIGTERM)");
+      note(`bridge-c3 started again, ready after ${await startAgain("bridge")} ms`);
     },
   },
   {
@@ -179,8 +231,8 @@ const SCENARIOS: Scenario[] = [
     name: "envoy-restart",
     what: "Envoy restarted (SIGTERM, start again); clients reconnect",
     seconds: 30, at: 8,
-    async fault(note) {
-      await restartEnvoy(note);
+    async fault(note, _s, _p, envoy) {
+      await restartEnvoy(note, envoy);
     },
   },
 ];
@@ -199,14 +251,14 @@ interface Producer {
   exit?: string;
 }
 
-function startProducer(client: string, prefix: string, count: number): Producer {
+function startProducer(client: string, prefix: string, count: number, envoy: string): Producer {
   const log = join(workDir, `${prefix}.jsonl`);
   const stderr = join(workDir, `${prefix}.stderr`);
   const topics = TOPICS.join(",");
   const [cmd, argv]: [string, string[]] = client === "java"
     ? ["java", ["-Xmx256m", `-Dlog4j2.configurationFile=${join(ROOT, "tests", "faults", "log4j2.properties")}`, "-cp", CP,
-      "FaultClient", "produce", ports.envoy, log, prefix, String(count), String(RATE), topics]]
-    : [PY, [join(ROOT, "tests", "faults", "producer.py"), ports.envoy, log, prefix, String(count), String(RATE), topics]];
+      "FaultClient", "produce", envoy, log, prefix, String(count), String(RATE), topics]]
+    : [PY, [join(ROOT, "tests", "faults", "producer.py"), envoy, log, prefix, String(count), String(RATE), topics]];
   const child = spawn(cmd, argv, { stdio: ["ignore", "ignore", "pipe"] });
   child.stderr.on("data", (d: Buffer) => appendFileSync(stderr, d));
   const exited: Producer["exited"] = new Promise((r) => child.on("exit", (code, signal) => r({ code, signal })));
@@ -433,6 +485,7 @@ function dumpClusters(start: Record<string, string>, prefix: string): Record<str
 // -----------------------------------------------------------------------------------------
 
 interface ScenarioResult extends Scenario {
+  dialect: Dialect;
   count: number;
   rows: Row[];
   notes: string[];
@@ -441,24 +494,25 @@ interface ScenarioResult extends Scenario {
   elapsed: number;
 }
 
-async function runScenario(s: Scenario): Promise<ScenarioResult> {
+async function runScenario(s: Scenario, envoy: EnvoyUnderTest): Promise<ScenarioResult> {
   const seconds = Math.max(6, Math.round(s.seconds * SCALE));
   const at = Math.max(2, Math.round(s.at * SCALE));
   const count = Math.round(seconds * RATE);
-  const prefix = `${runId}-${s.name}`;
+  const tag = `${s.name}-${envoy.dialect}`;
+  const prefix = `${runId}-${tag}`;
   const notes: string[] = [];
   let t0 = Date.now();
   const note = (text: string): void => {
     notes.push(`${((Date.now() - t0) / 1000).toFixed(1)} s: ${text}`);
-    console.log(`  [${s.name}] ${notes.at(-1)}`);
+    console.log(`  [${tag}] ${notes.at(-1)}`);
   };
-  console.log(`== ${s.name}: ${s.what}; ${count} records per client over ${seconds} s, fault at ${at} s`);
-  const start = snapshotOffsets(s.name);
-  envoyLogMark();
+  console.log(`== ${s.name} (${envoy.dialect}, Envoy ${envoy.address}): ${s.what}; ${count} records per client over ${seconds} s, fault at ${at} s`);
+  const start = snapshotOffsets(tag);
+  envoyLogMark(envoy);
   t0 = Date.now();
-  const producers = CLIENTS.map((c) => startProducer(c, `${prefix}-${c}`, count));
+  const producers = CLIENTS.map((c) => startProducer(c, `${prefix}-${c}`, count, envoy.address));
   await sleep(at * 1000);
-  await s.fault(note, s, producers);
+  await s.fault(note, s, producers, envoy);
   // Every producer settles by itself (delivery.timeout.ms 120 s, message.timeout.ms 300 s);
   // a producer still running well after that is a hang.
   const deadline = Date.now() + (seconds + 330) * 1000;
@@ -493,19 +547,34 @@ async function runScenario(s: Scenario): Promise<ScenarioResult> {
     if (!rows.some((r) => Object.keys(r.errors).some((k) => k.startsWith(code)))) problems.push(`no client saw ${code}`);
   }
   if (vmFailures.length > 0) problems.push(`Envoy log: ${vmFailures.length} VM failure lines, first: ${vmFailures[0]}`);
-  return { ...s, seconds, at, count, rows, notes, vmFailures, problems, elapsed: Math.round((Date.now() - t0) / 1000) };
+  return { ...s, dialect: envoy.dialect, seconds, at, count, rows, notes, vmFailures, problems, elapsed: Math.round((Date.now() - t0) / 1000) };
 }
 
 function table(results: ScenarioResult[]): string {
   const lines = [
-    "| scenario | client | sent | acked | failed | found | duplicates | lost | misrouted | offset mismatch | out of order | unacked present | client-visible errors (by code) |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    "| scenario | dialect | client | sent | acked | failed | found | duplicates | lost | misrouted | offset mismatch | out of order | unacked present | client-visible errors (by code) |",
+    "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
   ];
   for (const r of results) {
     for (const row of r.rows) {
       const errs = Object.entries(row.errors).map(([k, v]) => `${k} ×${v}`).join(", ") || "none";
-      lines.push(`| ${r.name} | ${row.client} | ${row.sent} | ${row.acked} | ${row.failed} | ${row.found} | ${row.duplicates} | ${row.lost} | ${row.misrouted} | ${row.offsetMismatch} | ${row.outOfOrder} | ${row.unackedPresent} | ${errs} |`);
+      lines.push(`| ${r.name} | ${r.dialect} | ${row.client} | ${row.sent} | ${row.acked} | ${row.failed} | ${row.found} | ${row.duplicates} | ${row.lost} | ${row.misrouted} | ${row.offsetMismatch} | ${row.outOfOrder} | ${row.unackedPresent} | ${errs} |`);
     }
+  }
+  return lines.join("\n");
+}
+
+/** Per dialect, over every scenario and client: the four counts that must stay 0. */
+function dialectSummary(results: ScenarioResult[]): string {
+  const lines = [
+    "| dialect | scenarios | acked | acknowledged records lost | misrouted | at another offset than told | out of order | duplicates | failed scenarios |",
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  ];
+  for (const d of [...new Set(results.map((r) => r.dialect))]) {
+    const mine = results.filter((r) => r.dialect === d);
+    const rows = mine.flatMap((r) => r.rows);
+    const sum = (f: (row: Row) => number): number => rows.reduce((n, row) => n + f(row), 0);
+    lines.push(`| ${d} | ${mine.length} | ${sum((r) => r.acked)} | ${sum((r) => r.lost)} | ${sum((r) => r.misrouted)} | ${sum((r) => r.offsetMismatch)} | ${sum((r) => r.outOfOrder)} | ${sum((r) => r.duplicates)} | ${mine.filter((r) => r.problems.length > 0).length} |`);
   }
   return lines.join("\n");
 }
@@ -515,19 +584,33 @@ const chosen = only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS
 if (only && chosen.length !== only.length) throw new Error(`unknown scenario in --only; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
 for (const name of ["envoy", ...Object.keys(ports.clusters).flatMap((c) => [`kafka-${c}`, `bridge-${c}`])]) pidOf(name);
 
+const envoys: EnvoyUnderTest[] = [];
 const results: ScenarioResult[] = [];
-for (const s of chosen) results.push(await runScenario(s));
+try {
+  for (const d of RUN_DIALECTS) {
+    const e = await envoyFor(d);
+    envoys.push(e);
+    console.log(`${d}: Envoy ${e.address} (${e.name})`);
+  }
+  for (const s of chosen) {
+    for (const e of envoys) if (!s.dialects || s.dialects.includes(e.dialect)) results.push(await runScenario(s, e));
+  }
+} finally {
+  for (const e of envoys) await e.close();
+}
 
 const md = [
   `# Fault run ${runId}`,
   "",
-  `Stack: Envoy ${ports.envoy}, clusters ${Object.entries(ports.clusters).map(([n, c]) => `${n} ${c.kafka}`).join(", ")}.`,
+  `Stack: ${envoys.map((e) => `${e.dialect} Envoy ${e.address}`).join(", ")}, clusters ${Object.entries(ports.clusters).map(([n, c]) => `${n} ${c.kafka}`).join(", ")}.`,
   `Clients: ${CLIENTS.join(", ")}, idempotent, acks=all, ${RATE} records/s each, topics ${TOPICS.join(", ")}.`,
+  "",
+  dialectSummary(results),
   "",
   table(results),
   "",
   ...results.flatMap((r) => [
-    `## ${r.name}: ${r.what}`,
+    `## ${r.name} (${r.dialect}): ${r.what}`,
     "",
     `${r.count} records per client over ${r.seconds} s, fault at ${r.at} s, ${r.elapsed} s in all.`,
     "",
@@ -538,8 +621,8 @@ const md = [
     "",
   ]),
 ].join("\n");
-console.log("\n" + table(results) + "\n");
-for (const r of results) console.log(`${r.name}: ${r.problems.length ? "FAILED: " + r.problems.join("; ") : "passed"}`);
+console.log("\n" + table(results) + "\n\n" + dialectSummary(results) + "\n");
+for (const r of results) console.log(`${r.name} (${r.dialect}): ${r.problems.length ? "FAILED: " + r.problems.join("; ") : "passed"}`);
 const failed = results.filter((r) => r.problems.length > 0).length;
 if (!args.includes("--no-write")) {
   const out = opt("out") ?? join(ROOT, "tests", "faults", "results", `${runId.slice(0, 8)}.md`);
