@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
@@ -24,6 +26,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -33,15 +36,17 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * HTTP bridge for one Kafka cluster speaking the produce subset of the Strimzi Kafka Bridge API:
- * POST /topics/{topic}, POST /topics/{topic}/partitions/{partition}, GET /ready, GET /healthy.
- *
- * Usage: BridgeServer <plugin-config.json> <cluster_name>. The cluster's bootstrap_servers and
- * producer_config configure the one KafkaProducer; rest_bridge.authority is the listen address.
+ * Bridge for one Kafka cluster. Two produce endpoints:
+ * - the produce subset of the Strimzi Kafka Bridge API over HTTP (POST /topics/{topic},
+ *   POST /topics/{topic}/partitions/{partition}), written through one KafkaProducer;
+ * - the native endpoint, gRPC kafka.mesh.v1.Bridge/Produce carrying Kafka ProduceRequests whose
+ *   client batches are written as they are (NativeEndpoint, ClusterWriter).
+ * Also GET /ready, /healthy and /metrics on the HTTP listener. See BridgeConfig for the command line.
  */
 public final class BridgeServer {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeServer.class);
@@ -49,60 +54,148 @@ public final class BridgeServer {
 
     private final ObjectMapper mapper = new ObjectMapper();
     private final RecordParser parser = new RecordParser(mapper);
+    private final String clusterName;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Admin admin;
     private final ExecutorService responders;
     private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
+    private final BridgeMetrics metrics;
     private volatile boolean ready;
+    private volatile boolean draining;
+    private ClusterWriter writer;     // null without --grpc-listen
+    private Server grpc;
 
-    private BridgeServer(ClusterConfig cluster) {
+    private BridgeServer(ClusterConfig cluster, Map<String, Object> producerProps, BridgeMetrics metrics) {
+        this.clusterName = cluster.name;
+        this.metrics = metrics;
         Properties p = new Properties();
-        p.putAll(cluster.producerConfig);
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers);
-        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "mesh-bridge-" + cluster.name);
-        // Records are carried as the exact bytes the client sent.
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.putAll(producerProps);
         producer = new KafkaProducer<>(p);
 
         Properties a = new Properties();
-        a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers);
+        a.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, producerProps.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG));
         a.put(AdminClientConfig.CLIENT_ID_CONFIG, "mesh-bridge-" + cluster.name + "-admin");
         a.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
         a.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "10000");
+        // The admin client reaches the cluster the way the producer does.
+        for (Map.Entry<String, Object> e : producerProps.entrySet()) {
+            String k = e.getKey();
+            if (k.startsWith("security.") || k.startsWith("sasl.") || k.startsWith("ssl.")) {
+                a.put(k, e.getValue());
+            }
+        }
         admin = Admin.create(a);
         responders = Executors.newFixedThreadPool(2, named("responder"));
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length != 2) {
-            System.err.println("usage: BridgeServer <plugin-config.json> <cluster_name>");
+        BridgeConfig cfg;
+        ClusterConfig cluster;
+        try {
+            cfg = BridgeConfig.parse(args);
+            cluster = ClusterConfig.find(Path.of(cfg.require(BridgeConfig.PLUGIN_CONFIG)), cfg.require(BridgeConfig.CLUSTER));
+            cfg.applyClusterDefaults(cluster);
+            cfg.httpListen();
+        } catch (IllegalArgumentException e) {
+            System.err.println((e.getMessage().equals("help") ? "" : "mesh-bridge: " + e.getMessage() + "\n") + BridgeConfig.USAGE);
             System.exit(2);
+            return;
         }
-        ClusterConfig cluster = ClusterConfig.find(Path.of(args[0]), args[1]);
-        if (cluster.bridgePort <= 0) {
-            throw new IllegalArgumentException("cluster " + cluster.name + " has no rest_bridge.authority host:port");
+        Map<String, Object> props = new LinkedHashMap<>(cluster.producerConfig);
+        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers);
+        props.putAll(cfg.kafkaOverrides());
+        props.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "mesh-bridge-" + cluster.name);
+        // Records are carried as the exact bytes the client sent.
+        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+
+        BridgeMetrics metrics = new BridgeMetrics(cluster.name);
+        BridgeServer bridge = new BridgeServer(cluster, props, metrics);
+        BridgeConfig.Address grpcAddress = cfg.grpcListen();
+        if (grpcAddress != null) {
+            bridge.startNative(cfg, props, grpcAddress);
         }
-        BridgeServer bridge = new BridgeServer(cluster);
-        HttpServer server = HttpServer.create(new InetSocketAddress(cluster.bridgeHost, cluster.bridgePort), 1024);
-        int threads = Integer.getInteger("bridge.httpThreads", 16);
-        ExecutorService http = Executors.newFixedThreadPool(threads, named("http"));
-        server.setExecutor(http);
+        BridgeConfig.Address http = cfg.httpListen();
+        HttpServer server = HttpServer.create(new InetSocketAddress(http.host(), http.port()), 1024);
+        int threads = (int) cfg.getLong(BridgeConfig.HTTP_THREADS, Integer.getInteger("bridge.httpThreads", 16));
+        ExecutorService httpPool = Executors.newFixedThreadPool(threads, named("http"));
+        server.setExecutor(httpPool);
         server.createContext("/", bridge::handle);
         server.start();
         ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(named("probe"));
         probe.scheduleWithFixedDelay(bridge::probe, 0, 1, TimeUnit.SECONDS);
-        LOG.info("bridge for cluster {} ({}) listening on {}:{}", cluster.name, cluster.bootstrapServers,
-                cluster.bridgeHost, cluster.bridgePort);
+        LOG.info("event=listening cluster={} bootstrap={} http={} grpc={}", cluster.name, cluster.bootstrapServers,
+                http, grpcAddress == null ? "off" : grpcAddress);
 
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.stop(0);
+        long drainMs = cfg.getLong(BridgeConfig.DRAIN_TIMEOUT_MS, 10_000);
+        Runnable drain = () -> {
+            bridge.drain(server, drainMs);
             probe.shutdownNow();
-            bridge.producer.close(Duration.ofSeconds(5));
-            bridge.admin.close(Duration.ofSeconds(2));
-            http.shutdownNow();
+            httpPool.shutdownNow();
             bridge.responders.shutdownNow();
-        }, "shutdown"));
+            LOG.info("event=exit cluster={}", cluster.name);
+            System.exit(0);
+        };
+        // SIGTERM and SIGINT drain and exit 0; a plain shutdown hook could not choose the exit code.
+        for (String sig : new String[] {"TERM", "INT"}) {
+            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> new Thread(drain, "drain").start());
+        }
+    }
+
+    private void startNative(BridgeConfig cfg, Map<String, Object> props, BridgeConfig.Address address) throws IOException {
+        long maxQueued = cfg.getLong(BridgeConfig.MAX_QUEUED_BYTES, 64L << 20);
+        DedupeTable dedupe = new DedupeTable((int) cfg.getLong(BridgeConfig.DEDUPE_MAX_ENTRIES, 100_000),
+                cfg.getLong(BridgeConfig.DEDUPE_IDLE_MS, 15 * 60_000));
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, named("native-timer"));
+        timers.setRemoveOnCancelPolicy(true);
+        timers.scheduleWithFixedDelay(() -> dedupe.expire(System.currentTimeMillis()), 10, 10, TimeUnit.SECONDS);
+        ExecutorService nativeResponders = Executors.newFixedThreadPool(2, named("native-responder"));
+        NativeEndpoint[] endpoint = new NativeEndpoint[1];
+        writer = new ClusterWriter(clusterName, new ProducerConfig(props), metrics, () -> endpoint[0].bytesReleased());
+        endpoint[0] = new NativeEndpoint(clusterName, writer, dedupe, metrics, maxQueued, nativeResponders, timers);
+        metrics.queuedBytes = writer::queuedBytes;
+        metrics.dedupeEntries = dedupe::size;
+        metrics.dedupeEvictions = dedupe::evictions;
+        this.nativeEndpoint = endpoint[0];
+        writer.start();
+        grpc = NettyServerBuilder.forAddress(new InetSocketAddress(address.host(), address.port()))
+                .addService(endpoint[0].service())
+                .maxInboundMessageSize((int) cfg.getLong(BridgeConfig.GRPC_MAX_MESSAGE_BYTES, 16L << 20))
+                // Envoy keeps one long-lived stream per worker; let it ping the connection.
+                .permitKeepAliveTime(5, TimeUnit.SECONDS)
+                .permitKeepAliveWithoutCalls(true)
+                .build()
+                .start();
+    }
+
+    private NativeEndpoint nativeEndpoint;
+
+    /** Stop taking work, finish what is under way (bounded), answer it, then close. */
+    private void drain(HttpServer http, long timeoutMs) {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        draining = true;
+        LOG.info("event=drain_start cluster={} timeout_ms={} pending_native={}", clusterName, timeoutMs,
+                metrics.pendingResponses.get());
+        try {
+            if (grpc != null) {
+                grpc.shutdown(); // no new streams; open ones go on until drained
+                nativeEndpoint.drain(Math.max(0, deadline - System.currentTimeMillis()));
+            }
+            // Closes the listener, then waits for REST exchanges under way.
+            http.stop((int) Math.max(1, Math.min(5, (deadline - System.currentTimeMillis()) / 1000)));
+            producer.close(Duration.ofMillis(Math.max(0, deadline - System.currentTimeMillis())));
+            if (writer != null) {
+                writer.drainAndClose(Math.max(0, deadline - System.currentTimeMillis()));
+            }
+            if (grpc != null) {
+                grpc.shutdownNow();
+                grpc.awaitTermination(1, TimeUnit.SECONDS);
+            }
+            admin.close(Duration.ofSeconds(1));
+        } catch (Exception e) {
+            LOG.warn("event=drain_error cluster={} error=\"{}\"", clusterName, e.toString());
+        }
+        LOG.info("event=drain_done cluster={} pending_native={}", clusterName, metrics.pendingResponses.get());
     }
 
     /** Ready once the cluster has answered; re-checked so /ready follows the cluster. */
@@ -110,15 +203,19 @@ public final class BridgeServer {
         try {
             boolean ok = !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
             if (ok != ready) {
-                LOG.info("cluster reachable: {}", ok);
+                LOG.info("event=cluster_reachable cluster={} reachable={}", clusterName, ok);
             }
             ready = ok;
         } catch (Exception e) {
             if (ready) {
-                LOG.warn("cluster unreachable: {}", e.toString());
+                LOG.warn("event=cluster_reachable cluster={} reachable=false error=\"{}\"", clusterName, e.toString());
             }
             ready = false;
         }
+    }
+
+    private boolean isReady() {
+        return ready && !draining && (writer == null || (writer.hasSession() && grpc != null));
     }
 
     private void handle(HttpExchange ex) {
@@ -127,12 +224,21 @@ public final class BridgeServer {
             String method = ex.getRequestMethod();
             String path = ex.getRequestURI().getPath();
             String[] parts = path.split("/", -1); // "", "topics", name[, "partitions", id]
+            if (path.equals("/metrics")) {
+                byte[] text = metrics.render().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                ex.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+                ex.sendResponseHeaders(200, text.length);
+                try (OutputStream os = ex.getResponseBody()) {
+                    os.write(text);
+                }
+                return;
+            }
             if (path.equals("/ready") || path.equals("/healthy")) {
                 if (!method.equals("GET") && !method.equals("HEAD")) {
                     sendError(ex, 405, "Method Not Allowed");
                     return;
                 }
-                boolean ok = path.equals("/healthy") || ready;
+                boolean ok = path.equals("/healthy") || isReady();
                 ex.getResponseHeaders().set("Content-Length", "0");
                 ex.sendResponseHeaders(ok ? 200 : 500, -1);
                 ex.close();
@@ -149,9 +255,10 @@ public final class BridgeServer {
                 sendError(ex, 405, "Method Not Allowed");
                 return;
             }
+            metrics.restRequests.increment();
             produce(ex, body, parts[2], partitionPath ? parts[4] : null);
         } catch (Throwable t) {
-            LOG.error("request failed", t);
+            LOG.error("event=rest_request_failed cluster={} error=\"{}\"", clusterName, t.toString(), t);
             try {
                 sendError(ex, 500, t.toString());
             } catch (IOException ignored) {
@@ -221,17 +328,17 @@ public final class BridgeServer {
             // As in Strimzi: hand the records to the producer and answer without waiting for acks.
             for (ProducerRecord<byte[], byte[]> r : records) {
                 if (r.partition() != null && (r.partition() < 0 || r.partition() >= partitions)) {
-                    LOG.warn("async send to {}: partition {} does not exist", topic, r.partition());
+                    LOG.warn("event=rest_async_failed topic={} partition={} error=UNKNOWN_TOPIC_OR_PARTITION", topic, r.partition());
                     continue;
                 }
                 try {
                     producer.send(r, (md, e) -> {
                         if (e != null) {
-                            LOG.warn("async send to {} failed: {}", topic, e.toString());
+                            LOG.warn("event=rest_async_failed topic={} error=\"{}\"", topic, e.toString());
                         }
                     });
                 } catch (Exception e) {
-                    LOG.warn("async send to {} failed: {}", topic, e.toString());
+                    LOG.warn("event=rest_async_failed topic={} error=\"{}\"", topic, e.toString());
                 }
             }
             ex.sendResponseHeaders(204, -1);
@@ -275,13 +382,13 @@ public final class BridgeServer {
                         offsets.addObject().put("partition", md.partition()).put("offset", md.offset());
                     } catch (Exception e) {
                         Throwable cause = KafkaErrors.unwrap(e);
-                        LOG.warn("send to {} failed: {}", topic, cause.toString());
+                        LOG.warn("event=rest_send_failed topic={} error=\"{}\"", topic, cause.toString());
                         offsets.add(KafkaErrors.toJson(cause));
                     }
                 }
                 send(ex, 200, mapper.writeValueAsBytes(root));
             } catch (Exception e) {
-                LOG.error("response failed", e);
+                LOG.error("event=rest_response_failed error=\"{}\"", e.toString());
                 ex.close();
             }
         }, responders);
@@ -313,9 +420,9 @@ public final class BridgeServer {
             if (e.getCause() instanceof UnknownTopicOrPartitionException) {
                 return null;
             }
-            LOG.warn("describe {} failed: {}", topic, e.getCause().toString());
+            LOG.warn("event=describe_failed topic={} error=\"{}\"", topic, e.getCause().toString());
         } catch (Exception e) {
-            LOG.warn("describe {} failed: {}", topic, e.toString());
+            LOG.warn("event=describe_failed topic={} error=\"{}\"", topic, e.toString());
         }
         // Cluster not answering: let the producer try, its own timeouts then apply per record.
         return Integer.MAX_VALUE;

@@ -19,15 +19,18 @@ final class ClusterConfig {
     final Map<String, String> producerConfig;
     final String bridgeHost;
     final int bridgePort;
+    /** rest_bridge.dialect: "strimzi" (REST API at the authority) or "native" (gRPC at the authority). */
+    final String dialect;
 
     private ClusterConfig(String name, String bootstrapServers, int partitionCount,
-                          Map<String, String> producerConfig, String bridgeHost, int bridgePort) {
+                          Map<String, String> producerConfig, String bridgeHost, int bridgePort, String dialect) {
         this.name = name;
         this.bootstrapServers = bootstrapServers;
         this.partitionCount = partitionCount;
         this.producerConfig = producerConfig;
         this.bridgeHost = bridgeHost;
         this.bridgePort = bridgePort;
+        this.dialect = dialect;
     }
 
     static List<ClusterConfig> load(Path path) throws IOException {
@@ -55,7 +58,8 @@ final class ClusterConfig {
                 host = authority.substring(0, colon);
                 port = Integer.parseInt(authority.substring(colon + 1));
             }
-            out.add(new ClusterConfig(name, bootstrap, partitions, producer, host, port));
+            String dialect = c.path("rest_bridge").path("dialect").asText("strimzi");
+            out.add(new ClusterConfig(name, bootstrap, partitions, producer, host, port, dialect));
         }
         return out;
     }
