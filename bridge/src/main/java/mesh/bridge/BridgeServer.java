@@ -46,7 +46,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   POST /topics/{topic}/partitions/{partition}), written through one KafkaProducer;
  * - the native endpoint, gRPC kafka.mesh.v1.Bridge/Produce carrying Kafka ProduceRequests whose
  *   client batches are written as they are (NativeEndpoint, ClusterWriter).
- * Also GET /ready, /healthy and /metrics on the HTTP listener. See BridgeConfig for the command line.
+ * Also GET /ready, /healthy and /metrics on the HTTP listener.
+ *
+ * Usage: java -jar mesh-bridge.jar --plugin-config FILE --cluster NAME --http-listen HOST:PORT
+ * [--grpc-listen HOST:PORT] [--config FILE.properties] [--set KEY=VALUE]..., or the old form
+ * PLUGIN-CONFIG CLUSTER; see BridgeConfig.
  */
 public final class BridgeServer {
     private static final Logger LOG = LoggerFactory.getLogger(BridgeServer.class);
@@ -124,7 +128,7 @@ public final class BridgeServer {
         server.start();
         ScheduledExecutorService probe = Executors.newSingleThreadScheduledExecutor(named("probe"));
         probe.scheduleWithFixedDelay(bridge::probe, 0, 1, TimeUnit.SECONDS);
-        LOG.info("event=listening cluster={} bootstrap={} http={} grpc={}", cluster.name, cluster.bootstrapServers,
+        LOG.info("event=listening cluster={} bootstrap={} http={} grpc={}", cluster.name, props.get(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG),
                 http, grpcAddress == null ? "off" : grpcAddress);
 
         long drainMs = cfg.getLong(BridgeConfig.DRAIN_TIMEOUT_MS, 10_000);
