@@ -133,16 +133,30 @@ public final class BridgeServer {
 
         long drainMs = cfg.getLong(BridgeConfig.DRAIN_TIMEOUT_MS, 10_000);
         Runnable drain = () -> {
-            bridge.drain(server, drainMs);
-            probe.shutdownNow();
-            httpPool.shutdownNow();
-            bridge.responders.shutdownNow();
-            LOG.info("event=exit cluster={}", cluster.name);
-            System.exit(0);
+            try {
+                bridge.drain(server, drainMs);
+                probe.shutdownNow();
+                httpPool.shutdownNow();
+                bridge.responders.shutdownNow();
+                LOG.info("event=exit cluster={} code=0", cluster.name);
+            } catch (Throwable t) {
+                LOG.error("event=drain_failed cluster={} error=\"{}\"", cluster.name, t.toString());
+            } finally {
+                Runtime.getRuntime().halt(0);
+            }
         };
-        // SIGTERM and SIGINT drain and exit 0; a plain shutdown hook could not choose the exit code.
+        // SIGTERM and SIGINT drain and exit 0 (a shutdown hook could not choose the exit code);
+        // a second signal exits at once.
+        AtomicInteger signals = new AtomicInteger();
         for (String sig : new String[] {"TERM", "INT"}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> new Thread(drain, "drain").start());
+            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> {
+                if (signals.incrementAndGet() == 1) {
+                    new Thread(drain, "drain").start();
+                } else {
+                    LOG.warn("event=exit cluster={} code=1 reason=\"second signal during drain\"", cluster.name);
+                    Runtime.getRuntime().halt(1);
+                }
+            });
         }
     }
 
@@ -186,7 +200,7 @@ public final class BridgeServer {
                 nativeEndpoint.drain(Math.max(0, deadline - System.currentTimeMillis()));
             }
             // Closes the listener, then waits for REST exchanges under way.
-            http.stop((int) Math.max(1, Math.min(5, (deadline - System.currentTimeMillis()) / 1000)));
+            http.stop(1);
             producer.close(Duration.ofMillis(Math.max(0, deadline - System.currentTimeMillis())));
             if (writer != null) {
                 writer.drainAndClose(Math.max(0, deadline - System.currentTimeMillis()));

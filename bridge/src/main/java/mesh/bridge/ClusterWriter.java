@@ -6,13 +6,11 @@ import org.apache.kafka.clients.ClientResponse;
 import org.apache.kafka.clients.ClientUtils;
 import org.apache.kafka.clients.NetworkClient;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.internals.ProducerMetadata;
 import org.apache.kafka.common.Cluster;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.RetriableException;
-import org.apache.kafka.common.internals.ClusterResourceListeners;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -51,7 +49,7 @@ final class ClusterWriter {
     private final String cluster;
     private final BridgeMetrics metrics;
     private final Time time = Time.SYSTEM;
-    private final ProducerMetadata metadata;
+    private final BridgeMetadata metadata;
     private final NetworkClient client;
     private final Metrics kafkaMetrics;
     private final int requestTimeoutMs;
@@ -88,11 +86,11 @@ final class ClusterWriter {
         this.retryBackoffMs = config.getLong(ProducerConfig.RETRY_BACKOFF_MS_CONFIG);
         this.deliveryTimeoutMs = config.getInt(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
         LogContext logContext = new LogContext("[mesh-bridge cluster=" + cluster + "] ");
-        this.metadata = new ProducerMetadata(retryBackoffMs,
+        this.metadata = new BridgeMetadata(retryBackoffMs,
                 config.getLong(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG),
                 config.getLong(ProducerConfig.METADATA_MAX_AGE_CONFIG),
                 config.getLong(ProducerConfig.METADATA_MAX_IDLE_CONFIG),
-                logContext, new ClusterResourceListeners(), time);
+                logContext, time);
         metadata.bootstrap(ClientUtils.parseAndValidateAddresses(config));
         this.kafkaMetrics = new Metrics(time);
         // The channel builder follows security.protocol, sasl.* and ssl.* of the producer config.
@@ -206,6 +204,7 @@ final class ClusterWriter {
         Write w;
         while ((w = incoming.poll()) != null) {
             metrics.queuedWrites.decrementAndGet();
+            metadata.want(w.tp.topic());
             metadata.add(w.tp.topic(), now); // keeps the topic in the metadata requests
             partitions.computeIfAbsent(w.tp, PartitionQueue::new).add(w);
         }
@@ -401,6 +400,9 @@ final class ClusterWriter {
         q.topicAskedVersion = -1;
         if (verdict == null) {
             return;
+        }
+        if (count == null) {
+            metadata.forget(topic);
         }
         for (Write w : q.drainUnsent()) {
             complete(w, WriteResult.error(verdict, verdict == Errors.UNKNOWN_TOPIC_OR_PARTITION

@@ -52,6 +52,10 @@ public final class NativeCheck {
     record Sent(int partition, int sequence, int records) { }
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("--one")) {
+            one(args[1], args[2], Integer.parseInt(args[3]));
+            return;
+        }
         String target = args[0];
         String bootstrap = args[1];
         int requests = args.length > 2 ? Integer.parseInt(args[2]) : 2000;
@@ -264,6 +268,22 @@ public final class NativeCheck {
                 read.values().stream().map(List::size).toList(), java.util.Arrays.toString(expected));
         System.out.println(ok ? "native check: OK" : "native check: FAILED");
         System.exit(ok ? 0 : 1);
+    }
+
+    /** --one GRPC_HOST:PORT TOPIC TIMEOUT_MS: one request, prints the answer and how long it took. */
+    private static void one(String target, String topic, int timeoutMs) throws Exception {
+        ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext().build();
+        Collect answers = new Collect();
+        StreamObserver<byte[]> out = ClientCalls.asyncBidiStreamingCall(
+                channel.newCall(NativeEndpoint.PRODUCE, CallOptions.DEFAULT), answers);
+        long start = System.nanoTime();
+        out.onNext(TestBatches.request(1, "native-check", TestBatches.produce((short) -1, timeoutMs, topic, 0,
+                TestBatches.batch(77, (short) 0, 0, 1, Compression.NONE))));
+        ProduceResponseData.PartitionProduceResponse r = answers.next();
+        System.out.printf("one: %s offset=%d after %d ms (timeout_ms %d)%n", Errors.forCode(r.errorCode()), r.baseOffset(),
+                (System.nanoTime() - start) / 1_000_000, timeoutMs);
+        out.onCompleted();
+        channel.shutdown().awaitTermination(5, TimeUnit.SECONDS);
     }
 
     private static double pct(List<Long> sorted, double q) {
