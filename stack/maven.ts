@@ -27,8 +27,6 @@ export function ensureKafkaLibs(root: string): string {
 }
 
 export const bridgeJar = (root: string) => join(root, "bridge", "target", "mesh-bridge.jar");
-export const bridgeClasspath = (root: string) =>
-  `${bridgeJar(root)}:${join(root, "bridge", "target", "libs")}/*`;
 
 let bridgeBuilt = false;
 

@@ -5,11 +5,11 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { bridgeHasGrpc, createBridge } from "./bridge.ts";
+import { createBridge } from "./bridge.ts";
 import type { Component } from "./component.ts";
 import { configPath, isLoopback, loadClusters, portOffset, topicsPath } from "./config.ts";
 import { createKafka } from "./kafka.ts";
-import { bridgeClasspath, bridgeJar, ensureBridge } from "./maven.ts";
+import { bridgeJar, ensureBridge } from "./maven.ts";
 import { logFile, pidFileNames, portFree, readPid, runningPid, sleep, stackDir, stopByPid, tailLog } from "./proc.ts";
 
 export interface Phase {
@@ -83,11 +83,10 @@ function ensureTopics(root: string): void {
   const done = join(stackDir(root), `topics-${hash}.done`);
   if (existsSync(done)) return;
   ensureBridge(root);
-  // The runnable bridge jar carries its dependencies; the older one needs target/libs beside it.
-  const cp = bridgeHasGrpc(root) ? bridgeJar(root) : bridgeClasspath(root);
+  // The bridge jar carries every dependency of Topics (Kafka's AdminClient).
   const r = spawnSync(
     process.env.JAVA ?? "java",
-    ["-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", cp, "mesh.bridge.Topics", configPath(root), topicsPath(root)],
+    ["-Xmx128m", "-XX:TieredStopAtLevel=1", "-cp", bridgeJar(root), "mesh.bridge.Topics", configPath(root), topicsPath(root)],
     { stdio: "inherit" },
   );
   if (r.status !== 0) throw new Error(`topic creation failed (exit ${r.status ?? r.signal})`);
