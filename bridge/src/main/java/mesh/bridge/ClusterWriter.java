@@ -149,10 +149,16 @@ final class ClusterWriter {
                 if (stopping && (idle() || now >= drainDeadlineMs)) {
                     break;
                 }
-                runOnce(now);
+                try {
+                    runOnce(now);
+                } catch (RuntimeException e) {
+                    // One bad iteration must not stop the cluster's writes; back off a little.
+                    LOG.error("event=sender_error cluster={} error=\"{}\"", cluster, e.toString(), e);
+                    Thread.sleep(retryBackoffMs);
+                }
             }
         } catch (Throwable t) {
-            LOG.error("event=sender_failed cluster={} error={}", cluster, t.toString(), t);
+            LOG.error("event=sender_failed cluster={} error=\"{}\"", cluster, t.toString(), t);
         }
         failEverything("bridge shutting down");
         client.close();
@@ -177,7 +183,7 @@ final class ClusterWriter {
         takeIncoming(now);
         if (now >= nextExpiryMs) {
             expire(now);
-            nextExpiryMs = now + 10;
+            nextExpiryMs = now + 100;
         }
         if (newSessionWanted && produceInFlight == 0) {
             resetSession();
@@ -222,8 +228,8 @@ final class ClusterWriter {
             }
             queued += q.size();
         }
+        // Partition queues are kept while the session lives: they hold its sequence numbers.
         metrics.queuedWritesInSender.set(queued);
-        partitions.values().removeIf(q -> q.isEmpty() && q.inFlight() == 0 && q.idleFor(now) > 600_000);
     }
 
     private void wantNewSession(String reason) {

@@ -296,10 +296,12 @@ final class NativeEndpoint {
                 parts.add(new Part(t.name(), p.index(), f));
             }
         }
+        // Only the correlation id is kept: the request's bytes are not held until the answer.
+        int correlationId = req.correlationId();
         AtomicBoolean answered = new AtomicBoolean();
         Runnable answer = () -> {
             if (answered.compareAndSet(false, true)) {
-                stream.respond(NativeCodec.encode(req.correlationId(), response(parts)));
+                stream.respond(NativeCodec.encode(correlationId, response(parts)));
             }
         };
         CompletableFuture<?>[] all = parts.stream().map(Part::outcome).toArray(CompletableFuture[]::new);

@@ -35,7 +35,6 @@ final class PartitionQueue {
     private boolean retryPending;
     private long retryAtMs;
     private long queuedBytes;
-    private long lastAddMs;
     int topicAskedVersion = -1; // metadata version asked for while the topic/partition is unknown
 
     PartitionQueue(TopicPartition tp) {
@@ -43,7 +42,6 @@ final class PartitionQueue {
     }
 
     void add(Write w) {
-        lastAddMs = w.arrivalMs;
         w.order = nextOrder++;
         writes.addLast(w);
         queuedBytes += w.size();
@@ -205,10 +203,6 @@ final class PartitionQueue {
             }
         }
         return out == null ? List.of() : out;
-    }
-
-    long idleFor(long nowMs) {
-        return nowMs - lastAddMs;
     }
 
     /** True when a write of unknown outcome has waited past the given cap since it arrived. */
