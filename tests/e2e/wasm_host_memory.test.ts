@@ -86,7 +86,9 @@ function answerBridgeCalls(vm: MeshVm): number {
   for (let round = 0; round < 4 && vm.httpCalls.length > 0; round++) {
     for (const call of vm.httpCalls) {
       const records: Array<{ partition?: number }> = JSON.parse(Buffer.from(call.body).toString("utf8")).records ?? [];
-      const offsets = records.map((r, i) => ({ partition: r.partition ?? 0, offset: 1000 + i }));
+      // On /topics/{t}/partitions/{p} the records carry no partition: the path names it.
+      const inPath = /\/partitions\/(\d+)$/.exec(call.header(":path") ?? "");
+      const offsets = records.map((r, i) => ({ partition: r.partition ?? (inPath ? Number(inPath[1]) : 0), offset: 1000 + i }));
       vm.answerHttp(call.token, 200, JSON.stringify({ offsets }), [["content-type", "application/vnd.kafka.v2+json"]]);
       n++;
     }
