@@ -169,7 +169,7 @@ public final class BridgeServer {
         timers.scheduleWithFixedDelay(() -> dedupe.expire(System.currentTimeMillis()), 10, 10, TimeUnit.SECONDS);
         ExecutorService nativeResponders = Executors.newFixedThreadPool(2, named("native-responder"));
         NativeEndpoint[] endpoint = new NativeEndpoint[1];
-        writer = new ClusterWriter(clusterName, new ProducerConfig(props), metrics, () -> endpoint[0].bytesReleased());
+        writer = ClusterWriter.create(clusterName, new ProducerConfig(props), metrics, () -> endpoint[0].bytesReleased());
         endpoint[0] = new NativeEndpoint(clusterName, writer, dedupe, metrics, maxQueued, nativeResponders, timers);
         metrics.queuedBytes = writer::queuedBytes;
         metrics.dedupeEntries = dedupe::size;

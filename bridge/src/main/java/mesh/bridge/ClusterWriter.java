@@ -4,7 +4,7 @@ import org.apache.kafka.clients.ApiVersions;
 import org.apache.kafka.clients.ClientRequest;
 import org.apache.kafka.clients.ClientResponse;
 import org.apache.kafka.clients.ClientUtils;
-import org.apache.kafka.clients.NetworkClient;
+import org.apache.kafka.clients.KafkaClient;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.Cluster;
 import org.apache.kafka.common.Node;
@@ -50,7 +50,7 @@ final class ClusterWriter {
     private final BridgeMetrics metrics;
     private final Time time = Time.SYSTEM;
     private final BridgeMetadata metadata;
-    private final NetworkClient client;
+    private final KafkaClient client;
     private final Metrics kafkaMetrics;
     private final int requestTimeoutMs;
     private final int maxRequestSize;
@@ -77,25 +77,44 @@ final class ClusterWriter {
     private volatile boolean stopping;
     private volatile long drainDeadlineMs = Long.MAX_VALUE;
 
-    ClusterWriter(String cluster, ProducerConfig config, BridgeMetrics metrics, Runnable onBytesReleased) {
-        this.cluster = cluster;
-        this.metrics = metrics;
-        this.onBytesReleased = onBytesReleased;
-        this.requestTimeoutMs = config.getInt(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG);
-        this.maxRequestSize = config.getInt(ProducerConfig.MAX_REQUEST_SIZE_CONFIG);
-        this.retryBackoffMs = config.getLong(ProducerConfig.RETRY_BACKOFF_MS_CONFIG);
-        this.deliveryTimeoutMs = config.getInt(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG);
+    /** Limits taken from the producer config. */
+    record Limits(int requestTimeoutMs, int maxRequestSize, long retryBackoffMs, long deliveryTimeoutMs) {
+        static Limits of(ProducerConfig config) {
+            return new Limits(config.getInt(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG),
+                    config.getInt(ProducerConfig.MAX_REQUEST_SIZE_CONFIG),
+                    config.getLong(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
+                    config.getInt(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG));
+        }
+    }
+
+    static ClusterWriter create(String cluster, ProducerConfig config, BridgeMetrics metrics, Runnable onBytesReleased) {
         LogContext logContext = new LogContext("[mesh-bridge cluster=" + cluster + "] ");
-        this.metadata = new BridgeMetadata(retryBackoffMs,
+        Time time = Time.SYSTEM;
+        BridgeMetadata metadata = new BridgeMetadata(config.getLong(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
                 config.getLong(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG),
                 config.getLong(ProducerConfig.METADATA_MAX_AGE_CONFIG),
                 config.getLong(ProducerConfig.METADATA_MAX_IDLE_CONFIG),
                 logContext, time);
         metadata.bootstrap(ClientUtils.parseAndValidateAddresses(config));
-        this.kafkaMetrics = new Metrics(time);
+        Metrics kafkaMetrics = new Metrics(time);
         // The channel builder follows security.protocol, sasl.* and ssl.* of the producer config.
-        this.client = ClientUtils.createNetworkClient(config, kafkaMetrics, "mesh-bridge", logContext,
+        KafkaClient client = ClientUtils.createNetworkClient(config, kafkaMetrics, "mesh-bridge", logContext,
                 new ApiVersions(), time, MAX_IN_FLIGHT_PER_CONNECTION, metadata, null, null);
+        return new ClusterWriter(cluster, Limits.of(config), metrics, onBytesReleased, client, metadata, kafkaMetrics);
+    }
+
+    ClusterWriter(String cluster, Limits limits, BridgeMetrics metrics, Runnable onBytesReleased, KafkaClient client,
+                  BridgeMetadata metadata, Metrics kafkaMetrics) {
+        this.cluster = cluster;
+        this.metrics = metrics;
+        this.onBytesReleased = onBytesReleased;
+        this.requestTimeoutMs = limits.requestTimeoutMs();
+        this.maxRequestSize = limits.maxRequestSize();
+        this.retryBackoffMs = limits.retryBackoffMs();
+        this.deliveryTimeoutMs = limits.deliveryTimeoutMs();
+        this.metadata = metadata;
+        this.client = client;
+        this.kafkaMetrics = kafkaMetrics;
         this.thread = new Thread(this::run, "sender-" + cluster);
     }
 
@@ -161,7 +180,11 @@ final class ClusterWriter {
             LOG.error("event=sender_failed cluster={} error=\"{}\"", cluster, t.toString(), t);
         }
         failEverything("bridge shutting down");
-        client.close();
+        try {
+            client.close();
+        } catch (java.io.IOException e) {
+            LOG.warn("event=client_close_failed cluster={} error=\"{}\"", cluster, e.toString());
+        }
         kafkaMetrics.close();
         metadata.close();
         LOG.info("event=sender_stop cluster={}", cluster);
@@ -179,7 +202,8 @@ final class ClusterWriter {
         return true;
     }
 
-    private void runOnce(long now) {
+    /** One round of the sender loop; the sender thread's, or a test's. */
+    void runOnce(long now) {
         takeIncoming(now);
         if (now >= nextExpiryMs) {
             expire(now);
