@@ -1,8 +1,11 @@
-// The Strimzi Kafka Bridge produce API (openapi.json, operation "sendToPartition"):
-//   POST /topics/{topicname}/partitions/{partitionid}[?async=true]
+// The Strimzi Kafka Bridge produce API (openapi.json, operation "send"):
+//   POST /topics/{topicname}[?async=true]
 //   content-type: application/vnd.kafka.binary.v2+json
-//   {"records":[{"key":b64,"value":b64|null,"timestamp":ms,"headers":[{"key":"k","value":b64}]}]}
-// One call per partition: the calls of different partitions of a topic run side by side.
+//   {"records":[{"partition":p,"key":b64,"value":b64|null,"timestamp":ms,"headers":[{"key":"k","value":b64}]}]}
+// One call per partition (the mesh keeps a lane per (cluster, topic, partition)), so calls for
+// different partitions of a topic run side by side. The call goes to /topics/{t} with the
+// partition in every record, not to /topics/{t}/partitions/{p}: the OpenAPI schema of that
+// operation (ProducerRecordToPartition) has no timestamp, and the client's timestamps must stay.
 // 200 -> {"offsets":[{"partition":p,"offset":o} | {"error_code":c,"message":m}]} one per record in order;
 // 204 for async=true; errors -> {"error_code":http-status,"message":...}.
 //
@@ -33,10 +36,9 @@ function utf8(s: string): Uint8Array {
 }
 const BODY_OPEN = utf8('{"records":[');
 const BODY_CLOSE = utf8("]}");
-const REC_OPEN = utf8("{");
-const REC_KEY = utf8('"key":');
+const REC_PARTITION = utf8('{"partition":');
+const REC_KEY = utf8(',"key":');
 const REC_VALUE = utf8(',"value":');
-const REC_VALUE_FIRST = utf8('"value":');
 const REC_TIMESTAMP = utf8(',"timestamp":');
 const REC_HEADERS = utf8(',"headers":[');
 const HDR_KEY = utf8('{"key":');
@@ -230,7 +232,7 @@ export class StrimziDialect extends Dialect {
   buildProduce(topic: string, partition: i32, records: Array<UpstreamRecord>, acks: i16): HttpCall {
     const call = new HttpCall();
     call.method = "POST";
-    call.path = "/topics/" + topic + "/partitions/" + partition.toString() + (acks == 0 ? "?async=true" : "");
+    call.path = "/topics/" + topic + (acks == 0 ? "?async=true" : "");
     call.headers = [
       ["content-type", STRIMZI_CONTENT_TYPE],
       ["accept", STRIMZI_ACCEPT],
@@ -247,14 +249,14 @@ export class StrimziDialect extends Dialect {
       const u = unchecked(records[i]);
       const r = u.record;
       if (i > 0) w.int8(0x2c);
-      w.bytes(REC_OPEN);
+      w.bytes(REC_PARTITION);
+      writeDecimal(w, partition);
       const key = r.key;
       if (key !== null) {
         w.bytes(REC_KEY);
         writeBase64String(w, key);
-        w.int8(0x2c);
       }
-      w.bytes(REC_VALUE_FIRST);
+      w.bytes(REC_VALUE);
       const value = r.value;
       if (value === null) w.bytes(NULL_TEXT);
       else writeBase64String(w, value);

@@ -156,7 +156,7 @@ describe("planProduce", () => {
     const i = input([one("b-x", 0, recordsOf(kafkajsNone.FRAMES[0]))]);
     i.acks = 0;
     const plan = planProduce(i, routing, null, 0);
-    expect<string>(new StrimziDialect().buildProduce("b-x", 0, plan.groups[0].records, 0).path).toBe("/topics/b-x/partitions/0?async=true");
+    expect<string>(new StrimziDialect().buildProduce("b-x", 0, plan.groups[0].records, 0).path).toBe("/topics/b-x?async=true");
     plan.applyAnswer(0, new StrimziDialect().parseProduce(204, null, 5, 0), null);
     expect<i16>(plan.topics[0].partitions[0].errorCode).toBe(KafkaError.NONE);
     expect<i64>(plan.topics[0].partitions[0].baseOffset).toBe(-1);

@@ -71,19 +71,18 @@ function capturedUpstream(): Array<UpstreamRecord> {
 }
 
 describe("StrimziDialect.buildProduce", () => {
-  it("builds the sendToPartition call of the OpenAPI: path, content type, records", () => {
+  it("builds the send call of the OpenAPI for one partition: path, content type, records", () => {
     const d = new StrimziDialect();
     const call = d.buildProduce("b-capture", 2, capturedUpstream(), -1);
     expect<string>(call.method).toBe("POST");
-    expect<string>(call.path).toBe("/topics/b-capture/partitions/2");
+    expect<string>(call.path).toBe("/topics/b-capture");
     expect<string>(call.headers[0][0]).toBe("content-type");
     expect<string>(call.headers[0][1]).toBe("application/vnd.kafka.binary.v2+json");
     const doc = parseJson(text(call.body))!;
     const recs = doc.get("records")!.items;
     expect<i32>(recs.length).toBe(5);
     const r0 = recs[0];
-    // The partition is in the path; the records carry none.
-    expect<bool>(r0.get("partition") === null).toBe(true);
+    expect<string>(r0.get("partition")!.text).toBe("2");
     expect<string>(text(base64Decode(r0.get("key")!.text)!)).toBe("k1");
     expect<string>(text(base64Decode(r0.get("value")!.text)!)).toBe("v1");
     expect<i64>(r0.get("timestamp")!.asI64()).toBe(1700000000000);
@@ -101,7 +100,7 @@ describe("StrimziDialect.buildProduce", () => {
     const recs = capturedUpstream();
     for (let i = 0; i < recs.length; i++) recs[i].sendTimestamp = false;
     const call = new StrimziDialect().buildProduce("b-capture", 0, recs, 0);
-    expect<string>(call.path).toBe("/topics/b-capture/partitions/0?async=true");
+    expect<string>(call.path).toBe("/topics/b-capture?async=true");
     expect<bool>(parseJson(text(call.body))!.get("records")!.items[0].get("timestamp") === null).toBe(true);
   });
   it("sends a null header value as an empty string and escapes header keys", () => {
