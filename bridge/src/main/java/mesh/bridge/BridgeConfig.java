@@ -34,7 +34,7 @@ final class BridgeConfig {
     static final String HTTP_THREADS = "bridge.http.threads";
 
     static final String USAGE = String.join("\n",
-            "usage: java -jar mesh-bridge.jar --plugin-config FILE --cluster NAME [--http-listen HOST:PORT]",
+            "usage: java -jar mesh-bridge.jar --plugin-config FILE --cluster NAME --http-listen HOST:PORT",
             "                                 [--grpc-listen HOST:PORT] [--config FILE.properties] [--set KEY=VALUE]...",
             "       java -jar mesh-bridge.jar PLUGIN-CONFIG CLUSTER   (listen address from rest_bridge.authority)");
 
