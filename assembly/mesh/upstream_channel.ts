@@ -28,8 +28,10 @@ import {
 /** How long past its own timeout a message may stay unanswered before the stream counts as lost. */
 export const ANSWER_GRACE_MS: i64 = 5000;
 
-/** Whoever submitted a message: told its answer or its failure, once. */
+/** Whoever submitted a message: told when it leaves, then its answer or its failure, once. */
 export abstract class ChannelCall {
+  /** The message is on the stream (it no longer waits for the window). */
+  onSent(): void {}
   abstract onAnswer(answer: NativeAnswer): void;
   abstract onFailure(code: i16, message: string): void;
 }
@@ -104,6 +106,7 @@ export class UpstreamChannel extends StreamReceiver {
         this.lose("the stream to the bridge of cluster " + this.clusterName + " refused a message");
         return;
       }
+      next.call.onSent();
     }
   }
 

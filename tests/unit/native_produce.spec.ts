@@ -348,6 +348,31 @@ describe("native dialect: Produce through the mesh", () => {
     expect<i32>(streams.cancelled.length).toBe(2);
     expect<i16>(answers(c.takeAnswers())[0].responses[0].partitionResponses[0].errorCode).toBe(KafkaError.REQUEST_TIMED_OUT);
   });
+  it("keeps an acks=0 request in flight while its message waits for the window, so its bytes stay counted", () => {
+    const streams = new MemoryStreams();
+    const c = newConnection(nativeMesh(streams));
+    const rec = capturedRecords(RDKAFKA.FRAMES[0]);
+    const topics = new Array<string>();
+    const parts = new Array<i32>();
+    const recs = new Array<Uint8Array>();
+    for (let i = 0; i < 70; i++) {
+      topics.push("app-" + i.toString());
+      parts.push(0);
+      recs.push(rec);
+    }
+    const w = new Writer();
+    produceFrame(w, 1, topics, parts, recs, 0);
+    produceFrame(w, 2, topics, parts, recs, 0);
+    c.onData(toBytes(w));
+    // Each message is over the 64 KiB window: the second waits for the first's answer.
+    expect<i32>(streams.sent.length).toBe(1);
+    expect<bool>(c.takeAnswers() === null).toBe(true);
+    expect<i32>(c.inflight()).toBe(1);
+    streams.answerOk(0, 1);
+    expect<i32>(streams.sent.length).toBe(2);
+    expect<bool>(c.takeAnswers() === null).toBe(true);
+    expect<i32>(c.inflight()).toBe(0);
+  });
   it("answers REQUEST_TIMED_OUT when no stream can be opened", () => {
     const streams = new MemoryStreams();
     streams.refuseOpen = true;

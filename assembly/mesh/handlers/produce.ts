@@ -41,6 +41,8 @@ export class ProduceRequestHandler extends InFlightRequest {
   /** Per topic of the request: its id was not one the mesh handed out. */
   private unknownIds: Array<bool> = [];
   private startedAt: i64 = 0;
+  /** Pass-through messages still waiting for their channel's window. */
+  private unsent: i32 = 0;
 
   constructor(apiVersion: i16, correlationId: i32, private request: ProduceRequest, private mesh: MeshContext) {
     super(ApiKey.Produce, apiVersion, correlationId);
@@ -80,6 +82,7 @@ export class ProduceRequestHandler extends InFlightRequest {
     for (let g = 0; g < plan.groups.length; g++) {
       mesh.lanes.submit(this.laneKey(g), new GroupCall(this, g, mesh), KafkaError.REQUEST_TIMED_OUT);
     }
+    this.unsent = plan.passThrough.length;
     for (let g = 0; g < plan.passThrough.length; g++) {
       const group = plan.passThrough[g];
       const channel = mesh.channels[group.cluster]!;
@@ -120,6 +123,12 @@ export class ProduceRequestHandler extends InFlightRequest {
     } else this.countForwarded(g);
     this.apply(g, answer);
     this.notifyReady();
+  }
+
+  /** A pass-through message left for the bridge: an acks=0 request may now let the connection read on. */
+  passThroughSent(): void {
+    this.unsent--;
+    if (this.request.acks == 0) this.notifyReady();
   }
 
   /** The channel's answer (null with a code when the message failed) for pass-through group g. */
@@ -196,8 +205,11 @@ export class ProduceRequestHandler extends InFlightRequest {
   }
 
   finished(): bool {
-    // acks=0: nothing is answered, so nothing later has to wait for this request.
-    return this.request.acks == 0 || this.plan.isComplete();
+    // acks=0: nothing is answered, so nothing later waits for the outcome; but a request still
+    // queued for a native channel's window stays, so its bytes count against the memory budget
+    // and a client flooding a slow bridge is held like any other.
+    if (this.request.acks == 0) return this.unsent <= 0 || this.plan.isComplete();
+    return this.plan.isComplete();
   }
 
   computeAnswer(w: Writer): bool {
@@ -245,13 +257,22 @@ class Waiter extends TicketWaiter {
 }
 
 class PassThroughCall extends ChannelCall {
+  private sent: bool = false;
   constructor(private handler: ProduceRequestHandler, private group: i32) {
     super();
+  }
+  onSent(): void {
+    this.sent = true;
+    this.handler.passThroughSent();
   }
   onAnswer(answer: NativeAnswer): void {
     this.handler.completePassThrough(this.group, answer, KafkaError.NONE, "");
   }
   onFailure(code: i16, message: string): void {
+    if (!this.sent) {
+      this.sent = true;
+      this.handler.passThroughSent();
+    }
     this.handler.completePassThrough(this.group, null, code, message);
   }
 }
