@@ -4,8 +4,10 @@
 // runs once per upstream dialect: through the stack's Envoy for its config's dialect, through an
 // Envoy of the other dialect in front of the same bridges (tests/e2e/dialects.ts) for the other.
 //
-//   node --import tsx tests/faults/run.ts [--only a,b] [--dialect native|strimzi|both] [--rate N] [--scale F]
+//   node --import tsx tests/faults/run.ts [--only a,b:native] [--dialect native|strimzi|both] [--rate N] [--scale F]
 //                                    [--clients java,librdkafka] [--out FILE.md] [--no-write]
+//
+// --only names scenarios, each on every dialect run, or on one dialect as name:dialect.
 //
 // Needs the stack up (make up, same STACK_PORT_OFFSET), .cache/faults-classes (javac of
 // tests/faults/FaultClient.java) and .venv with confluent-kafka (tests/faults/requirements.txt): `make
@@ -579,9 +581,16 @@ function dialectSummary(results: ScenarioResult[]): string {
   return lines.join("\n");
 }
 
-const only = opt("only")?.split(",");
-const chosen = only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS;
-if (only && chosen.length !== only.length) throw new Error(`unknown scenario in --only; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+const only = opt("only")?.split(",").map((entry) => {
+  const [name, dialect] = entry.split(":");
+  if (!SCENARIOS.some((s) => s.name === name)) throw new Error(`unknown scenario ${name} in --only; known: ${SCENARIOS.map((s) => s.name).join(", ")}`);
+  if (dialect !== undefined && !isDialect(dialect)) throw new Error(`--only ${entry}: native or strimzi after the colon`);
+  return { name, dialect };
+});
+const chosen = only ? SCENARIOS.filter((s) => only.some((o) => o.name === s.name)) : SCENARIOS;
+/** Whether --only (or the scenario itself) leaves scenario s to run on dialect d. */
+const runsOn = (s: Scenario, d: Dialect): boolean =>
+  (!s.dialects || s.dialects.includes(d)) && (!only || only.some((o) => o.name === s.name && (o.dialect === undefined || o.dialect === d)));
 for (const name of ["envoy", ...Object.keys(ports.clusters).flatMap((c) => [`kafka-${c}`, `bridge-${c}`])]) pidOf(name);
 
 const envoys: EnvoyUnderTest[] = [];
@@ -593,7 +602,7 @@ try {
     console.log(`${d}: Envoy ${e.address} (${e.name})`);
   }
   for (const s of chosen) {
-    for (const e of envoys) if (!s.dialects || s.dialects.includes(e.dialect)) results.push(await runScenario(s, e));
+    for (const e of envoys) if (runsOn(s, e.dialect)) results.push(await runScenario(s, e));
   }
 } finally {
   for (const e of envoys) await e.close();
