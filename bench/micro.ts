@@ -17,6 +17,9 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const SECONDS = Number(process.argv[2] ?? "0.3");
 const PYTHON = process.argv[3] ?? join(ROOT, ".venv", "bench", "bin", "python");
 const CONFIG = readFileSync(join(ROOT, "examples", "reference-strimzi.json"), "utf8");
+const NATIVE_CONFIG = readFileSync(join(ROOT, "examples", "reference.json"), "utf8");
+/** The native path's idempotent producer (the Java producer's default since Kafka 3.0). */
+const PRODUCER = { id: 4000, epoch: 0 };
 
 const LZ4 = 3;
 
@@ -31,10 +34,11 @@ function lz4Kafka(data: Buffer): Buffer {
 const recordsPerBatch = (recordSize: number, batchBytes = 16384): number => Math.max(1, Math.floor((batchBytes - 61) / (recordSize + 8)));
 
 /** A batch of `count` records of `size` bytes, timestamps 1 ms apart, partition leader epoch -1. */
-function batchOf(count: number, size: number, codec: number): Buffer {
+function batchOf(count: number, size: number, codec: number, idempotent = false): Buffer {
   const value = payload(size);
   const records = Array.from({ length: count }, (_, i) => ({ key: null, value, timestampDelta: i }));
-  return recordBatch(records, { partitionLeaderEpoch: -1, codec, compress: codec === LZ4 ? lz4Kafka : undefined });
+  const producer = idempotent ? { ...PRODUCER, sequence: 0 } : undefined;
+  return recordBatch(records, { partitionLeaderEpoch: -1, codec, compress: codec === LZ4 ? lz4Kafka : undefined, producer });
 }
 
 /** A whole Produce v8 request frame for one topic partition. */
@@ -66,6 +70,17 @@ interface MicroExports {
   runEncode(times: number): number;
   runParseAnswer(times: number): number;
   runResponse(times: number): number;
+  configureNative(): number;
+  prepareNativeFrame(length: number, batchAt: number): number;
+  buildNativeAnswer(baseOffset: bigint): number;
+  runNativeProduce(times: number, recordsPerBatch: number): number;
+  lastMessageBytes(): number;
+  lastMessageLength(): number;
+  splitNative(): number;
+  runNativePlan(times: number, recordsPerBatch: number): number;
+  runNativeEncode(times: number): number;
+  runNativeAnswer(times: number): number;
+  runNativeResponse(times: number): number;
   memoryBytes(): number;
 }
 
@@ -138,6 +153,19 @@ export async function micro(): Promise<MicroRow[]> {
       throw new Error("upstream body does not hold the frame's records");
     }
     if (x.split() !== n) throw new Error("split failed");
+    // The native dialect: the same records in an idempotent batch, passed through.
+    put(x, x.prepareConfig, Buffer.from(NATIVE_CONFIG));
+    if (!x.configureNative()) throw new Error("native config refused");
+    const nativeBatch = batchOf(n, size, codec, true);
+    const nativeFrame = produceFrame("apples", 0, nativeBatch);
+    const at = x.prepareNativeFrame(nativeFrame.length, nativeFrame.indexOf(nativeBatch));
+    new Uint8Array(x.memory.buffer, at, nativeFrame.length).set(nativeFrame);
+    if (x.splitNative() !== 1) throw new Error("native split failed");
+    if (x.buildNativeAnswer(1000n) <= 0) throw new Error("native answer not built");
+    const nativeCheck = x.runNativeProduce(1, n);
+    if (nativeCheck <= 0) throw new Error(`native path failed (${nativeCheck}) for ${size} B codec ${codec}`);
+    const message = Buffer.from(new Uint8Array(x.memory.buffer, x.lastMessageBytes(), x.lastMessageLength()));
+    if (message.indexOf(nativeBatch.subarray(61)) < 0) throw new Error("the channel message does not hold the client's records untouched");
     const memBefore = x.memoryBytes();
     const row: MicroRow = {
       record_bytes: size,
@@ -154,6 +182,11 @@ export async function micro(): Promise<MicroRow[]> {
         upstream_encode: measure((t) => x.runEncode(t), n),
         answer_parse: measure((t) => x.runParseAnswer(t), n),
         response_encode: measure((t) => x.runResponse(t), n),
+        native_path: measure((t) => x.runNativeProduce(t, n), n),
+        native_plan: measure((t) => x.runNativePlan(t, n), n),
+        native_encode: measure((t) => x.runNativeEncode(t), n),
+        native_answer: measure((t) => x.runNativeAnswer(t), n),
+        native_response: measure((t) => x.runNativeResponse(t), n),
       },
       wasm_memory_bytes: { before: memBefore, after: x.memoryBytes() },
     };
