@@ -10,9 +10,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 res = json.load(open(sys.argv[1]))
 cells = [c for c in res["cells"] if c["summary"]]
-# kroxylicious is optional: only the targets that ran get a bar.
-targets = [t for t in ["kafka", "kroxylicious", "bridge", "mesh"] if any(t in c["summary"] for c in cells)]
-colors = {"kafka": "#4c72b0", "kroxylicious": "#8172b3", "bridge": "#dd8452", "mesh": "#55a868"}
+# kroxylicious is optional: only the targets that ran get a bar (older result sets: `mesh`).
+order = ["kafka", "kroxylicious", "bridge", "mesh", "mesh-strimzi", "mesh-native"]
+targets = [t for t in order if any(t in c["summary"] for c in cells)]
+colors = {"kafka": "#4c72b0", "kroxylicious": "#8172b3", "bridge": "#dd8452", "mesh": "#55a868", "mesh-strimzi": "#55a868", "mesh-native": "#c44e52"}
 labels = []
 for c in cells:
     rate = "max" if c["rate"] == "max" else f"{c['rate_asked']}/s"

@@ -50,6 +50,8 @@ export interface Summary {
   mb_per_s: number | null;
   latency_ms: Latency;
   cpu_s_per_1m_records: Record<string, number | null>;
+  /** The path's own CPU, µs per record: envoy (less its idle CPU), bridge, envoy+bridge, kroxylicious, kafka, client. */
+  cpu_us_per_record?: Record<string, number | null>;
   records_per_call: number | null;
   envoy_rss_mb: number | null;
   wasm_memory_bytes: WasmMemory;
@@ -65,6 +67,13 @@ export interface MicroRow {
   upstream_body_bytes: number;
   ns_per_record: Record<string, number>;
   wasm_memory_bytes: WasmMemory;
+}
+
+/** CPU seconds per second of each measured process with no load, before the runs. */
+export interface IdleBaseline {
+  seconds: number;
+  cpu_s_per_s: Record<string, number>;
+  load1?: number;
 }
 
 export interface Machine {
@@ -99,6 +108,7 @@ export interface Results<Run = unknown> {
   scale: number;
   topic: string;
   machine: Machine;
+  idle?: IdleBaseline;
   cells: CellResult<Run>[];
   micro: MicroRow[] | null;
 }
@@ -111,9 +121,26 @@ function workload(c: CellResult<unknown>): string {
   return `${c.client === "java" ? "Java" : "librdkafka"} ${c.size === 1024 ? "1 KiB" : c.size + " B"}, acks=${c.acks}, ${c.codec}, ${c.conns} conn, ${rate}`;
 }
 
+/** Targets in report order (older result sets name the Strimzi-dialect mesh `mesh`). */
+const ORDER = ["kafka", "kroxylicious", "bridge", "mesh", "mesh-strimzi", "mesh-native"];
+const MESH = ["mesh-native", "mesh-strimzi", "mesh"];
+const isMesh = (t: string): boolean => MESH.includes(t);
+
+/** CPU µs per record of a summary (older result sets: from cpu_s_per_1m_records, Envoy not net of idle). */
+function pathCpu(t: string, s: Summary): Record<string, number | null | undefined> {
+  if (s.cpu_us_per_record) return s.cpu_us_per_record;
+  const c = s.cpu_s_per_1m_records;
+  const eb = c.envoy != null && c["bridge-c1"] != null ? c.envoy + c["bridge-c1"] : null;
+  return { envoy: isMesh(t) ? c.envoy : null, bridge: t === "kafka" || t === "kroxylicious" ? null : c["bridge-c1"], "envoy+bridge": isMesh(t) ? eb : null,
+    kroxylicious: t === "kroxylicious" ? c.kroxylicious : null, kafka: c["kafka-c1"], client: c.client };
+}
+
 export function markdown(res: Results, stamp: string): string {
   const m = res.machine;
   const out = [];
+  const mib = (b: number | null | undefined): string => (b === null || b === undefined ? "–" : (b / 1048576).toFixed(1));
+  const r2 = (a: number | null | undefined, b: number | null | undefined): string => (a && b ? (a / b).toFixed(2) : "–");
+  const targetsOf = (c: CellResult<unknown>): string[] => Object.keys(c.summary).sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b));
   out.push(`## Benchmark ${stamp}`, "");
   out.push(
     `Machine: ${m.cpus} × ${m.cpu_model}, ${m.memory_gib} GiB, Linux ${m.kernel}; load average at start ${m.load_average_at_start.join(" / ")}, at end ${(m.load_average_at_end ?? []).join(" / ")}. ` +
@@ -121,36 +148,84 @@ export function markdown(res: Results, stamp: string): string {
       `Every figure is the median of ${res.repeat} runs, targets interleaved; the machine was shared with other work, so treat differences under ~20% as noise.`,
     "",
   );
+  if (res.idle) {
+    const idle = Object.entries(res.idle.cpu_s_per_s).map(([n, c]) => `${n} ${c.toFixed(4)}`).join(", ");
+    out.push(`Idle CPU before the runs, CPU s per s over ${res.idle.seconds} s${res.idle.load1 != null ? ` (load ${res.idle.load1.toFixed(1)})` : ""}: ${idle}. Each mesh run's Envoy CPU below is net of its Envoy's idle CPU × the run's duration.`, "");
+  }
+  out.push("### Throughput", "");
   out.push(
-    "| workload | target | rec/s | MB/s | p50 ms | p99 ms | p99.9 ms | rec/call | CPU s per 1M rec: Envoy | Kroxylicious | Kafka c1 | bridge c1 | client | Envoy RSS MB | wasm MiB before→after | load |",
-    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    "| workload | target | rec/s | MB/s | p50 ms | p99 ms | p99.9 ms | rec/request | CPU µs/rec: Envoy | bridge c1 | Envoy+bridge | Kroxylicious | Kafka c1 | client | Envoy RSS MB | wasm MiB before→after | load |",
+    "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
   );
   for (const c of res.cells) {
-    for (const [t, s] of Object.entries(c.summary)) {
-      const cpu = s.cpu_s_per_1m_records;
+    for (const t of targetsOf(c)) {
+      const s = c.summary[t]!;
+      const cpu = pathCpu(t, s);
       const wm = s.wasm_memory_bytes;
-      const mib = (b: number | null | undefined): string => (b === null || b === undefined ? "–" : (b / 1048576).toFixed(1));
       out.push(
-        `| ${workload(c)} | ${t}${s.ok_runs < s.runs ? ` (${s.ok_runs}/${s.runs} ok)` : ""} | ${f(s.records_per_s)} | ${f(s.mb_per_s, 1)} | ${lat(s.latency_ms.p50)} | ${lat(s.latency_ms.p99)} | ${lat(s.latency_ms.p999)} | ${f(s.records_per_call, 0)} | ${t === "mesh" ? f(cpu.envoy, 1) : "–"} | ${t === "kroxylicious" ? f(cpu.kroxylicious, 1) : "–"} | ${f(cpu["kafka-c1"], 1)} | ${t === "kafka" || t === "kroxylicious" ? "–" : f(cpu["bridge-c1"], 1)} | ${f(cpu.client, 1)} | ${f(s.envoy_rss_mb)} | ${t === "mesh" ? `${mib(wm.before)}→${mib(wm.after)}` : "–"} | ${f(s.load1, 1)} |`,
+        `| ${workload(c)} | ${t}${s.ok_runs < s.runs ? ` (${s.ok_runs}/${s.runs} ok)` : ""} | ${f(s.records_per_s)} | ${f(s.mb_per_s, 1)} | ${lat(s.latency_ms.p50)} | ${lat(s.latency_ms.p99)} | ${lat(s.latency_ms.p999)} | ${f(s.records_per_call, 0)} | ${f(cpu.envoy, 1)} | ${f(cpu.bridge, 1)} | ${f(cpu["envoy+bridge"], 1)} | ${f(cpu.kroxylicious, 1)} | ${f(cpu.kafka, 1)} | ${f(cpu.client, 1)} | ${isMesh(t) ? f(s.envoy_rss_mb) : "–"} | ${isMesh(t) ? `${mib(wm.before)}→${mib(wm.after)}` : "–"} | ${f(s.load1, 1)} |`,
       );
     }
   }
-  out.push("", "Ratios (mesh against the other targets, same workload):", "");
+  const meshes = MESH.filter((t) => res.cells.some((c) => c.summary[t]));
+  out.push("", "### Ratios (records/s, same workload)", "");
   out.push(
-    "| workload | mesh/bridge rec/s | mesh/Kafka rec/s | mesh/Kroxylicious rec/s | Kroxylicious/Kafka rec/s | mesh − bridge p99 ms | mesh/Kafka p99 | Envoy CPU µs per record | Kroxylicious CPU µs per record |",
-    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    `| workload | ${meshes.map((t) => `${t}/Kroxylicious`).join(" | ")} | ${meshes.map((t) => `${t}/Kafka`).join(" | ")} | ${meshes.includes("mesh-native") && meshes.includes("mesh-strimzi") ? "mesh-native/mesh-strimzi | " : ""}mesh-strimzi/bridge | Kroxylicious/Kafka |`,
+    `| --- | ${meshes.map(() => "---:").join(" | ")} | ${meshes.map(() => "---:").join(" | ")} | ${meshes.includes("mesh-native") && meshes.includes("mesh-strimzi") ? "---: | " : ""}---: | ---: |`,
   );
   for (const c of res.cells) {
     const s = c.summary;
-    if (!s.mesh?.records_per_s) continue;
-    const r = (a: number | null | undefined, b: number | null | undefined): string => (a && b ? (a / b).toFixed(2) : "–");
-    const d = s.bridge?.latency_ms.p99 != null && s.mesh.latency_ms.p99 != null ? (s.mesh.latency_ms.p99 - s.bridge.latency_ms.p99).toFixed(1) : "–";
+    const rps = (t: string): number | null | undefined => s[t]?.records_per_s;
+    const strimzi = s["mesh-strimzi"] ? "mesh-strimzi" : "mesh";
     out.push(
-      `| ${workload(c)} | ${r(s.mesh.records_per_s, s.bridge?.records_per_s)} | ${r(s.mesh.records_per_s, s.kafka?.records_per_s)} | ${r(s.mesh.records_per_s, s.kroxylicious?.records_per_s)} | ${r(s.kroxylicious?.records_per_s, s.kafka?.records_per_s)} | ${d} | ${r(s.mesh.latency_ms.p99, s.kafka?.latency_ms.p99)} | ${f(s.mesh.cpu_s_per_1m_records.envoy, 1)} | ${f(s.kroxylicious?.cpu_s_per_1m_records.kroxylicious, 1)} |`,
+      `| ${workload(c)} | ${meshes.map((t) => r2(rps(t), rps("kroxylicious"))).join(" | ")} | ${meshes.map((t) => r2(rps(t), rps("kafka"))).join(" | ")} | ${meshes.includes("mesh-native") && meshes.includes("mesh-strimzi") ? `${r2(rps("mesh-native"), rps("mesh-strimzi"))} | ` : ""}${r2(rps(strimzi), rps("bridge"))} | ${r2(rps("kroxylicious"), rps("kafka"))} |`,
+    );
+  }
+  const fixed = res.cells.filter((c) => c.rate_asked !== "max");
+  if (fixed.length) {
+    out.push("", "### Fixed rate: latency, ms (p50 / p99)", "");
+    const ts = ORDER.filter((t) => fixed.some((c) => c.summary[t]));
+    const native = ts.includes("mesh-native");
+    out.push(
+      `| workload | ${ts.join(" | ")} |${native ? " mesh-native p99 − Kroxylicious p99 | mesh-native p50 − Kafka p50 |" : ""}`,
+      `| --- | ${ts.map(() => "---").join(" | ")} |${native ? " ---: | ---: |" : ""}`,
+    );
+    for (const c of fixed) {
+      const l = (t: string): Latency | undefined => c.summary[t]?.latency_ms;
+      const d = (a: number | null | undefined, b: number | null | undefined): string => (a != null && b != null ? (a - b).toFixed(1) : "–");
+      out.push(
+        `| ${workload(c)} | ${ts.map((t) => (l(t) ? `${lat(l(t)!.p50)} / ${lat(l(t)!.p99)}` : "–")).join(" | ")} |` +
+          (native ? ` ${d(l("mesh-native")?.p99, l("kroxylicious")?.p99)} | ${d(l("mesh-native")?.p50, l("kafka")?.p50)} |` : ""),
+      );
+    }
+  }
+  out.push("", "### CPU per record, µs (the path's own processes)", "");
+  out.push(
+    `| workload | ${meshes.map((t) => `${t}: Envoy + bridge`).join(" | ")} | Kroxylicious | ${meshes.map((t) => `${t}/Kroxylicious`).join(" | ")} | Kafka broker (via Kroxylicious) | Kafka broker (direct) |`,
+    `| --- | ${meshes.map(() => "---:").join(" | ")} | ---: | ${meshes.map(() => "---:").join(" | ")} | ---: | ---: |`,
+  );
+  for (const c of res.cells) {
+    const cpu = (t: string): Record<string, number | null | undefined> => (c.summary[t] ? pathCpu(t, c.summary[t]!) : {});
+    const krox = cpu("kroxylicious").kroxylicious;
+    out.push(
+      `| ${workload(c)} | ${meshes.map((t) => f(cpu(t)["envoy+bridge"], 1)).join(" | ")} | ${f(krox, 1)} | ${meshes.map((t) => r2(cpu(t)["envoy+bridge"], krox)).join(" | ")} | ${f(cpu("kroxylicious").kafka, 1)} | ${f(cpu("kafka").kafka, 1)} |`,
     );
   }
   if (res.micro) {
-    out.push("", "Filter micro-benchmark (no network, one wasm instance in Node's V8, bridge answered in memory), ns per record:", "");
+    const native = res.micro.some((r) => r.ns_per_record.native_path !== undefined);
+    if (native) {
+      out.push("", "### Filter micro-benchmark: CPU µs per record (no network, one wasm instance in Node's V8, bridge answered in memory)", "");
+      out.push(
+        "| record | codec | records/batch | Strimzi path | native path | native: plan (header + producer-state checks) | message encode | answer decode | response encode |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+      );
+      const us = (x: number | undefined): string => (x === undefined ? "–" : (x / 1000).toFixed(3));
+      for (const r of res.micro) {
+        const n = r.ns_per_record;
+        out.push(`| ${r.record_bytes} B | ${r.codec} | ${r.records_per_batch} | ${us(n.produce_path)} | ${us(n.native_path)} | ${us(n.native_plan)} | ${us(n.native_encode)} | ${us(n.native_answer)} | ${us(n.native_response)} |`);
+      }
+    }
+    out.push("", "Filter micro-benchmark, every figure, ns per record (`produce_path` and its phases: the Strimzi dialect; `native_*`: the native dialect):", "");
     const keys = Object.keys(res.micro[0]?.ns_per_record ?? {});
     out.push(`| record | codec | records/batch | ${keys.join(" | ")} |`, `| --- | --- | ---: | ${keys.map(() => "---:").join(" | ")} |`);
     for (const r of res.micro) {

@@ -1,9 +1,11 @@
-// `make bench`: the same workloads against direct Kafka, the bare REST bridge, the mesh
-// (producer -> Envoy -> filter -> bridge -> Kafka) and, when it can be installed and started,
-// Kroxylicious (producer -> Kafka proxy -> Kafka), on a running stack. Reports figures only:
-// medians over BENCH_REPEAT runs per (workload, target), the targets interleaved so that load
-// from other work on the machine falls on all of them alike; the machine's load average is
-// recorded with every run. Writes bench/results/<stamp>.{json,md,png}.
+// `make bench`: the same workloads against direct Kafka, the bare REST bridge, the mesh on each
+// upstream dialect (producer -> Envoy -> filter -> bridge -> Kafka: mesh-native through an Envoy
+// serving the native dialect, mesh-strimzi through one serving the Strimzi dialect, both in
+// front of the same bridges) and, when it can be installed and started, Kroxylicious
+// (producer -> Kafka proxy -> Kafka), on a running stack. Reports figures only: medians over
+// BENCH_REPEAT runs per (workload, target), the targets interleaved so that load from other
+// work on the machine falls on all of them alike; the machine's load average is recorded with
+// every run, and the Envoys' idle CPU before the runs. Writes bench/results/<stamp>.{json,md,png}.
 //
 // Env: STACK_PORT_OFFSET (as for `make up`), BENCH_FULL=1 (every cell), BENCH_REPEAT (3),
 // BENCH_SCALE (multiplies record counts, default 1), BENCH_OUT (default bench/results).
@@ -14,9 +16,11 @@ import { cpus, loadavg, totalmem, release } from "node:os";
 import { join, resolve } from "node:path";
 import { KAFKA_VERSION, kafkaLibs } from "../scripts/versions.ts";
 import { ROOT, stackPorts } from "../tests/e2e/stack-ports.ts";
+import { startDialectEnvoy, type DialectEnvoy } from "../tests/e2e/dialects.ts";
+import type { Dialect } from "../stack/config.ts";
 import { startKroxylicious, type Kroxylicious } from "./kroxylicious.ts";
 import { micro } from "./micro.ts";
-import { markdown, type Cell, type Latency, type Machine, type Results, type Summary, type WasmMemory } from "./report.ts";
+import { markdown, type Cell, type IdleBaseline, type Latency, type Machine, type Results, type Summary, type WasmMemory } from "./report.ts";
 
 const FULL = process.env.BENCH_FULL === "1";
 const REPEAT = Number(process.env.BENCH_REPEAT ?? "3");
@@ -28,6 +32,7 @@ const ports = stackPorts();
 const CLUSTER = ports.clusters.c1!;
 const TICK = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
 const RUN_TIMEOUT_S = 90;
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? "5");
 
 // ---------------------------------------------------------------- the matrix
 // client: java (ProducerPerformance) or rdkafka (confluent-kafka); rate "max" or a fraction
@@ -47,9 +52,17 @@ const CELLS: Cell[] = [
   { id: "rdkafka-1k-16c-fixed", client: "rdkafka", size: 1024, acks: "all", codec: "none", conns: 16, rate: 0.5, of: "rdkafka-1k-16c", seconds: 8, full: true },
 ];
 // The bridge target speaks HTTP: compression between client and mesh does not exist there.
-// kroxylicious is optional: dropped when the proxy cannot be installed or started.
-let TARGETS = ["mesh", "bridge", "kafka", "kroxylicious"];
+// kroxylicious is optional: dropped when the proxy cannot be installed or started; so is a mesh
+// target whose Envoy cannot be started.
+let TARGETS = ["mesh-native", "mesh-strimzi", "bridge", "kafka", "kroxylicious"];
+/** The dialect each mesh target's Envoy serves. */
+const MESH_DIALECT: Record<string, Dialect> = { "mesh-native": "native", "mesh-strimzi": "strimzi" };
 let krox: Kroxylicious | null = null; // the running Kroxylicious
+/** The running Envoy of each mesh target (the stack's for its own dialect, one started here for the other). */
+const envoys: Record<string, DialectEnvoy & { stop(): Promise<void> }> = {};
+/** CPU seconds per second each process used with no load, measured before the runs. */
+let idle: IdleBaseline = { seconds: 0, cpu_s_per_s: {} };
+const isMesh = (target: string): boolean => target in MESH_DIALECT;
 
 // ---------------------------------------------------------------- processes of the stack
 /** What one client run reported: its figures (and whatever else it printed), or why it failed. */
@@ -67,9 +80,19 @@ interface Run extends ClientReport {
   cell: string;
   target: string;
   rate_asked: "max" | number;
+  /** Wall time of the client run. */
+  seconds: number;
   records_per_call: number | null;
+  /** The Envoy process this target went through (its name in cpu_s), null when none. */
+  envoy_process: string | null;
   cpu_s: Record<string, number>;
   cpu_s_per_1m_records: Record<string, number>;
+  /**
+   * CPU µs per record of the path's own processes: `envoy` (the target's Envoy, less its idle
+   * CPU over the run), `bridge` (c1's), `envoy+bridge`, `kroxylicious`, `kafka` (c1's broker),
+   * `client`; each only where the target uses it.
+   */
+  cpu_us_per_record: Record<string, number>;
   envoy_rss_mb: number | null;
   wasm_memory_bytes: WasmMemory;
   load1: { before: number; after: number };
@@ -111,8 +134,9 @@ function rssMb(pid: number): number | null {
   }
 }
 
-async function envoyStats(): Promise<Record<string, number>> {
-  const res = await fetch(`http://${ports.admin}/stats?filter=kafka_mesh`);
+async function envoyStats(admin: string | null): Promise<Record<string, number>> {
+  if (admin === null) return {};
+  const res = await fetch(`http://${admin}/stats?filter=kafka_mesh`);
   const out: Record<string, number> = {};
   for (const line of (await res.text()).split("\n")) {
     const m = /^wasmcustom\.kafka_mesh\.([^:]+): (\d+)$/.exec(line);
@@ -156,7 +180,7 @@ function runChild(cmd: string, args: string[]): Promise<ChildRun> {
 }
 
 function bootstrap(target: string): string {
-  if (target === "mesh") return ports.envoy;
+  if (isMesh(target)) return envoys[target]!.envoy;
   if (target === "kroxylicious" && krox) return krox.address;
   return CLUSTER.kafka;
 }
@@ -229,18 +253,60 @@ function clientReport(j: unknown): ClientReport {
 }
 
 // ---------------------------------------------------------------- one run
-async function measure(cell: Cell, target: string, count: number, rate: "max" | number, batch: number | null): Promise<Run> {
+/** Every process measured: the stack's (other dialects' Envoys included) and Kroxylicious. */
+function measuredPids(): Record<string, number | undefined> {
   const pids: Record<string, number | undefined> = stackPids();
   if (krox) pids.kroxylicious = krox.pid; // measured in every run, like the stack's processes
+  return pids;
+}
+
+/** CPU seconds per second of every measured process over `seconds` with no load. */
+async function idleBaseline(seconds: number): Promise<IdleBaseline> {
+  const pids = measuredPids();
   const cpu0 = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSeconds(p)]));
-  const stats0 = await envoyStats();
+  const t0 = Date.now();
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const dt = (Date.now() - t0) / 1000;
+  const out: Record<string, number> = {};
+  for (const [n, p] of Object.entries(pids)) {
+    const c = cpuSeconds(p);
+    const c0 = cpu0[n] ?? null;
+    if (c !== null && c0 !== null) out[n] = Number(((c - c0) / dt).toFixed(4));
+  }
+  return { seconds: Number(dt.toFixed(1)), cpu_s_per_s: out, load1: loadavg()[0]! };
+}
+
+/** The path's own CPU per record (see Run.cpu_us_per_record). */
+function pathCpu(target: string, envoyName: string | null, cpu: Record<string, number>, seconds: number, records: number): Record<string, number> {
+  const us = (s: number): number => Number(((s * 1e6) / records).toFixed(1));
+  const out: Record<string, number> = {};
+  if (cpu.client !== undefined) out.client = us(cpu.client);
+  if (cpu["kafka-c1"] !== undefined) out.kafka = us(cpu["kafka-c1"]);
+  if (target === "kroxylicious" && cpu.kroxylicious !== undefined) out.kroxylicious = us(cpu.kroxylicious);
+  if ((isMesh(target) || target === "bridge") && cpu["bridge-c1"] !== undefined) out.bridge = us(cpu["bridge-c1"]);
+  if (envoyName !== null && cpu[envoyName] !== undefined) {
+    const net = cpu[envoyName] - (idle.cpu_s_per_s[envoyName] ?? 0) * seconds;
+    out.envoy = us(net);
+    if (cpu["bridge-c1"] !== undefined) out["envoy+bridge"] = us(net + cpu["bridge-c1"]);
+  }
+  return out;
+}
+
+async function measure(cell: Cell, target: string, count: number, rate: "max" | number, batch: number | null): Promise<Run> {
+  const pids = measuredPids();
+  const cpu0 = Object.fromEntries(Object.entries(pids).map(([n, p]) => [n, cpuSeconds(p)]));
+  const envoy = isMesh(target) ? envoys[target]! : null;
+  const envoyName = envoy?.name ?? null;
+  const stats0 = await envoyStats(envoy?.admin ?? null);
   const load0 = loadavg()[0]!;
+  const t0 = Date.now();
   let m: Measured;
   if (target === "bridge") m = await bridgeLoad(cell, count, rate, batch ?? 15);
   else if (cell.client === "java") m = await javaPerf(cell, target, count, rate);
   else m = await rdkafkaPerf(cell, target, count, rate);
+  const seconds = (Date.now() - t0) / 1000;
   const r = m.report;
-  const stats1 = await envoyStats();
+  const stats1 = await envoyStats(envoy?.admin ?? null);
   const cpu: Record<string, number> = {};
   for (const [n, p] of Object.entries(pids)) {
     const c = cpuSeconds(p);
@@ -252,11 +318,14 @@ async function measure(cell: Cell, target: string, count: number, rate: "max" | 
   const forwarded = (stats1["cluster.c1.records"] ?? 0) - (stats0["cluster.c1.records"] ?? 0);
   const per1m: Record<string, number> = {};
   if (r.records) for (const [n, s] of Object.entries(cpu)) per1m[n] = Number(((s * 1e6) / r.records).toFixed(1));
+  const envoyPid = envoyName !== null ? pids[envoyName] : undefined;
   return {
-    cell: cell.id, target, rate_asked: rate, ...r,
-    records_per_call: target === "mesh" && produced > 0 ? Number((forwarded / produced).toFixed(1)) : target === "bridge" ? batch : null,
+    cell: cell.id, target, rate_asked: rate, ...r, seconds: Number(seconds.toFixed(2)),
+    records_per_call: isMesh(target) && produced > 0 ? Number((forwarded / produced).toFixed(1)) : target === "bridge" ? batch : null,
+    envoy_process: envoyName,
     cpu_s: cpu, cpu_s_per_1m_records: per1m,
-    envoy_rss_mb: pids.envoy ? Number(rssMb(pids.envoy)!.toFixed(1)) : null,
+    cpu_us_per_record: r.records ? pathCpu(target, envoyName, cpu, seconds, r.records) : {},
+    envoy_rss_mb: envoyPid ? Number(rssMb(envoyPid)!.toFixed(1)) : null,
     wasm_memory_bytes: { before: stats0.wasm_memory_bytes ?? null, after: stats1.wasm_memory_bytes ?? null },
     load1: { before: load0, after: loadavg()[0]! },
   };
@@ -272,12 +341,14 @@ function summarize(runs: Run[]): Summary {
   const ok = runs.filter((r) => !r.error);
   const pick = (f: (r: Run) => unknown): number | null => median(ok.map(f));
   const names = new Set(ok.flatMap((r) => Object.keys(r.cpu_s_per_1m_records)));
+  const paths = new Set(ok.flatMap((r) => Object.keys(r.cpu_us_per_record)));
   return {
     runs: runs.length, ok_runs: ok.length, errors: runs.flatMap((r) => (r.error ? [r.error] : [])),
     records_per_s: pick((r) => r.records_per_s), mb_per_s: pick((r) => r.mb_per_s),
     latency_ms: { p50: pick((r) => r.latency_ms?.p50), p95: pick((r) => r.latency_ms?.p95), p99: pick((r) => r.latency_ms?.p99),
       p999: pick((r) => r.latency_ms?.p999), max: pick((r) => r.latency_ms?.max) },
     cpu_s_per_1m_records: Object.fromEntries([...names].map((n) => [n, pick((r) => r.cpu_s_per_1m_records[n])])),
+    cpu_us_per_record: Object.fromEntries([...paths].map((n) => [n, pick((r) => r.cpu_us_per_record[n])])),
     records_per_call: pick((r) => r.records_per_call),
     envoy_rss_mb: pick((r) => r.envoy_rss_mb),
     wasm_memory_bytes: { before: ok[0]?.wasm_memory_bytes.before ?? null, after: ok.at(-1)?.wasm_memory_bytes.after ?? null },
@@ -326,19 +397,38 @@ async function main(): Promise<void> {
     console.log(`bench: without the kroxylicious target: ${e instanceof Error ? e.message : String(e)}`);
     TARGETS = TARGETS.filter((t) => t !== "kroxylicious");
   }
+  // The Envoy of each mesh target: the stack's serves its own dialect; the other dialect's is
+  // started here (tests/e2e/dialects.ts: listener +100, admin 9911) in front of the same bridges.
+  for (const [target, dialect] of Object.entries(MESH_DIALECT)) {
+    try {
+      const e = await startDialectEnvoy(dialect);
+      envoys[target] = e;
+      console.log(`bench: ${target} through ${e.stack ? "the stack's Envoy" : e.name} on ${e.envoy} (admin ${e.admin})`);
+    } catch (e) {
+      console.log(`bench: without the ${target} target: ${e instanceof Error ? e.message : String(e)}`);
+      TARGETS = TARGETS.filter((t) => t !== target);
+    }
+  }
+  const stopAll = async (): Promise<void> => {
+    await krox?.stop();
+    for (const e of Object.values(envoys)) await e.stop().catch((err: unknown) => console.log(`bench: stopping ${e.name}: ${String(err)}`));
+  };
   // Stopped at the end, on an error, and when the bench itself is interrupted.
-  for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, async () => { await krox?.stop(); process.exit(130); });
+  for (const sig of ["SIGINT", "SIGTERM"]) process.once(sig, async () => { await stopAll(); process.exit(130); });
   try {
     await runCells(cells, started);
   } finally {
-    await krox?.stop();
+    await stopAll();
   }
 }
 
 async function runCells(cells: Cell[], started: Date): Promise<void> {
   const mach = machine();
   console.log(`bench: ${cells.length} workloads x ${TARGETS.length} targets x ${REPEAT} runs; load ${mach.load_average_at_start.join(" ")}`);
-  const results: Results<Run> = { started: started.toISOString(), repeat: REPEAT, full: FULL, scale: SCALE, topic: TOPIC, machine: mach, cells: [], micro: null };
+  // Idle baseline: every process with no load, after the Envoys and Kroxylicious started.
+  idle = await idleBaseline(IDLE_SECONDS);
+  console.log(`bench: idle CPU over ${idle.seconds} s (CPU s/s): ${Object.entries(idle.cpu_s_per_s).map(([n, c]) => `${n} ${c}`).join(", ")}`);
+  const results: Results<Run> = { started: started.toISOString(), repeat: REPEAT, full: FULL, scale: SCALE, topic: TOPIC, machine: mach, idle, cells: [], micro: null };
   const done: Record<string, Record<string, Summary>> = {};
   for (const cell of cells) {
     let rate: "max" | number = "max";
@@ -358,11 +448,11 @@ async function runCells(cells: Cell[], started: Date): Promise<void> {
     let batch: number | null = null;
     for (let i = 0; i < REPEAT; i++) {
       for (const target of targets) {
-        // The bridge target batches as the mesh did in this run's mesh run (median so far).
+        // The bridge target batches as the Strimzi-dialect mesh did in this cell (median so far).
         const b = target === "bridge" ? (batch ?? 15) : null;
         const r = await measure(cell, target, count, rate, b);
         runs[target]!.push(r);
-        if (target === "mesh" && r.records_per_call) batch = median(runs.mesh!.map((x) => x.records_per_call));
+        if (target === "mesh-strimzi" && r.records_per_call) batch = median(runs["mesh-strimzi"]!.map((x) => x.records_per_call));
         console.log(
           `${cell.id.padEnd(18)} ${target.padEnd(12)} #${i + 1} ` +
             (r.error ? `ERROR ${r.error}` : `${r.records_per_s?.toFixed(0)} rec/s p50 ${r.latency_ms?.p50?.toFixed(1)} p99 ${r.latency_ms?.p99?.toFixed(1)} ms`) +
