@@ -3,8 +3,9 @@
 // It loads build/kafka_mesh.wasm and plays Envoy's part for a network filter: one root
 // context configured with the plugin JSON, one context per client connection, the
 // downstream read buffer with Envoy's copyFrom rules, proxy_http_call recorded for the
-// driver to answer or fail, deferred continue/close (Envoy runs them after the VM call
-// returns), the echo of forwarded bytes back through the write side, metrics, shared data
+// driver to answer or fail, gRPC streams (proxy_grpc_stream/send/cancel/close) recorded for
+// the driver to answer message by message or close, deferred continue/close (Envoy runs them
+// after the VM call returns), the echo of forwarded bytes back through the write side, metrics, shared data
 // with CAS, and results handed to the module in memory the host allocates with the
 // module's `malloc`, as Envoy does.
 //
@@ -139,6 +140,66 @@ export function encodePairs(pairs: HeaderPairs): Uint8Array {
     out.set(v, p);
     p += v.length + 1;
   });
+  return out;
+}
+
+/**
+ * Reads a serialized envoy.config.core.v3.GrpcService as Envoy's proxy_grpc_stream does: null
+ * when the bytes are not a protobuf message; else envoy_grpc (field 1)'s cluster_name (1) and
+ * authority (2), cluster null when there is no envoy_grpc. (Unknown fields are skipped; groups
+ * count as malformed here.)
+ */
+export function parseGrpcService(bytes: Uint8Array): { cluster: string | null; authority: string } | null {
+  const fields = protoFields(bytes);
+  if (fields === null) return null;
+  let envoyGrpc: Uint8Array | null = null;
+  for (const f of fields) if (f.field === 1 && f.bytes !== null) envoyGrpc = f.bytes; // the last one wins
+  if (envoyGrpc === null) return { cluster: null, authority: "" };
+  const inner = protoFields(envoyGrpc);
+  if (inner === null) return null;
+  let cluster = "";
+  let authority = "";
+  for (const f of inner) {
+    if (f.field === 1 && f.bytes !== null) cluster = utf8.decode(f.bytes);
+    if (f.field === 2 && f.bytes !== null) authority = utf8.decode(f.bytes);
+  }
+  return { cluster, authority };
+}
+
+/** The fields of a protobuf message (length-delimited ones with their bytes); null when malformed. */
+function protoFields(b: Uint8Array): Array<{ field: number; bytes: Uint8Array | null }> | null {
+  const out: Array<{ field: number; bytes: Uint8Array | null }> = [];
+  let p = 0;
+  const varint = (): number | null => {
+    let v = 0;
+    for (let shift = 0; shift < 64; shift += 7) {
+      if (p >= b.length) return null;
+      const x = b[p++];
+      if (shift < 32) v += (x & 0x7f) * 2 ** shift;
+      if ((x & 0x80) === 0) return v;
+    }
+    return null;
+  };
+  while (p < b.length) {
+    const key = varint();
+    if (key === null) return null;
+    const field = Math.floor(key / 8);
+    const type = key % 8;
+    if (field === 0) return null;
+    if (type === 0) {
+      if (varint() === null) return null;
+      out.push({ field, bytes: null });
+    } else if (type === 1 || type === 5) {
+      p += type === 1 ? 8 : 4;
+      if (p > b.length) return null;
+      out.push({ field, bytes: null });
+    } else if (type === 2) {
+      const len = varint();
+      if (len === null || p + len > b.length) return null;
+      out.push({ field, bytes: b.subarray(p, p + len) });
+      p += len;
+    } else return null;
+  }
   return out;
 }
 
@@ -449,7 +510,9 @@ export type PluginConfig = string | Record<string, unknown>;
 export type ProxyExportName =
   | "proxy_on_context_create" | "proxy_on_vm_start" | "proxy_on_configure" | "proxy_on_new_connection"
   | "proxy_on_downstream_data" | "proxy_on_upstream_data" | "proxy_on_downstream_connection_close"
-  | "proxy_on_done" | "proxy_on_log" | "proxy_on_delete" | "proxy_on_http_call_response" | "proxy_on_tick";
+  | "proxy_on_done" | "proxy_on_log" | "proxy_on_delete" | "proxy_on_http_call_response" | "proxy_on_tick"
+  | "proxy_on_grpc_receive_initial_metadata" | "proxy_on_grpc_receive" | "proxy_on_grpc_receive_trailing_metadata"
+  | "proxy_on_grpc_close";
 
 /** A module export as the host calls it: i32 arguments, an i32 result (undefined for none). */
 export type ExportFunction = (...args: number[]) => unknown;
@@ -512,6 +575,42 @@ export interface HttpCallbackResult {
   delivered: Uint8Array;
 }
 
+/** gRPC status codes the driver closes streams with (grpc.io: status codes). */
+export const GrpcStatus = Object.freeze({
+  Ok: 0, Cancelled: 1, Unknown: 2, InvalidArgument: 3, DeadlineExceeded: 4, NotFound: 5, AlreadyExists: 6,
+  PermissionDenied: 7, ResourceExhausted: 8, FailedPrecondition: 9, Aborted: 10, OutOfRange: 11,
+  Unimplemented: 12, Internal: 13, Unavailable: 14, DataLoss: 15, Unauthenticated: 16,
+});
+
+/** A gRPC stream the filter opened (proxy_grpc_stream) and neither side has ended yet. */
+export interface GrpcStream {
+  /** Envoy's stream tokens are even (odd ones are unary gRPC calls). */
+  token: number;
+  /** The context that opened it: Envoy calls it back as that context. */
+  contextId: number;
+  /** The Envoy cluster the GrpcService names (envoy_grpc.cluster_name), and its authority. */
+  cluster: string;
+  authority: string;
+  service: string;
+  method: string;
+  metadata: Pair[];
+  /** Every message the filter sent on it (proxy_grpc_send), in order. */
+  messages: Uint8Array[];
+  /**
+   * How many of `messages` the driver has dealt with (answered, or chosen to leave unanswered):
+   * the driver's bookkeeping, the host only reads it in unhandledGrpcMessages().
+   */
+  handled: number;
+  /** The filter half-closed it (end_stream on a send, or proxy_grpc_close). */
+  localClosed: boolean;
+  /** Messages the driver delivered on it (answerGrpc). */
+  received: number;
+  openedAtNs: bigint;
+}
+
+/** What a gRPC message or close delivered to the filter led to: see MeshVm.answerGrpc. */
+export type GrpcCallbackResult = HttpCallbackResult;
+
 /** A buffer the filter may read (and, when mutable, replace) through proxy_*_buffer_bytes. */
 type BufferView = { bytes: Uint8Array; mutable: true; set(bytes: Uint8Array): void } | { bytes: Uint8Array; mutable: false };
 
@@ -544,7 +643,7 @@ export class MeshVm {
   readonly bufferLimit: number;
   /** Largest socket read. */
   readonly readChunk: number;
-  /** Envoy clusters proxy_http_call may target. */
+  /** Envoy clusters proxy_http_call and proxy_grpc_stream may target. */
   readonly clusters: Set<string>;
 
   log: LogLine[] = [];
@@ -568,6 +667,20 @@ export class MeshVm {
   nextToken = 1;
   /** HTTP calls the filter made, in all. */
   httpCallLog = 0;
+  /** Open gRPC streams by token. */
+  openGrpc = new Map<number, GrpcStream>();
+  /** Envoy's next stream token (even; its own counter, apart from HTTP call tokens). */
+  nextGrpcToken = 2;
+  /** gRPC streams opened and messages sent on them, in all. */
+  grpcStreamLog = 0;
+  grpcMessageLog = 0;
+  /**
+   * Known clusters whose streams Envoy fails as it opens them (no healthy host): the stream's
+   * close (UNAVAILABLE) reaches the filter inside proxy_grpc_stream, which then fails.
+   */
+  unavailableClusters = new Set<string>();
+  /** The message proxy_on_grpc_receive reads (GrpcReceiveBuffer), during that call only. */
+  grpcReceive: Uint8Array | null = null;
   metricsById = new Map<number, Metric>();
   metricIdByName = new Map<string, number>();
   nextMetricId = 1;
@@ -584,7 +697,7 @@ export class MeshVm {
 
   /**
    * Loads the module, creates the root context and configures it.
-   * options: rootId ("kafka_mesh"), clusters (Envoy clusters proxy_http_call may target;
+   * options: rootId ("kafka_mesh"), clusters (Envoy clusters proxy_http_call and gRPC streams may target;
    * default: every rest_bridge.envoy_cluster of the config), shared (SharedData),
    * logLevel (print filter logs at or above it to stderr), timeNs (BigInt start of the clock),
    * bufferLimit (Envoy's per_connection_buffer_limit_bytes: the read buffer's high watermark,
@@ -695,6 +808,63 @@ export class MeshVm {
   /** Fails an HTTP call (reset, timeout, no healthy upstream): a callback with no headers. */
   failHttp(token: number): HttpCallbackResult | null {
     return this._httpCallback(token, null, EMPTY);
+  }
+
+  /** gRPC streams the filter opened that neither side ended, in opening order. */
+  get grpcStreams(): GrpcStream[] {
+    return [...this.openGrpc.values()];
+  }
+
+  /** Messages sent on open streams past each stream's `handled` mark: what the driver still owes an answer. */
+  unhandledGrpcMessages(): number {
+    let n = 0;
+    for (const s of this.openGrpc.values()) n += s.messages.length - s.handled;
+    return n;
+  }
+
+  /**
+   * Delivers a message on stream `token` (proxy_on_grpc_receive, the bytes in the
+   * GrpcReceiveBuffer; the first one preceded by proxy_on_grpc_receive_initial_metadata, as
+   * Envoy passes the response headers first). Returns null when the stream is not open, else
+   * what reached which clients as a result, as answerHttp does.
+   */
+  answerGrpc(token: number, message: Uint8Array): GrpcCallbackResult | null {
+    const stream = this.openGrpc.get(token);
+    if (!stream) return null;
+    const ctx = this.contexts.get(stream.contextId);
+    if (!ctx) return null;
+    const bytes = Uint8Array.from(message);
+    return this._callback(ctx, () => {
+      if (stream.received++ === 0) this._call("proxy_on_grpc_receive_initial_metadata", ctx, ctx.id, token, 0);
+      if (this.dead) return;
+      this.grpcReceive = bytes;
+      try {
+        this._call("proxy_on_grpc_receive", ctx, ctx.id, token, bytes.length);
+      } finally {
+        this.grpcReceive = null;
+      }
+    });
+  }
+
+  /**
+   * The remote end closes stream `token` with a gRPC status (the bridge ended it, the
+   * connection reset, a timeout: Envoy's onRemoteClose): proxy_on_grpc_receive_trailing_metadata
+   * then proxy_on_grpc_close, and the stream is gone. Null when the stream is not open.
+   */
+  closeGrpc(token: number, status: number = GrpcStatus.Unavailable): GrpcCallbackResult | null {
+    const stream = this.openGrpc.get(token);
+    if (!stream) return null;
+    const ctx = this.contexts.get(stream.contextId);
+    if (!ctx) return null;
+    try {
+      return this._callback(ctx, () => {
+        this._call("proxy_on_grpc_receive_trailing_metadata", ctx, ctx.id, token, 0);
+        if (!this.dead) this._call("proxy_on_grpc_close", ctx, ctx.id, token, status >>> 0);
+      });
+    } finally {
+      // Envoy forgets the stream once the close callback returned.
+      this.openGrpc.delete(token);
+    }
   }
 
   /** Calls proxy_on_tick on the root context. */
@@ -860,6 +1030,8 @@ export class MeshVm {
     conn.queuedBytes = 0;
     // Envoy cancels the context's outstanding HTTP calls when the context goes away.
     for (const [token, call] of this.pendingHttp) if (call.contextId === conn.id) this.pendingHttp.delete(token);
+    // ... and resets its gRPC streams, without a callback.
+    for (const [token, stream] of this.openGrpc) if (stream.contextId === conn.id) this.openGrpc.delete(token);
     this._call("proxy_on_downstream_connection_close", conn, conn.id, peer);
     this._call("proxy_on_done", conn, conn.id);
     this._call("proxy_on_log", conn, conn.id);
@@ -873,21 +1045,34 @@ export class MeshVm {
     this.pendingHttp.delete(token);
     const ctx = this.contexts.get(call.contextId);
     if (!ctx) return null;
-    const open = [...this.contexts.values()].filter((c): c is MeshConnection => !c.root);
     this.httpResponse = { headers, body, trailers: headers === null ? null : [] };
+    try {
+      return this._callback(ctx, () => {
+        this._call("proxy_on_http_call_response", ctx, call.contextId, token, headers === null ? 0 : headers.length, body.length, 0);
+      });
+    } finally {
+      this.httpResponse = null;
+    }
+  }
+
+  /**
+   * Runs a callback of Envoy's into context `ctx` (an HTTP answer, a gRPC message or close),
+   * then the read events it let happen, and collects what reached which clients meanwhile.
+   */
+  _callback(ctx: Context, run: () => void): HttpCallbackResult {
+    const open = [...this.contexts.values()].filter((c): c is MeshConnection => !c.root);
     this._deliveries = [];
     let deliveries: Delivery[];
     try {
-      this._call("proxy_on_http_call_response", ctx, call.contextId, token, headers === null ? 0 : headers.length, body.length, 0);
+      run();
       // Connections the answer let read on are read now; what they answer counts too.
       this._dispatch();
     } finally {
-      this.httpResponse = null;
       deliveries = this._deliveries ?? [];
       this._deliveries = null;
     }
     return {
-      contextId: call.contextId,
+      contextId: ctx.id,
       deliveries,
       closed: open.filter((c) => c.closed),
       connection: deliveries[0]?.connection ?? (ctx.root ? null : ctx),
@@ -952,6 +1137,8 @@ export class MeshVm {
         return { bytes: ctx.readBuffer, mutable: true, set: (b: Uint8Array) => ctx._setReadBuffer(b) };
       case BufferType.HttpCallResponseBody:
         return this.httpResponse ? { bytes: this.httpResponse.body, mutable: false } : null;
+      case BufferType.GrpcReceiveBuffer:
+        return this.grpcReceive ? { bytes: this.grpcReceive, mutable: false } : null;
       case BufferType.PluginConfiguration:
         return this.pluginConfig ? { bytes: this.pluginConfig, mutable: false } : null;
       case BufferType.VmConfiguration:
@@ -1146,6 +1333,83 @@ export class MeshVm {
           madeAtNs: vm.timeNs,
         });
         vm.httpCallLog++;
+        return WasmResult.Ok;
+      },
+      proxy_grpc_stream(svcPtr: number, svcSize: number, namePtr: number, nameSize: number, methodPtr: number, methodSize: number,
+        mdPtr: number, mdSize: number, tokenPtr: number) {
+        const svc = vm._bytes(svcPtr, svcSize);
+        const n = vm._bytes(namePtr, nameSize);
+        const m = vm._bytes(methodPtr, methodSize);
+        const md = vm._bytes(mdPtr, mdSize);
+        if (svc === null || n === null || m === null || md === null) return WasmResult.InvalidMemoryAccess;
+        const metadata = decodePairs(md) ?? [];
+        // Envoy's Context::grpcStream: bytes that are not a GrpcService proto are taken as a
+        // cluster name (ParseFailure when no such cluster); a proto without envoy_grpc gets no
+        // client (BadArgument). A proto naming a cluster Envoy does not know (or one with no
+        // healthy host) gets a stream that closes at once, UNAVAILABLE, inside this call
+        // (proxy_on_grpc_close with the new token), and the call fails (InternalFailure).
+        const parsed = parseGrpcService(svc);
+        let cluster: string;
+        let authority = "";
+        if (parsed === null) {
+          cluster = utf8.decode(svc);
+          if (!vm.clusters.has(cluster)) return WasmResult.ParseFailure;
+        } else if (parsed.cluster === null) {
+          return WasmResult.BadArgument;
+        } else {
+          cluster = parsed.cluster;
+          authority = parsed.authority;
+        }
+        const ctx = vm._ctx();
+        const contextId = ctx?.id ?? vm.rootId;
+        let token = vm.nextGrpcToken;
+        while (token === 0 || vm.openGrpc.has(token)) token = (token + 2) >>> 0;
+        vm.nextGrpcToken = (token + 2) >>> 0;
+        if (!vm.clusters.has(cluster) || vm.unavailableClusters.has(cluster)) {
+          // AsyncStreamImpl::initialize: onRemoteClose(Unavailable) before startRaw returns.
+          vm._call("proxy_on_grpc_close", ctx, contextId, token, GrpcStatus.Unavailable);
+          return WasmResult.InternalFailure;
+        }
+        vm.openGrpc.set(token, {
+          token,
+          contextId,
+          cluster,
+          authority,
+          service: utf8.decode(n),
+          method: utf8.decode(m),
+          metadata,
+          messages: [],
+          handled: 0,
+          localClosed: false,
+          received: 0,
+          openedAtNs: vm.timeNs,
+        });
+        vm.grpcStreamLog++;
+        return vm._setU32(tokenPtr, token) ? WasmResult.Ok : WasmResult.InvalidMemoryAccess;
+      },
+      proxy_grpc_send(token: number, ptr: number, size: number, endStream: number) {
+        token >>>= 0;
+        if (token & 1) return WasmResult.BadArgument; // a unary call's token
+        const stream = vm.openGrpc.get(token);
+        if (!stream) return WasmResult.NotFound;
+        const b = vm._bytes(ptr, size);
+        if (b === null) return WasmResult.InvalidMemoryAccess;
+        stream.messages.push(Uint8Array.from(b));
+        vm.grpcMessageLog++;
+        if (endStream) stream.localClosed = true;
+        return WasmResult.Ok;
+      },
+      proxy_grpc_cancel(token: number) {
+        // Envoy resets the stream and forgets it: no proxy_on_grpc_close follows.
+        token >>>= 0;
+        if (!vm.openGrpc.delete(token)) return WasmResult.NotFound;
+        return WasmResult.Ok;
+      },
+      proxy_grpc_close(token: number) {
+        // A half close: the remote end may still answer, then close.
+        const stream = vm.openGrpc.get(token >>> 0);
+        if (!stream) return WasmResult.NotFound;
+        stream.localClosed = true;
         return WasmResult.Ok;
       },
       proxy_define_metric(type: number, namePtr: number, nameSize: number, idPtr: number) {
