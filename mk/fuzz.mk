@@ -1,5 +1,6 @@
 # Fuzzing the built filter in the Node proxy-wasm host (tests/wasm-host, tests/fuzz).
-#   make fuzz COUNT=10000000 SEED=1   long run: hostile frames and HTTP answers; any trap,
+#   make fuzz COUNT=10000000 SEED=1   long run: hostile frames, HTTP answers and gRPC stream
+#                                     answers, cases alternating native/strimzi; any trap,
 #                                     any VM call over 2 s, or memory growth after warm-up fails;
 #                                     then MEMORY_COUNT (1000000) frames of memory cases (--memory)
 #   make test-fuzz                    host tests (memory under attack included), a 300k-frame run,

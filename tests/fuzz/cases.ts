@@ -4,7 +4,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import * as k from "../lib/kafka/index.ts";
-import type { HttpCall, MeshConnection, MeshVm, Pair } from "../wasm-host/host.ts";
+import type { GrpcStream, HttpCall, MeshConnection, MeshVm, Pair } from "../wasm-host/host.ts";
+import { answerFor, nativeAnswer, type NativeProduce, readNativeProduce } from "../wasm-host/native-bridge.ts";
 
 /** A seeded pseudo-random source (rng). */
 export interface Rng {
@@ -40,6 +41,7 @@ export type Step =
   | { op: "tick" }
   | { op: "check-normals"; normals: NormalClient[]; peakBound: number }
   | { op: "check-idle" }
+  | { op: "check-answered" }
   | { op: "close"; c: number }
   | { op: "time"; ms: number }
   | { op: "metadata-distinct"; requests: number; perRequest: number; prefix: string; version: number }
@@ -271,6 +273,68 @@ export function genAnswer(r: Rng, _call: HttpCall): Answer {
   return { status, body: Buffer.from(body, "latin1"), headers };
 }
 
+/** A gRPC status a bridge stream may close with (the remote end, a reset, a timeout). */
+const GRPC_CLOSE_STATUSES = [0, 1, 2, 4, 8, 13, 14, 14, 16];
+const KAFKA_ERRORS = [0, 0, 0, 0, 1, 2, 3, 6, 7, 10, 19, 20, 45, 47, 59, 87, -1, 32767];
+
+/** What the fuzzed bridge does with one stream message. */
+export type GrpcAnswer = { close: number } | { bytes: Buffer };
+
+/**
+ * The bridge's reply to a message of a native stream: mostly a well-formed ProduceResponse v11
+ * answering every partition (offsets and error codes fuzzed), else one that answers another
+ * correlation id, leaves a partition out or names one twice, is cut short or is garbage, or a
+ * close of the stream.
+ */
+export function genGrpcAnswer(r: Rng, p: NativeProduce): GrpcAnswer {
+  const kind = r.int(100);
+  if (kind < 70) {
+    const errors = r.chance(0.3);
+    return { bytes: answerFor(p, () => BigInt(r.pick([0, 1, 42, 2 ** 31, 2 ** 53]) + r.int(1000)) * (r.chance(0.05) ? -1n : 1n), () => (errors ? r.pick(KAFKA_ERRORS) : 0)) };
+  }
+  if (kind < 76) return { bytes: answerFor({ ...p, correlationId: r.chance(0.5) ? p.correlationId + 1 : r.u32() | 0 }, () => 1n) };
+  if (kind < 82) {
+    // A partition left out, or one named twice, or a topic renamed.
+    const topics = p.request.topics.map((t) => ({
+      name: r.chance(0.2) ? "x" + (t.name ?? "") : t.name,
+      partitions: t.partitions.map((part) => ({ index: part.index, errorCode: 0, baseOffset: 5n })),
+    }));
+    const t = topics[r.int(topics.length)];
+    if (t && t.partitions.length > 0) {
+      if (r.chance(0.5)) t.partitions.splice(r.int(t.partitions.length), 1);
+      else t.partitions.push({ ...t.partitions[0] });
+    }
+    return { bytes: nativeAnswer(p.correlationId, topics) };
+  }
+  if (kind < 88) {
+    const ok = answerFor(p, () => 3n);
+    return { bytes: r.chance(0.5) ? ok.subarray(0, r.int(ok.length)) : Buffer.concat([ok, r.bytes(r.range(1, 8))]) };
+  }
+  if (kind < 92) return { bytes: r.bytes(r.int(64)) };
+  return { close: r.pick(GRPC_CLOSE_STATUSES) };
+}
+
+/** Answers (or not) the unhandled messages of the VM's streams; `all`: every one of them. */
+function answerStreams(vm: MeshVm, r: Rng, all: boolean): void {
+  for (const stream of vm.grpcStreams) answerStream(vm, stream, r, all);
+}
+
+function answerStream(vm: MeshVm, stream: GrpcStream, r: Rng, all: boolean): void {
+  while (vm.openGrpc.get(stream.token) === stream && stream.handled < stream.messages.length) {
+    if (!all && r.chance(0.4)) return; // no answer yet (later, or never: the stream's deadline)
+    const message = stream.messages[stream.handled++];
+    let p: NativeProduce;
+    try {
+      p = readNativeProduce(message);
+    } catch (e) {
+      throw new Error(`stream ${stream.token} (${stream.cluster}): message ${stream.handled - 1} is not a Produce v11: ${(e as Error).message}`);
+    }
+    const a = genGrpcAnswer(r, p);
+    if ("close" in a) vm.closeGrpc(stream.token, a.close);
+    else vm.answerGrpc(stream.token, a.bytes);
+  }
+}
+
 /**
  * Builds the steps of case `index`: connects, sends (frames split at random read
  * boundaries, many frames per read), answers calls, advances time, closes.
@@ -297,10 +361,14 @@ export function genCase(seed: number, index: number, corpus: readonly Buffer[], 
     steps.push({ op: "send", c: s.c, hex: s.data.subarray(s.pos, s.pos + take).toString("hex") });
     s.pos += take;
     if (r.chance(0.3)) steps.push({ op: "answer", seed: r.u32() });
-    if (r.chance(0.05)) steps.push({ op: "time", ms: r.int(60000) });
+    if (r.chance(0.05)) {
+      steps.push({ op: "time", ms: r.int(60000) });
+      if (r.chance(0.5)) steps.push({ op: "tick" }); // deadlines of unanswered stream messages
+    }
     if (r.chance(0.03)) steps.push({ op: "close", c: s.c });
   }
-  steps.push({ op: "answer", seed: r.u32(), all: true });
+  steps.push({ op: "answer", seed: r.u32(), all: true, rounds: 16 });
+  steps.push({ op: "check-answered" });
   for (let c = 0; c < nConn; c++) if (r.chance(0.8)) steps.push({ op: "close", c });
   return { steps, frames };
 }
@@ -337,6 +405,9 @@ export function runSteps(vm: MeshVm, steps: readonly Step[], hooks: StepHooks = 
       case "check-idle":
         checkIdle(vm);
         break;
+      case "check-answered":
+        checkAnswered(vm);
+        break;
       case "close":
         conns.get(step.c)?.close();
         break;
@@ -358,16 +429,18 @@ export function runSteps(vm: MeshVm, steps: readonly Step[], hooks: StepHooks = 
       }
       case "answer": {
         const r = rng(step.seed, 7);
-        // Answers may make more calls (retries): bounded rounds.
+        // Answers may make more calls or stream messages (retries, requests let through):
+        // bounded rounds.
         for (let round = 0; round < (step.all ? step.rounds ?? 4 : 1); round++) {
           const calls = vm.httpCalls;
-          if (calls.length === 0) break;
+          if (calls.length === 0 && vm.unhandledGrpcMessages() === 0) break;
           for (const call of calls) {
             if (!step.all && r.chance(0.4)) continue;
             const a = genAnswer(r, call);
             if (a.fail) vm.failHttp(call.token);
             else vm.answerHttp(call.token, a.status, a.body, a.headers);
           }
+          answerStreams(vm, r, step.all === true);
         }
         break;
       }
@@ -563,6 +636,19 @@ function checkNormals(vm: MeshVm, conns: Map<number, MeshConnection>, step: { no
   }
 }
 
+/**
+ * After the last answers: no stream message waits for the bridge, and, when no HTTP call is
+ * left either, every whole request of the connections still open has had its answer (or its
+ * connection was closed): no request is pending.
+ */
+function checkAnswered(vm: MeshVm): void {
+  const unhandled = vm.unhandledGrpcMessages();
+  if (unhandled !== 0) throw new Error(`${unhandled} stream messages still unanswered after the last answers`);
+  if (vm.httpCalls.length !== 0) return;
+  const pending = vm.metric("kafka_mesh.pending_requests");
+  if (pending !== 0) throw new Error(`pending_requests ${pending} with every upstream call and stream message answered`);
+}
+
 /** Everyone left: the VM holds nothing for anyone. */
 function checkIdle(vm: MeshVm): void {
   const m = vm.metrics();
@@ -571,5 +657,6 @@ function checkIdle(vm: MeshVm): void {
   if ((m["kafka_mesh.connections"] ?? 0) !== 0) bad.push(`connections ${m["kafka_mesh.connections"]}`);
   if ((m["kafka_mesh.pending_requests"] ?? 0) !== 0) bad.push(`pending_requests ${m["kafka_mesh.pending_requests"]}`);
   if (vm.openConnections() !== 0) bad.push(`${vm.openConnections()} connections open`);
+  if (vm.unhandledGrpcMessages() !== 0) bad.push(`${vm.unhandledGrpcMessages()} stream messages unanswered`);
   if (bad.length) throw new Error(`after every connection closed: ${bad.join(", ")}`);
 }

@@ -1,9 +1,12 @@
 // Fuzzer for the filter module in the Node proxy-wasm host: hostile client bytes and hostile
-// HTTP answers must never trap the filter, hang it, or grow its memory.
+// bridge answers (HTTP answers, gRPC stream messages and closes) must never trap the filter,
+// hang it, or grow its memory.
 //
 //   node --import tsx tests/fuzz/fuzz.ts [--count N] [--seed S] [--hang-ms 2000] [--warmup N]
 //                            [--mem-bound-kib K] [--distinct-topics] [--wasm path]
-//                            [--memory | --memory-every N]
+//                            [--memory | --memory-every N] [--config both|native|strimzi]
+//   (--config: the dialects the cases run on, each on a VM of its own; both (the default)
+//    alternates them case by case: even cases native, odd cases strimzi)
 //   (--memory: memory cases only, on a VM with a small budget; --memory-every N: one case in
 //    N is a memory case, on that VM beside the main one)
 //   node --import tsx tests/fuzz/fuzz.ts --connections 10000      (open/close heap check)
@@ -17,6 +20,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type HistogramSummary, type LogLine, MeshVm } from "../wasm-host/host.ts";
 import * as k from "../lib/kafka/index.ts";
+import { answerFor, readNativeProduce } from "../wasm-host/native-bridge.ts";
 import { type Case, genCase, genMemoryCase, loadCorpus, MEMORY_LIMITS, memoryPeakBound, runSteps, type Step, type StepHooks } from "./cases.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -39,9 +43,15 @@ interface FuzzOptions {
   replay: string | null;
   progressEvery: number;
   memoryEvery: number;
+  /** Case i runs on configs[i % configs.length]. */
+  configs: Dialect[];
 }
 
-/** The fuzz configuration: examples/reference-strimzi.json (the Node host has no gRPC streams) with a few limits changed. */
+/** The bridge dialects the fuzzer runs, and their reference configurations. */
+export type Dialect = "native" | "strimzi";
+export const CONFIG_FILES: Readonly<Record<Dialect, string>> = { native: "examples/reference.json", strimzi: "examples/reference-strimzi.json" };
+
+/** The fuzz configuration: a dialect's reference configuration with a few limits changed. */
 export type FuzzConfig = Record<string, unknown> & {
   max_frame_bytes?: number;
   max_buffered_bytes?: number;
@@ -50,6 +60,7 @@ export type FuzzConfig = Record<string, unknown> & {
 
 /** The memory VM's figures at the end of a run. */
 interface MemoryVmFigures {
+  dialect: Dialect;
   cases: number;
   memStart: number;
   memEnd: number;
@@ -61,6 +72,28 @@ interface MemoryVmFigures {
   refused: number;
   connections: number;
   httpCalls: number;
+  grpcStreams: number;
+  grpcMessages: number;
+}
+
+/** The main VM of one dialect at the end of a run. */
+interface VmFigures {
+  dialect: Dialect;
+  cases: number;
+  memStart: number;
+  memWarm: number;
+  memEnd: number;
+  maxMem: number;
+  maxCallMs: number;
+  maxCallName: string;
+  httpCalls: number;
+  grpcStreams: number;
+  grpcMessages: number;
+  /** Streams still open (one per cluster at most) and messages on them never answered. */
+  openStreams: number;
+  unhandled: number;
+  metrics: Metrics;
+  openConnections: number;
 }
 
 type Metrics = Record<string, number | HistogramSummary>;
@@ -74,18 +107,10 @@ type DoneMessage = {
   cases: number;
   calls: number;
   seconds: number;
-  memStart: number;
-  memWarm: number;
   memWarmAt: number;
-  memEnd: number;
-  maxMem: number;
-  maxCallMs: number;
-  maxCallName: string;
-  httpCalls: number;
-  metrics: Metrics;
-  openConnections: number;
+  vms: VmFigures[];
   corpus: number;
-  memoryVm: MemoryVmFigures | null;
+  memoryVms: MemoryVmFigures[];
 };
 type ConnectionsDoneMessage = {
   type: "connections-done";
@@ -100,6 +125,7 @@ type ConnectionsDoneMessage = {
   produceRefused: number;
   metrics: Metrics;
   openConnections: number;
+  /** HTTP calls and stream messages left unanswered. */
   pendingHttp: number;
 };
 type WorkerMessage = ProgressMessage | FailMessage | DoneMessage | ConnectionsDoneMessage;
@@ -111,6 +137,8 @@ interface Repro {
   memory?: boolean;
   repeat?: number;
   memBoundKiB?: number;
+  /** The dialect the case ran on (strimzi when absent: findings from before the native dialect). */
+  dialect?: Dialect;
   steps: Step[];
 }
 
@@ -137,6 +165,7 @@ function parseArgs(argv: string[]): FuzzOptions {
     replay: null,
     progressEvery: 0,
     memoryEvery: 0,
+    configs: ["native", "strimzi"],
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -155,6 +184,12 @@ function parseArgs(argv: string[]): FuzzOptions {
     else if (a === "--progress") o.progressEvery = Number(v());
     else if (a === "--memory-every") o.memoryEvery = Number(v());
     else if (a === "--memory") o.memoryEvery = 1;
+    else if (a === "--config") {
+      const c = v();
+      if (c === "both") o.configs = ["native", "strimzi"];
+      else if (c === "native" || c === "strimzi") o.configs = [c];
+      else throw new Error(`--config ${c}: both, native or strimzi`);
+    }
     else throw new Error(`unknown option ${a}`);
   }
   // The heap takes one or two growth steps to a steady size, at a point that depends on
@@ -162,9 +197,9 @@ function parseArgs(argv: string[]): FuzzOptions {
   return { ...o, warmup: o.warmup ?? Math.max(150000, Math.round(o.count / 2)) };
 }
 
-/** The reference scenario with a 1 MiB frame limit, so one frame cannot dwarf the heap. */
-export function fuzzConfig(): FuzzConfig {
-  const config: FuzzConfig = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference-strimzi.json"), "utf8"));
+/** A dialect's reference scenario with a 1 MiB frame limit, so one frame cannot dwarf the heap. */
+export function fuzzConfig(dialect: Dialect = "strimzi"): FuzzConfig {
+  const config: FuzzConfig = JSON.parse(fs.readFileSync(path.join(ROOT, CONFIG_FILES[dialect]), "utf8"));
   config.max_frame_bytes = MAX_FRAME_BYTES;
   return config;
 }
@@ -174,8 +209,8 @@ export function fuzzConfig(): FuzzConfig {
  * a few MiB of hostile partial frames reach it, and with Envoy's buffer limits scaled down
  * alike (64 KiB read buffer, 8 KiB reads).
  */
-export function memoryConfig(): FuzzConfig {
-  const config = fuzzConfig();
+export function memoryConfig(dialect: Dialect = "strimzi"): FuzzConfig {
+  const config = fuzzConfig(dialect);
   config.max_frame_bytes = MEMORY_LIMITS.maxFrameBytes;
   config.max_buffered_bytes = MEMORY_LIMITS.maxBufferedBytes;
   config.close_buffered_bytes = MEMORY_LIMITS.closeBufferedBytes;
@@ -188,6 +223,11 @@ const MEMORY_HOST = { bufferLimit: MEMORY_LIMITS.bufferLimit, readChunk: MEMORY_
  * module's own steady state with normal traffic (the main fuzz VM's heap).
  */
 const MEMORY_VM_BOUND = 8 * MEMORY_LIMITS.closeBufferedBytes + 8 * 1048576;
+
+/** The dialect case `caseIndex` runs on. */
+function caseDialect(o: FuzzOptions, caseIndex: number): Dialect {
+  return o.configs[caseIndex % o.configs.length];
+}
 
 function isMemoryCase(o: FuzzOptions, caseIndex: number): boolean {
   return o.memoryEvery > 0 && caseIndex % o.memoryEvery === o.memoryEvery - 1;
@@ -204,15 +244,16 @@ const mib = (b: number): string => (b / 1048576).toFixed(2) + " MiB";
 
 async function fuzzWorker(o: FuzzOptions, beat: Int32Array): Promise<void> {
   const corpus = loadCorpus(o.corpus);
-  const vm = await MeshVm.load(o.wasm, fuzzConfig());
-  const memVm = o.memoryEvery > 0 ? await MeshVm.load(o.wasm, memoryConfig(), MEMORY_HOST) : null;
-  const memStart = vm.memoryBytes();
-  const mem = { cases: 0, start: memVm?.memoryBytes() ?? 0 };
+  /** Per dialect: the main VM and its figures, and (with memory cases) the memory VM. */
+  const runs = new Map<Dialect, { vm: MeshVm; memVm: MeshVm | null; cases: number; memCases: number; memStart: number; memVmStart: number; memWarm: number | null; maxMem: number }>();
+  for (const d of o.configs) {
+    const vm = await MeshVm.load(o.wasm, fuzzConfig(d));
+    const memVm = o.memoryEvery > 0 ? await MeshVm.load(o.wasm, memoryConfig(d), MEMORY_HOST) : null;
+    runs.set(d, { vm, memVm, cases: 0, memCases: 0, memStart: vm.memoryBytes(), memVmStart: memVm?.memoryBytes() ?? 0, memWarm: null, maxMem: vm.memoryBytes() });
+  }
   let frames = 0;
   let caseIndex = 0;
-  let memWarm: number | null = null;
   let memWarmAt = 0;
-  let maxMem = memStart;
   let calls = 0;
   const t0 = performance.now();
   let nextProgress = o.progressEvery || Infinity;
@@ -229,71 +270,85 @@ async function fuzzWorker(o: FuzzOptions, beat: Int32Array): Promise<void> {
   while (frames < o.count) {
     Atomics.store(beat, 2, caseIndex);
     const { memory, steps, frames: n } = genAnyCase(o, caseIndex, corpus);
-    const target = memory ? memVm! : vm;
+    const run = runs.get(caseDialect(o, caseIndex))!;
+    const target = memory ? run.memVm! : run.vm;
     try {
       const conns = runSteps(target, steps, hooks);
       for (const c of conns.values()) c.close();
       if (target.maxCallMs > o.hangMs) throw new Error(`a VM call took ${target.maxCallMs.toFixed(0)} ms: ${target.maxCallName}`);
       if (memory) {
-        mem.cases++;
-        if (memVm!.memoryBytes() > MEMORY_VM_BOUND) throw new Error(`memory VM's linear memory ${mib(memVm!.memoryBytes())}, over ${mib(MEMORY_VM_BOUND)}`);
-      }
+        run.memCases++;
+        if (target.memoryBytes() > MEMORY_VM_BOUND) throw new Error(`memory VM's linear memory ${mib(target.memoryBytes())}, over ${mib(MEMORY_VM_BOUND)}`);
+      } else run.cases++;
     } catch (e) {
       post({ type: "fail", caseIndex, memory, steps, error: errorText(e), log: target.log.slice(-30) });
       return;
     }
     frames += n;
     caseIndex++;
-    const memNow = vm.memoryBytes();
-    if (memNow > maxMem) maxMem = memNow;
-    if (memWarm === null && frames >= o.warmup) {
-      memWarm = memNow;
+    for (const r of runs.values()) r.maxMem = Math.max(r.maxMem, r.vm.memoryBytes());
+    if (memWarmAt === 0 && frames >= o.warmup) {
       memWarmAt = frames;
+      for (const r of runs.values()) r.memWarm = r.vm.memoryBytes();
     }
     if (frames >= nextProgress) {
       nextProgress += o.progressEvery;
       const s = (performance.now() - t0) / 1000;
-      const memPart = memVm ? `; memory VM ${mib(memVm.memoryBytes())}, ${mem.cases} memory cases` : "";
-      post({ type: "progress", line: `${frames} frames, ${caseIndex} cases, ${(frames / s).toFixed(0)} frames/s, memory ${mib(memNow)}${memPart}` });
+      const parts = [...runs].map(([d, r]) => `${d} ${mib(r.vm.memoryBytes())}${r.memVm ? ` (memory VM ${mib(r.memVm.memoryBytes())}, ${r.memCases} memory cases)` : ""}`);
+      post({ type: "progress", line: `${frames} frames, ${caseIndex} cases, ${(frames / s).toFixed(0)} frames/s, memory: ${parts.join(", ")}` });
     }
   }
   const seconds = (performance.now() - t0) / 1000;
-  post({
-    type: "done",
-    frames,
-    cases: caseIndex,
-    calls,
-    seconds,
-    memStart,
-    memWarm: memWarm ?? memStart,
-    memWarmAt,
-    memEnd: vm.memoryBytes(),
-    maxMem,
-    maxCallMs: vm.maxCallMs,
-    maxCallName: vm.maxCallName,
-    httpCalls: vm.httpCallLog,
-    metrics: vm.metrics(),
-    openConnections: vm.openConnections(),
-    corpus: corpus.length,
-    memoryVm: memVm && {
-      cases: mem.cases,
-      memStart: mem.start,
-      memEnd: memVm.memoryBytes(),
-      maxCallMs: memVm.maxCallMs,
-      maxCallName: memVm.maxCallName,
-      peak: memVm.gauges()["kafka_mesh.buffered_bytes"]?.peak ?? 0,
-      held: memVm.metric("kafka_mesh.reads_held_for_memory"),
-      closed: memVm.metric("kafka_mesh.connections_closed_for_memory"),
-      refused: memVm.metric("kafka_mesh.connections_refused"),
-      connections: memVm.metric("kafka_mesh.connections_total"),
-      httpCalls: memVm.httpCallLog,
-    },
-  });
+  const vms: VmFigures[] = [];
+  const memoryVms: MemoryVmFigures[] = [];
+  for (const [dialect, r] of runs) {
+    const vm = r.vm;
+    vms.push({
+      dialect,
+      cases: r.cases,
+      memStart: r.memStart,
+      memWarm: r.memWarm ?? r.memStart,
+      memEnd: vm.memoryBytes(),
+      maxMem: r.maxMem,
+      maxCallMs: vm.maxCallMs,
+      maxCallName: vm.maxCallName,
+      httpCalls: vm.httpCallLog,
+      grpcStreams: vm.grpcStreamLog,
+      grpcMessages: vm.grpcMessageLog,
+      openStreams: vm.grpcStreams.length,
+      unhandled: vm.unhandledGrpcMessages(),
+      metrics: vm.metrics(),
+      openConnections: vm.openConnections(),
+    });
+    const memVm = r.memVm;
+    if (memVm) {
+      memoryVms.push({
+        dialect,
+        cases: r.memCases,
+        memStart: r.memVmStart,
+        memEnd: memVm.memoryBytes(),
+        maxCallMs: memVm.maxCallMs,
+        maxCallName: memVm.maxCallName,
+        peak: memVm.gauges()["kafka_mesh.buffered_bytes"]?.peak ?? 0,
+        held: memVm.metric("kafka_mesh.reads_held_for_memory"),
+        closed: memVm.metric("kafka_mesh.connections_closed_for_memory"),
+        refused: memVm.metric("kafka_mesh.connections_refused"),
+        connections: memVm.metric("kafka_mesh.connections_total"),
+        httpCalls: memVm.httpCallLog,
+        grpcStreams: memVm.grpcStreamLog,
+        grpcMessages: memVm.grpcMessageLog,
+      });
+    }
+  }
+  post({ type: "done", frames, cases: caseIndex, calls, seconds, memWarmAt, vms, corpus: corpus.length, memoryVms });
 }
 
-/** 10k connections opened and closed, each with ApiVersions and Metadata (and Produce when served). */
+/**
+ * 10k connections opened and closed, each with ApiVersions and Metadata (and Produce when served),
+ * on the VM of the first of o.configs (main runs it once per dialect).
+ */
 async function connectionsWorker(o: FuzzOptions, beat: Int32Array): Promise<void> {
-  const vm = await MeshVm.load(o.wasm, fuzzConfig());
+  const vm = await MeshVm.load(o.wasm, fuzzConfig(o.configs[0]));
   const produce = loadCorpus(o.corpus).filter((f) => f.length > 8 && f.readInt16BE(4) === 0);
   const warm = Math.min(1000, Math.floor(o.connections / 10));
   let memWarm = vm.memoryBytes();
@@ -318,6 +373,12 @@ async function connectionsWorker(o: FuzzOptions, beat: Int32Array): Promise<void
         vm.answerHttp(call.token, 200, JSON.stringify({ offsets: [{ partition: 0, offset: i }] }), [["content-type", "application/vnd.kafka.v2+json"]]);
         answered++;
       }
+      for (const stream of vm.grpcStreams) {
+        while (stream.handled < stream.messages.length) {
+          vm.answerGrpc(stream.token, answerFor(readNativeProduce(stream.messages[stream.handled++]), () => BigInt(i)));
+          answered++;
+        }
+      }
     }
     c.close();
     if (i + 1 === warm) memWarm = vm.memoryBytes();
@@ -336,7 +397,7 @@ async function connectionsWorker(o: FuzzOptions, beat: Int32Array): Promise<void
     produceRefused,
     metrics,
     openConnections: vm.openConnections(),
-    pendingHttp: vm.httpCalls.length,
+    pendingHttp: vm.httpCalls.length + vm.unhandledGrpcMessages(),
   });
 }
 
@@ -344,17 +405,19 @@ async function connectionsWorker(o: FuzzOptions, beat: Int32Array): Promise<void
 
 function saveRepro(o: FuzzOptions, kind: string, seed: number, caseIndex: number, steps: Step[], error: string, log: LogLine[], memory = false): string {
   fs.mkdirSync(o.reproDir, { recursive: true });
-  const file = path.join(o.reproDir, `${memory ? "memory-" : ""}${kind}-seed${seed}-case${caseIndex}.json`);
+  const dialect = caseDialect(o, caseIndex);
+  const file = path.join(o.reproDir, `${memory ? "memory-" : ""}${kind}-${dialect}-seed${seed}-case${caseIndex}.json`);
   const config = memory
-    ? `examples/reference-strimzi.json + max_frame_bytes ${MEMORY_LIMITS.maxFrameBytes}, max_buffered_bytes ${MEMORY_LIMITS.maxBufferedBytes}, close_buffered_bytes ${MEMORY_LIMITS.closeBufferedBytes}; host buffer limit ${MEMORY_LIMITS.bufferLimit}, reads of ${MEMORY_LIMITS.readChunk}`
-    : "examples/reference-strimzi.json + max_frame_bytes 1 MiB";
-  fs.writeFileSync(file, JSON.stringify({ kind, seed, caseIndex, memory, error, log, wasm: path.relative(ROOT, o.wasm), config, steps }, null, 1) + "\n");
+    ? `${CONFIG_FILES[dialect]} + max_frame_bytes ${MEMORY_LIMITS.maxFrameBytes}, max_buffered_bytes ${MEMORY_LIMITS.maxBufferedBytes}, close_buffered_bytes ${MEMORY_LIMITS.closeBufferedBytes}; host buffer limit ${MEMORY_LIMITS.bufferLimit}, reads of ${MEMORY_LIMITS.readChunk}`
+    : `${CONFIG_FILES[dialect]} + max_frame_bytes 1 MiB`;
+  fs.writeFileSync(file, JSON.stringify({ kind, seed, caseIndex, memory, dialect, error, log, wasm: path.relative(ROOT, o.wasm), config, steps }, null, 1) + "\n");
   return file;
 }
 
 async function replay(o: FuzzOptions & { replay: string }): Promise<void> {
   const repro: Repro = JSON.parse(fs.readFileSync(o.replay, "utf8"));
-  const vm = repro.memory ? await MeshVm.load(o.wasm, memoryConfig(), MEMORY_HOST) : await MeshVm.load(o.wasm, fuzzConfig());
+  const dialect = repro.dialect ?? "strimzi";
+  const vm = repro.memory ? await MeshVm.load(o.wasm, memoryConfig(dialect), MEMORY_HOST) : await MeshVm.load(o.wasm, fuzzConfig(dialect));
   const before = vm.memoryBytes();
   try {
     for (let i = 0; i < (repro.repeat ?? 1); i++) {
@@ -367,7 +430,7 @@ async function replay(o: FuzzOptions & { replay: string }): Promise<void> {
   }
   const grown = vm.memoryBytes() - before;
   const bound = (repro.memBoundKiB ?? Infinity) * 1024;
-  console.log(`replay ${path.basename(o.replay)}: no trap, slowest call ${vm.maxCallMs.toFixed(1)} ms (${vm.maxCallName}), memory ${mib(before)} -> ${mib(vm.memoryBytes())}, shared data entries ${vm.shared.map.size}`);
+  console.log(`replay ${path.basename(o.replay)} (${dialect}): no trap, slowest call ${vm.maxCallMs.toFixed(1)} ms (${vm.maxCallName}), memory ${mib(before)} -> ${mib(vm.memoryBytes())}, shared data entries ${vm.shared.map.size}`);
   if (vm.maxCallMs > o.hangMs) {
     console.error(`replay: a call took ${vm.maxCallMs.toFixed(0)} ms (${vm.maxCallName})`);
     process.exit(1);
@@ -417,6 +480,15 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (!fs.existsSync(o.wasm)) throw new Error(`${o.wasm} not found: run make build`);
   if (o.replay) return replay({ ...o, replay: o.replay });
+  if (o.connections) {
+    // One run per dialect (the worker checks the VM of o.configs[0]).
+    for (const d of o.configs) await fuzzRun({ ...o, configs: [d] });
+    return;
+  }
+  return fuzzRun(o);
+}
+
+async function fuzzRun(o: FuzzOptions): Promise<void> {
   const r = await runWorker(o);
   if (r === null) {
     console.error("fuzz: the worker ended without a result");
@@ -438,51 +510,65 @@ async function main() {
     const growth = r.memEnd - r.memWarm;
     const bound = o.memBoundKiB * 1024;
     console.log(
-      `connections: ${r.connections} opened and closed in ${r.seconds.toFixed(1)} s (ApiVersions + Metadata${r.produceFrames ? ` + Produce (${r.answered} HTTP calls answered, ${r.produceRefused} Produce refused by this build)` : ""} on each)\n` +
+      `connections [${o.configs[0]}, ${CONFIG_FILES[o.configs[0]]}]: ${r.connections} opened and closed in ${r.seconds.toFixed(1)} s (ApiVersions + Metadata${r.produceFrames ? ` + Produce (${r.answered} HTTP calls or stream messages answered, ${r.produceRefused} Produce refused by this build)` : ""} on each)\n` +
         `memory: start ${mib(r.memStart)}, after ${r.warm} connections ${mib(r.memWarm)}, end ${mib(r.memEnd)}, growth after warm-up ${(growth / 1024).toFixed(0)} KiB (bound ${o.memBoundKiB} KiB)\n` +
-        `gauges: connections ${r.metrics["kafka_mesh.connections"]}, pending ${r.metrics["kafka_mesh.pending_requests"] ?? 0}; connections_total ${r.metrics["kafka_mesh.connections_total"]}; open contexts ${r.openConnections}, pending HTTP calls ${r.pendingHttp}`,
+        `gauges: connections ${r.metrics["kafka_mesh.connections"]}, pending ${r.metrics["kafka_mesh.pending_requests"] ?? 0}; connections_total ${r.metrics["kafka_mesh.connections_total"]}; open contexts ${r.openConnections}, unanswered HTTP calls and stream messages ${r.pendingHttp}`,
     );
     const bad: string[] = [];
     if (growth > bound) bad.push(`memory grew ${(growth / 1024).toFixed(0)} KiB after warm-up`);
     if (r.metrics["kafka_mesh.connections"] !== 0) bad.push("connections gauge not back to 0");
     if ((r.metrics["kafka_mesh.pending_requests"] ?? 0) !== 0) bad.push("pending_requests gauge not back to 0");
     if (r.metrics["kafka_mesh.connections_total"] !== r.connections) bad.push("connections_total differs from connections opened");
-    if (r.openConnections !== 0 || r.pendingHttp !== 0) bad.push("contexts or HTTP calls left behind");
+    if (r.openConnections !== 0 || r.pendingHttp !== 0) bad.push("contexts, HTTP calls or stream messages left behind");
     if (bad.length) {
       console.error("connections: FAILED: " + bad.join("; "));
       process.exit(1);
     }
     return;
   }
+  const configs = o.configs.length === 2
+    ? `${CONFIG_FILES.native} (native) on even cases, ${CONFIG_FILES.strimzi} (strimzi) on odd ones`
+    : `${CONFIG_FILES[o.configs[0]]} (${o.configs[0]}) on every case`;
+  const upstream = (v: { httpCalls: number; grpcStreams: number; grpcMessages: number }): string =>
+    `${v.httpCalls} HTTP calls, ${v.grpcStreams} gRPC streams carrying ${v.grpcMessages} messages`;
+  const bad: string[] = [];
   if (o.memoryEvery === 1) {
-    const mv = r.memoryVm!;
     console.log(
-      `fuzz --memory: ${mv.cases} cases (${r.frames} frames: attackers' partial frames and normal clients' requests), seed ${o.seed}, ${r.seconds.toFixed(1)} s; ${mv.connections} connections, ${mv.httpCalls} HTTP calls\n` +
-        `budget: max_buffered_bytes ${mib(MEMORY_LIMITS.maxBufferedBytes)}, close_buffered_bytes ${mib(MEMORY_LIMITS.closeBufferedBytes)}; host read buffer limit ${MEMORY_LIMITS.bufferLimit / 1024} KiB, reads of ${MEMORY_LIMITS.readChunk / 1024} KiB\n` +
-        `buffered_bytes peak ${mv.peak} bytes (close_buffered_bytes ${MEMORY_LIMITS.closeBufferedBytes}, bound ${memoryPeakBound()}); reads_held_for_memory ${mv.held}, connections_closed_for_memory ${mv.closed}, refused ${mv.refused}\n` +
-        `memory: ${mib(mv.memStart)} -> ${mib(mv.memEnd)} (bound ${mib(MEMORY_VM_BOUND)}); slowest VM call ${mv.maxCallMs.toFixed(1)} ms (${mv.maxCallName})`,
+      `fuzz --memory: ${r.cases} cases (${r.frames} frames: attackers' partial frames and normal clients' requests), seed ${o.seed}, ${r.seconds.toFixed(1)} s; configs: ${configs}\n` +
+        `budget: max_buffered_bytes ${mib(MEMORY_LIMITS.maxBufferedBytes)}, close_buffered_bytes ${mib(MEMORY_LIMITS.closeBufferedBytes)}; host read buffer limit ${MEMORY_LIMITS.bufferLimit / 1024} KiB, reads of ${MEMORY_LIMITS.readChunk / 1024} KiB`,
     );
+    for (const mv of r.memoryVms) {
+      console.log(
+        `[${mv.dialect}] ${mv.cases} cases, ${mv.connections} connections, ${upstream(mv)}; buffered_bytes peak ${mv.peak} bytes (close_buffered_bytes ${MEMORY_LIMITS.closeBufferedBytes}, bound ${memoryPeakBound()}); reads_held_for_memory ${mv.held}, connections_closed_for_memory ${mv.closed}, refused ${mv.refused}; ` +
+          `memory ${mib(mv.memStart)} -> ${mib(mv.memEnd)} (bound ${mib(MEMORY_VM_BOUND)}); slowest VM call ${mv.maxCallMs.toFixed(1)} ms (${mv.maxCallName})`,
+      );
+    }
     return;
   }
-  const growth = r.memEnd - r.memWarm;
   const bound = o.memBoundKiB * 1024;
   console.log(
-    `fuzz: ${r.frames} frames in ${r.cases} cases (${r.calls} host steps, ${r.httpCalls} HTTP calls made), seed ${o.seed}, ${r.seconds.toFixed(1)} s, ${(r.frames / r.seconds).toFixed(0)} frames/s, corpus ${r.corpus} frames\n` +
-      `memory: start ${mib(r.memStart)}, after ${r.memWarmAt} frames ${mib(r.memWarm)}, end ${mib(r.memEnd)} (max ${mib(r.maxMem)}), growth after warm-up ${(growth / 1024).toFixed(0)} KiB (bound ${o.memBoundKiB} KiB)\n` +
-      `slowest VM call: ${r.maxCallMs.toFixed(1)} ms (${r.maxCallName}); refused connections ${r.metrics["kafka_mesh.connections_refused"] ?? 0}; gauges: connections ${r.metrics["kafka_mesh.connections"]}, pending ${r.metrics["kafka_mesh.pending_requests"] ?? 0}`,
+    `fuzz: ${r.frames} frames in ${r.cases} cases (${r.calls} host steps), seed ${o.seed}, ${r.seconds.toFixed(1)} s, ${(r.frames / r.seconds).toFixed(0)} frames/s, corpus ${r.corpus} frames\n` +
+      `configs: ${configs}; memory measured after ${r.memWarmAt} frames (bound on growth ${o.memBoundKiB} KiB per VM)`,
   );
-  const mv = r.memoryVm;
-  if (mv) {
+  for (const v of r.vms) {
+    const growth = v.memEnd - v.memWarm;
     console.log(
-      `memory cases: ${mv.cases} (one in ${o.memoryEvery}), ${mv.connections} connections, ${mv.httpCalls} HTTP calls; buffered_bytes peak ${mv.peak} bytes (bound ${memoryPeakBound()}), ` +
+      `[${v.dialect}] ${v.cases} cases, ${upstream(v)} (${v.openStreams} open at the end, ${v.unhandled} messages unanswered); ` +
+        `memory: start ${mib(v.memStart)}, warm ${mib(v.memWarm)}, end ${mib(v.memEnd)} (max ${mib(v.maxMem)}), growth after warm-up ${(growth / 1024).toFixed(0)} KiB; ` +
+        `slowest VM call ${v.maxCallMs.toFixed(1)} ms (${v.maxCallName}); refused connections ${v.metrics["kafka_mesh.connections_refused"] ?? 0}; gauges: connections ${v.metrics["kafka_mesh.connections"]}, pending ${v.metrics["kafka_mesh.pending_requests"] ?? 0}`,
+    );
+    if (growth > bound) bad.push(`[${v.dialect}] memory grew ${(growth / 1024).toFixed(0)} KiB after warm-up (bound ${o.memBoundKiB} KiB)`);
+    if (v.metrics["kafka_mesh.connections"] !== 0) bad.push(`[${v.dialect}] connections gauge not back to 0`);
+    if ((v.metrics["kafka_mesh.pending_requests"] ?? 0) !== 0) bad.push(`[${v.dialect}] pending_requests gauge not back to 0`);
+    if (v.openConnections !== 0) bad.push(`[${v.dialect}] ${v.openConnections} connection contexts left open`);
+    if (v.unhandled !== 0) bad.push(`[${v.dialect}] ${v.unhandled} stream messages left unanswered`);
+  }
+  for (const mv of r.memoryVms) {
+    console.log(
+      `[${mv.dialect}] memory cases: ${mv.cases} (one in ${o.memoryEvery}), ${mv.connections} connections, ${upstream(mv)}; buffered_bytes peak ${mv.peak} bytes (bound ${memoryPeakBound()}), ` +
         `reads_held_for_memory ${mv.held}, connections_closed_for_memory ${mv.closed}, refused ${mv.refused}; memory VM ${mib(mv.memStart)} -> ${mib(mv.memEnd)} (bound ${mib(MEMORY_VM_BOUND)}); slowest call ${mv.maxCallMs.toFixed(1)} ms (${mv.maxCallName})`,
     );
   }
-  const bad: string[] = [];
-  if (growth > bound) bad.push(`memory grew ${(growth / 1024).toFixed(0)} KiB after warm-up (bound ${o.memBoundKiB} KiB)`);
-  if (r.metrics["kafka_mesh.connections"] !== 0) bad.push("connections gauge not back to 0");
-  if ((r.metrics["kafka_mesh.pending_requests"] ?? 0) !== 0) bad.push("pending_requests gauge not back to 0");
-  if (r.openConnections !== 0) bad.push(`${r.openConnections} connection contexts left open`);
   if (bad.length) {
     console.error("fuzz: FAILED: " + bad.join("; "));
     process.exit(1);
