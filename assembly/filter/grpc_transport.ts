@@ -8,7 +8,13 @@ import { RestBridge } from "../mesh/config";
 import { StreamReceiver, StreamTransport } from "../mesh/upstream_transport";
 import { grpcServiceFor } from "../upstream/native";
 import { readBuffer } from "./host";
-import { actingContextId } from "./network";
+import { actAs, actingContextId } from "./network";
+
+/** Back to the context acted as before a host call whose callbacks may have entered another. */
+function restoreActing(id: u32): void {
+  actAs(id);
+  imports.proxy_set_effective_context(id);
+}
 
 // The SDK declares both without the initial-metadata pair the ABI (0.2.x) has: these are the real calls.
 // @ts-ignore: decorator
@@ -55,6 +61,9 @@ export class GrpcTransport extends StreamTransport {
     const grpcService = grpcServiceFor(bridge.envoyCluster, bridge.authority);
     const serviceName = String.UTF8.encode(service);
     const methodName = String.UTF8.encode(method);
+    // Envoy may close the stream inside proxy_grpc_stream, and that callback enters the root
+    // context: the context acted as before the call is the one to go back to.
+    const acting = actingContextId;
     imports.proxy_set_effective_context(this.rootId);
     opening = true;
     closedWhileOpening.clear();
@@ -70,7 +79,7 @@ export class GrpcTransport extends StreamTransport {
       changetype<usize>(tokenRef.buffer),
     );
     opening = false;
-    imports.proxy_set_effective_context(actingContextId);
+    restoreActing(acting);
     if (result != WasmResultValues.Ok) return 0;
     const token = tokenRef[0];
     if (token == 0 || closedWhileOpening.has(token)) return 0;
@@ -80,18 +89,20 @@ export class GrpcTransport extends StreamTransport {
 
   send(stream: u32, message: Uint8Array): bool {
     if (!receivers.has(stream)) return false;
+    const acting = actingContextId;
     imports.proxy_set_effective_context(this.rootId);
     const r = proxy_grpc_send(stream, message.dataStart, message.length, 0);
-    imports.proxy_set_effective_context(actingContextId);
+    restoreActing(acting);
     return r == WasmResultValues.Ok;
   }
 
   cancel(stream: u32): void {
     if (!receivers.has(stream)) return;
     receivers.delete(stream);
+    const acting = actingContextId;
     imports.proxy_set_effective_context(this.rootId);
     proxy_grpc_cancel(stream);
-    imports.proxy_set_effective_context(actingContextId);
+    restoreActing(acting);
   }
 
   /** A message arrived on stream token. */

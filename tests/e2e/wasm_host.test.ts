@@ -315,12 +315,9 @@ test("native: an answer that is not a ProduceResponse, or matches no request, ca
   assert.equal(conn.closed, false);
 });
 
-// todo: the filter's GrpcTransport.open restores the effective context from actingContextId,
-// which the nested proxy_on_grpc_close has just set to the root context: the REQUEST_TIMED_OUT
-// answer is written to no connection and the client's own Produce frame is forwarded instead.
-test("native: a stream Envoy closes while opening it (cluster unknown, or no healthy host) fails the request, and the VM goes on", {
-  todo: "the filter loses the acting connection when Envoy closes a stream inside proxy_grpc_stream",
-}, async () => {
+// The nested proxy_on_grpc_close enters the root context: the filter must come back to the
+// connection it acted for, or the answer goes to no connection and the frame is forwarded.
+test("native: a stream Envoy closes while opening it (cluster unknown, or no healthy host) fails the request, and the VM goes on", async () => {
   // Envoy knows none of the bridges' clusters: every open closes inside proxy_grpc_stream.
   const vm = await MeshVm.load(WASM, NATIVE_CONFIG, { clusters: [] });
   const conn = vm.connect();
