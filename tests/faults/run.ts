@@ -65,6 +65,26 @@ function pidOf(name: string): number {
   return pid;
 }
 
+/**
+ * Resets every established TCP connection to a local port (ss -K: SOCK_DESTROY, needs
+ * CAP_NET_ADMIN) and returns how many there were; throws when ss cannot do it.
+ */
+function resetConnectionsTo(port: number): number {
+  const filter = ["-tnH", "state", "established", `( dport = :${port} )`];
+  const sockets = (): Set<string> => {
+    const r = spawnSync("ss", filter, { encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`ss: ${r.stderr || r.error}`);
+    // Local address:port identifies each connection.
+    return new Set(r.stdout.split("\n").map((l) => l.trim().split(/\s+/)[2]).filter((a): a is string => !!a));
+  };
+  const before = sockets();
+  const kill = spawnSync("ss", ["-K", ...filter], { encoding: "utf8" });
+  if (kill.status !== 0) throw new Error(`ss -K: ${kill.stderr || kill.error}`);
+  const survivors = [...sockets()].filter((a) => before.has(a));
+  if (survivors.length > 0) throw new Error(`ss -K left ${survivors.length} of ${before.size} connections to port ${port}: no SOCK_DESTROY here`);
+  return before.size;
+}
+
 async function startAgain(kind: string): Promise<number> {
   const t = Date.now();
   await up(ROOT, [kind]);
@@ -178,6 +198,18 @@ const SCENARIOS: Scenario[] = [
       await component("bridge-c3").stop();
       note("bridge-c3 stopped (SIGTERM)");
       note(`bridge-c3 started again, ready after ${await startAgain("bridge")} ms`);
+    },
+  },
+  {
+    name: "stream-reset",
+    what: "the connections between Envoy and the gRPC port of c1's bridge reset (ss -K) three times, 3 s apart: streams lost mid-load, Envoy and bridge alive",
+    seconds: 30, at: 8, dialects: ["native"],
+    async fault(note) {
+      const port = Number(ports.clusters.c1.grpc.replace(/^.*:/, ""));
+      for (let i = 0; i < 3; i++) {
+        note(`reset ${resetConnectionsTo(port)} connection(s) to the gRPC port ${port} (ss -K)`);
+        await sleep(3000 * SCALE);
+      }
     },
   },
   {
