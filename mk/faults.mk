@@ -22,7 +22,7 @@ faults-deps: $(NODE_MODULES) $(FAULTS_CLASSES) $(FAULTS_VENV)
 # Every scenario runs on both upstream dialects (the stack's Envoy, and an Envoy of the other
 # dialect started by run.ts in front of the same bridges). Options: FAULTS_ARGS, e.g.
 # FAULTS_ARGS="--only bridge-kill,envoy-restart --rate 20 --dialect native".
-## faults: every fault scenario on the stack, both dialects, ~22 min; writes tests/faults/results/<date>.md (FAULTS_ARGS)
+## faults: every fault scenario on the stack, both dialects, ~20+ min; writes tests/faults/results/<date>.md (FAULTS_ARGS)
 faults: build
 	$(STACK) up
 	$(MAKE) --no-print-directory faults-deps
