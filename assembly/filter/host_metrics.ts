@@ -112,6 +112,10 @@ export class HostMetrics extends MeshMetrics {
     this.count("kafka_mesh.cluster." + cluster + ".upstream_errors", 1);
   }
 
+  streamLost(cluster: string): void {
+    this.count("kafka_mesh.cluster." + cluster + ".upstream_streams_lost", 1);
+  }
+
   upstreamLatency(cluster: string, millis: i64): void {
     const id = this.id(MetricTypeValues.Histogram, "kafka_mesh.cluster." + cluster + ".upstream_latency_ms");
     if (id != 0) imports.proxy_record_metric(id, <u64>max<i64>(millis, 0));

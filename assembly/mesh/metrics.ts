@@ -8,6 +8,8 @@ export class MeshMetrics {
   forwarded(cluster: string, topic: string, records: i64, bytes: i64): void {}
   /** An upstream call failed or answered with errors; code is the Kafka error code sent on. */
   upstreamError(cluster: string, code: i16): void {}
+  /** A native-dialect stream to a cluster's bridge was lost (closed, reset, silent or confused). */
+  streamLost(cluster: string): void {}
   /** Time from an upstream call's start to its answer. */
   upstreamLatency(cluster: string, millis: i64): void {}
   /** Change in requests waiting for their answer, across this VM's connections. */

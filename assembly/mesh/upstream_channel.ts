@@ -136,6 +136,7 @@ export class UpstreamChannel extends StreamReceiver {
   onStreamClosed(stream: u32, status: u32): void {
     if (stream != this.stream) return;
     this.stream = 0;
+    this.metrics.streamLost(this.clusterName);
     if (this.inflight.length > 0 || this.queued.length > 0) {
       this.failEverything("the stream to the bridge of cluster " + this.clusterName + " closed (grpc status " + status.toString() + ")");
     }
@@ -157,6 +158,7 @@ export class UpstreamChannel extends StreamReceiver {
       const s = this.stream;
       this.stream = 0;
       this.transport.cancel(s);
+      this.metrics.streamLost(this.clusterName);
     }
     this.failEverything(why);
   }
@@ -167,7 +169,6 @@ export class UpstreamChannel extends StreamReceiver {
     this.inflight = [];
     this.queued = [];
     this.inflightBytes = 0;
-    this.metrics.upstreamError(this.clusterName, KafkaError.REQUEST_TIMED_OUT);
     for (let i = 0; i < failed.length; i++) unchecked(failed[i]).call.onFailure(KafkaError.REQUEST_TIMED_OUT, why);
     for (let i = 0; i < behind.length; i++) {
       unchecked(behind[i]).call.onFailure(KafkaError.REQUEST_TIMED_OUT, "not sent: " + why);
