@@ -167,10 +167,9 @@ public final class BridgeServer {
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, named("native-timer"));
         timers.setRemoveOnCancelPolicy(true);
         timers.scheduleWithFixedDelay(() -> dedupe.expire(System.currentTimeMillis()), 10, 10, TimeUnit.SECONDS);
-        ExecutorService nativeResponders = Executors.newFixedThreadPool(2, named("native-responder"));
         NativeEndpoint[] endpoint = new NativeEndpoint[1];
         writer = ClusterWriter.create(clusterName, new ProducerConfig(props), metrics, () -> endpoint[0].bytesReleased());
-        endpoint[0] = new NativeEndpoint(clusterName, writer, dedupe, metrics, maxQueued, nativeResponders, timers);
+        endpoint[0] = new NativeEndpoint(clusterName, writer, dedupe, metrics, maxQueued, timers);
         metrics.queuedBytes = writer::queuedBytes;
         metrics.dedupeEntries = dedupe::size;
         metrics.dedupeEvictions = dedupe::evictions;
@@ -178,6 +177,10 @@ public final class BridgeServer {
         writer.start();
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(address.host(), address.port()))
                 .addService(endpoint[0].service())
+                // Messages are handled on the Netty event loop that read them: parsing, checking
+                // and queueing a batch never blocks, and a hand-off to another thread costs more
+                // than the work.
+                .directExecutor()
                 .maxInboundMessageSize((int) cfg.getLong(BridgeConfig.GRPC_MAX_MESSAGE_BYTES, 16L << 20))
                 // Envoy keeps one long-lived stream per worker; let it ping the connection.
                 .permitKeepAliveTime(5, TimeUnit.SECONDS)

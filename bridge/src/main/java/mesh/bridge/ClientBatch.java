@@ -15,8 +15,9 @@ import java.util.Iterator;
 
 /**
  * One partition's records from a native produce request: exactly one magic-2 batch whose CRC-32C
- * verified. Holds the bridge's own copy of the bytes, so producer id, epoch and base sequence can
- * be rewritten in place to the bridge's session before each send.
+ * verified. Takes over the request's bytes (no copy: the request message is the bridge's own), so
+ * producer id, epoch and base sequence are rewritten in place to the bridge's session before each
+ * send.
  */
 final class ClientBatch {
     // Header offsets of a magic-2 batch (see DefaultRecordBatch); the CRC covers attributes..end.
@@ -39,7 +40,7 @@ final class ClientBatch {
         }
     }
 
-    final ByteBuffer buffer; // the bridge's copy, position 0, limit = batch size
+    final ByteBuffer buffer; // the batch's bytes, position 0, limit = batch size
     final long clientProducerId;
     final short clientEpoch;
     final int clientBaseSequence;
@@ -66,7 +67,10 @@ final class ClientBatch {
         return clientProducerId >= 0 && clientBaseSequence >= 0;
     }
 
-    /** Checks the records as a broker would, verifies the CRC, and copies the batch. */
+    /**
+     * Checks the records as a broker would and verifies the CRC. The batch keeps the records' bytes
+     * and later rewrites them: the caller hands them over.
+     */
     static ClientBatch verify(MemoryRecords records) throws Refused {
         if (records == null || records.sizeInBytes() == 0) {
             throw new Refused(Errors.INVALID_RECORD, "Produce request partition has no records");
@@ -103,10 +107,7 @@ final class ClientBatch {
         if (count == null || count <= 0 || lastOffsetDelta < 0) {
             throw new Refused(Errors.INVALID_RECORD, "Record batch has no records");
         }
-        ByteBuffer copy = ByteBuffer.allocate(batch.sizeInBytes());
-        copy.put(src);
-        copy.flip();
-        return new ClientBatch(copy, batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
+        return new ClientBatch(src.slice(), batch.producerId(), batch.producerEpoch(), batch.baseSequence(),
                 batch.baseSequence() == RecordBatch.NO_SEQUENCE ? RecordBatch.NO_SEQUENCE : batch.lastSequence(),
                 lastOffsetDelta + 1, count);
     }

@@ -75,6 +75,7 @@ final class ClusterWriter {
 
     private volatile boolean hasSession;
     private volatile boolean stopping;
+    private volatile boolean polling; // the sender is in (or about to enter) client.poll
     private volatile long drainDeadlineMs = Long.MAX_VALUE;
 
     /** Limits taken from the producer config. */
@@ -148,7 +149,11 @@ final class ClusterWriter {
         queuedBytes.addAndGet(w.size());
         metrics.queuedWrites.incrementAndGet();
         incoming.add(w);
-        client.wakeup();
+        // Only a sender blocked in poll needs the (system call) wake-up; a busy one takes the
+        // write on its next round. polling is set before the sender looks at incoming.
+        if (polling) {
+            client.wakeup();
+        }
     }
 
     /** Stops after what is queued is written or the deadline passes; the rest fail. Blocks. */
@@ -217,16 +222,33 @@ final class ClusterWriter {
         } else if (!newSessionWanted) {
             sendProduceRequests(now);
         }
-        boolean waiting = false;
+        // Answers, new writes (submit wakes the poll) and connections end the poll early; it is
+        // bounded only by what no socket announces: a backoff ending, or unsent writes that wait
+        // for a leader or a connection (looked at again soon).
+        long pollMs = 500;
+        long shortPollMs = Math.max(1, Math.min(retryBackoffMs, 20));
         for (PartitionQueue q : partitions.values()) {
-            if (q.size() > q.inFlight()) {
-                waiting = true;
-                break;
+            if (q.isEmpty()) {
+                continue;
+            }
+            pollMs = Math.min(pollMs, Math.max(1, nextExpiryMs - now)); // deadlines of queued writes
+            long at = q.sendableAtMs(now);
+            if (at != Long.MAX_VALUE) {
+                pollMs = Math.min(pollMs, at > now ? at - now : shortPollMs);
             }
         }
-        // Unsent writes wait for a leader, a connection or a backoff: look again soon.
-        long pollMs = waiting || initRetryAtMs > now ? Math.max(1, Math.min(retryBackoffMs, 20)) : 500;
-        client.poll(pollMs, now);
+        if (initRetryAtMs > now) {
+            pollMs = Math.min(pollMs, initRetryAtMs - now);
+        }
+        polling = true;
+        if (!incoming.isEmpty() || stopping) {
+            pollMs = 0;
+        }
+        try {
+            client.poll(pollMs, now);
+        } finally {
+            polling = false;
+        }
         metrics.produceInFlight.set(produceInFlight);
     }
 

@@ -1,5 +1,7 @@
 package mesh.bridge;
 
+import io.grpc.Drainable;
+import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
@@ -17,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -25,12 +28,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 
 /**
  * The native produce endpoint: gRPC bidirectional stream kafka.mesh.v1.Bridge/Produce whose
@@ -46,18 +50,42 @@ final class NativeEndpoint {
     static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
         @Override
         public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
+            return new BytesStream(value);
         }
 
         @Override
         public byte[] parse(InputStream stream) {
             try {
+                // gRPC's stream knows its length: one copy into an array of the right size.
+                if (stream instanceof KnownLength) {
+                    byte[] out = new byte[stream.available()];
+                    int n = stream.readNBytes(out, 0, out.length);
+                    if (n == out.length && stream.read() < 0) {
+                        return out;
+                    }
+                    throw new IOException("message shorter or longer than announced");
+                }
                 return stream.readAllBytes();
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
     };
+
+    /** Lets gRPC size the message and take the bytes in one write instead of buffering a stream. */
+    private static final class BytesStream extends ByteArrayInputStream implements KnownLength, Drainable {
+        BytesStream(byte[] bytes) {
+            super(bytes);
+        }
+
+        @Override
+        public synchronized int drainTo(OutputStream target) throws IOException {
+            int n = count - pos;
+            target.write(buf, pos, n);
+            pos = count;
+            return n;
+        }
+    }
 
     static final MethodDescriptor<byte[], byte[]> PRODUCE = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
@@ -71,7 +99,6 @@ final class NativeEndpoint {
     private final DedupeTable dedupe;
     private final BridgeMetrics metrics;
     private final long maxQueuedBytes;
-    private final Executor responders;
     private final ScheduledExecutorService timers;
     private final Set<Stream> streams = ConcurrentHashMap.newKeySet();
     private final List<Stream> waitingForMemory = new ArrayList<>();
@@ -79,13 +106,12 @@ final class NativeEndpoint {
     private volatile boolean draining;
 
     NativeEndpoint(String cluster, ClusterWriter writer, DedupeTable dedupe, BridgeMetrics metrics, long maxQueuedBytes,
-                   Executor responders, ScheduledExecutorService timers) {
+                   ScheduledExecutorService timers) {
         this.cluster = cluster;
         this.writer = writer;
         this.dedupe = dedupe;
         this.metrics = metrics;
         this.maxQueuedBytes = maxQueuedBytes;
-        this.responders = responders;
         this.timers = timers;
     }
 
@@ -170,12 +196,13 @@ final class NativeEndpoint {
         }
 
         void requestNext() {
+            // ServerCall is not thread-safe: request() and onNext() (another thread's answer) are
+            // serialized on the stream.
             synchronized (this) {
-                if (closed) {
-                    return;
+                if (!closed) {
+                    call.request(1);
                 }
             }
-            call.request(1);
         }
 
         @Override
@@ -297,19 +324,63 @@ final class NativeEndpoint {
             }
         }
         // Only the correlation id is kept: the request's bytes are not held until the answer.
-        int correlationId = req.correlationId();
-        AtomicBoolean answered = new AtomicBoolean();
-        Runnable answer = () -> {
+        new Answer(stream, req.correlationId(), parts).await(timeoutMs);
+    }
+
+    /**
+     * The answer to one request: sent by whichever thread completes its last partition (usually
+     * the sender thread, so no hand-off to another thread), or by the timer at the deadline.
+     */
+    private final class Answer implements BiConsumer<WriteResult, Throwable>, Runnable {
+        private final Stream stream;
+        private final int correlationId;
+        private final List<Part> parts;
+        private final AtomicInteger remaining;
+        private final AtomicBoolean answered = new AtomicBoolean();
+        private ScheduledFuture<?> timer; // set before any partition can complete the answer
+
+        Answer(Stream stream, int correlationId, List<Part> parts) {
+            this.stream = stream;
+            this.correlationId = correlationId;
+            this.parts = parts;
+            this.remaining = new AtomicInteger(parts.size());
+        }
+
+        void await(long timeoutMs) {
+            boolean allDone = true;
+            for (Part p : parts) {
+                allDone &= p.outcome.isDone();
+            }
+            if (allDone) {
+                send();
+                return;
+            }
+            timer = timers.schedule(this, timeoutMs, TimeUnit.MILLISECONDS);
+            for (Part p : parts) {
+                p.outcome.whenComplete(this);
+            }
+        }
+
+        /** One partition done. */
+        @Override
+        public void accept(WriteResult r, Throwable t) {
+            if (remaining.decrementAndGet() == 0) {
+                timer.cancel(false);
+                send();
+            }
+        }
+
+        /** The deadline. */
+        @Override
+        public void run() {
+            send();
+        }
+
+        private void send() {
             if (answered.compareAndSet(false, true)) {
                 stream.respond(NativeCodec.encode(correlationId, response(parts)));
             }
-        };
-        CompletableFuture<?>[] all = parts.stream().map(Part::outcome).toArray(CompletableFuture[]::new);
-        ScheduledFuture<?> timer = timers.schedule(() -> responders.execute(answer), timeoutMs, TimeUnit.MILLISECONDS);
-        CompletableFuture.allOf(all).whenCompleteAsync((v, t) -> {
-            timer.cancel(false);
-            answer.run();
-        }, responders);
+        }
     }
 
     private CompletableFuture<WriteResult> submit(TopicPartition tp, MemoryRecords records, short acks, long now,

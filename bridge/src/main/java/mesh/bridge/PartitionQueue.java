@@ -86,6 +86,18 @@ final class PartitionQueue {
         return null;
     }
 
+    /**
+     * When a write could next be sent as far as this partition is concerned: Long.MAX_VALUE while
+     * nothing is unsent or the partition waits for answers (which wake the sender), the end of the
+     * retry backoff, or nowMs when only a leader, a connection or room on it is missing.
+     */
+    long sendableAtMs(long nowMs) {
+        if (writes.size() <= inFlight || inFlight >= MAX_IN_FLIGHT || (retryPending && inFlight > 0)) {
+            return Long.MAX_VALUE;
+        }
+        return Math.max(nowMs, retryAtMs);
+    }
+
     /** Marks the write returned by peek() as sent, giving it the next sequence on its first send. */
     void send(Write w) {
         if (w.sequence < 0) {

@@ -49,8 +49,8 @@ class ClientBatchTest {
             assertEquals(1009, rewritten.lastSequence());
             assertEquals(c.type(), rewritten.compressionType());
             assertEquals(before, values(b.records()));
-            // The client's buffer is not touched.
-            assertEquals(99, original.batches().iterator().next().producerId());
+            // No copy: the request's bytes are the batch's.
+            assertEquals(123_456_789L, original.batches().iterator().next().producerId());
         }
     }
 
