@@ -202,14 +202,18 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: "stream-reset",
-    what: "the connections between Envoy and the gRPC port of c1's bridge reset (ss -K) three times, 3 s apart: streams lost mid-load, Envoy and bridge alive",
+    what: "the connections between Envoy and the gRPC port of c1's bridge reset (ss -K) 40 times, 250 ms apart: streams lost mid-load with writes in flight, Envoy and bridge alive",
     seconds: 30, at: 8, dialects: ["native"],
     async fault(note) {
       const port = Number(ports.clusters.c1.grpc.replace(/^.*:/, ""));
-      for (let i = 0; i < 3; i++) {
-        note(`reset ${resetConnectionsTo(port)} connection(s) to the gRPC port ${port} (ss -K)`);
-        await sleep(3000 * SCALE);
+      // At 40 records/s a stream is idle most of the time: many resets make sure some land
+      // while messages are in flight.
+      let resets = 0;
+      for (let i = 0; i < 40; i++) {
+        resets += resetConnectionsTo(port);
+        await sleep(250 * SCALE);
       }
+      note(`reset ${resets} connections to the gRPC port ${port} (ss -K), 40 rounds 250 ms apart`);
     },
   },
   {
