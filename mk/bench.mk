@@ -1,5 +1,6 @@
-# Benchmark: direct Kafka, Kroxylicious (optional), the bare REST bridge and the mesh under the same
-# workloads, plus the filter's micro-benchmark. Figures only, never pass/fail. See docs/bench.md.
+# Benchmark: direct Kafka, Kroxylicious (optional), the bare REST bridge and the mesh on each
+# upstream dialect (mesh-native, mesh-strimzi) under the same workloads, plus the filter's
+# micro-benchmark. Figures only, never pass/fail. See docs/bench.md.
 #
 #   make bench               default cells (~10-15 min on 2 cores), reuses a running stack
 #   BENCH_FULL=1 make bench  every cell
@@ -21,7 +22,7 @@ $(BENCH_MICRO_WASM): $(NODE_MODULES) bench/micro/entry.ts bench/micro/asconfig.j
 bench-micro: $(BENCH_MICRO_WASM) $(BENCH_VENV)
 	$(NODE_TS) bench/micro.ts
 
-## bench: Kafka directly vs Kroxylicious vs bare bridge vs mesh, ~10-15 min (BENCH_FULL=1: every cell)
+## bench: Kafka directly vs Kroxylicious vs bare bridge vs mesh-native vs mesh-strimzi, ~15 min (BENCH_FULL=1: every cell)
 bench: build $(BENCH_VENV) $(BENCH_MICRO_WASM)
 	$(MAKE) --no-print-directory up
 	$(NODE_TS) bench/run.ts
