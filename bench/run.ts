@@ -422,12 +422,31 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * Load through every target before anything is recorded: the JVMs' JIT (the bridge's first
+ * ~15 s cost it about 2.5 times the CPU per batch of a warm one, the broker's and
+ * Kroxylicious' likewise) and Envoy's connection pools. The first max-rate cell's workload,
+ * three times over (once for the slow Strimzi-dialect mesh).
+ */
+async function warmUp(cells: Cell[]): Promise<void> {
+  const cell = cells.find((c): c is Extract<Cell, { rate: "max" }> => c.rate === "max" && c.codec === "none");
+  if (!cell) return;
+  const t0 = Date.now();
+  for (const target of TARGETS) {
+    const count = Math.round(cell.records * SCALE * (target === "mesh-strimzi" ? 1 : 3));
+    const r = await measure(cell, target, count, "max", target === "bridge" ? 15 : null);
+    if (r.error) console.log(`bench: warm-up through ${target}: ${r.error}`);
+  }
+  console.log(`bench: warm-up through ${TARGETS.join(", ")} in ${((Date.now() - t0) / 1000).toFixed(0)} s, not recorded`);
+}
+
 async function runCells(cells: Cell[], started: Date): Promise<void> {
   const mach = machine();
   console.log(`bench: ${cells.length} workloads x ${TARGETS.length} targets x ${REPEAT} runs; load ${mach.load_average_at_start.join(" ")}`);
   // Idle baseline: every process with no load, after the Envoys and Kroxylicious started.
   idle = await idleBaseline(IDLE_SECONDS);
   console.log(`bench: idle CPU over ${idle.seconds} s (CPU s/s): ${Object.entries(idle.cpu_s_per_s).map(([n, c]) => `${n} ${c}`).join(", ")}`);
+  await warmUp(cells);
   const results: Results<Run> = { started: started.toISOString(), repeat: REPEAT, full: FULL, scale: SCALE, topic: TOPIC, machine: mach, idle, cells: [], micro: null };
   const done: Record<string, Record<string, Summary>> = {};
   for (const cell of cells) {
@@ -443,7 +462,6 @@ async function runCells(cells: Cell[], started: Date): Promise<void> {
       count = Math.round(cell.records * SCALE);
     }
     const targets = TARGETS.filter((t) => !(t === "bridge" && cell.codec !== "none"));
-    // Warm-up: JIT of the bridge and the broker, Envoy's connection pools; not recorded.
     const runs: Record<string, Run[]> = Object.fromEntries(targets.map((t) => [t, []]));
     let batch: number | null = null;
     for (let i = 0; i < REPEAT; i++) {
