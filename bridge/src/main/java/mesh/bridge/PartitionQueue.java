@@ -186,8 +186,12 @@ final class PartitionQueue {
     }
 
     /**
-     * Writes past their deadline that can be dropped: not in flight and certainly not appended.
-     * A write whose outcome is unknown is kept until it is resolved or the session is renewed.
+     * Writes past their deadline that can be dropped: not in flight and certainly not appended,
+     * and every such write behind the first one dropped, due or not. A later write must not
+     * reach the log before the client has retried an earlier one it was told failed (a broker
+     * refuses it with OUT_OF_ORDER_SEQUENCE_NUMBER; under the bridge's own sequences only the
+     * bridge can). A write whose outcome is unknown is kept until it is resolved or the session
+     * is renewed.
      */
     List<Write> expire(long nowMs) {
         return removeUnsent(nowMs);
@@ -195,14 +199,16 @@ final class PartitionQueue {
 
     /** Writes that can be failed at once (unknown topic): not in flight, certainly not appended. */
     List<Write> drainUnsent() {
-        return removeUnsent(Long.MAX_VALUE);
+        return removeUnsent(Long.MIN_VALUE);
     }
 
+    /** Removes unsent writes due at nowMs (Long.MIN_VALUE: all of them) and every unsent one behind. */
     private List<Write> removeUnsent(long nowMs) {
         List<Write> out = null;
         for (Iterator<Write> it = writes.iterator(); it.hasNext(); ) {
             Write w = it.next();
-            if (!w.inFlight && !w.unknownOutcome && nowMs >= w.deadlineMs()) {
+            boolean due = nowMs == Long.MIN_VALUE || nowMs >= w.deadlineMs() || out != null;
+            if (!w.inFlight && !w.unknownOutcome && due) {
                 it.remove();
                 queuedBytes -= w.size();
                 if (w.sequence >= 0) {

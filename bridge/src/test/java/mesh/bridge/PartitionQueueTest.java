@@ -160,7 +160,7 @@ class PartitionQueueTest {
     }
 
     @Test
-    void expiredMiddleWriteResequencesTheRest() throws Exception {
+    void anExpiredWriteTakesTheUnsentWritesBehindItWithIt() throws Exception {
         Write a = add(1);
         Write b = add(1, 100);
         Write c = add(1);
@@ -168,9 +168,12 @@ class PartitionQueueTest {
         q.succeeded(a);
         q.retry(b, false, 0);
         q.retry(c, false, 0);
-        assertEquals(List.of(b), q.expire(100));
-        assertSame(c, q.next(100));
-        assertEquals(1, c.sequence);
+        // c is not due, but written after b failed it would land before b's retry.
+        assertEquals(List.of(b, c), q.expire(100));
+        assertEquals(0, q.size());
+        Write d = add(1);
+        assertSame(d, q.next(100));
+        assertEquals(1, d.sequence);
     }
 
     @Test
