@@ -54,8 +54,10 @@ after(async () => {
 });
 
 /**
- * Reads the topic from the beginning until `want(msg)` has matched `count` records; returns them
- * as {partition, offset, key, value, headers, timestamp}.
+ * Reads the topic from the given offsets (the partitions the records were written to, at or
+ * before their offsets: a long-lived stack's topics hold far more than a read from the beginning
+ * gets through in time) until `want(msg)` has matched `count` records; returns them as
+ * {partition, offset, key, value, headers, timestamp}.
  */
 interface Consumed {
   partition: number;
@@ -66,11 +68,24 @@ interface Consumed {
   timestamp: number;
 }
 
-async function consume(cluster: Cluster, topic: string, count: number, want: (m: Consumed) => boolean | undefined, timeoutMs = 30000): Promise<Consumed[]> {
+/** Every partition's end offset now: where records written after this call start. */
+async function endOffsets(cluster: Cluster, topic: string): Promise<Array<{ partition: number; offset: number }>> {
+  const admin = kafka(cluster).admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).map((p) => ({ partition: p.partition, offset: Number(p.high) }));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function consume(cluster: Cluster, topic: string, from: Array<{ partition: number; offset: number }>, count: number, want: (m: Consumed) => boolean | undefined, timeoutMs = 30000): Promise<Consumed[]> {
   const consumer = kafka(cluster).consumer({ groupId: `stack-test-${randomUUID()}`, maxWaitTimeInMs: 100 });
   clients.push(consumer);
   await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.subscribe({ topic, fromBeginning: false });
+  const start = new Map<number, number>();
+  for (const f of from) start.set(f.partition, Math.min(start.get(f.partition) ?? f.offset, f.offset));
   const found: Consumed[] = [];
   try {
     await new Promise<void>((resolvePromise, reject) => {
@@ -94,6 +109,8 @@ async function consume(cluster: Cluster, topic: string, count: number, want: (m:
           },
         })
         .catch(reject);
+      // kafkajs takes seeks once run() has started.
+      for (const [partition, offset] of start) consumer.seek({ topic, partition, offset: String(offset) });
     });
   } finally {
     await consumer.disconnect();
@@ -153,7 +170,7 @@ for (const cluster of clusters) {
       await producer.disconnect();
       assert.equal(meta.errorCode, 0);
       assert.equal(meta.partition, partition);
-      const [got] = await consume(cluster, cluster.topic, 1, (m) => m.value?.subarray(0, tag.length).toString() === tag);
+      const [got] = await consume(cluster, cluster.topic, [{ partition, offset: Number(meta.baseOffset) }], 1, (m) => m.value?.subarray(0, tag.length).toString() === tag);
       assert.equal(got.partition, partition);
       assert.equal(got.offset, Number(meta.baseOffset));
       assert.deepEqual(got.value, value);
@@ -189,7 +206,7 @@ for (const cluster of clusters) {
       }
       assert.equal(res.answer.offsets[1].partition, cluster.partitions - 1);
 
-      const got = await consume(cluster, cluster.topic, sent.length, (m) => m.value?.subarray(0, tag.length).toString() === tag);
+      const got = await consume(cluster, cluster.topic, res.answer.offsets.map((o) => ({ partition: o.partition, offset: o.offset })), sent.length, (m) => m.value?.subarray(0, tag.length).toString() === tag);
       for (let i = 0; i < sent.length; i++) {
         const m = got.find((g) => g.partition === res.answer.offsets[i].partition && g.offset === res.answer.offsets[i].offset);
         assert.ok(m, `record ${i} not found at ${JSON.stringify(res.answer.offsets[i])}`);
@@ -213,16 +230,17 @@ for (const cluster of clusters) {
       assert.equal(res.status, 200, JSON.stringify(res.json));
       assert.deepEqual(res.answer.offsets.map((o) => o.partition), [partition, partition]);
       assert.equal(res.answer.offsets[1].offset, res.answer.offsets[0].offset + 1);
-      const got = await consume(cluster, cluster.topic, 2, (m) => m.value?.toString() === tag);
+      const got = await consume(cluster, cluster.topic, res.answer.offsets.map((o) => ({ partition: o.partition, offset: o.offset })), 2, (m) => m.value?.toString() === tag);
       assert.deepEqual(got.map((m) => [m.partition, m.offset]).sort((a, b) => a[1] - b[1]), res.answer.offsets.map((o) => [o.partition, o.offset]));
     });
 
     test("async=true answers 204 without a body and the record lands", async () => {
       const tag = randomUUID();
+      const from = await endOffsets(cluster, cluster.topic);
       const res = await post(`${cluster.bridge}/topics/${cluster.topic}?async=true`, { records: [{ value: b64(tag) }] });
       assert.equal(res.status, 204);
       assert.equal(res.json, undefined);
-      const [got] = await consume(cluster, cluster.topic, 1, (m) => m.value?.toString() === tag);
+      const [got] = await consume(cluster, cluster.topic, from, 1, (m) => m.value?.toString() === tag);
       assert.deepEqual(got.value, Buffer.from(tag));
     });
   });
@@ -236,7 +254,7 @@ describe("bridge content types", () => {
     assert.equal(json.status, 200, JSON.stringify(json.json));
     const text = await post(`${c.bridge}/topics/${c.topic}`, { records: [{ key: "clé", value: `${tag} text` }] }, "application/vnd.kafka.text.v2+json");
     assert.equal(text.status, 200, JSON.stringify(text.json));
-    const got = await consume(c, c.topic, 2, (m) => m.value?.includes(tag));
+    const got = await consume(c, c.topic, [json.answer.offsets[0], text.answer.offsets[0]].map((o) => ({ partition: o.partition, offset: o.offset })), 2, (m) => m.value?.includes(tag));
     const at = (o: BridgeOffset) => got.find((m) => m.partition === o.partition && m.offset === o.offset);
     const j = at(json.answer.offsets[0]);
     assert.ok(j?.key && j.value);
