@@ -9,7 +9,8 @@ import { decodeRecords, DecodeLimits, DEFAULT_LIMITS, RecordBatch } from "../rec
 import { KafkaError } from "../kafka/errors";
 import { ProducerStateTable, SeqDecision } from "./producer_state";
 import { UpstreamAnswer, UpstreamRecord } from "../upstream/dialect";
-import { NativeAnswer, NativePart, NativePartResult } from "../upstream/native";
+import { NativeAnswer, NativePart } from "../upstream/native";
+import { PartitionProduceResponse } from "../kafka/messages/produce_response";
 import { isValidTopicName } from "./topics";
 
 export class PlanPartitionInput {
@@ -204,7 +205,7 @@ export class ProducePlan {
       const res = part.result;
       if (res.state != PartitionState.FORWARDED) continue;
       this.open--;
-      let r: NativePartResult | null = null;
+      let r: PartitionProduceResponse | null = null;
       if (answer !== null) r = answer.find(part.part.topic, part.part.partition);
       if (r === null) {
         if (answer === null) res.fail(failCode, failMessage);
@@ -213,8 +214,9 @@ export class ProducePlan {
         const found = r!;
         if (found.errorCode != KafkaError.NONE) {
           res.fail(found.errorCode, found.errorMessage);
-          for (let e = 0; e < found.recordErrorIndexes.length; e++) {
-            res.recordErrors.push(new PlanRecordError(unchecked(found.recordErrorIndexes[e]), unchecked(found.recordErrorMessages[e])));
+          for (let e = 0; e < found.recordErrors.length; e++) {
+            const re = unchecked(found.recordErrors[e]);
+            res.recordErrors.push(new PlanRecordError(re.batchIndex, re.batchIndexErrorMessage));
           }
         } else {
           res.state = PartitionState.DONE;

@@ -10,7 +10,7 @@ import { ApiKey } from "../kafka/messages/api_keys";
 import { RequestHeader } from "../kafka/messages/request_header";
 import { ResponseHeader } from "../kafka/messages/response_header";
 import { PartitionProduceData, ProduceRequest, TopicProduceData } from "../kafka/messages/produce_request";
-import { ProduceResponse } from "../kafka/messages/produce_response";
+import { PartitionProduceResponse, ProduceResponse } from "../kafka/messages/produce_response";
 
 /** Produce version spoken on the channel: flexible, names topics, carries record errors and log start offsets. */
 export const NATIVE_PRODUCE_VERSION: i16 = 11;
@@ -60,26 +60,20 @@ export function encodeNativeProduce(correlationId: i32, acks: i16, timeoutMs: i3
   return w.view();
 }
 
-/** The bridge's result for one partition. */
-export class NativePartResult {
-  errorCode: i16 = KafkaError.NONE;
-  errorMessage: string | null = null;
-  baseOffset: i64 = -1;
-  logAppendTimeMs: i64 = -1;
-  logStartOffset: i64 = -1;
-  recordErrorIndexes: Array<i32> = [];
-  recordErrorMessages: Array<string | null> = [];
-  constructor(public topic: string, public partition: i32) {}
-}
-
+/** The bridge's answer to one message: the cluster's ProduceResponse, by correlation id. */
 export class NativeAnswer {
-  constructor(public correlationId: i32, public results: Array<NativePartResult>) {}
+  constructor(public correlationId: i32, public response: ProduceResponse) {}
 
   /** The result for (topic, partition), or null when the bridge left it out. */
-  find(topic: string, partition: i32): NativePartResult | null {
-    for (let i = 0; i < this.results.length; i++) {
-      const r = unchecked(this.results[i]);
-      if (r.partition == partition && r.topic == topic) return r;
+  find(topic: string, partition: i32): PartitionProduceResponse | null {
+    const topics = this.response.responses;
+    for (let t = 0; t < topics.length; t++) {
+      const tr = unchecked(topics[t]);
+      if (tr.name != topic) continue;
+      for (let p = 0; p < tr.partitionResponses.length; p++) {
+        const pr = unchecked(tr.partitionResponses[p]);
+        if (pr.index == partition) return pr;
+      }
     }
     return null;
   }
@@ -92,25 +86,7 @@ export function decodeNativeAnswer(bytes: Uint8Array): NativeAnswer | null {
   if (r.failed) return null;
   const resp = ProduceResponse.decode(r, NATIVE_PRODUCE_VERSION);
   if (r.failed || r.remaining() != 0) return null;
-  const results = new Array<NativePartResult>();
-  for (let t = 0; t < resp.responses.length; t++) {
-    const topic = unchecked(resp.responses[t]);
-    for (let p = 0; p < topic.partitionResponses.length; p++) {
-      const pr = unchecked(topic.partitionResponses[p]);
-      const res = new NativePartResult(topic.name, pr.index);
-      res.errorCode = pr.errorCode;
-      res.errorMessage = pr.errorMessage;
-      res.baseOffset = pr.baseOffset;
-      res.logAppendTimeMs = pr.logAppendTimeMs;
-      res.logStartOffset = pr.logStartOffset;
-      for (let e = 0; e < pr.recordErrors.length; e++) {
-        res.recordErrorIndexes.push(unchecked(pr.recordErrors[e]).batchIndex);
-        res.recordErrorMessages.push(unchecked(pr.recordErrors[e]).batchIndexErrorMessage);
-      }
-      results.push(res);
-    }
-  }
-  return new NativeAnswer(header.correlationId, results);
+  return new NativeAnswer(header.correlationId, resp);
 }
 
 /**
@@ -124,7 +100,7 @@ export function grpcServiceFor(envoyCluster: string, authority: string): Uint8Ar
   const body = inner.view();
   const w = new Writer(body.length + 8);
   w.int8(0x0a);
-  protoVarint(w, body.length);
+  w.uvarint(body.length); // protobuf's varint is Kafka's unsigned varint
   w.bytes(body);
   return w.view();
 }
@@ -132,15 +108,6 @@ export function grpcServiceFor(envoyCluster: string, authority: string): Uint8Ar
 function protoString(w: Writer, field: i32, s: string): void {
   const b = Uint8Array.wrap(String.UTF8.encode(s));
   w.int8(<i8>((field << 3) | 2));
-  protoVarint(w, b.length);
+  w.uvarint(b.length);
   w.bytes(b);
-}
-
-function protoVarint(w: Writer, v: i32): void {
-  let u = <u32>v;
-  while (u >= 0x80) {
-    w.int8(<i8>((u & 0x7f) | 0x80));
-    u >>= 7;
-  }
-  w.int8(<i8>u);
 }

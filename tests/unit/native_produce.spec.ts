@@ -200,7 +200,7 @@ describe("native dialect: the channel message", () => {
     expect<string>(r.errorMessage!).toBe("bad record");
     expect<i64>(r.logAppendTimeMs).toBe(77);
     expect<i64>(r.logStartOffset).toBe(5);
-    expect<i32>(r.recordErrorIndexes[0]).toBe(3);
+    expect<i32>(r.recordErrors[0].batchIndex).toBe(3);
     expect<bool>(a.find("t1", 1) === null).toBe(true);
     // Truncated anywhere, or with bytes left over: not an answer.
     for (let n = 0; n < bytes.length; n++) expect<bool>(decodeNativeAnswer(bytes.subarray(0, n)) === null).toBe(true);
