@@ -3,18 +3,11 @@
 // context, so they outlive the connections whose requests they carry; Envoy delivers their
 // callbacks to that root context, and the token says which receiver a callback is for.
 import { BufferTypeValues, WasmResultValues } from "@solo-io/proxy-runtime/assembly/runtime";
-import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 import { RestBridge } from "../mesh/config";
 import { StreamReceiver, StreamTransport } from "../mesh/upstream_transport";
 import { grpcServiceFor } from "../upstream/native";
 import { readBuffer } from "./host";
-import { actAs, actingContextId } from "./network";
-
-/** Back to the context acted as before a host call whose callbacks may have entered another. */
-function restoreActing(id: u32): void {
-  actAs(id);
-  imports.proxy_set_effective_context(id);
-}
+import { asRoot, backFromRoot } from "./network";
 
 // The SDK declares both without the initial-metadata pair the ABI (0.2.x) has: these are the real calls.
 // @ts-ignore: decorator
@@ -62,9 +55,8 @@ export class GrpcTransport extends StreamTransport {
     const serviceName = String.UTF8.encode(service);
     const methodName = String.UTF8.encode(method);
     // Envoy may close the stream inside proxy_grpc_stream, and that callback enters the root
-    // context: the context acted as before the call is the one to go back to.
-    const acting = actingContextId;
-    imports.proxy_set_effective_context(this.rootId);
+    // context: backFromRoot goes back to the context acted as before the call.
+    const acting = asRoot(this.rootId);
     opening = true;
     closedWhileOpening.clear();
     const result = proxy_grpc_stream(
@@ -79,7 +71,7 @@ export class GrpcTransport extends StreamTransport {
       changetype<usize>(tokenRef.buffer),
     );
     opening = false;
-    restoreActing(acting);
+    backFromRoot(acting);
     if (result != WasmResultValues.Ok) return 0;
     const token = tokenRef[0];
     if (token == 0 || closedWhileOpening.has(token)) return 0;
@@ -89,20 +81,18 @@ export class GrpcTransport extends StreamTransport {
 
   send(stream: u32, message: Uint8Array): bool {
     if (!receivers.has(stream)) return false;
-    const acting = actingContextId;
-    imports.proxy_set_effective_context(this.rootId);
+    const acting = asRoot(this.rootId);
     const r = proxy_grpc_send(stream, message.dataStart, message.length, 0);
-    restoreActing(acting);
+    backFromRoot(acting);
     return r == WasmResultValues.Ok;
   }
 
   cancel(stream: u32): void {
     if (!receivers.has(stream)) return;
     receivers.delete(stream);
-    const acting = actingContextId;
-    imports.proxy_set_effective_context(this.rootId);
+    const acting = asRoot(this.rootId);
     proxy_grpc_cancel(stream);
-    restoreActing(acting);
+    backFromRoot(acting);
   }
 
   /** A message arrived on stream token. */

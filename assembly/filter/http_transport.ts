@@ -8,7 +8,7 @@ import { RestBridge } from "../mesh/config";
 import { HttpCall } from "../upstream/dialect";
 import { free } from "@solo-io/proxy-runtime/assembly/malloc";
 import { readBuffer } from "./host";
-import { actingContextId } from "./network";
+import { asRoot, backFromRoot } from "./network";
 
 class PendingCall {
   constructor(public receiver: UpstreamReceiver, public part: i32) {}
@@ -66,8 +66,8 @@ export class HostTransport extends UpstreamTransport {
     const headers = serializePairs(keys, values);
     // The call belongs to the root context, so it outlives the client's connection: its
     // outcome still settles producer state that a retry on another connection may wait for.
-    imports.proxy_set_effective_context(this.rootId);
     const cluster = String.UTF8.encode(bridge.envoyCluster);
+    const acting = asRoot(this.rootId);
     const body = call.body;
     const result = imports.proxy_http_call(
       changetype<usize>(cluster),
@@ -82,7 +82,7 @@ export class HostTransport extends UpstreamTransport {
       changetype<usize>(tokenRef.buffer),
     );
     // Back to the context acted as (a connection the filter may be acting for), not Envoy's.
-    imports.proxy_set_effective_context(actingContextId);
+    backFromRoot(acting);
     if (result != WasmResultValues.Ok) return false;
     pending.set(tokenRef[0], new PendingCall(receiver, part));
     return true;

@@ -76,6 +76,25 @@ export function actAs(id: u32): u32 {
   return previous;
 }
 
+/**
+ * Makes the plugin's root context effective for a host call that belongs to it (HTTP calls and
+ * gRPC streams outlive the connection that caused them); returns the context acted as, for
+ * backFromRoot.
+ */
+export function asRoot(rootId: u32): u32 {
+  imports.proxy_set_effective_context(rootId);
+  return actingContextId;
+}
+
+/**
+ * Back to the context acted as before asRoot, also when a callback nested in the host call
+ * (Envoy closing a stream it could not open) entered another one meanwhile.
+ */
+export function backFromRoot(acting: u32): void {
+  actAs(acting);
+  imports.proxy_set_effective_context(acting);
+}
+
 /** The connection's place in the VM's memory budget: resumes or closes it when told. */
 class ContextBudgetMember extends BudgetMember {
   constructor(private context: ConnectionContext) {

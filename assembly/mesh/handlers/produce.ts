@@ -138,10 +138,7 @@ export class ProduceRequestHandler extends InFlightRequest {
     this.mesh.metrics.upstreamLatency(cluster, this.mesh.metrics.nowMillis() - this.startedAt);
     const before = this.plan.outcomes.length;
     this.plan.applyPassThrough(g, answer, failCode, failMessage, this.mesh.producers);
-    for (let i = before; i < this.plan.outcomes.length; i++) {
-      const o = this.plan.outcomes[i];
-      this.mesh.resolve(o.ticket, o.errorCode, o.baseOffset);
-    }
+    this.resolveOutcomesFrom(before);
     this.countPassThrough(group, cluster);
     this.notifyReady();
   }
@@ -190,11 +187,16 @@ export class ProduceRequestHandler extends InFlightRequest {
   }
 
   private apply(part: i32, answer: UpstreamAnswer): void {
-    const plan = this.plan;
-    const before = plan.outcomes.length;
-    plan.applyAnswer(part, answer, this.mesh.producers);
-    for (let i = before; i < plan.outcomes.length; i++) {
-      const o = plan.outcomes[i];
+    const before = this.plan.outcomes.length;
+    this.plan.applyAnswer(part, answer, this.mesh.producers);
+    this.resolveOutcomesFrom(before);
+  }
+
+  /** Hands the plan's outcomes from index before on to the requests waiting for them. */
+  private resolveOutcomesFrom(before: i32): void {
+    const outcomes = this.plan.outcomes;
+    for (let i = before; i < outcomes.length; i++) {
+      const o = outcomes[i];
       this.mesh.resolve(o.ticket, o.errorCode, o.baseOffset);
     }
   }
