@@ -64,16 +64,6 @@ export class UpstreamChannel extends StreamReceiver {
     super();
   }
 
-  /** Messages sent and not yet answered. */
-  inFlight(): i32 {
-    return this.inflight.length;
-  }
-
-  /** Messages waiting for the window. */
-  waiting(): i32 {
-    return this.queued.length;
-  }
-
   /**
    * Sends parts (one request's batches for this cluster) as one message, or queues it behind
    * earlier ones; call hears the outcome. Returns the encoded size, which the caller holds.
