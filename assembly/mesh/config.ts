@@ -52,6 +52,14 @@ export class ForwardingRule {
   clusterIndex: i32 = -1;
 }
 
+/** Where consumer groups live: group id prefix -> the cluster whose coordinator runs them. */
+export class GroupRule {
+  groupPrefix: string = "";
+  targetCluster: string = "";
+  /** Index into MeshConfig.clusters, resolved at validation. */
+  clusterIndex: i32 = -1;
+}
+
 export class MeshConfig {
   advertisedHost: string = "";
   advertisedPort: i32 = 0;
@@ -73,6 +81,8 @@ export class MeshConfig {
   upstreamWindowBytes: i32 = DEFAULT_UPSTREAM_WINDOW_BYTES;
   clusters: Array<UpstreamCluster> = [];
   rules: Array<ForwardingRule> = [];
+  /** In order, first prefix wins; without group_rules in the JSON, one catch-all rule to the first native cluster (if any). */
+  groupRules: Array<GroupRule> = [];
 }
 
 export class ConfigResult {
@@ -94,10 +104,12 @@ const TOP_FIELDS = [
   "upstream_window_bytes",
   "upstream_clusters",
   "forwarding_rules",
+  "group_rules",
 ];
 const CLUSTER_FIELDS = ["cluster_name", "bootstrap_servers", "partition_count", "producer_config", "rest_bridge"];
 const BRIDGE_FIELDS = ["envoy_cluster", "authority", "dialect", "path_prefix"];
 const RULE_FIELDS = ["topic_prefix", "target_cluster"];
+const GROUP_RULE_FIELDS = ["group_prefix", "target_cluster"];
 
 class Validator {
   error: string = "";
@@ -243,6 +255,40 @@ export function parseConfig(text: string): ConfigResult {
     }
     if (!v.failed() && r.clusterIndex < 0) v.fail(field + ".target_cluster", "unknown cluster '" + r.targetCluster + "'");
     c.rules.push(r);
+  }
+
+  const groupRules = root.get("group_rules");
+  if (!v.failed() && groupRules !== null && !groupRules.isArray()) v.fail("group_rules", "must be an array");
+  if (!v.failed() && groupRules !== null) {
+    for (let i = 0; !v.failed() && i < groupRules.items.length; i++) {
+      const field = "group_rules[" + i.toString() + "]";
+      const item = groupRules.items[i];
+      if (!v.object(item, field, GROUP_RULE_FIELDS)) break;
+      const r = new GroupRule();
+      const prefix = item.get("group_prefix");
+      if (prefix === null || !prefix.isString()) v.fail(field + ".group_prefix", "must be a string");
+      else r.groupPrefix = prefix.text;
+      r.targetCluster = v.string(item, "target_cluster", field + ".target_cluster", true, "");
+      for (let j = 0; j < c.clusters.length; j++) {
+        if (c.clusters[j].name == r.targetCluster) r.clusterIndex = j;
+      }
+      if (!v.failed() && r.clusterIndex < 0) v.fail(field + ".target_cluster", "unknown cluster '" + r.targetCluster + "'");
+      else if (!v.failed() && c.clusters[r.clusterIndex].bridge.dialect != NATIVE_DIALECT) {
+        v.fail(field + ".target_cluster", "cluster '" + r.targetCluster + "' is not on the native dialect (groups need its coordinator)");
+      }
+      c.groupRules.push(r);
+    }
+  } else if (!v.failed()) {
+    // No group_rules: every group lives on the first native cluster.
+    for (let j = 0; j < c.clusters.length; j++) {
+      if (c.clusters[j].bridge.dialect == NATIVE_DIALECT) {
+        const r = new GroupRule();
+        r.targetCluster = c.clusters[j].name;
+        r.clusterIndex = j;
+        c.groupRules.push(r);
+        break;
+      }
+    }
   }
 
   if (v.failed()) return new ConfigResult(null, v.error);

@@ -12,6 +12,7 @@ import { UpstreamLanes } from "./upstream_lanes";
 import { Dialect } from "../upstream/dialect";
 import { dialectFor, NATIVE_DIALECT } from "../upstream/index";
 import { DecodeLimits } from "../records/batch";
+import { FORWARD_GRPC_METHOD, NATIVE_GRPC_METHOD } from "../upstream/native";
 import { MemoryBudget } from "./memory_budget";
 
 class ConfigRouting extends PlanRouting {
@@ -42,8 +43,10 @@ export class MeshContext {
   producerIds: ProducerIdAllocator;
   /** The HTTP dialect of each cluster's bridge, by cluster index; null on the native dialect. */
   dialects: Array<Dialect | null> = [];
-  /** The stream to each native-dialect cluster's bridge, by cluster index; null on HTTP dialects. */
+  /** The Produce stream to each native-dialect cluster's bridge, by cluster index; null on HTTP dialects. */
   channels: Array<UpstreamChannel | null> = [];
+  /** The Forward stream (consumer and group requests) to each native-dialect cluster's bridge; null on HTTP dialects. */
+  forwardChannels: Array<UpstreamChannel | null> = [];
   limits: DecodeLimits = new DecodeLimits();
   /** One bridge call at a time per (cluster, topic). */
   lanes: UpstreamLanes = new UpstreamLanes();
@@ -69,10 +72,11 @@ export class MeshContext {
       const cluster = config.clusters[i];
       // Config validation admits only "native" and the names dialectFor knows.
       this.dialects.push(dialectFor(cluster.bridge.dialect));
-      this.channels.push(
-        cluster.bridge.dialect == NATIVE_DIALECT
-          ? new UpstreamChannel(cluster.name, cluster.bridge, streams, metrics, config.upstreamWindowBytes)
-          : null,
+      const native = cluster.bridge.dialect == NATIVE_DIALECT;
+      const window = config.upstreamWindowBytes;
+      this.channels.push(native ? new UpstreamChannel(cluster.name, cluster.bridge, streams, metrics, window, NATIVE_GRPC_METHOD) : null);
+      this.forwardChannels.push(
+        native ? new UpstreamChannel(cluster.name, cluster.bridge, streams, metrics, window, FORWARD_GRPC_METHOD) : null,
       );
     }
     this.limits.maxBatchBytes = config.maxFrameBytes;
@@ -84,6 +88,8 @@ export class MeshContext {
     for (let i = 0; i < this.channels.length; i++) {
       const c = this.channels[i];
       if (c !== null) c.tick(nowMs);
+      const f = this.forwardChannels[i];
+      if (f !== null) f.tick(nowMs);
     }
   }
 

@@ -1,5 +1,6 @@
-// The native dialect's channel to one cluster's bridge: one ordered stream per (VM, cluster),
-// many Produce messages in flight on it, answers matched by correlation id.
+// The native dialect's channels to one cluster's bridge: one ordered stream per (VM, cluster,
+// method), many messages in flight on it, answers matched by correlation id. `Produce` carries
+// the clients' batches; `Forward` carries consumer and group requests (docs/consumers.md).
 //
 // Order: messages leave in submit order on one stream and the bridge writes each partition's
 // batches in arrival order, so a partition's batches reach the cluster in the order clients
@@ -16,23 +17,26 @@ import { KafkaError } from "../kafka/errors";
 import { RestBridge } from "./config";
 import { MeshMetrics } from "./metrics";
 import { StreamReceiver, StreamTransport } from "./upstream_transport";
-import {
-  decodeNativeAnswer,
-  encodeNativeProduce,
-  NativeAnswer,
-  NativePart,
-  NATIVE_GRPC_METHOD,
-  NATIVE_GRPC_SERVICE,
-} from "../upstream/native";
+import { NATIVE_GRPC_SERVICE } from "../upstream/native";
 
 /** How long past its own timeout a message may stay unanswered before the stream counts as lost. */
 export const ANSWER_GRACE_MS: i64 = 5000;
+
+/** A message for the channel, encoded once the channel has given it its correlation id. */
+export abstract class ChannelMessage {
+  /** The whole message (a Kafka request header and body, no size prefix) under correlationId. */
+  abstract encode(correlationId: i32): Uint8Array;
+}
 
 /** Whoever submitted a message: told when it leaves, then its answer or its failure, once. */
 export abstract class ChannelCall {
   /** The message is on the stream (it no longer waits for the window). */
   onSent(): void {}
-  abstract onAnswer(answer: NativeAnswer): void;
+  /**
+   * The bridge's answer (response header and body). False when it does not parse as the answer
+   * to this message: the stream then counts as lost, and this call hears onFailure too.
+   */
+  abstract onAnswer(answer: Uint8Array): bool;
   abstract onFailure(code: i16, message: string): void;
 }
 
@@ -60,21 +64,24 @@ export class UpstreamChannel extends StreamReceiver {
     private transport: StreamTransport,
     private metrics: MeshMetrics,
     private windowBytes: i64,
+    /** The gRPC method of the stream (service kafka.mesh.v1.Bridge). */
+    private method: string,
   ) {
     super();
   }
 
   /**
-   * Sends parts (one request's batches for this cluster) as one message, or queues it behind
-   * earlier ones; call hears the outcome. Returns the encoded size, which the caller holds.
+   * Sends message, or queues it behind earlier ones; call hears the outcome. The stream counts
+   * as lost when no answer came within timeoutMs + ANSWER_GRACE_MS. Returns the encoded size,
+   * which the caller holds.
    */
-  submit(acks: i16, timeoutMs: i32, parts: Array<NativePart>, call: ChannelCall, nowMs: i64): i32 {
+  submit(message: ChannelMessage, timeoutMs: i64, call: ChannelCall, nowMs: i64): i32 {
     const id = this.nextId;
     this.nextId = this.nextId == i32.MAX_VALUE ? 0 : this.nextId + 1;
-    const message = encodeNativeProduce(id, acks, timeoutMs, parts);
-    this.queued.push(new Pending(id, message, call, nowMs + <i64>timeoutMs + ANSWER_GRACE_MS));
+    const bytes = message.encode(id);
+    this.queued.push(new Pending(id, bytes, call, nowMs + timeoutMs + ANSWER_GRACE_MS));
     this.pump();
-    return message.length;
+    return bytes.length;
   }
 
   /** Sends queued messages while the window has room. */
@@ -83,7 +90,7 @@ export class UpstreamChannel extends StreamReceiver {
       const next = unchecked(this.queued[0]);
       if (this.inflight.length > 0 && this.inflightBytes + <i64>next.message.length > this.windowBytes) return;
       if (this.stream == 0) {
-        this.stream = this.transport.open(this.bridge, NATIVE_GRPC_SERVICE, NATIVE_GRPC_METHOD, this);
+        this.stream = this.transport.open(this.bridge, NATIVE_GRPC_SERVICE, this.method, this);
         if (this.stream == 0) {
           this.failEverything("could not open a stream to the bridge of cluster " + this.clusterName);
           return;
@@ -102,11 +109,12 @@ export class UpstreamChannel extends StreamReceiver {
 
   onStreamMessage(stream: u32, message: Uint8Array): void {
     if (stream != this.stream) return;
-    const answer = decodeNativeAnswer(message);
     let at = -1;
-    if (answer !== null) {
+    if (message.length >= 4) {
+      // Every response header starts with the correlation id.
+      const id = (<i32>message[0] << 24) | (<i32>message[1] << 16) | (<i32>message[2] << 8) | <i32>message[3];
       for (let i = 0; i < this.inflight.length; i++) {
-        if (unchecked(this.inflight[i]).id == answer.correlationId) {
+        if (unchecked(this.inflight[i]).id == id) {
           at = i;
           break;
         }
@@ -119,7 +127,12 @@ export class UpstreamChannel extends StreamReceiver {
     const p = unchecked(this.inflight[at]);
     this.inflight.splice(at, 1);
     this.inflightBytes -= p.message.length;
-    p.call.onAnswer(answer!);
+    if (!p.call.onAnswer(message)) {
+      const why = "the bridge of cluster " + this.clusterName + " sent an answer that does not parse";
+      this.lose(why);
+      p.call.onFailure(KafkaError.REQUEST_TIMED_OUT, why);
+      return;
+    }
     this.pump();
   }
 

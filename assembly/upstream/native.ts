@@ -16,6 +16,8 @@ import { PartitionProduceResponse, ProduceResponse } from "../kafka/messages/pro
 export const NATIVE_PRODUCE_VERSION: i16 = 11;
 export const NATIVE_GRPC_SERVICE = "kafka.mesh.v1.Bridge";
 export const NATIVE_GRPC_METHOD = "Produce";
+/** The stream of consumer and group requests (docs/consumers.md). */
+export const FORWARD_GRPC_METHOD = "Forward";
 const CLIENT_ID = "kafka-mesh";
 
 /** One partition's batch, as the client sent it. */

@@ -17,8 +17,8 @@ import { transportErrorCode, TransportFailure, UpstreamAnswer, UpstreamRecord } 
 import { MeshContext, TicketWaiter } from "../context";
 import { LaneCall } from "../upstream_lanes";
 import { UpstreamReceiver } from "../upstream_transport";
-import { ChannelCall } from "../upstream_channel";
-import { NativeAnswer } from "../../upstream/native";
+import { ChannelCall, ChannelMessage } from "../upstream_channel";
+import { decodeNativeAnswer, encodeNativeProduce, NativeAnswer, NativePart } from "../../upstream/native";
 import { beginResponse, endResponse, InFlightRequest } from "../inflight";
 import {
   PartitionState,
@@ -87,7 +87,9 @@ export class ProduceRequestHandler extends InFlightRequest {
       const group = plan.passThrough[g];
       const channel = mesh.channels[group.cluster]!;
       // The message copies the batches: it counts against the memory budget until answered.
-      this.memoryBytes += channel.submit(req.acks, <i32>this.upstreamTimeout(), group.nativeParts(), new PassThroughCall(this, g), this.startedAt);
+      const timeout = <i32>this.upstreamTimeout();
+      const message = new ProduceMessage(req.acks, timeout, group.nativeParts());
+      this.memoryBytes += channel.submit(message, timeout, new PassThroughCall(this, g), this.startedAt);
     }
   }
 
@@ -258,6 +260,16 @@ class Waiter extends TicketWaiter {
   }
 }
 
+/** One request's batches for a cluster, as a message of the Produce channel. */
+class ProduceMessage extends ChannelMessage {
+  constructor(private acks: i16, private timeoutMs: i32, private parts: Array<NativePart>) {
+    super();
+  }
+  encode(correlationId: i32): Uint8Array {
+    return encodeNativeProduce(correlationId, this.acks, this.timeoutMs, this.parts);
+  }
+}
+
 class PassThroughCall extends ChannelCall {
   private sent: bool = false;
   constructor(private handler: ProduceRequestHandler, private group: i32) {
@@ -267,8 +279,11 @@ class PassThroughCall extends ChannelCall {
     this.sent = true;
     this.handler.passThroughSent();
   }
-  onAnswer(answer: NativeAnswer): void {
+  onAnswer(bytes: Uint8Array): bool {
+    const answer = decodeNativeAnswer(bytes);
+    if (answer === null) return false;
     this.handler.completePassThrough(this.group, answer, KafkaError.NONE, "");
+    return true;
   }
   onFailure(code: i16, message: string): void {
     if (!this.sent) {
