@@ -156,6 +156,8 @@ export function withDialect<T extends DialectConfig>(cfg: T, dialect: Dialect): 
     c.rest_bridge.authority = `${host}:${dialect === "native" ? ports.grpcPort : ports.httpPort}`;
     c.rest_bridge.dialect = dialect;
   }
+  // Groups live only on native clusters (docs/consumers.md): a Strimzi-dialect config has none.
+  if (dialect === "strimzi") delete out.group_rules;
   return out;
 }
 
