@@ -18,7 +18,10 @@ labels = []
 for c in cells:
     rate = "max" if c["rate"] == "max" else f"{c['rate_asked']}/s"
     size = "1KiB" if c["size"] == 1024 else f"{c['size']}B"
-    labels.append(f"{'Java' if c['client'] == 'java' else 'rdkafka'} {size}\n{c['codec']} {c['conns']}c {rate}")
+    if c["client"] == "java-consumer":
+        labels.append(f"Java consumer {size}\n{c['partitions']}p from offset 0")
+    else:
+        labels.append(f"{'Java' if c['client'] == 'java' else 'rdkafka'} {size}\n{c['codec']} {c['conns']}c {rate}")
 
 fig, (ax1, ax2) = plt.subplots(2, 1, figsize=(max(8, 1.9 * len(cells)), 9))
 w = 0.8 / len(targets)
@@ -33,6 +36,7 @@ ax1.set_title("Throughput per target")
 ax1.legend()
 
 marks = {"p50": "o", "p99": "s", "p999": "^"}
+points = 0  # consume cells have no latency figures
 for i, t in enumerate(targets):
     for k, m in marks.items():
         xs, ys = [], []
@@ -42,7 +46,9 @@ for i, t in enumerate(targets):
                 xs.append(j + shift(i))
                 ys.append(s["latency_ms"][k])
         ax2.scatter(xs, ys, marker=m, color=colors[t], label=f"{t} {k}")
-ax2.set_yscale("log")
+        points += len(ys)
+if points:
+    ax2.set_yscale("log")
 ax2.set_xticks(range(len(cells)), labels, fontsize=8)
 ax2.set_ylabel("produce latency, ms (log)")
 ax2.set_title("Latency percentiles per target (max-rate runs include client queueing)")

@@ -25,7 +25,21 @@ export interface FixedRateCell extends CellBase {
   seconds: number;
 }
 
-export type Cell = MaxRateCell | FixedRateCell;
+/**
+ * Kafka's ConsumerPerformance (Java) reading `records` records of `size` bytes from the beginning
+ * of `topic` (`partitions` partitions on `cluster`, written beforehand straight to the cluster) to
+ * its end, as fast as it goes. Through the targets that serve consumers (not mesh-strimzi).
+ */
+export interface ConsumeCell extends Omit<CellBase, "client"> {
+  client: "java-consumer";
+  rate: "max";
+  records: number;
+  topic: string;
+  cluster: string;
+  partitions: number;
+}
+
+export type Cell = MaxRateCell | FixedRateCell | ConsumeCell;
 
 export interface Latency {
   avg?: number | null;
@@ -116,9 +130,14 @@ export interface Results<Run = unknown> {
 const f = (x: number | null | undefined, d = 0): string => (x === null || x === undefined || Number.isNaN(x) ? "–" : Number(x).toFixed(d));
 const lat = (x: number | null | undefined): string => (x === null || x === undefined ? "–" : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
+const sizeOf = (c: Cell): string => (c.size === 1024 ? "1 KiB" : c.size + " B");
+
 function workload(c: CellResult<unknown>): string {
+  if (c.client === "java-consumer") {
+    return `Java consumer ${sizeOf(c)}, ${c.topic} (${c.cluster}, ${c.partitions} partition${c.partitions === 1 ? "" : "s"}), ${c.records_per_run.toLocaleString("en").replace(/,/g, " ")} records from offset 0`;
+  }
   const rate = c.rate_asked === "max" ? "max rate" : `fixed ${f(c.rate_asked)} rec/s`;
-  return `${c.client === "java" ? "Java" : "librdkafka"} ${c.size === 1024 ? "1 KiB" : c.size + " B"}, acks=${c.acks}, ${c.codec}, ${c.conns} conn, ${rate}`;
+  return `${c.client === "java" ? "Java" : "librdkafka"} ${sizeOf(c)}, acks=${c.acks}, ${c.codec}, ${c.conns} conn, ${rate}`;
 }
 
 /** Targets in report order (older result sets name the Strimzi-dialect mesh `mesh`). */
@@ -180,6 +199,26 @@ export function markdown(res: Results, stamp: string): string {
     out.push(
       `| ${workload(c)} | ${meshes.map((t) => r2(rps(t), rps("kroxylicious"))).join(" | ")} | ${meshes.map((t) => r2(rps(t), rps("kafka"))).join(" | ")} | ${meshes.includes("mesh-native") && meshes.includes("mesh-strimzi") ? `${r2(rps("mesh-native"), rps("mesh-strimzi"))} | ` : ""}${r2(rps(strimzi), rps("bridge"))} | ${r2(rps("kroxylicious"), rps("kafka"))} |`,
     );
+  }
+  const consume = res.cells.filter((c) => c.client === "java-consumer");
+  if (consume.length) {
+    out.push("", "### Consume (ConsumerPerformance from offset 0 to the end; records/s and MB/s from partitions assigned to the last record)", "");
+    out.push(
+      "| workload | Kafka rec/s | Kroxylicious rec/s | mesh-native rec/s | MB/s: Kafka / Kroxylicious / mesh-native | mesh-native/Kroxylicious | mesh-native/Kafka | CPU µs/rec: mesh-native Envoy+bridge / Kroxylicious / broker (direct) | rec/Fetch (mesh-native) | errors |",
+      "| --- | ---: | ---: | ---: | --- | ---: | ---: | --- | ---: | --- |",
+    );
+    for (const c of consume) {
+      const s = c.summary;
+      const rps = (t: string): number | null | undefined => s[t]?.records_per_s;
+      const cell = (t: string): string => (!s[t] ? "not run" : s[t]!.ok_runs ? `${f(rps(t))}${s[t]!.ok_runs < s[t]!.runs ? ` (${s[t]!.ok_runs}/${s[t]!.runs} ok)` : ""}` : "failed");
+      const cpu = (t: string): Record<string, number | null | undefined> => (s[t] ? pathCpu(t, s[t]!) : {});
+      const errors = Object.entries(s).filter(([, x]) => x.errors.length).map(([t, x]) => `${t}: ${x.errors[0]!.replace(/\|/g, "/")}`);
+      out.push(
+        `| ${workload(c)} | ${cell("kafka")} | ${cell("kroxylicious")} | ${cell("mesh-native")} | ${["kafka", "kroxylicious", "mesh-native"].map((t) => f(s[t]?.mb_per_s, 1)).join(" / ")} | ` +
+          `${r2(rps("mesh-native"), rps("kroxylicious"))} | ${r2(rps("mesh-native"), rps("kafka"))} | ` +
+          `${f(cpu("mesh-native")["envoy+bridge"], 1)} / ${f(cpu("kroxylicious").kroxylicious, 1)} / ${f(cpu("kafka").kafka, 1)} | ${f(s["mesh-native"]?.records_per_call)} | ${errors.join("; ") || "–"} |`,
+      );
+    }
   }
   const fixed = res.cells.filter((c) => c.rate_asked !== "max");
   if (fixed.length) {

@@ -6,23 +6,30 @@
 // BENCH_REPEAT runs per (workload, target), the targets interleaved so that load from other
 // work on the machine falls on all of them alike; the machine's load average is recorded with
 // every run, and the Envoys' idle CPU before the runs. Writes bench/results/<stamp>.{json,md,png}.
+// Besides the producer workloads, a consume workload: Kafka's ConsumerPerformance reading a topic
+// written beforehand straight to the cluster, through the targets that serve consumers.
 //
 // Env: STACK_PORT_OFFSET (as for `make up`), BENCH_FULL=1 (every cell), BENCH_REPEAT (3),
-// BENCH_SCALE (multiplies record counts, default 1), BENCH_OUT (default bench/results).
+// BENCH_SCALE (multiplies record counts, default 1), BENCH_OUT (default bench/results),
+// BENCH_ONLY (comma-separated cell ids or id prefixes, e.g. `consume`: only those cells, full
+// ones included, only the targets they use, no micro-benchmark).
 import { spawn, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem, release } from "node:os";
 import { join, resolve } from "node:path";
 import { KAFKA_VERSION, kafkaLibs } from "../scripts/versions.ts";
 import { ROOT, stackPorts } from "../tests/e2e/stack-ports.ts";
 import { startDialectEnvoy, type DialectEnvoy } from "../tests/e2e/dialects.ts";
 import type { Dialect } from "../stack/config.ts";
+import { prepareConsumeTopic } from "./consume.ts";
 import { startKroxylicious, type Kroxylicious } from "./kroxylicious.ts";
 import { micro } from "./micro.ts";
-import { markdown, type Cell, type IdleBaseline, type Latency, type Machine, type Results, type Summary, type WasmMemory } from "./report.ts";
+import { markdown, type Cell, type ConsumeCell, type MaxRateCell, type IdleBaseline, type Latency, type Machine, type Results, type Summary, type WasmMemory } from "./report.ts";
 
 const FULL = process.env.BENCH_FULL === "1";
+/** BENCH_ONLY: the cells whose id is, or starts with, one of these (empty: every cell FULL selects). */
+const ONLY = (process.env.BENCH_ONLY ?? "").split(",").map((x) => x.trim()).filter(Boolean);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? "3");
 const SCALE = Number(process.env.BENCH_SCALE ?? "1");
 const OUT = resolve(ROOT, process.env.BENCH_OUT ?? "bench/results"); // absolute or relative to the repo
@@ -50,11 +57,26 @@ const CELLS: Cell[] = [
   { id: "rdkafka-100b-16c", client: "rdkafka", size: 100, acks: "all", codec: "none", conns: 16, rate: "max", records: 200000, full: true },
   { id: "rdkafka-1k-lz4-16c", client: "rdkafka", size: 1024, acks: "1", codec: "lz4", conns: 16, rate: "max", records: 60000, full: true },
   { id: "rdkafka-1k-16c-fixed", client: "rdkafka", size: 1024, acks: "all", codec: "none", conns: 16, rate: 0.5, of: "rdkafka-1k-16c", seconds: 8, full: true },
+  // ConsumerPerformance reading 500 000 1 KiB records (~500 MiB) from offset 0 to the end of a
+  // topic written once straight to c1 (the mesh routes `app*` to c1, as Kroxylicious fronts c1).
+  { id: "consume-1k", client: "java-consumer", size: 1024, acks: "-", codec: "none", conns: 1, rate: "max", records: 500000,
+    topic: "apples-consume-bench", cluster: "c1", partitions: 1 },
 ];
 // The bridge target speaks HTTP: compression between client and mesh does not exist there.
 // kroxylicious is optional: dropped when the proxy cannot be installed or started; so is a mesh
 // target whose Envoy cannot be started.
 let TARGETS = ["mesh-native", "mesh-strimzi", "bridge", "kafka", "kroxylicious"];
+/**
+ * The targets that serve consumers: the bridge target is the REST producer; the Strimzi dialect
+ * answers Fetch with UNSUPPORTED_VERSION (docs/consumers.md), so mesh-strimzi has no consume cell.
+ */
+const CONSUME_TARGETS = new Set(["mesh-native", "kafka", "kroxylicious"]);
+/** The targets a cell runs through (of those that started). */
+function cellTargets(cell: Cell): string[] {
+  // Kroxylicious fronts c1 only.
+  if (cell.client === "java-consumer") return TARGETS.filter((t) => CONSUME_TARGETS.has(t) && !(t === "kroxylicious" && cell.cluster !== "c1"));
+  return TARGETS.filter((t) => !(t === "bridge" && cell.codec !== "none"));
+}
 /** The dialect each mesh target's Envoy serves. */
 const MESH_DIALECT: Record<string, Dialect> = { "mesh-native": "native", "mesh-strimzi": "strimzi" };
 let krox: Kroxylicious | null = null; // the running Kroxylicious
@@ -179,10 +201,11 @@ function runChild(cmd: string, args: string[]): Promise<ChildRun> {
   });
 }
 
-function bootstrap(target: string): string {
+/** Where a target's client connects; `kafka` is the cluster's own port (c1's unless named). */
+function bootstrap(target: string, cluster = "c1"): string {
   if (isMesh(target)) return envoys[target]!.envoy;
   if (target === "kroxylicious" && krox) return krox.address;
-  return CLUSTER.kafka;
+  return ports.clusters[cluster]!.kafka;
 }
 
 /** A client's report with the CPU seconds its process used. */
@@ -205,6 +228,63 @@ async function javaPerf(cell: Cell, target: string, count: number, rate: "max" |
     },
     cpu: r.cpu,
   };
+}
+
+/** The reasons the mesh's filter gave for closing connections, from its Envoy's log since `from`. */
+function envoyCloses(name: string, from: number): string[] {
+  const path = join(ROOT, ".stack", `${name}.log`);
+  let text = "";
+  try {
+    const fd = openSync(path, "r");
+    const len = Math.max(0, statSync(path).size - from);
+    const buf = Buffer.alloc(Math.min(len, 8 << 20));
+    readSync(fd, buf, 0, buf.length, from);
+    closeSync(fd);
+    text = buf.toString("utf8");
+  } catch {}
+  const reasons = new Set<string>();
+  for (const m of text.matchAll(/closing connection \d+: (.*)$/gm)) reasons.add(m[1]!.trim());
+  return [...reasons];
+}
+
+const logSize = (name: string): number => { try { return statSync(join(ROOT, ".stack", `${name}.log`)).size; } catch { return 0; } };
+
+/**
+ * Kafka's ConsumerPerformance: subscribes with a group of its own (one per run, so it starts with
+ * no committed offset and reads from the earliest), reads until `count` records or 10 s without a
+ * record. Its settings are the consumer's defaults except what the tool sets itself
+ * (max.partition.fetch.bytes 1 MiB, the default anyway; check.crcs=false) and receive.buffer.bytes,
+ * given as the consumer's default 64 KiB (the tool would use 2 MiB). records_per_s and mb_per_s
+ * are the tool's fetch figures: from partitions assigned to the last record, without the JVM's
+ * start and the group join (`join_ms`); `total_records_per_s` counts the join too.
+ */
+async function javaConsume(cell: ConsumeCell, target: string, count: number): Promise<Measured> {
+  const envoy = isMesh(target) ? envoys[target]!.name : null;
+  const log0 = envoy !== null ? logSize(envoy) : 0;
+  const group = `bench-consume-${process.pid}-${Date.now()}-${target}`;
+  const r = await runChild("java", [
+    "-Xmx512m", "-cp", join(kafkaLibs(ROOT), "*"), "org.apache.kafka.tools.ConsumerPerformance",
+    "--bootstrap-server", bootstrap(target, cell.cluster), "--topic", cell.topic, "--messages", String(count),
+    "--group", group, "--socket-buffer-size", "65536", "--timeout", "10000", "--hide-header",
+  ]);
+  const closes = envoy !== null ? envoyCloses(envoy, log0) : [];
+  const why = closes.length ? `; ${envoy} closed connections: ${closes.join("; ")}` : "";
+  // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
+  const line = r.out.split("\n").find((l) => /^\d{4}-\d\d-\d\d [\d:]+, /.test(l));
+  const f = line?.split(", ").slice(2).map(Number);
+  if (!f || f.length !== 8 || f.some((x) => !Number.isFinite(x))) {
+    const tail = (r.err || r.out).split("\n").filter((l) => !/^\s*$|^\s+at /.test(l)).slice(-3).join(" | ");
+    return { report: { error: `ConsumerPerformance: exit ${r.code}: ${tail}${why}` }, cpu: r.cpu };
+  }
+  const [mb, , records, totalRate, joinMs, fetchMs, fetchMbRate, fetchRate] = f as [number, number, number, number, number, number, number, number];
+  const report: ClientReport = {
+    records, records_per_s: fetchRate, mb_per_s: fetchMbRate, mb, total_records_per_s: totalRate, join_ms: joinMs, fetch_ms: fetchMs, group,
+  };
+  if (records < count) {
+    const warning = r.out.split("\n").find((l) => l.startsWith("WARNING"))?.trim();
+    report.error = `read ${records} of ${count} records${warning ? ` (${warning.split(". ")[0]})` : ""}${why}`;
+  }
+  return { report, cpu: r.cpu };
 }
 
 async function rdkafkaPerf(cell: Cell, target: string, count: number, rate: "max" | number): Promise<Measured> {
@@ -301,7 +381,8 @@ async function measure(cell: Cell, target: string, count: number, rate: "max" | 
   const load0 = loadavg()[0]!;
   const t0 = Date.now();
   let m: Measured;
-  if (target === "bridge") m = await bridgeLoad(cell, count, rate, batch ?? 15);
+  if (cell.client === "java-consumer") m = await javaConsume(cell, target, count);
+  else if (target === "bridge") m = await bridgeLoad(cell, count, rate, batch ?? 15);
   else if (cell.client === "java") m = await javaPerf(cell, target, count, rate);
   else m = await rdkafkaPerf(cell, target, count, rate);
   const seconds = (Date.now() - t0) / 1000;
@@ -314,8 +395,10 @@ async function measure(cell: Cell, target: string, count: number, rate: "max" | 
     if (c !== null && c0 !== null) cpu[n] = Number((c - c0).toFixed(2));
   }
   cpu.client = m.cpu;
-  const produced = (stats1["requests.Produce"] ?? 0) - (stats0["requests.Produce"] ?? 0);
-  const forwarded = (stats1["cluster.c1.records"] ?? 0) - (stats0["cluster.c1.records"] ?? 0);
+  // Records per client request through the mesh: per Produce, or per Fetch for a consumer.
+  const consume = cell.client === "java-consumer";
+  const produced = (stats1[consume ? "requests.Fetch" : "requests.Produce"] ?? 0) - (stats0[consume ? "requests.Fetch" : "requests.Produce"] ?? 0);
+  const forwarded = consume ? (r.records ?? 0) : (stats1["cluster.c1.records"] ?? 0) - (stats0["cluster.c1.records"] ?? 0);
   const per1m: Record<string, number> = {};
   if (r.records) for (const [n, s] of Object.entries(cpu)) per1m[n] = Number(((s * 1e6) / r.records).toFixed(1));
   const envoyPid = envoyName !== null ? pids[envoyName] : undefined;
@@ -389,17 +472,24 @@ function filterBuild(): { filter_wasm_sha256: string; envoy_started_after_wasm_b
 
 async function main(): Promise<void> {
   const started = new Date();
-  const cells = CELLS.filter((c) => FULL || !c.full);
-  try {
-    krox = await startKroxylicious({ root: ROOT, py: PY, envoy: ports.envoy, upstream: CLUSTER.kafka });
-    console.log(`bench: Kroxylicious ${krox.version} on ${krox.address} (pid ${krox.pid}, log ${krox.log})`);
-  } catch (e) {
-    console.log(`bench: without the kroxylicious target: ${e instanceof Error ? e.message : String(e)}`);
-    TARGETS = TARGETS.filter((t) => t !== "kroxylicious");
+  const cells = ONLY.length ? CELLS.filter((c) => ONLY.some((o) => c.id === o || c.id.startsWith(o))) : CELLS.filter((c) => FULL || !c.full);
+  if (!cells.length) throw new Error(`BENCH_ONLY=${ONLY.join(",")} names no cell (${CELLS.map((c) => c.id).join(", ")})`);
+  // Only the targets the chosen cells use are started.
+  const used = new Set(cells.flatMap((c) => cellTargets(c)));
+  TARGETS = TARGETS.filter((t) => used.has(t));
+  if (TARGETS.includes("kroxylicious")) {
+    try {
+      krox = await startKroxylicious({ root: ROOT, py: PY, envoy: ports.envoy, upstream: CLUSTER.kafka });
+      console.log(`bench: Kroxylicious ${krox.version} on ${krox.address} (pid ${krox.pid}, log ${krox.log})`);
+    } catch (e) {
+      console.log(`bench: without the kroxylicious target: ${e instanceof Error ? e.message : String(e)}`);
+      TARGETS = TARGETS.filter((t) => t !== "kroxylicious");
+    }
   }
   // The Envoy of each mesh target: the stack's serves its own dialect; the other dialect's is
   // started here (tests/e2e/dialects.ts: listener +100, admin 9911) in front of the same bridges.
   for (const [target, dialect] of Object.entries(MESH_DIALECT)) {
+    if (!TARGETS.includes(target)) continue;
     try {
       const e = await startDialectEnvoy(dialect);
       envoys[target] = e;
@@ -429,7 +519,7 @@ async function main(): Promise<void> {
  * three times over (once for the slow Strimzi-dialect mesh).
  */
 async function warmUp(cells: Cell[]): Promise<void> {
-  const cell = cells.find((c): c is Extract<Cell, { rate: "max" }> => c.rate === "max" && c.codec === "none");
+  const cell = cells.find((c): c is MaxRateCell => c.client !== "java-consumer" && c.rate === "max" && c.codec === "none");
   if (!cell) return;
   const t0 = Date.now();
   for (const target of TARGETS) {
@@ -438,6 +528,31 @@ async function warmUp(cells: Cell[]): Promise<void> {
     if (r.error) console.log(`bench: warm-up through ${target}: ${r.error}`);
   }
   console.log(`bench: warm-up through ${TARGETS.join(", ")} in ${((Date.now() - t0) / 1000).toFixed(0)} s, not recorded`);
+}
+
+/**
+ * Before a consume cell: its topic, written straight to the cluster (reused when it already holds
+ * exactly these records), then one read through every target, not recorded (as the producer
+ * workloads' warm-up: the JVMs' JIT on the read path, the page cache). False: the topic could not
+ * be prepared, the cell is skipped.
+ */
+async function consumeSetUp(cell: ConsumeCell, targets: string[], count: number): Promise<boolean> {
+  if (TARGETS.includes("mesh-strimzi")) console.log(`bench: ${cell.id}: no mesh-strimzi target (the Strimzi dialect does not serve consumers)`);
+  try {
+    const done = prepareConsumeTopic({ root: ROOT, py: PY, bootstrap: ports.clusters[cell.cluster]!.kafka, topic: cell.topic,
+      partitions: cell.partitions, records: count, size: cell.size });
+    console.log(`bench: ${cell.id}: ${cell.topic} on ${cell.cluster}, ${cell.partitions} partition(s), ${count} records: ${done}`);
+  } catch (e) {
+    console.log(`bench: skip ${cell.id}: ${e instanceof Error ? e.message : String(e)}`);
+    return false;
+  }
+  const t0 = Date.now();
+  for (const target of targets) {
+    const r = await measure(cell, target, count, "max", null);
+    if (r.error) console.log(`bench: ${cell.id} warm-up through ${target}: ${r.error}`);
+  }
+  console.log(`bench: ${cell.id} warm-up through ${targets.join(", ")} in ${((Date.now() - t0) / 1000).toFixed(0)} s, not recorded`);
+  return true;
 }
 
 async function runCells(cells: Cell[], started: Date): Promise<void> {
@@ -461,7 +576,8 @@ async function runCells(cells: Cell[], started: Date): Promise<void> {
     } else {
       count = Math.round(cell.records * SCALE);
     }
-    const targets = TARGETS.filter((t) => !(t === "bridge" && cell.codec !== "none"));
+    const targets = cellTargets(cell);
+    if (cell.client === "java-consumer" && !(await consumeSetUp(cell, targets, count))) continue;
     const runs: Record<string, Run[]> = Object.fromEntries(targets.map((t) => [t, []]));
     let batch: number | null = null;
     for (let i = 0; i < REPEAT; i++) {
@@ -473,7 +589,8 @@ async function runCells(cells: Cell[], started: Date): Promise<void> {
         if (target === "mesh-strimzi" && r.records_per_call) batch = median(runs["mesh-strimzi"]!.map((x) => x.records_per_call));
         console.log(
           `${cell.id.padEnd(18)} ${target.padEnd(12)} #${i + 1} ` +
-            (r.error ? `ERROR ${r.error}` : `${r.records_per_s?.toFixed(0)} rec/s p50 ${r.latency_ms?.p50?.toFixed(1)} p99 ${r.latency_ms?.p99?.toFixed(1)} ms`) +
+            (r.error ? `ERROR ${r.error}` : cell.client === "java-consumer" ? `${r.records_per_s?.toFixed(0)} rec/s ${r.mb_per_s?.toFixed(1)} MB/s (join ${String(r.join_ms)} ms)`
+              : `${r.records_per_s?.toFixed(0)} rec/s p50 ${r.latency_ms?.p50?.toFixed(1)} p99 ${r.latency_ms?.p99?.toFixed(1)} ms`) +
             ` load ${r.load1.before.toFixed(1)}`,
         );
       }
@@ -482,8 +599,11 @@ async function runCells(cells: Cell[], started: Date): Promise<void> {
     done[cell.id] = summary;
     results.cells.push({ ...cell, rate_asked: rate, records_per_run: count, summary, runs: Object.values(runs).flat() });
   }
-  console.log("bench: filter micro-benchmark");
-  results.micro = await micro();
+  if (ONLY.length) console.log(`bench: BENCH_ONLY=${ONLY.join(",")}: no filter micro-benchmark`);
+  else {
+    console.log("bench: filter micro-benchmark");
+    results.micro = await micro();
+  }
   results.finished = new Date().toISOString();
   results.machine.load_average_at_end = loadavg().map((x) => Number(x.toFixed(2)));
   mkdirSync(OUT, { recursive: true });

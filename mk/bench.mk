@@ -4,11 +4,12 @@
 #
 #   make bench               default cells (~10-15 min on 2 cores), reuses a running stack
 #   BENCH_FULL=1 make bench  every cell
+#   make bench-consume       the consume workload alone (= BENCH_ONLY=consume make bench, ~2 min)
 #   make bench-micro         the filter micro-benchmark alone (JSON on stdout)
 BENCH_VENV := .venv/bench/.requirements.stamp
 BENCH_MICRO_WASM := build/bench-micro.wasm
 
-.PHONY: bench bench-micro
+.PHONY: bench bench-consume bench-micro
 
 $(BENCH_VENV): bench/requirements.txt
 	test -x .venv/bench/bin/python || python3 -m venv .venv/bench
@@ -26,3 +27,8 @@ bench-micro: $(BENCH_MICRO_WASM) $(BENCH_VENV)
 bench: build $(BENCH_VENV) $(BENCH_MICRO_WASM)
 	$(MAKE) --no-print-directory up
 	$(NODE_TS) bench/run.ts
+
+## bench-consume: the consume workload alone (Kafka, Kroxylicious, mesh-native; ~2 min), no micro-benchmark
+bench-consume: build $(BENCH_VENV)
+	$(MAKE) --no-print-directory up
+	BENCH_ONLY=consume $(NODE_TS) bench/run.ts
