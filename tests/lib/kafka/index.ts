@@ -4,3 +4,4 @@ export * from "./records.ts";
 export * from "./requests.ts";
 export * from "./responses.ts";
 export * from "./frames.ts";
+export * from "./schema.ts";

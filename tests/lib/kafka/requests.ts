@@ -1,12 +1,21 @@
-// Request frames for the APIs the mesh serves (ApiVersions, Metadata, Produce, InitProducerId),
-// any other request header with a body of the caller's, and the readers a broker needs for
-// them (the capture server). Frames include their size prefix.
+// Request frames for the APIs the mesh serves (ApiVersions, Metadata, Produce, InitProducerId,
+// and the consumer and group APIs of docs/consumers.md), any other request header with a body of
+// the caller's, and the readers a broker needs for them (the capture server, the fake bridge).
+// Frames include their size prefix.
 import { type Bytes, Reader, Writer } from "./primitives.ts";
+import { type Data, decodeBody, encodeBody, type MessageSchema } from "./schema.ts";
+import * as S from "./schemas.ts";
 
-export const ApiKey = Object.freeze({ Produce: 0, Metadata: 3, ApiVersions: 18, InitProducerId: 22 });
+export const ApiKey = Object.freeze({
+  Produce: 0, Fetch: 1, ListOffsets: 2, Metadata: 3, OffsetCommit: 8, OffsetFetch: 9, FindCoordinator: 10,
+  JoinGroup: 11, Heartbeat: 12, LeaveGroup: 13, SyncGroup: 14, DescribeGroups: 15, ListGroups: 16,
+  ApiVersions: 18, InitProducerId: 22,
+});
 
 /** First flexible version of the request and response bodies of the APIs above. */
-const FLEXIBLE_FROM: Readonly<Record<number, number>> = { 0: 9, 3: 9, 18: 3, 22: 2 };
+const FLEXIBLE_FROM: Readonly<Record<number, number>> = {
+  0: 9, 1: 12, 2: 6, 3: 9, 8: 8, 9: 6, 10: 3, 11: 6, 12: 4, 13: 4, 14: 4, 15: 5, 16: 3, 18: 3, 22: 2,
+};
 
 /** Whether (apiKey, version) uses the flexible encoding (an API not listed above never does). */
 export function isFlexible(apiKey: number, version: number): boolean {
@@ -159,3 +168,68 @@ export function readProduceRequest(r: Reader, version: number): ProduceRequest {
   r.skipTags(flexible);
   return { transactionalId, acks, timeoutMs, topics };
 }
+
+// --- consumer and group APIs (docs/consumers.md) ------------------------------------------
+//
+// Encoded and decoded from the field tables of schemas.ts (Kafka's JSON message definitions) by
+// schema.ts; bodies are plain objects keyed by field name in lowerCamelCase (schema.ts).
+
+/** Request and response schema of each consumer and group API, by API key. */
+export const CONSUMER_APIS: Readonly<Record<number, { name: string; request: MessageSchema; response: MessageSchema }>> = Object.freeze({
+  [ApiKey.Fetch]: { name: "Fetch", request: S.FetchRequest, response: S.FetchResponse },
+  [ApiKey.ListOffsets]: { name: "ListOffsets", request: S.ListOffsetsRequest, response: S.ListOffsetsResponse },
+  [ApiKey.FindCoordinator]: { name: "FindCoordinator", request: S.FindCoordinatorRequest, response: S.FindCoordinatorResponse },
+  [ApiKey.JoinGroup]: { name: "JoinGroup", request: S.JoinGroupRequest, response: S.JoinGroupResponse },
+  [ApiKey.SyncGroup]: { name: "SyncGroup", request: S.SyncGroupRequest, response: S.SyncGroupResponse },
+  [ApiKey.Heartbeat]: { name: "Heartbeat", request: S.HeartbeatRequest, response: S.HeartbeatResponse },
+  [ApiKey.LeaveGroup]: { name: "LeaveGroup", request: S.LeaveGroupRequest, response: S.LeaveGroupResponse },
+  [ApiKey.OffsetCommit]: { name: "OffsetCommit", request: S.OffsetCommitRequest, response: S.OffsetCommitResponse },
+  [ApiKey.OffsetFetch]: { name: "OffsetFetch", request: S.OffsetFetchRequest, response: S.OffsetFetchResponse },
+  [ApiKey.DescribeGroups]: { name: "DescribeGroups", request: S.DescribeGroupsRequest, response: S.DescribeGroupsResponse },
+  [ApiKey.ListGroups]: { name: "ListGroups", request: S.ListGroupsRequest, response: S.ListGroupsResponse },
+});
+
+function consumerApi(apiKey: number): { name: string; request: MessageSchema; response: MessageSchema } {
+  const api = CONSUMER_APIS[apiKey];
+  if (!api) throw new Error(`api key ${apiKey} is not a consumer or group API`);
+  return api;
+}
+
+/** A consumer or group API's request frame: header, then `body` encoded at `version`. */
+export function consumerRequest(apiKey: number, version: number, correlationId: number, body: Data,
+  clientId: string | null = DEFAULT_CLIENT_ID): Buffer {
+  return requestFrame(apiKey, version, correlationId, encodeBody(consumerApi(apiKey).request, version, body), clientId);
+}
+
+/** A consumer or group API's request body, decoded from `r` on (throws on a short one; the caller checks the end). */
+export function readConsumerRequest(apiKey: number, r: Reader, version: number): Data {
+  return decodeBody(consumerApi(apiKey).request, version, r);
+}
+
+type RequestBuilder = (version: number, correlationId: number, body: Data, clientId?: string | null) => Buffer;
+type RequestReader = (r: Reader, version: number) => Data;
+const builder = (apiKey: number): RequestBuilder => (v, corr, body, clientId = DEFAULT_CLIENT_ID) => consumerRequest(apiKey, v, corr, body, clientId);
+const reader = (apiKey: number): RequestReader => (r, v) => readConsumerRequest(apiKey, r, v);
+
+export const fetchRequest = builder(ApiKey.Fetch);
+export const readFetchRequest = reader(ApiKey.Fetch);
+export const listOffsetsRequest = builder(ApiKey.ListOffsets);
+export const readListOffsetsRequest = reader(ApiKey.ListOffsets);
+export const findCoordinatorRequest = builder(ApiKey.FindCoordinator);
+export const readFindCoordinatorRequest = reader(ApiKey.FindCoordinator);
+export const joinGroupRequest = builder(ApiKey.JoinGroup);
+export const readJoinGroupRequest = reader(ApiKey.JoinGroup);
+export const syncGroupRequest = builder(ApiKey.SyncGroup);
+export const readSyncGroupRequest = reader(ApiKey.SyncGroup);
+export const heartbeatRequest = builder(ApiKey.Heartbeat);
+export const readHeartbeatRequest = reader(ApiKey.Heartbeat);
+export const leaveGroupRequest = builder(ApiKey.LeaveGroup);
+export const readLeaveGroupRequest = reader(ApiKey.LeaveGroup);
+export const offsetCommitRequest = builder(ApiKey.OffsetCommit);
+export const readOffsetCommitRequest = reader(ApiKey.OffsetCommit);
+export const offsetFetchRequest = builder(ApiKey.OffsetFetch);
+export const readOffsetFetchRequest = reader(ApiKey.OffsetFetch);
+export const describeGroupsRequest = builder(ApiKey.DescribeGroups);
+export const readDescribeGroupsRequest = reader(ApiKey.DescribeGroups);
+export const listGroupsRequest = builder(ApiKey.ListGroups);
+export const readListGroupsRequest = reader(ApiKey.ListGroups);

@@ -1,8 +1,9 @@
 // Response bodies of the APIs the mesh serves: readers (what a client checks) and writers (what
 // the capture server answers as a broker). Field names are those of Kafka's message schemas.
 // Readers take the frame without its size prefix and throw on a short or over-long answer.
-import { ApiKey, isFlexible } from "./requests.ts";
+import { ApiKey, CONSUMER_APIS, isFlexible } from "./requests.ts";
 import { type Bytes, Reader, Writer } from "./primitives.ts";
+import { type Data, decodeBody, encodeBody } from "./schema.ts";
 
 /** A whole response frame: correlation id, the header's tags (flexible, except ApiVersions), body. */
 export function responseFrame(apiKey: number, version: number, correlationId: number, body: Bytes): Buffer {
@@ -260,3 +261,50 @@ export function initProducerIdResponse(version: number, producerId: bigint, prod
   const flexible = isFlexible(ApiKey.InitProducerId, version);
   return new Writer().i32(0).i16(errorCode).i64(producerId).i16(producerEpoch).tags(flexible).buffer();
 }
+
+// --- consumer and group APIs (docs/consumers.md) ------------------------------------------
+
+/** A consumer or group API's response body at `version` (schemas.ts; missing fields take the JSON's defaults). */
+export function consumerResponse(apiKey: number, version: number, body: Data): Buffer {
+  const api = CONSUMER_APIS[apiKey];
+  if (!api) throw new Error(`api key ${apiKey} is not a consumer or group API`);
+  return encodeBody(api.response, version, body);
+}
+
+/** A consumer or group API's whole response (frame without size prefix): its correlation id and fields; throws on a short or over-long one. */
+export function readConsumerResponse(apiKey: number, frame: Bytes, version: number): Data & { correlationId: number } {
+  const api = CONSUMER_APIS[apiKey];
+  if (!api) throw new Error(`api key ${apiKey} is not a consumer or group API`);
+  const { correlationId, r } = header(frame, apiKey, version);
+  const body = decodeBody(api.response, version, r);
+  r.end(`${api.name} v${version} response`);
+  return { ...body, correlationId };
+}
+
+type ResponseWriter = (version: number, body: Data) => Buffer;
+type ResponseReader = (frame: Bytes, version: number) => Data & { correlationId: number };
+const writer = (apiKey: number): ResponseWriter => (v, body) => consumerResponse(apiKey, v, body);
+const reader = (apiKey: number): ResponseReader => (frame, v) => readConsumerResponse(apiKey, frame, v);
+
+export const fetchResponse = writer(ApiKey.Fetch);
+export const readFetchResponse = reader(ApiKey.Fetch);
+export const listOffsetsResponse = writer(ApiKey.ListOffsets);
+export const readListOffsetsResponse = reader(ApiKey.ListOffsets);
+export const findCoordinatorResponse = writer(ApiKey.FindCoordinator);
+export const readFindCoordinatorResponse = reader(ApiKey.FindCoordinator);
+export const joinGroupResponse = writer(ApiKey.JoinGroup);
+export const readJoinGroupResponse = reader(ApiKey.JoinGroup);
+export const syncGroupResponse = writer(ApiKey.SyncGroup);
+export const readSyncGroupResponse = reader(ApiKey.SyncGroup);
+export const heartbeatResponse = writer(ApiKey.Heartbeat);
+export const readHeartbeatResponse = reader(ApiKey.Heartbeat);
+export const leaveGroupResponse = writer(ApiKey.LeaveGroup);
+export const readLeaveGroupResponse = reader(ApiKey.LeaveGroup);
+export const offsetCommitResponse = writer(ApiKey.OffsetCommit);
+export const readOffsetCommitResponse = reader(ApiKey.OffsetCommit);
+export const offsetFetchResponse = writer(ApiKey.OffsetFetch);
+export const readOffsetFetchResponse = reader(ApiKey.OffsetFetch);
+export const describeGroupsResponse = writer(ApiKey.DescribeGroups);
+export const readDescribeGroupsResponse = reader(ApiKey.DescribeGroups);
+export const listGroupsResponse = writer(ApiKey.ListGroups);
+export const readListGroupsResponse = reader(ApiKey.ListGroups);
