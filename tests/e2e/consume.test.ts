@@ -1,0 +1,280 @@
+// Consumers end to end: real clients (kcat, confluent-kafka, Kafka's Java consumer, kafkajs,
+// kafka-console-consumer and kafka-consumer-groups from kafka-tools) read through a bootstrap
+// address, and what they read is compared byte for byte with what the clusters hold, read
+// straight from each cluster with Kafka's Java consumer (clients.ts readRanges): topic,
+// partition, offset, timestamp, timestamp type, key, value, headers.
+//
+// The bootstrap under test: CONSUME_BOOTSTRAP (host:port), default the Envoy of the dialect
+// being run (tests/e2e/dialects.ts sets E2E_ENVOY). CONSUME_BOOTSTRAP=direct points every client
+// at the cluster of the topics it reads (this proves the harness against Kafka itself; a client
+// reading topics of three clusters is then one client per cluster).
+//
+// Every test writes fresh records to topics of its own, created straight on the clusters for
+// this run (names the reference forwarding rules route: apples-* -> c1, avocado-* -> c2,
+// berries-* -> c3, with the partition counts the mesh presents: 1, 1, 5); the topics are
+// deleted at the end (E2E_KEEP_TOPICS=1 keeps them).
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { after, before, describe, test } from "node:test";
+import kafkajs, { type Admin } from "kafkajs";
+import { assertSameContent, javaProduce, KAFKA_VERSION, kcatVersion, type ReadRecord, readRanges, run, type SentRecord, javaArgs } from "./clients.ts";
+import {
+  assertSameRecords, CONSOLE_CONSUMER, CONSUMER_GROUPS, confluentConsume, javaConsume, javaMember, kafkaTool, kcatConsume,
+  LineProcess, memberAssignment, memberCommitted, type Op, parseDescribe,
+} from "./consumers.ts";
+import { stackPorts } from "./stack-ports.ts";
+
+const { Kafka, logLevel } = kafkajs;
+
+const ports = stackPorts();
+const TARGET = process.env.CONSUME_BOOTSTRAP?.trim() || ports.envoy;
+const DIRECT = TARGET === "direct";
+const D = `[${ports.dialect}]`;
+const VIA = DIRECT ? "each cluster directly" : TARGET;
+/** Where a client reading topics of `cluster` connects. */
+const via = (cluster: string) => (DIRECT ? ports.clusters[cluster].kafka : TARGET);
+
+const RUN = `${Date.now().toString(36)}${randomBytes(3).toString("hex")}`;
+const TOPIC = {
+  c1: `apples-consume-${RUN}`,
+  c2: `avocado-consume-${RUN}`,
+  c3: `berries-consume-${RUN}`,
+  compact: `apples-compact-${RUN}`,
+  txn: `berries-txn-${RUN}`,
+  range: `avocado-range-${RUN}`,
+  group: `berries-group-${RUN}`,
+  groupC1: `apples-group-${RUN}`,
+};
+/** The cluster of each topic of the run, by the reference rules (app -> c1, a -> c2, b -> c3). */
+const clusterOf = (topic: string) => (topic.startsWith("app") ? "c1" : topic.startsWith("a") ? "c2" : "c3");
+const partitionsOf = (topic: string) => ports.clusters[clusterOf(topic)].partitions;
+const tpsOf = (topic: string) => Array.from({ length: partitionsOf(topic) }, (_, p) => `${topic}:${p}`);
+
+const admins: Record<string, Admin> = {};
+const kafkajsClients: Array<{ disconnect(): Promise<void> }> = [];
+/** What each topic held when its test filled it, read straight from its cluster. */
+const truth = new Map<string, ReadRecord[]>();
+
+let seq = 0;
+// Timestamps a little in the past, distinct per record (offsetsForTimes finds them).
+const T0 = Date.now() - 10 * 60_000;
+const ts = () => T0 + seq * 7;
+
+interface RecOptions { partition?: number; key?: Buffer | null; value?: Buffer | null; headers?: Array<[string, Buffer]>; timestamp?: number }
+function rec(topic: string, { partition, key, value, headers = [], timestamp }: RecOptions = {}): SentRecord {
+  const id = `${RUN}/${++seq}`;
+  return {
+    id, topic, partition, timestamp: timestamp ?? ts(),
+    key: key === undefined ? Buffer.from(`key-${seq}`) : key,
+    value: value === undefined ? Buffer.concat([Buffer.from(`${id} `), randomBytes(20)]) : value,
+    headers: [["e2e-id", Buffer.from(id)], ...headers],
+  };
+}
+const compressible = (id: string, n: number) => Buffer.from(`${id} ` + `the quick brown fox ${id} jumps over the lazy dog; `.repeat(n));
+
+/** Where the Java producer was told each written record is, by record id. */
+const toldAt = new Map<string, { sent: SentRecord; partition: number; offset: number }>();
+
+/** Writes records straight to their topics' clusters with Kafka's Java producer (one per cluster, at once). */
+async function write(records: SentRecord[], props: Record<string, string> = {}): Promise<void> {
+  const byCluster = new Map<string, SentRecord[]>();
+  for (const r of records) byCluster.set(clusterOf(r.topic), [...(byCluster.get(clusterOf(r.topic)) ?? []), r]);
+  await Promise.all([...byCluster].map(async ([c, rs]) => {
+    const told = await javaProduce(rs, { "linger.ms": "20", ...props }, ports.clusters[c].kafka);
+    told.forEach((t, i) => {
+      assert.ok(t.error === undefined, `writing ${rs[i].id} to ${rs[i].topic}: ${t.error}`);
+      toldAt.set(rs[i].id, { sent: rs[i], partition: t.partition, offset: t.offset });
+    });
+  }));
+}
+
+/** Every record written to `topic` is in what its cluster holds, where the producer was told. */
+function assertWritten(topic: string, held: readonly ReadRecord[]): void {
+  const at = new Map(held.map((r) => [`${r.partition}:${r.offset}`, r]));
+  let n = 0;
+  for (const { sent, partition, offset } of toldAt.values()) {
+    if (sent.topic !== topic) continue;
+    const got = at.get(`${partition}:${offset}`);
+    assert.ok(got, `${sent.id}: nothing at ${topic}:${partition}:${offset}`);
+    assertSameContent(got, sent, `${sent.id} written straight to ${clusterOf(topic)}`);
+    n++;
+  }
+  assert.ok(n > 0, `nothing was written to ${topic}`);
+}
+
+/** Every record of the topic's partitions straight from its cluster (from the log start to the end). */
+async function clusterHolds(topic: string, from: Record<number, number> = {}): Promise<ReadRecord[]> {
+  const records = await readRanges(clusterOf(topic), tpsOf(topic).map((_, p) => ({ topic, partition: p, from: from[p] ?? 0, to: -1 })));
+  truth.set(topic, records);
+  return records;
+}
+
+/** End offsets ("topic:p" -> offset) straight from the cluster. */
+async function clusterEnds(topic: string): Promise<Record<string, number>> {
+  const offs = await admins[clusterOf(topic)].fetchTopicOffsets(topic);
+  return Object.fromEntries(offs.map((o) => [`${topic}:${o.partition}`, Number(o.high)]));
+}
+async function clusterStarts(topic: string): Promise<Record<string, number>> {
+  const offs = await admins[clusterOf(topic)].fetchTopicOffsets(topic);
+  return Object.fromEntries(offs.map((o) => [`${topic}:${o.partition}`, Number(o.low)]));
+}
+
+/** Groups topics by the address a client reading them connects to (one group unless direct). */
+function byBootstrap(topics: string[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const t of topics) m.set(via(clusterOf(t)), [...(m.get(via(clusterOf(t))) ?? []), t]);
+  return m;
+}
+
+const records = (topics: string[]) => topics.flatMap((t) => truth.get(t) ?? []);
+
+before(async () => {
+  for (const [name, c] of Object.entries(ports.clusters)) {
+    const a = new Kafka({ clientId: `e2e-consume-admin-${RUN}`, brokers: [c.kafka], logLevel: logLevel.NOTHING }).admin();
+    await a.connect();
+    admins[name] = a;
+  }
+  const create = async (topic: string, configEntries: Array<{ name: string; value: string }> = []) => {
+    const ok = await admins[clusterOf(topic)].createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitionsOf(topic), replicationFactor: 1, configEntries }] });
+    assert.ok(ok, `${topic} already exists`);
+  };
+  await create(TOPIC.c1);
+  await create(TOPIC.c2);
+  await create(TOPIC.c3);
+  await create(TOPIC.range);
+  await create(TOPIC.txn);
+  await create(TOPIC.group);
+  await create(TOPIC.groupC1);
+  // Compaction as soon as the cleaner looks (it wakes every 15 s, log.cleaner.backoff.ms): a
+  // segment rolls on the first append 100 ms after the segment's first record, any dirty ratio.
+  await create(TOPIC.compact, [
+    { name: "cleanup.policy", value: "compact" }, { name: "segment.ms", value: "100" },
+    { name: "min.cleanable.dirty.ratio", value: "0.001" }, { name: "min.compaction.lag.ms", value: "0" },
+    { name: "delete.retention.ms", value: "86400000" },
+  ]);
+});
+
+after(async () => {
+  await Promise.all(kafkajsClients.map((c) => c.disconnect().catch(() => {})));
+  if (process.env.E2E_KEEP_TOPICS !== "1") {
+    for (const topics of Object.values(Object.values(TOPIC).reduce<Record<string, string[]>>((m, t) => { (m[clusterOf(t)] ??= []).push(t); return m; }, {}))) {
+      await admins[clusterOf(topics[0])].deleteTopics({ topics, timeout: 30_000 }).catch((e: unknown) => console.error(`deleting ${topics.join(",")}: ${String(e)}`));
+    }
+  }
+  await Promise.all(Object.values(admins).map((a) => a.disconnect().catch(() => {})));
+});
+
+describe(`${D} consumers via ${VIA}: what they read is what the clusters hold`, { concurrency: 1 }, () => {
+  const three = [TOPIC.c1, TOPIC.c2, TOPIC.c3];
+  const threeTps = three.flatMap(tpsOf);
+  const endsOf = (topics: string[]) => Object.fromEntries(topics.flatMap(tpsOf).map((tp) => {
+    const [t, p] = [tp.slice(0, tp.lastIndexOf(":")), Number(tp.slice(tp.lastIndexOf(":") + 1))];
+    const rs = (truth.get(t) ?? []).filter((r) => r.partition === p);
+    return [tp, rs.length ? rs[rs.length - 1].offset + 1 : 0];
+  }));
+
+  test("fill: null keys and values, 100 headers, ~1 MiB records, every codec, to topics of the three clusters", async () => {
+    for (const codec of ["none", "gzip", "snappy", "lz4", "zstd"]) {
+      const batch: SentRecord[] = [];
+      for (const [topic, partition] of [[TOPIC.c1, 0], [TOPIC.c2, 0], ...tpsOf(TOPIC.c3).map((_, p) => [TOPIC.c3, p])] as Array<[string, number]>) {
+        for (let i = 0; i < 4; i++) batch.push(rec(topic, { partition, value: compressible(`${codec}-${i}`, 12), headers: [["codec", Buffer.from(codec)]] }));
+        batch.push(rec(topic, { partition, key: null }));
+        batch.push(rec(topic, { partition, value: null }));
+        batch.push(rec(topic, { partition, key: null, value: null }));
+        batch.push(rec(topic, { partition, key: Buffer.alloc(0), value: Buffer.alloc(0) }));
+        batch.push(rec(topic, { partition, key: randomBytes(40), value: randomBytes(300) }));
+        batch.push(rec(topic, { partition, headers: Array.from({ length: 99 }, (_, i): [string, Buffer] => [`h${i}`, randomBytes(i % 7)]) }));
+        batch.push(rec(topic, { partition, headers: [["dup", Buffer.from("1")], ["dup", Buffer.alloc(0)], ["ünï", Buffer.from("ü")]] }));
+      }
+      await write(batch, { "compression.type": codec, "linger.ms": "50" });
+    }
+    // ~1 MiB records (the clusters' message.max.bytes is Kafka's default, 1 MiB + 12 B).
+    await write([rec(TOPIC.c1, { value: randomBytes(1048576 - 1024) }), rec(TOPIC.c2, { value: randomBytes(1048576 - 1024) }),
+      rec(TOPIC.c3, { partition: 0, value: randomBytes(1048576 - 1024) }), rec(TOPIC.c3, { partition: 3, value: randomBytes(1048576 - 1024) })]);
+    await write(tpsOf(TOPIC.c3).map((_, p) => rec(TOPIC.c3, { partition: p, value: compressible(`tail-${p}`, 3) })), { "compression.type": "zstd" });
+    for (const t of three) {
+      const rs = await clusterHolds(t);
+      assertWritten(t, rs);
+      assert.equal(rs.length, [...toldAt.values()].filter((x) => x.sent.topic === t).length, `${t}: records in the cluster`);
+    }
+  });
+
+  test(`Kafka Java consumer ${KAFKA_VERSION}, no group: assign, seekToBeginning, endOffsets; one consumer for three clusters`, async () => {
+    for (const [boot, topics] of byBootstrap(three)) {
+      const tps = topics.flatMap(tpsOf);
+      const ends = endsOf(topics);
+      const res = await javaConsume(boot, {}, [
+        { op: "assign", tps }, { op: "endOffsets", tps }, { op: "beginningOffsets", tps }, { op: "seekToBeginning" },
+        { op: "read", until: ends, ms: 60_000 }, { op: "position", tps },
+      ]);
+      assertSameRecords(res.records, records(topics), `E2eConsumer via ${boot}`);
+      const op = (name: string) => res.ops.find((o) => o.op === name)?.offsets;
+      assert.deepEqual(op("endOffsets"), ends, "endOffsets");
+      assert.deepEqual(op("beginningOffsets"), Object.fromEntries(tps.map((tp) => [tp, 0])), "beginningOffsets");
+      assert.deepEqual(op("position"), ends, "positions after reading everything");
+    }
+  });
+
+  test("kcat -C -o beginning -e: every record, stops exactly at the end", async (t) => {
+    t.diagnostic(`kcat ${await kcatVersion()}`);
+    for (const topic of three) {
+      const { records: got, stderr } = await kcatConsume(via(clusterOf(topic)), ["-t", topic, "-o", "beginning", "-e", "-X", "fetch.message.max.bytes=8388608"]);
+      assertSameRecords(got, truth.get(topic) ?? [], `kcat ${topic}`);
+      for (const tp of tpsOf(topic)) {
+        const p = tp.slice(tp.lastIndexOf(":") + 1);
+        assert.match(stderr, new RegExp(`Reached end of topic ${topic} \\[${p}\\] at offset ${endsOf([topic])[tp]}\\b`), `kcat's end of ${tp}`);
+      }
+    }
+  });
+
+  test("confluent-kafka (librdkafka), no group: assign at the beginning, watermarks; one consumer for three clusters", async (t) => {
+    for (const [boot, topics] of byBootstrap(three)) {
+      const tps = topics.flatMap(tpsOf);
+      const ends = endsOf(topics);
+      const res = await confluentConsume(boot, {}, [
+        { op: "assign", tps, offsets: Object.fromEntries(tps.map((tp) => [tp, -2])) }, // OFFSET_BEGINNING
+        { op: "read", until: ends, ms: 60_000 }, { op: "watermarks", tps },
+      ]);
+      t.diagnostic(`confluent-kafka ${res.versions.join(", librdkafka ")}`);
+      assertSameRecords(res.records, records(topics), `confluent-kafka via ${boot}`);
+      assert.deepEqual(res.ops.find((o) => o.op === "watermarks")?.offsets, Object.fromEntries(tps.map((tp) => [tp, [0, ends[tp]]])), "watermarks");
+    }
+  });
+
+  test("seek backwards and forwards, offsetsForTimes (Java); seek back and forth (confluent-kafka)", async () => {
+    const tp = `${TOPIC.c3}:2`;
+    const held = (truth.get(TOPIC.c3) ?? []).filter((r) => r.partition === 2);
+    const end = held.length;
+    assert.ok(end > 30);
+    const at = (o: number) => held.filter((r) => r.offset >= o);
+    const boot = via("c3");
+    // Each read step runs from a seek to a target offset; the consumer may hand out records beyond it.
+    const steps: Array<[from: number, to: number]> = [[20, 25], [3, 6], [end - 2, end], [0, 2], [30, 31]];
+    const ops: Op[] = [{ op: "assign", tps: [tp] }];
+    for (const [from, to] of steps) ops.push({ op: "seek", tp, offset: from }, { op: "read", until: { [tp]: to } }, { op: "position", tps: [tp] });
+    const probe = held[17];
+    ops.push({ op: "offsetsForTimes", times: { [tp]: probe.timestamp, [`${TOPIC.c3}:0`]: Date.now() + 3_600_000 } });
+    for (const [name, client] of [["Java", javaConsume], ["confluent-kafka", confluentConsume]] as const) {
+      const script = name === "Java" ? ops : ops.filter((o) => o.op !== "offsetsForTimes").map((o) => o.op === "assign" ? { ...o, offsets: { [tp]: 0 } } : o);
+      const res = await client(boot, {}, script);
+      // The records are cut into runs at every jump back or ahead; run i starts at steps[i][0].
+      const runs: ReadRecord[][] = [];
+      let prev = -1;
+      for (const r of res.records) {
+        if (r.offset !== prev + 1 || runs.length === 0) runs.push([]);
+        runs[runs.length - 1].push(r);
+        prev = r.offset;
+      }
+      assert.equal(runs.length, steps.length, `${name}: ${runs.length} runs of offsets (${runs.map((r) => `${r[0].offset}-${r[r.length - 1].offset}`).join(", ")}), expected ${steps.length}`);
+      runs.forEach((got, i) => {
+        const [from, to] = steps[i];
+        assert.ok(got[got.length - 1].offset >= to - 1, `${name}: step ${i} read up to ${got[got.length - 1].offset}, wanted ${to - 1}`);
+        assertSameRecords(got, at(from).slice(0, got.length), `${name}: after seek to ${from}`);
+      });
+      if (name === "Java") {
+        const fft = res.ops.find((o) => o.op === "offsetsForTimes")?.offsets;
+        assert.deepEqual(fft, { [tp]: { offset: probe.offset, timestamp: probe.timestamp }, [`${TOPIC.c3}:0`]: null }, "offsetsForTimes");
+      }
+    }
+  });
+});
