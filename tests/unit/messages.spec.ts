@@ -14,6 +14,7 @@ import { RequestHeader } from "../../assembly/kafka/messages/request_header";
 import { ProduceRequest } from "../../assembly/kafka/messages/produce_request";
 import { MetadataRequest } from "../../assembly/kafka/messages/metadata_request";
 import { ProduceResponse } from "../../assembly/kafka/messages/produce_response";
+import { FetchResponse } from "../../assembly/kafka/messages/fetch_response";
 import { MESSAGE_VECTORS, JAVA_API_KEYS, RECORDS_HEX } from "../fixtures/messages/vectors";
 import {
   MESSAGE_NAMES,
@@ -86,7 +87,10 @@ describe("generated messages against Kafka's Java encoder", () => {
       seen++;
       expect<i32>(vec.hex.length).toBeGreaterThan(vec.reencodedHex.length);
     }
-    expect<i32>(seen).toBe(3);
+    // ApiVersions request/response, Produce response, a request/response pair for each of
+    // the eleven consumer-side APIs, and three inside nested structs (Fetch request and
+    // response partitions, an OffsetFetch response topic).
+    expect<i32>(seen).toBe(28);
   });
 
   it("carries records as opaque bytes", () => {
@@ -100,6 +104,27 @@ describe("generated messages against Kafka's Java encoder", () => {
       found = true;
     }
     expect<bool>(found).toBe(true);
+  });
+
+  it("carries fetched records as opaque bytes, null and empty kept apart", () => {
+    let count = 0;
+    for (let i = 0; i < MESSAGE_VECTORS.length; i++) {
+      const vec = MESSAGE_VECTORS[i];
+      if (vec.message != "FetchResponse" || vec.variant != "full") continue;
+      const r = new Reader(hexToBytes(vec.hex));
+      const res = FetchResponse.decode(r, vec.version);
+      expect<bool>(r.failed).toBe(false, label(i));
+      const p0 = res.responses[0].partitions[0];
+      expect<string>(bytesToHex(p0.records!)).toBe(RECORDS_HEX, label(i));
+      expect<i32>(p0.abortedTransactions!.length).toBe(2, label(i));
+      const p1 = res.responses[0].partitions[1];
+      expect<bool>(p1.records === null).toBe(true, label(i));
+      expect<bool>(p1.abortedTransactions === null).toBe(true, label(i));
+      const p2 = res.responses[1].partitions[0];
+      expect<bool>(p2.records !== null && p2.records!.length == 0).toBe(true, label(i));
+      count++;
+    }
+    expect<i32>(count).toBe(17); // v4..v18, plus v12 and v16 with unknown tagged fields
   });
 });
 
