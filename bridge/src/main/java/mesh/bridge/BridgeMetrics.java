@@ -1,6 +1,9 @@
 package mesh.bridge;
 
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.FetchResponse;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -34,6 +37,17 @@ final class BridgeMetrics {
     final Histogram writeLatency = new Histogram(
             new double[] {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30});
 
+    // Forward endpoint (kafka.mesh.v1.Bridge/Forward).
+    private final Map<ApiKeys, LongAdder> forwarded = new ConcurrentHashMap<>();
+    private final Map<ApiKeys, Map<Errors, LongAdder>> forwardErrors = new ConcurrentHashMap<>();
+    final LongAdder fetchResponseBytes = new LongAdder();
+    final LongAdder forwardStreamsOpened = new LongAdder();
+    final AtomicLong forwardStreamsActive = new AtomicLong();
+    final AtomicLong forwardPending = new AtomicLong();
+    final AtomicLong forwardConnectionsInUse = new AtomicLong();
+    final AtomicLong forwardWaiting = new AtomicLong();
+    java.util.function.Supplier<long[]> groupCounts = () -> new long[] {0, 0};
+
     LongSupplier queuedBytes = () -> 0;
     LongSupplier dedupeEntries = () -> 0;
     LongSupplier dedupeEvictions = () -> 0;
@@ -55,6 +69,34 @@ final class BridgeMetrics {
     /** A partition answered to the filter with an error (bridge's or broker's). */
     void partitionError(Errors error) {
         partitionErrors.computeIfAbsent(error, e -> new LongAdder()).increment();
+    }
+
+    /** A request read on the forward endpoint. */
+    void forwardRequests(ApiKeys api) {
+        forwarded.computeIfAbsent(api, a -> new LongAdder()).increment();
+    }
+
+    /** The answer to a forwarded request: its errors (Kafka's own count) and, for Fetch, record bytes. */
+    void forwardAnswered(ApiKeys api, AbstractResponse response) {
+        Map<Errors, LongAdder> byError = null;
+        for (Map.Entry<Errors, Integer> e : response.errorCounts().entrySet()) {
+            if (e.getKey() == Errors.NONE) {
+                continue;
+            }
+            if (byError == null) {
+                byError = forwardErrors.computeIfAbsent(api, a -> new ConcurrentHashMap<>());
+            }
+            byError.computeIfAbsent(e.getKey(), x -> new LongAdder()).add(e.getValue());
+        }
+        if (response instanceof FetchResponse f) {
+            long n = 0;
+            for (var t : f.data().responses()) {
+                for (var p : t.partitions()) {
+                    n += FetchResponse.recordsSize(p);
+                }
+            }
+            fetchResponseBytes.add(n);
+        }
     }
 
     static final class Histogram {
@@ -106,6 +148,21 @@ final class BridgeMetrics {
         gauge(b, "mesh_bridge_produce_requests_in_flight", "ProduceRequests sent to brokers and not answered", c, produceInFlight.get());
         gauge(b, "mesh_bridge_queued_writes", "Batches in the bridge not written yet", c, queuedWrites.get() + queuedWritesInSender.get());
         gauge(b, "mesh_bridge_queued_bytes", "Bytes of those batches (bounded by bridge.max.queued.bytes)", c, queuedBytes.getAsLong());
+        header(b, "mesh_bridge_forward_requests_total", "Requests received on the forward endpoint, by API", "counter");
+        forwarded.forEach((a, n) -> line(b, "mesh_bridge_forward_requests_total", c + ",api=\"" + a.name + "\"", n.sum()));
+        header(b, "mesh_bridge_forward_errors_total",
+                "Errors in forward answers (partitions, groups or whole requests), by API and Kafka error", "counter");
+        forwardErrors.forEach((a, m) -> m.forEach((e, n) -> line(b, "mesh_bridge_forward_errors_total",
+                c + ",api=\"" + a.name + "\",error=\"" + e.name() + "\"", n.sum())));
+        counter(b, "mesh_bridge_fetch_response_bytes_total", "Record bytes in Fetch answers on the forward endpoint", c, fetchResponseBytes.sum());
+        counter(b, "mesh_bridge_forward_streams_total", "gRPC forward streams opened", c, forwardStreamsOpened.sum());
+        gauge(b, "mesh_bridge_forward_streams_active", "gRPC forward streams open now", c, forwardStreamsActive.get());
+        gauge(b, "mesh_bridge_forward_pending_responses", "Forwarded requests not answered yet", c, forwardPending.get());
+        gauge(b, "mesh_bridge_forward_connections_in_use", "Pooled broker connections holding a forwarded request", c, forwardConnectionsInUse.get());
+        gauge(b, "mesh_bridge_forward_waiting_requests", "Forwarded requests waiting for a pooled connection", c, forwardWaiting.get());
+        long[] g = groupCounts.get();
+        gauge(b, "mesh_bridge_groups_active", "Consumer groups with a member seen alive in its session timeout", c, g[0]);
+        gauge(b, "mesh_bridge_group_members_active", "Group members seen alive in their session timeout (JoinGroup, SyncGroup, Heartbeat answers)", c, g[1]);
         header(b, "mesh_bridge_write_latency_seconds", "First send to final answer of a batch", "histogram");
         long cumulative = 0;
         for (int i = 0; i < writeLatency.bounds.length; i++) {

@@ -175,8 +175,14 @@ public final class BridgeServer {
         metrics.dedupeEvictions = dedupe::evictions;
         this.nativeEndpoint = endpoint[0];
         writer.start();
+        GroupTracker groups = new GroupTracker();
+        metrics.groupCounts = () -> groups.counts(System.currentTimeMillis());
+        forwarder = Forwarder.create(clusterName, new ProducerConfig(props),
+                (int) cfg.getLong(BridgeConfig.FORWARD_CONNECTIONS_PER_BROKER, 64), metrics, groups);
+        forwardEndpoint = new ForwardEndpoint(clusterName, forwarder, metrics);
+        forwarder.start();
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(address.host(), address.port()))
-                .addService(endpoint[0].service())
+                .addService(endpoint[0].service(forwardEndpoint.method()))
                 // Messages are handled on the Netty event loop that read them: parsing, checking
                 // and queueing a batch never blocks, and a hand-off to another thread costs more
                 // than the work.
@@ -190,23 +196,31 @@ public final class BridgeServer {
     }
 
     private NativeEndpoint nativeEndpoint;
+    private Forwarder forwarder;
+    private ForwardEndpoint forwardEndpoint;
 
     /** Stop taking work, finish what is under way (bounded), answer it, then close. */
     private void drain(HttpServer http, long timeoutMs) {
         long deadline = System.currentTimeMillis() + timeoutMs;
         draining = true;
-        LOG.info("event=drain_start cluster={} timeout_ms={} pending_native={}", clusterName, timeoutMs,
-                metrics.pendingResponses.get());
+        LOG.info("event=drain_start cluster={} timeout_ms={} pending_native={} pending_forward={}", clusterName, timeoutMs,
+                metrics.pendingResponses.get(), metrics.forwardPending.get());
         try {
             if (grpc != null) {
                 grpc.shutdown(); // no new streams; open ones go on until drained
+                nativeEndpoint.stopReading();
+                forwardEndpoint.stopReading();
                 nativeEndpoint.drain(Math.max(0, deadline - System.currentTimeMillis()));
+                forwardEndpoint.drain(Math.max(0, deadline - System.currentTimeMillis()));
             }
             // Closes the listener, then waits for REST exchanges under way.
             http.stop(1);
             producer.close(Duration.ofMillis(Math.max(0, deadline - System.currentTimeMillis())));
             if (writer != null) {
                 writer.drainAndClose(Math.max(0, deadline - System.currentTimeMillis()));
+            }
+            if (forwarder != null) {
+                forwarder.close(0);
             }
             if (grpc != null) {
                 grpc.shutdownNow();

@@ -115,10 +115,14 @@ final class NativeEndpoint {
         this.timers = timers;
     }
 
-    ServerServiceDefinition service() {
-        return ServerServiceDefinition.builder(SERVICE)
-                .addMethod(PRODUCE, ServerCalls.asyncBidiStreamingCall(this::open))
-                .build();
+    /** The service with Produce and the other methods given (one definition per service name). */
+    ServerServiceDefinition service(io.grpc.ServerMethodDefinition<?, ?>... others) {
+        ServerServiceDefinition.Builder b = ServerServiceDefinition.builder(SERVICE)
+                .addMethod(PRODUCE, ServerCalls.asyncBidiStreamingCall(this::open));
+        for (io.grpc.ServerMethodDefinition<?, ?> m : others) {
+            b.addMethod(m);
+        }
+        return b.build();
     }
 
     private StreamObserver<byte[]> open(StreamObserver<byte[]> responses) {
@@ -169,6 +173,11 @@ final class NativeEndpoint {
             }
         }
         s.requestNext();
+    }
+
+    /** No more reading of requests; answers still go out. */
+    void stopReading() {
+        draining = true;
     }
 
     /** Stops asking for messages, waits (bounded) for the answers owed, then ends every stream. */

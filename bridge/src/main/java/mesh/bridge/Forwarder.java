@@ -1,0 +1,824 @@
+package mesh.bridge;
+
+import org.apache.kafka.clients.ApiVersions;
+import org.apache.kafka.clients.ClientRequest;
+import org.apache.kafka.clients.ClientResponse;
+import org.apache.kafka.clients.ClientUtils;
+import org.apache.kafka.clients.KafkaClient;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.Cluster;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.metrics.Metrics;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.kafka.common.requests.DescribeGroupsRequest;
+import org.apache.kafka.common.requests.FetchRequest;
+import org.apache.kafka.common.requests.FetchResponse;
+import org.apache.kafka.common.requests.FindCoordinatorRequest;
+import org.apache.kafka.common.requests.FindCoordinatorResponse;
+import org.apache.kafka.common.requests.HeartbeatRequest;
+import org.apache.kafka.common.requests.JoinGroupRequest;
+import org.apache.kafka.common.requests.LeaveGroupRequest;
+import org.apache.kafka.common.requests.ListGroupsRequest;
+import org.apache.kafka.common.requests.ListOffsetsRequest;
+import org.apache.kafka.common.requests.OffsetCommitRequest;
+import org.apache.kafka.common.requests.OffsetFetchRequest;
+import org.apache.kafka.common.requests.RequestHeader;
+import org.apache.kafka.common.requests.SyncGroupRequest;
+import org.apache.kafka.common.utils.LogContext;
+import org.apache.kafka.common.utils.Time;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
+
+/**
+ * Forwards consumer-side requests (Fetch, ListOffsets, group and offset APIs) to one cluster, at
+ * the version they came in, on one IO thread with one kafka-clients NetworkClient.
+ *
+ * A broker reads nothing more from a connection until it has answered the current request, so
+ * each forwarded request holds a connection of its own: per broker a pool of up to
+ * connectionsPerBroker connections, each a distinct (synthetic) NetworkClient node id for the
+ * broker's address, one request in flight on each; requests beyond it wait in FIFO order. Fetch
+ * and ListOffsets are split by partition leader (metadata: ProducerMetadata through the
+ * NetworkClient's metadata updater, on connections of their own); group and offset APIs go to
+ * the group's coordinator (FindCoordinator, cached until the cluster says otherwise).
+ */
+final class Forwarder {
+    private static final Logger LOG = LoggerFactory.getLogger(Forwarder.class);
+    static final Set<ApiKeys> SERVED = EnumSet.of(ApiKeys.FETCH, ApiKeys.LIST_OFFSETS, ApiKeys.OFFSET_COMMIT,
+            ApiKeys.OFFSET_FETCH, ApiKeys.JOIN_GROUP, ApiKeys.SYNC_GROUP, ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP,
+            ApiKeys.DESCRIBE_GROUPS, ApiKeys.LIST_GROUPS);
+    static final short FETCH_MIN_VERSION = 4;
+    static final short FETCH_MAX_VERSION = 12;
+    /** Synthetic node ids of pooled connections: far below the bootstrap nodes' -1, -2, ... */
+    private static final int FIRST_SYNTHETIC_ID = -1_000_000;
+
+    static boolean served(ApiKeys api, short version) {
+        if (!SERVED.contains(api)) {
+            return false;
+        }
+        if (api == ApiKeys.FETCH) {
+            return version >= FETCH_MIN_VERSION && version <= FETCH_MAX_VERSION;
+        }
+        return version >= api.oldestVersion() && version <= api.latestVersion(true);
+    }
+
+    /** One request from the filter, answered exactly once through done. */
+    static final class Call {
+        final RequestHeader header;
+        final AbstractRequest request;
+        final long arrivedMs;
+        final Consumer<AbstractResponse> done;
+        final BooleanSupplier abandoned;
+        final int maxWaitMs;            // Fetch: as the client sent it
+        // Routing state (IO thread).
+        int metadataAskedVersion = -1;
+        final Map<String, Coordinator> coordinators = new HashMap<>();
+        final Map<TopicPartition, Errors> unrouted = new HashMap<>();
+        final List<Part> parts = new ArrayList<>();
+        int remaining;
+
+        Call(RequestHeader header, AbstractRequest request, long arrivedMs, Consumer<AbstractResponse> done,
+             BooleanSupplier abandoned) {
+            this.header = header;
+            this.request = request;
+            this.arrivedMs = arrivedMs;
+            this.done = done;
+            this.abandoned = abandoned;
+            this.maxWaitMs = request instanceof FetchRequest f ? f.data().maxWaitMs() : 0;
+        }
+
+        ApiKeys api() {
+            return request.apiKey();
+        }
+    }
+
+    /** A group's coordinator as this call sees it: a node, or the error that stands for it. */
+    record Coordinator(Node node, Errors error) { }
+
+    /** What one broker is asked for a call. */
+    static final class Part {
+        final Call call;
+        final AbstractRequest request;
+        final List<String> groups;      // coordinator-routed: the groups it carries
+        long queuedMs;
+        AbstractResponse response;      // null: failed (the call's merge gives the error)
+
+        Part(Call call, AbstractRequest request, List<String> groups) {
+            this.call = call;
+            this.request = request;
+            this.groups = groups;
+        }
+    }
+
+    private static final class Slot {
+        final Node node;
+        Part part;
+        boolean sent;
+
+        Slot(Node node) {
+            this.node = node;
+        }
+    }
+
+    private final class Pool {
+        final int brokerId;
+        final Node address;
+        final List<Slot> slots = new ArrayList<>();
+        final ArrayDeque<Part> queue = new ArrayDeque<>();
+
+        Pool(Node address) {
+            this.brokerId = address.id();
+            this.address = address;
+        }
+
+        Slot freeSlot(long now) {
+            Slot idle = null;
+            for (Slot s : slots) {
+                if (s.part != null) {
+                    continue;
+                }
+                if (client.isReady(s.node, now)) {
+                    return s;
+                }
+                if (idle == null) {
+                    idle = s;
+                }
+            }
+            if (idle != null) {
+                return idle;
+            }
+            if (slots.size() < connectionsPerBroker) {
+                Slot s = new Slot(new Node(nextSyntheticId--, address.host(), address.port(), address.rack()));
+                slots.add(s);
+                return s;
+            }
+            return null;
+        }
+    }
+
+    private final class Lookup {
+        final String group;
+        final long createdMs;
+        final Set<Call> waiters = new LinkedHashSet<>();
+        boolean sent;
+
+        Lookup(String group, long createdMs) {
+            this.group = group;
+            this.createdMs = createdMs;
+        }
+    }
+
+    private final String cluster;
+    private final KafkaClient client;
+    private final BridgeMetadata metadata;
+    private final Metrics kafkaMetrics;
+    private final BridgeMetrics metrics;
+    private final GroupTracker groups;
+    private final Time time;
+    private final int requestTimeoutMs;
+    private final int connectionsPerBroker;
+    private final Thread thread;
+
+    private final ConcurrentLinkedQueue<Call> incoming = new ConcurrentLinkedQueue<>();
+    private final Map<Integer, Pool> pools = new HashMap<>();
+    private final List<Call> awaitingMetadata = new ArrayList<>();
+    private final Map<String, Node> coordinatorCache = new HashMap<>();
+    private final Map<String, Lookup> lookups = new LinkedHashMap<>();
+    private int nextSyntheticId = FIRST_SYNTHETIC_ID;
+    private int correlation;
+
+    private volatile boolean polling;
+    private volatile boolean stopping;
+
+    static Forwarder create(String cluster, ProducerConfig config, int connectionsPerBroker, BridgeMetrics metrics,
+                            GroupTracker groups) {
+        LogContext logContext = new LogContext("[mesh-bridge forward cluster=" + cluster + "] ");
+        Time time = Time.SYSTEM;
+        BridgeMetadata metadata = new BridgeMetadata(config.getLong(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
+                config.getLong(ProducerConfig.RETRY_BACKOFF_MAX_MS_CONFIG),
+                config.getLong(ProducerConfig.METADATA_MAX_AGE_CONFIG),
+                config.getLong(ProducerConfig.METADATA_MAX_IDLE_CONFIG),
+                logContext, time);
+        metadata.bootstrap(ClientUtils.parseAndValidateAddresses(config));
+        Metrics kafkaMetrics = new Metrics(time);
+        // One request in flight per connection: a broker answers a connection's requests one at a time.
+        KafkaClient client = ClientUtils.createNetworkClient(config, kafkaMetrics, "mesh-bridge-forward", logContext,
+                new ApiVersions(), time, 1, metadata, null, null);
+        return new Forwarder(cluster, client, metadata, kafkaMetrics, metrics, groups, time,
+                config.getInt(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG), connectionsPerBroker);
+    }
+
+    Forwarder(String cluster, KafkaClient client, BridgeMetadata metadata, Metrics kafkaMetrics, BridgeMetrics metrics,
+              GroupTracker groups, Time time, int requestTimeoutMs, int connectionsPerBroker) {
+        this.cluster = cluster;
+        this.client = client;
+        this.metadata = metadata;
+        this.kafkaMetrics = kafkaMetrics;
+        this.metrics = metrics;
+        this.groups = groups;
+        this.time = time;
+        this.requestTimeoutMs = requestTimeoutMs;
+        this.connectionsPerBroker = Math.max(1, connectionsPerBroker);
+        this.thread = new Thread(this::run, "forward-" + cluster);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Queues a call; from any thread. */
+    void submit(Call call) {
+        owed.incrementAndGet();
+        incoming.add(call);
+        if (polling) {
+            client.wakeup();
+        }
+    }
+
+    /** Stops the IO thread once nothing is owed or the deadline passes. Blocks. */
+    void close(long timeoutMs) throws InterruptedException {
+        long deadline = time.milliseconds() + timeoutMs;
+        while (owed() > 0 && time.milliseconds() < deadline) {
+            Thread.sleep(20);
+        }
+        stopping = true;
+        client.wakeup();
+        thread.join(5000);
+    }
+
+    private final java.util.concurrent.atomic.AtomicInteger owed = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Calls submitted and not answered yet. */
+    int owed() {
+        return owed.get();
+    }
+
+    private void run() {
+        LOG.info("event=forwarder_start cluster={} request_timeout_ms={} connections_per_broker={}", cluster,
+                requestTimeoutMs, connectionsPerBroker);
+        while (!stopping) {
+            try {
+                runOnce(time.milliseconds());
+            } catch (RuntimeException e) {
+                LOG.error("event=forwarder_error cluster={} error=\"{}\"", cluster, e.toString(), e);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException ie) {
+                    break;
+                }
+            }
+        }
+        try {
+            client.close();
+        } catch (java.io.IOException e) {
+            LOG.warn("event=client_close_failed cluster={} error=\"{}\"", cluster, e.toString());
+        }
+        kafkaMetrics.close();
+        metadata.close();
+        LOG.info("event=forwarder_stop cluster={}", cluster);
+    }
+
+    /** One round of the IO loop; the IO thread's, or a test's. */
+    void runOnce(long now) {
+        Call c;
+        while ((c = incoming.poll()) != null) {
+            metrics.forwardRequests(c.api());
+            route(c, now);
+        }
+        if (!awaitingMetadata.isEmpty()) {
+            for (Call w : new ArrayList<>(awaitingMetadata)) {
+                awaitingMetadata.remove(w);
+                route(w, now);
+            }
+        }
+        sendLookups(now);
+        pump(now);
+        long pollMs = 500;
+        if (!awaitingMetadata.isEmpty() || !lookups.isEmpty()) {
+            pollMs = 20;
+        }
+        int inUse = 0;
+        int waiting = 0;
+        for (Pool p : pools.values()) {
+            waiting += p.queue.size();
+            for (Slot s : p.slots) {
+                if (s.part != null) {
+                    inUse++;
+                    if (!s.sent) {
+                        pollMs = 20; // connecting: looked at again soon
+                    }
+                }
+            }
+            if (!p.queue.isEmpty()) {
+                pollMs = Math.min(pollMs, 50); // queue-wait deadlines
+            }
+        }
+        metrics.forwardConnectionsInUse.set(inUse);
+        metrics.forwardWaiting.set(waiting);
+        polling = true;
+        if (!incoming.isEmpty() || stopping) {
+            pollMs = 0;
+        }
+        try {
+            client.poll(pollMs, now);
+        } finally {
+            polling = false;
+        }
+    }
+
+    // ---- routing ----
+
+    private void route(Call c, long now) {
+        switch (c.api()) {
+            case FETCH, LIST_OFFSETS -> routeByLeader(c, now);
+            case LIST_GROUPS -> routeToAllBrokers(c, now);
+            default -> routeToCoordinator(c, now);
+        }
+    }
+
+    private void routeByLeader(Call c, long now) {
+        Cluster view = metadata.fetch();
+        List<String> missingTopics = new ArrayList<>();
+        for (String topic : topicsOf(c)) {
+            metadata.want(topic);
+            metadata.add(topic, now);
+        }
+        for (TopicPartition tp : partitionsOf(c)) {
+            if (view.leaderFor(tp) == null && !missingTopics.contains(tp.topic())) {
+                missingTopics.add(tp.topic());
+            }
+        }
+        if (!missingTopics.isEmpty() && now - c.arrivedMs < requestTimeoutMs) {
+            if (c.metadataAskedVersion < 0) {
+                for (String t : missingTopics) {
+                    c.metadataAskedVersion = metadata.requestUpdateForTopic(t);
+                }
+                awaitingMetadata.add(c);
+                return;
+            }
+            if (metadata.updateVersion() <= c.metadataAskedVersion) {
+                awaitingMetadata.add(c);
+                return;
+            }
+        }
+        Map<Node, ApiMessage> split = new LinkedHashMap<>();
+        if (c.request instanceof FetchRequest f) {
+            split.putAll(ForwardMerge.splitFetch(f.data(), view::leaderFor, c.unrouted, tp -> noLeader(view, tp)));
+        } else {
+            ListOffsetsRequest l = (ListOffsetsRequest) c.request;
+            split.putAll(ForwardMerge.splitListOffsets(l.data(), view::leaderFor, c.unrouted, tp -> noLeader(view, tp)));
+        }
+        if (split.size() == 1 && c.unrouted.isEmpty()) {
+            Map.Entry<Node, ApiMessage> only = split.entrySet().iterator().next();
+            dispatch(c, List.of(new Target(only.getKey(), c.request, null)), now);
+            return;
+        }
+        List<Target> targets = new ArrayList<>();
+        split.forEach((leader, data) -> targets.add(new Target(leader,
+                ForwardMerge.request(c.api(), c.request.version(), data), null)));
+        dispatch(c, targets, now);
+    }
+
+    /** Why a partition has no leader: the cluster does not have it, or its leader is unknown. */
+    private Errors noLeader(Cluster view, TopicPartition tp) {
+        Integer count = view.partitionCountForTopic(tp.topic());
+        if ((count == null && metadata.getError(tp.topic()) == Errors.UNKNOWN_TOPIC_OR_PARTITION)
+                || (count != null && tp.partition() >= count)) {
+            if (count == null) {
+                metadata.forget(tp.topic());
+            }
+            return Errors.UNKNOWN_TOPIC_OR_PARTITION;
+        }
+        metadata.requestUpdate(false);
+        return Errors.NOT_LEADER_OR_FOLLOWER;
+    }
+
+    private void routeToAllBrokers(Call c, long now) {
+        Cluster view = metadata.fetch();
+        if (view.isBootstrapConfigured() || view.nodes().isEmpty()) {
+            if (now - c.arrivedMs < requestTimeoutMs) {
+                metadata.requestUpdate(false);
+                awaitingMetadata.add(c);
+                return;
+            }
+        }
+        List<Target> targets = new ArrayList<>();
+        if (!view.isBootstrapConfigured()) {
+            for (Node n : view.nodes()) {
+                targets.add(new Target(n, c.request, null));
+            }
+        }
+        dispatch(c, targets, now);
+    }
+
+    private static List<String> groupsOf(Call c) {
+        return switch (c.api()) {
+            case JOIN_GROUP -> List.of(((JoinGroupRequest) c.request).data().groupId());
+            case SYNC_GROUP -> List.of(((SyncGroupRequest) c.request).data().groupId());
+            case HEARTBEAT -> List.of(((HeartbeatRequest) c.request).data().groupId());
+            case LEAVE_GROUP -> List.of(((LeaveGroupRequest) c.request).data().groupId());
+            case OFFSET_COMMIT -> List.of(((OffsetCommitRequest) c.request).data().groupId());
+            case OFFSET_FETCH -> ((OffsetFetchRequest) c.request).groupIds();
+            case DESCRIBE_GROUPS -> ((DescribeGroupsRequest) c.request).data().groups();
+            default -> List.of();
+        };
+    }
+
+    private void routeToCoordinator(Call c, long now) {
+        List<String> groupIds = groupsOf(c);
+        boolean waiting = false;
+        for (String g : groupIds) {
+            if (c.coordinators.containsKey(g)) {
+                continue;
+            }
+            Node known = coordinatorCache.get(g);
+            if (known != null) {
+                c.coordinators.put(g, new Coordinator(known, Errors.NONE));
+                continue;
+            }
+            lookups.computeIfAbsent(g, x -> new Lookup(x, now)).waiters.add(c);
+            waiting = true;
+        }
+        if (waiting) {
+            return;
+        }
+        // Groups by coordinator, in request order; groups without one are answered by the merge.
+        Map<Integer, List<String>> byNode = new LinkedHashMap<>();
+        Map<Integer, Node> nodes = new HashMap<>();
+        for (String g : groupIds) {
+            Coordinator co = c.coordinators.get(g);
+            if (co.node() != null) {
+                byNode.computeIfAbsent(co.node().id(), x -> new ArrayList<>()).add(g);
+                nodes.put(co.node().id(), co.node());
+            }
+        }
+        if (byNode.size() == 1 && byNode.values().iterator().next().size() == groupIds.size()) {
+            Map.Entry<Integer, List<String>> only = byNode.entrySet().iterator().next();
+            dispatch(c, List.of(new Target(nodes.get(only.getKey()), c.request, only.getValue())), now);
+            return;
+        }
+        List<Target> targets = new ArrayList<>();
+        for (Map.Entry<Integer, List<String>> e : byNode.entrySet()) {
+            ApiMessage data;
+            if (c.request instanceof DescribeGroupsRequest d) {
+                data = ForwardMerge.describeGroupsPart(d.data(), e.getValue());
+            } else {
+                OffsetFetchRequestData of = ((OffsetFetchRequest) c.request).data();
+                List<OffsetFetchRequestData.OffsetFetchRequestGroup> sub = new ArrayList<>();
+                for (OffsetFetchRequestData.OffsetFetchRequestGroup g : of.groups()) {
+                    if (e.getValue().contains(g.groupId())) {
+                        sub.add(g);
+                    }
+                }
+                data = ForwardMerge.offsetFetchPart(of, sub);
+            }
+            targets.add(new Target(nodes.get(e.getKey()), ForwardMerge.request(c.api(), c.request.version(), data),
+                    e.getValue()));
+        }
+        dispatch(c, targets, now);
+    }
+
+    private record Target(Node broker, AbstractRequest request, List<String> groups) { }
+
+    private void dispatch(Call c, List<Target> targets, long now) {
+        c.remaining = targets.size();
+        if (targets.isEmpty()) {
+            finish(c);
+            return;
+        }
+        for (Target t : targets) {
+            Part p = new Part(c, t.request(), t.groups());
+            p.queuedMs = now;
+            c.parts.add(p);
+            pools.computeIfAbsent(t.broker().id(), id -> new Pool(t.broker())).queue.add(p);
+        }
+    }
+
+    // ---- coordinator lookups ----
+
+    private void sendLookups(long now) {
+        List<Lookup> expired = new ArrayList<>();
+        for (Lookup l : lookups.values()) {
+            if (l.sent) {
+                continue;
+            }
+            if (now - l.createdMs >= requestTimeoutMs) {
+                expired.add(l);
+                continue;
+            }
+            Node node = client.leastLoadedNode(now).node();
+            if (node == null || !client.ready(node, now)) {
+                continue; // ready() starts connecting; looked at again next round
+            }
+            FindCoordinatorRequest.Builder builder = new FindCoordinatorRequest.Builder(new FindCoordinatorRequestData()
+                    .setKeyType(FindCoordinatorRequest.CoordinatorType.GROUP.id())
+                    .setCoordinatorKeys(List.of(l.group)));
+            client.send(client.newClientRequest(node.idString(), builder, now, true, requestTimeoutMs,
+                    r -> lookupAnswered(l, r)), now);
+            l.sent = true;
+        }
+        for (Lookup l : expired) {
+            lookups.remove(l.group, l);
+            lookupDone(l, new Coordinator(null, Errors.COORDINATOR_NOT_AVAILABLE), "no broker reachable");
+        }
+    }
+
+    private void lookupAnswered(Lookup l, ClientResponse r) {
+        lookups.remove(l.group, l);
+        Coordinator co;
+        String why = null;
+        if (r.hasResponse() && r.versionMismatch() == null && r.responseBody() instanceof FindCoordinatorResponse f) {
+            FindCoordinatorResponseData.Coordinator found = f.coordinatorByKey(l.group).orElse(null);
+            Errors e = found == null ? Errors.COORDINATOR_NOT_AVAILABLE : Errors.forCode(found.errorCode());
+            if (e == Errors.NONE) {
+                co = new Coordinator(new Node(found.nodeId(), found.host(), found.port()), Errors.NONE);
+            } else {
+                // COORDINATOR_NOT_AVAILABLE and COORDINATOR_LOAD_IN_PROGRESS mean "not now";
+                // others (GROUP_AUTHORIZATION_FAILED, INVALID_REQUEST, ...) are the cluster's answer.
+                co = new Coordinator(null, e == Errors.COORDINATOR_LOAD_IN_PROGRESS ? Errors.COORDINATOR_NOT_AVAILABLE : e);
+                why = e.name();
+            }
+        } else {
+            co = new Coordinator(null, Errors.COORDINATOR_NOT_AVAILABLE);
+            why = r.versionMismatch() != null ? "unsupported version" : "disconnected";
+        }
+        lookupDone(l, co, why);
+    }
+
+    private void lookupDone(Lookup l, Coordinator co, String why) {
+        long now = time.milliseconds();
+        if (co.node() != null) {
+            Node old = coordinatorCache.put(l.group, co.node());
+            if (old == null || old.id() != co.node().id()) {
+                LOG.info("event=coordinator cluster={} group={} node={} address={}:{}", cluster, l.group, co.node().id(),
+                        co.node().host(), co.node().port());
+            }
+        } else {
+            LOG.warn("event=coordinator_unavailable cluster={} group={} error={} reason=\"{}\"", cluster, l.group,
+                    co.error().name(), why);
+        }
+        for (Call c : l.waiters) {
+            c.coordinators.put(l.group, co);
+            routeToCoordinator(c, now);
+        }
+    }
+
+    private void forgetCoordinator(String group, String why) {
+        Node old = coordinatorCache.remove(group);
+        if (old != null) {
+            LOG.info("event=coordinator_lost cluster={} group={} node={} reason=\"{}\"", cluster, group, old.id(), why);
+        }
+    }
+
+    // ---- the pools ----
+
+    private void pump(long now) {
+        for (Pool pool : pools.values()) {
+            // Parts that waited for a connection longer than request.timeout.ms fail; parts of a
+            // stream the filter closed are not sent.
+            for (Iterator<Part> it = pool.queue.iterator(); it.hasNext(); ) {
+                Part p = it.next();
+                if (p.call.abandoned.getAsBoolean()) {
+                    it.remove();
+                    failed(p, "stream closed", false);
+                } else if (now - p.queuedMs >= requestTimeoutMs) {
+                    it.remove();
+                    failed(p, "waited " + (now - p.queuedMs) + " ms for a connection", false);
+                }
+            }
+            while (!pool.queue.isEmpty()) {
+                Slot s = pool.freeSlot(now);
+                if (s == null) {
+                    break;
+                }
+                s.part = pool.queue.poll();
+                s.sent = false;
+            }
+            for (Slot s : pool.slots) {
+                if (s.part == null || s.sent) {
+                    continue;
+                }
+                if (client.ready(s.node, now)) {
+                    send(s, now);
+                } else if (client.connectionFailed(s.node) || now - s.part.queuedMs >= requestTimeoutMs) {
+                    Part p = s.part;
+                    s.part = null;
+                    failed(p, "connection to broker " + pool.brokerId + " failed", true);
+                }
+            }
+        }
+    }
+
+    private void send(Slot s, long now) {
+        Part p = s.part;
+        int timeoutMs = requestTimeoutMs;
+        if (p.request instanceof FetchRequest f) {
+            // What is left of max_wait_ms after the time the request waited in the bridge.
+            int maxWait = (int) Math.max(0, p.call.maxWaitMs - (now - p.call.arrivedMs));
+            f.data().setMaxWaitMs(maxWait);
+            timeoutMs += maxWait;
+        } else if (p.request instanceof JoinGroupRequest j) {
+            JoinGroupRequestData d = j.data();
+            timeoutMs += j.version() >= 1 ? d.rebalanceTimeoutMs() : d.sessionTimeoutMs();
+        }
+        Fixed builder = new Fixed(p.request);
+        ClientRequest request = new ClientRequest(s.node.idString(), builder, correlation++, p.call.header.clientId(),
+                now, true, timeoutMs, r -> answered(s, p, r));
+        client.send(request, now);
+        s.sent = true;
+    }
+
+    /** The request exactly as parsed (or split), at its own version and no other. */
+    static final class Fixed extends AbstractRequest.Builder<AbstractRequest> {
+        private final AbstractRequest request;
+
+        Fixed(AbstractRequest request) {
+            super(request.apiKey(), request.version(), request.version());
+            this.request = request;
+        }
+
+        @Override
+        public AbstractRequest build(short version) {
+            return request;
+        }
+
+        @Override
+        public String toString() {
+            return request.toString();
+        }
+    }
+
+    private void answered(Slot s, Part p, ClientResponse r) {
+        if (s.part == p) {
+            s.part = null;
+        }
+        if (r.versionMismatch() != null) {
+            p.response = p.request.getErrorResponse(0, Errors.UNSUPPORTED_VERSION.exception());
+            partDone(p);
+            return;
+        }
+        if (!r.hasResponse() || r.wasDisconnected()) {
+            failed(p, r.wasTimedOut() ? "timed out" : "disconnected", true);
+            return;
+        }
+        p.response = r.responseBody();
+        Map<Errors, Integer> errors = p.response.errorCounts();
+        if (p.groups != null) {
+            if (errors.containsKey(Errors.NOT_COORDINATOR) || errors.containsKey(Errors.COORDINATOR_NOT_AVAILABLE)) {
+                for (String g : p.groups) {
+                    forgetCoordinator(g, errors.containsKey(Errors.NOT_COORDINATOR) ? "NOT_COORDINATOR" : "COORDINATOR_NOT_AVAILABLE");
+                }
+            }
+        } else if (errors.containsKey(Errors.NOT_LEADER_OR_FOLLOWER) || errors.containsKey(Errors.UNKNOWN_TOPIC_OR_PARTITION)
+                || errors.containsKey(Errors.FENCED_LEADER_EPOCH) || errors.containsKey(Errors.LEADER_NOT_AVAILABLE)) {
+            metadata.requestUpdate(false);
+        }
+        partDone(p);
+    }
+
+    private void failed(Part p, String why, boolean brokerFailed) {
+        p.response = null;
+        if (!brokerFailed) {
+            // nothing learnt about the cluster
+        } else if (p.groups != null) {
+            for (String g : p.groups) {
+                forgetCoordinator(g, why);
+            }
+        } else if (p.call.api() != ApiKeys.LIST_GROUPS) {
+            metadata.requestUpdate(false);
+        }
+        LOG.debug("event=forward_failed cluster={} api={} reason=\"{}\"", cluster, p.call.api(), why);
+        partDone(p);
+    }
+
+    private void partDone(Part p) {
+        if (--p.call.remaining == 0) {
+            finish(p.call);
+        }
+    }
+
+    private void finish(Call c) {
+        owed.decrementAndGet();
+        AbstractResponse response;
+        try {
+            response = merge(c);
+        } catch (RuntimeException e) {
+            LOG.error("event=merge_failed cluster={} api={} error=\"{}\"", cluster, c.api(), e.toString(), e);
+            response = c.request.getErrorResponse(0, Errors.UNKNOWN_SERVER_ERROR.exception());
+        }
+        groups.observe(c.request, response, time.milliseconds());
+        metrics.forwardAnswered(c.api(), response);
+        c.done.accept(response);
+    }
+
+    /** The answer to a call from its parts' answers. */
+    static AbstractResponse merge(Call c) {
+        List<AbstractResponse> answers = new ArrayList<>(c.parts.size());
+        for (Part p : c.parts) {
+            answers.add(p.response);
+        }
+        boolean whole = c.parts.size() == 1 && c.parts.get(0).request == c.request;
+        if (whole && answers.get(0) != null) {
+            return answers.get(0);
+        }
+        short version = c.request.version();
+        switch (c.api()) {
+            case FETCH:
+                return ForwardMerge.mergeFetch(((FetchRequest) c.request).data(), answers, c.unrouted);
+            case LIST_OFFSETS:
+                return ForwardMerge.mergeListOffsets(((ListOffsetsRequest) c.request).data(), answers, c.unrouted);
+            case LIST_GROUPS:
+                return ForwardMerge.mergeListGroups(answers);
+            case DESCRIBE_GROUPS:
+                return ForwardMerge.mergeDescribeGroups(((DescribeGroupsRequest) c.request).data(), answers,
+                        g -> groupError(c, g));
+            case OFFSET_FETCH:
+                if (version >= 8) {
+                    return ForwardMerge.mergeOffsetFetch(((OffsetFetchRequest) c.request).data(), version, answers,
+                            g -> groupError(c, g));
+                }
+                // fall through: one group
+            default:
+                Errors e = Errors.COORDINATOR_NOT_AVAILABLE;
+                for (String g : groupsOf(c)) {
+                    e = groupError(c, g);
+                }
+                return c.request.getErrorResponse(0, e.exception());
+        }
+    }
+
+    private static Errors groupError(Call c, String group) {
+        Coordinator co = c.coordinators.get(group);
+        return co != null && co.error() != Errors.NONE ? co.error() : Errors.COORDINATOR_NOT_AVAILABLE;
+    }
+
+    private static List<String> topicsOf(Call c) {
+        List<String> out = new ArrayList<>();
+        if (c.request instanceof FetchRequest f) {
+            for (FetchRequestData.FetchTopic t : f.data().topics()) {
+                out.add(t.topic());
+            }
+        } else if (c.request instanceof ListOffsetsRequest l) {
+            for (ListOffsetsRequestData.ListOffsetsTopic t : l.data().topics()) {
+                out.add(t.name());
+            }
+        }
+        return out;
+    }
+
+    private static List<TopicPartition> partitionsOf(Call c) {
+        List<TopicPartition> out = new ArrayList<>();
+        if (c.request instanceof FetchRequest f) {
+            for (FetchRequestData.FetchTopic t : f.data().topics()) {
+                for (FetchRequestData.FetchPartition p : t.partitions()) {
+                    out.add(new TopicPartition(t.topic(), p.partition()));
+                }
+            }
+        } else if (c.request instanceof ListOffsetsRequest l) {
+            for (ListOffsetsRequestData.ListOffsetsTopic t : l.data().topics()) {
+                for (ListOffsetsRequestData.ListOffsetsPartition p : t.partitions()) {
+                    out.add(new TopicPartition(t.name(), p.partitionIndex()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** For tests: the fetch bytes of a response. */
+    static long recordBytes(AbstractResponse r) {
+        long n = 0;
+        if (r instanceof FetchResponse f) {
+            for (var t : f.data().responses()) {
+                for (var p : t.partitions()) {
+                    n += FetchResponse.recordsSize(p);
+                }
+            }
+        }
+        return n;
+    }
+}
