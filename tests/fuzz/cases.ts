@@ -5,7 +5,10 @@ import fs from "node:fs";
 import path from "node:path";
 import * as k from "../lib/kafka/index.ts";
 import type { GrpcStream, HttpCall, MeshConnection, MeshVm, Pair } from "../wasm-host/host.ts";
-import { answerFor, nativeAnswer, type NativeProduce, readNativeProduce } from "../wasm-host/native-bridge.ts";
+import {
+  answerFor, batchAt, FORWARD_FAULTS, FORWARD_GRPC_METHOD, forwardAnswerBody, type ForwardFault, forwardMessage, type ForwardRequest,
+  nativeAnswer, type NativeProduce, readForward, readNativeProduce,
+} from "../wasm-host/native-bridge.ts";
 
 /** A seeded pseudo-random source (rng). */
 export interface Rng {
@@ -45,7 +48,7 @@ export type Step =
   | { op: "close"; c: number }
   | { op: "time"; ms: number }
   | { op: "metadata-distinct"; requests: number; perRequest: number; prefix: string; version: number }
-  | { op: "answer"; seed: number; all?: boolean; rounds?: number };
+  | { op: "answer"; seed: number; all?: boolean; rounds?: number; forward?: ForwardFault };
 
 /** A generated case: its steps and how many client frames they send. */
 export interface Case {
@@ -57,6 +60,8 @@ export interface Case {
 export interface FrameOptions {
   maxFrameBytes: number;
   distinctTopics: boolean;
+  /** Topic ids the mesh's Metadata answers gave the pool's names (fuzz.ts learns them at start), 32 hex digits by name. */
+  topicIds?: ReadonlyMap<string, string>;
 }
 
 /** sfc32: small, fast, good enough for fuzzing; state from two 32-bit words. */
@@ -120,6 +125,24 @@ const TOPIC_POOL = [
   "b" + "x".repeat(248), "a" + "y".repeat(249), "", "app\u0000le", "ébène", "b-corpus",
 ];
 
+/**
+ * The topic ids a VM's Metadata answers give the pool's names (those it routes): what a client
+ * learns before it fetches by id (v13+). One Metadata v12 request on a connection of its own.
+ */
+export function learnTopicIds(vm: MeshVm): Map<string, string> {
+  const conn = vm.connect();
+  const ids = new Map<string, string>();
+  try {
+    const sent = conn.send(k.metadataRequest(12, 1, TOPIC_POOL, "fuzz-ids"));
+    for (const frame of k.splitFrames(sent.delivered)) {
+      for (const t of k.readMetadataResponse(frame, 12).topics) if (t.errorCode === 0 && t.name !== null && t.topicId) ids.set(t.name, t.topicId);
+    }
+  } finally {
+    conn.close();
+  }
+  return ids;
+}
+
 function topicName(r: Rng, distinct: boolean): string {
   if (distinct && r.chance(0.5)) return r.pick(["a", "b", "app"]) + r.u32().toString(36);
   if (r.chance(0.1)) return r.bytes(r.int(12)).toString("latin1");
@@ -128,7 +151,7 @@ function topicName(r: Rng, distinct: boolean): string {
 
 function builtRequest(r: Rng, opts: FrameOptions): Buffer {
   const corr = r.u32() | 0;
-  switch (r.int(4)) {
+  switch (r.int(8)) {
     case 0:
       return k.apiVersionsRequest(r.range(-1, 6), corr, r.chance(0.1) ? null : "fuzz");
     case 1:
@@ -145,6 +168,10 @@ function builtRequest(r: Rng, opts: FrameOptions): Buffer {
       }
       return k.metadataRequest(v, corr, topics, "fuzz");
     }
+    case 4:
+    case 5:
+    case 6:
+      return consumerRequestFrame(r, opts, corr);
     default: {
       // A valid header for any API key and version, with a random body.
       const key = r.range(-1, 93);
@@ -224,6 +251,7 @@ export function genFrame(r: Rng, corpus: readonly Buffer[], opts: FrameOptions):
     return Buffer.concat([head, r.bytes(r.int(Math.min(Math.max(size, 0), 2048) + 1))]);
   }
   if (kind < 95) return r.bytes(r.int(256));
+  if (r.chance(0.6)) return consumerLengthMutation(r, opts);
   // Huge element counts in an otherwise valid Metadata request.
   const v = r.range(0, 13);
   const f = Buffer.from(k.metadataRequest(v, 1, ["apple"], "fuzz"));
@@ -315,8 +343,11 @@ export function genGrpcAnswer(r: Rng, p: NativeProduce): GrpcAnswer {
 }
 
 /** Answers (or not) the unhandled messages of the VM's streams; `all`: every one of them. */
-function answerStreams(vm: MeshVm, r: Rng, all: boolean): void {
-  for (const stream of vm.grpcStreams) answerStream(vm, stream, r, all);
+function answerStreams(vm: MeshVm, r: Rng, all: boolean, forward: ForwardFault): void {
+  for (const stream of vm.grpcStreams) {
+    if (stream.method === FORWARD_GRPC_METHOD) answerForwardStream(vm, stream, r, all, forward);
+    else answerStream(vm, stream, r, all);
+  }
 }
 
 function answerStream(vm: MeshVm, stream: GrpcStream, r: Rng, all: boolean): void {
@@ -370,7 +401,295 @@ export function genCase(seed: number, index: number, corpus: readonly Buffer[], 
   steps.push({ op: "answer", seed: r.u32(), all: true, rounds: 16 });
   steps.push({ op: "check-answered" });
   for (let c = 0; c < nConn; c++) if (r.chance(0.8)) steps.push({ op: "close", c });
+  // The fake bridge's way with this case's Forward messages (docs/fuzz.md).
+  const forward: ForwardFault = r.chance(0.6) ? "normal" : r.pick(FORWARD_FAULTS);
+  if (forward !== "normal") for (const st of steps) if (st.op === "answer") st.forward = forward;
   return { steps, frames };
+}
+
+
+// ---------------------------------------------------------------- consumer and group requests
+//
+// Well-formed requests of the consumer and group APIs (docs/consumers.md) at the versions the
+// mesh lists (sometimes any version), built with the wire library from Kafka's message
+// definitions, so the filter forwards them and the fake bridge answers; the caller mutates
+// some (mutate), and consumerLengthMutation overwrites one array count or string/bytes length.
+
+/** Versions the mesh lists for each consumer and group API (docs/consumers.md). */
+export const CONSUMER_VERSIONS: Readonly<Record<number, readonly [number, number]>> = {
+  [k.ApiKey.Fetch]: [4, 18], [k.ApiKey.ListOffsets]: [1, 10], [k.ApiKey.FindCoordinator]: [0, 6],
+  [k.ApiKey.JoinGroup]: [0, 9], [k.ApiKey.SyncGroup]: [0, 5], [k.ApiKey.Heartbeat]: [0, 4], [k.ApiKey.LeaveGroup]: [0, 5],
+  [k.ApiKey.OffsetCommit]: [2, 9], [k.ApiKey.OffsetFetch]: [1, 9], [k.ApiKey.DescribeGroups]: [0, 6], [k.ApiKey.ListGroups]: [0, 5],
+};
+const CONSUMER_KEYS = Object.keys(CONSUMER_VERSIONS).map(Number);
+const GROUP_POOL = ["g1", "group-a", "billing-1", "app-consumers", "", "g".repeat(300), "grüppe", "g\u0000x", "connect-x"];
+const PARTITIONS = [0, 0, 0, 1, 2, 3, 4, 5, -1, 7, 1000, 0x7fffffff];
+const OFFSETS = [0n, 0n, 1n, 42n, 1000n, -1n, -2n, 2n ** 53n, 2n ** 63n - 1n, -(2n ** 63n)];
+const TIMEOUTS = [0, 0, 1, 100, 500, 5000, 30000, 300000, -1, 0x7fffffff];
+
+function groupName(r: Rng): string {
+  return r.chance(0.1) ? r.bytes(r.int(12)).toString("latin1") : r.pick(GROUP_POOL);
+}
+
+/** A topic by name and id: the id the mesh's Metadata gave the name (when known), or a random or zero one. */
+function topicRef(r: Rng, opts: FrameOptions): { name: string; id: string } {
+  const name = topicName(r, opts.distinctTopics);
+  const known = opts.topicIds?.get(name);
+  const id = known && r.chance(0.8) ? known : r.chance(0.1) ? "0".repeat(32) : r.bytes(16).toString("hex");
+  return { name, id };
+}
+
+function list<T>(r: Rng, max: number, item: (i: number) => T): T[] {
+  const n = r.chance(0.05) ? 0 : r.range(1, max);
+  return Array.from({ length: n }, (_, i) => item(i));
+}
+
+function partitionList(r: Rng): number[] {
+  const n = r.range(1, 4);
+  const out = new Set<number>();
+  for (let i = 0; i < n; i++) out.add(r.chance(0.9) ? r.int(6) : r.pick(PARTITIONS));
+  const ps = [...out];
+  if (r.chance(0.05)) ps.push(ps[0]); // a partition named twice
+  return ps;
+}
+
+function nullable<T>(r: Rng, p: number, v: T): T | null {
+  return r.chance(p) ? null : v;
+}
+
+/** The body of a request of `apiKey` at version `v`. */
+export function consumerBody(r: Rng, opts: FrameOptions, apiKey: number, v: number): k.Data {
+  const group = groupName(r);
+  const member = r.pick(["", "member-1", "consumer-1-" + r.u32().toString(16), "m".repeat(r.int(400))]);
+  const instance = nullable(r, 0.7, "instance-1");
+  switch (apiKey) {
+    case k.ApiKey.Fetch:
+      return {
+        replicaId: r.chance(0.95) ? -1 : r.pick([0, 1, -2]), maxWaitMs: r.pick(TIMEOUTS), minBytes: r.pick([0, 1, 1, 1024, -1, 0x7fffffff]),
+        maxBytes: r.pick([0x7fffffff, 52428800, 1048576, 100, 1, 0, -1]), isolationLevel: r.pick([0, 0, 1, 2, -1]),
+        sessionId: r.chance(0.8) ? 0 : r.pick([1, -1, 123456]), sessionEpoch: r.chance(0.8) ? -1 : r.pick([0, 1, 0x7fffffff]),
+        topics: list(r, 4, () => {
+          const t = topicRef(r, opts);
+          return {
+            topic: t.name, topicId: t.id,
+            partitions: partitionList(r).map((p) => ({
+              partition: p, currentLeaderEpoch: r.chance(0.8) ? -1 : r.int(10), fetchOffset: r.pick(OFFSETS), lastFetchedEpoch: -1,
+              logStartOffset: -1n, partitionMaxBytes: r.pick([1048576, 1048576, 0, 1, 100, -1, 0x7fffffff]),
+              ...(v >= 18 && r.chance(0.3) ? { highWatermark: r.pick(OFFSETS) } : {}),
+            })),
+          };
+        }),
+        forgottenTopicsData: r.chance(0.9) ? [] : list(r, 2, () => { const t = topicRef(r, opts); return { topic: t.name, topicId: t.id, partitions: partitionList(r) }; }),
+        rackId: r.chance(0.8) ? "" : "rack-1",
+        ...(v >= 12 && r.chance(0.2) ? { clusterId: nullable(r, 0.5, "cluster-x") } : {}),
+      };
+    case k.ApiKey.ListOffsets:
+      return {
+        replicaId: -1, isolationLevel: r.pick([0, 1, 2]),
+        topics: list(r, 4, () => ({
+          name: topicRef(r, opts).name,
+          partitions: partitionList(r).map((p) => ({ partitionIndex: p, currentLeaderEpoch: -1, timestamp: r.pick([-1n, -2n, -3n, -4n, -5n, 0n, 1_700_000_000_000n, 2n ** 62n]) })),
+        })),
+        timeoutMs: r.pick(TIMEOUTS),
+      };
+    case k.ApiKey.FindCoordinator: {
+      const keyType = r.chance(0.8) ? 0 : r.pick([1, 2, -1, 127]);
+      return { key: group, keyType, coordinatorKeys: list(r, 5, () => (r.chance(0.2) ? r.pick(["txn-1", "app-txn"]) : groupName(r))) };
+    }
+    case k.ApiKey.JoinGroup:
+      return {
+        groupId: group, sessionTimeoutMs: r.pick([10000, 45000, 0, -1]), rebalanceTimeoutMs: r.pick([300000, 60000, 0, -1]), memberId: member,
+        groupInstanceId: instance, protocolType: r.chance(0.9) ? "consumer" : "",
+        protocols: list(r, 3, (i) => ({ name: ["range", "roundrobin", "cooperative-sticky"][i] ?? "x", metadata: r.bytes(r.int(40)) })),
+        reason: nullable(r, 0.5, "rebalance"),
+      };
+    case k.ApiKey.SyncGroup:
+      return {
+        groupId: group, generationId: r.pick([1, 0, -1, 7]), memberId: member, groupInstanceId: instance,
+        protocolType: nullable(r, 0.3, "consumer"), protocolName: nullable(r, 0.3, "range"),
+        assignments: r.chance(0.5) ? [] : list(r, 3, (i) => ({ memberId: i === 0 ? member : `m${i}`, assignment: r.bytes(r.int(40)) })),
+      };
+    case k.ApiKey.Heartbeat:
+      return { groupId: group, generationId: r.pick([1, 0, -1, 7]), memberId: member, groupInstanceId: instance };
+    case k.ApiKey.LeaveGroup:
+      return { groupId: group, memberId: member, members: list(r, 3, (i) => ({ memberId: i === 0 ? member : `m${i}`, groupInstanceId: nullable(r, 0.7, `instance-${i}`), reason: nullable(r, 0.5, "bye") })) };
+    case k.ApiKey.OffsetCommit:
+      return {
+        groupId: group, generationIdOrMemberEpoch: r.pick([-1, 1, 7, 0]), memberId: r.chance(0.3) ? "" : member, groupInstanceId: instance, retentionTimeMs: -1n,
+        topics: list(r, 4, () => {
+          const t = topicRef(r, opts);
+          return { name: t.name, topicId: t.id, partitions: partitionList(r).map((p) => ({ partitionIndex: p, committedOffset: r.pick(OFFSETS), committedLeaderEpoch: -1, committedMetadata: r.pick([null, "", "meta", "x".repeat(r.int(2000))]) })) };
+        }),
+      };
+    case k.ApiKey.OffsetFetch: {
+      const topics = (): k.Data[] | null => (v >= 2 && r.chance(0.3) ? null : list(r, 4, () => { const t = topicRef(r, opts); return { name: t.name, topicId: t.id, partitionIndexes: partitionList(r) }; }));
+      return {
+        groupId: group, topics: topics(),
+        groups: list(r, 3, (i) => ({ groupId: i === 0 ? group : groupName(r), memberId: nullable(r, 0.5, member), memberEpoch: r.pick([-1, 1, 5]), topics: topics() })),
+        requireStable: r.chance(0.3),
+      };
+    }
+    case k.ApiKey.DescribeGroups:
+      return { groups: list(r, 4, () => groupName(r)), includeAuthorizedOperations: r.chance(0.3) };
+    default: // ListGroups
+      return { statesFilter: r.chance(0.7) ? [] : ["Stable", "Empty"].slice(0, r.range(1, 2)), typesFilter: r.chance(0.7) ? [] : ["classic"] };
+  }
+}
+
+/** A consumer or group API and a version for it: mostly one the mesh lists, sometimes any the schema has, or none. */
+function consumerApiVersion(r: Rng): [number, number] {
+  const apiKey = r.pick(CONSUMER_KEYS);
+  const listed = CONSUMER_VERSIONS[apiKey];
+  const valid = k.CONSUMER_APIS[apiKey].request.valid;
+  const v = r.chance(0.9) ? r.range(listed[0], listed[1]) : r.chance(0.7) ? r.range(valid[0], valid[1]) : r.range(-1, 20);
+  return [apiKey, v];
+}
+
+/** A well-formed consumer or group request (fields fuzzed within their types). */
+export function consumerRequestFrame(r: Rng, opts: FrameOptions, corr: number): Buffer {
+  const [apiKey, v] = consumerApiVersion(r);
+  return k.consumerRequest(apiKey, v, corr, consumerBody(r, opts, apiKey, v), r.chance(0.1) ? null : "fuzz");
+}
+
+/**
+ * A consumer or group request with one array count or string/bytes length overwritten: huge,
+ * negative, off by one, or (compact encodings) a runaway varint; the size prefix stays right.
+ */
+export function consumerLengthMutation(r: Rng, opts: FrameOptions): Buffer {
+  const [apiKey, v0] = consumerApiVersion(r);
+  const v = Math.max(0, Math.min(v0, 18));
+  const marks: k.LengthMark[] = [];
+  const body = k.encodeBody(k.CONSUMER_APIS[apiKey].request, v, consumerBody(r, opts, apiKey, v), marks);
+  const frame = k.requestFrame(apiKey, v, r.u32() | 0, body, "fuzz");
+  if (marks.length === 0) return frame;
+  const m = r.pick(marks);
+  const at = frame.length - body.length + m.at;
+  let out: Buffer;
+  if (m.flexible) {
+    let end = at;
+    while (end < frame.length && frame[end] & 0x80) end++;
+    const old = new k.Reader(frame, at).uvarint();
+    const repl = r.chance(0.5) ? Buffer.from(r.pick(BAD_VARINTS)) : k.uvarint(r.pick([0xffffffff, 0x7fffffff, 0x10000000, 1000000, old + 1, Math.max(0, old - 1), 0]));
+    out = Buffer.concat([frame.subarray(0, at), repl, frame.subarray(end + 1)]);
+  } else if (m.kind === "string") {
+    out = Buffer.from(frame);
+    out.writeInt16BE(r.pick([0x7fff, -2, -0x8000, out.readInt16BE(at) + 1, 1000]), at);
+  } else {
+    out = Buffer.from(frame);
+    out.writeInt32BE(r.pick([0x7fffffff, 0x10000000, -2, -0x80000000, 1000000, out.readInt32BE(at) + 1]), at);
+  }
+  return k.sizePrefixed(out.subarray(4));
+}
+
+// ---------------------------------------------------------------- the fake bridge's Forward answers
+
+/** How far a late or silent bridge's case moves the clock before its last answers: past every deadline short of a day. */
+export const FORWARD_LATE_MS = 15 * 60 * 1000;
+const GROUP_ERRORS = [0, 0, 0, 15, 16, 14, 22, 25, 27, 79, 82, 24, 30, 6, 3, 100];
+
+/** Every array of structures in `d` (nested), for answers that leave one element out or repeat one. */
+function structArrays(d: unknown, out: unknown[][] = []): unknown[][] {
+  if (Array.isArray(d)) {
+    if (d.length && typeof d[0] === "object" && d[0] !== null && !Buffer.isBuffer(d[0])) out.push(d);
+    for (const x of d) structArrays(x, out);
+  } else if (d && typeof d === "object" && !Buffer.isBuffer(d)) {
+    for (const x of Object.values(d)) structArrays(x, out);
+  }
+  return out;
+}
+
+/** Records a Fetch answer carries: mostly a batch at the fetch offset, else hostile ones. */
+function fuzzRecords(r: Rng, fetchOffset: bigint): Buffer | null {
+  const batch = (n: number, at: bigint) => batchAt(k.recordBatch(k.stringRecords(Array.from({ length: n }, (_, i) => [`k${i}`, "v".repeat(r.int(64))])), { baseTimestamp: 1_700_000_000_000 }), at);
+  const at = fetchOffset < 0n || fetchOffset > 2n ** 62n ? 0n : fetchOffset;
+  switch (r.int(12)) {
+    case 0: return null;
+    case 1: return Buffer.alloc(0);
+    case 2: return r.bytes(r.int(200));
+    case 3: { const b = batch(3, at); return b.subarray(0, r.int(b.length)); } // a partial batch at the end, as brokers send
+    case 4: return Buffer.concat([batch(2, at), batch(3, at + 2n), batch(1, at + 5n)]);
+    case 5: { const b = batch(2, at); b[r.range(21, b.length - 1)] ^= 0xff; return b; } // CRC no longer matches
+    case 6: return batch(r.range(50, 400), at);
+    default: return batch(r.range(1, 3), at);
+  }
+}
+
+/**
+ * The fake bridge's reply to a Forward message under the case's fault: normal mostly answers
+ * well-formed (error codes, offsets and records fuzzed), sometimes to another correlation id,
+ * with an element of an array left out or repeated, cut or with bytes after it, at another
+ * version, random bytes, or a close of the stream.
+ */
+export function genForwardAnswer(r: Rng, req: ForwardRequest, fault: ForwardFault): GrpcAnswer {
+  const errors = r.chance(0.3);
+  const body = () => forwardAnswerBody(req, {
+    error: () => (errors ? r.pick(req.apiKey === k.ApiKey.Fetch || req.apiKey === k.ApiKey.ListOffsets ? KAFKA_ERRORS : GROUP_ERRORS) : 0),
+    offset: () => r.pick(OFFSETS),
+    highWatermark: (_t, _p, o) => (r.chance(0.9) ? BigInt.asIntN(64, o + BigInt(r.int(10))) : r.pick(OFFSETS)),
+    records: (_t, _p, o) => fuzzRecords(r, o),
+    coordinator: r.chance(0.9) ? { nodeId: 1, host: "bridge-host", port: 9092 } : { nodeId: r.pick([-1, 0, 0x7fffffff]), host: r.pick(["", "h".repeat(300)]), port: r.pick([-1, 0, 65536]) },
+    generationId: r.pick([1, 2, -1, 0x7fffffff]),
+    assignment: r.bytes(r.int(64)),
+    groups: list(r, 4, () => groupName(r)),
+  });
+  const ok = () => forwardMessage(req, req.correlationId, body());
+  if (fault === "garbage") {
+    if (r.chance(0.4)) return { bytes: r.bytes(r.int(64)) };
+    const b = ok();
+    return { bytes: r.chance(0.5) ? b.subarray(0, r.int(b.length)) : Buffer.concat([b, r.bytes(r.range(1, 8))]) };
+  }
+  if (fault === "wrong-correlation") return { bytes: forwardMessage(req, r.chance(0.5) ? req.correlationId + 1 : r.u32() | 0, body()) };
+  if (fault === "close") return { close: r.pick(GRPC_CLOSE_STATUSES) };
+  const kind = r.int(100);
+  if (kind < 70) return { bytes: ok() };
+  if (kind < 75) return { bytes: forwardMessage(req, r.chance(0.5) ? req.correlationId + 1 : r.u32() | 0, body()) };
+  if (kind < 82) {
+    const d = body();
+    const arrays = structArrays(d);
+    if (arrays.length) {
+      const a = r.pick(arrays);
+      if (r.chance(0.5)) a.splice(r.int(a.length), 1);
+      else a.push(a[r.int(a.length)]);
+    }
+    return { bytes: forwardMessage(req, req.correlationId, d) };
+  }
+  if (kind < 88) {
+    const b = ok();
+    return { bytes: r.chance(0.5) ? b.subarray(0, r.int(b.length)) : Buffer.concat([b, r.bytes(r.range(1, 8))]) };
+  }
+  if (kind < 91) {
+    // The right correlation id, another version's encoding.
+    const valid = k.CONSUMER_APIS[req.apiKey].response.valid;
+    try {
+      return { bytes: forwardMessage({ apiKey: req.apiKey, apiVersion: r.range(valid[0], valid[1]) }, req.correlationId, body()) };
+    } catch {
+      return { bytes: ok() };
+    }
+  }
+  if (kind < 94) return { bytes: r.bytes(r.int(64)) };
+  return { close: r.pick(GRPC_CLOSE_STATUSES) };
+}
+
+/** Answers (or not) the unhandled messages of a Forward stream under the case's fault. */
+function answerForwardStream(vm: MeshVm, stream: GrpcStream, r: Rng, all: boolean, fault: ForwardFault): void {
+  if (fault === "late") return; // the last answer step moves the clock past the deadlines first
+  if (fault === "never") {
+    stream.handled = stream.messages.length;
+    return;
+  }
+  while (vm.openGrpc.get(stream.token) === stream && stream.handled < stream.messages.length) {
+    if (!all && r.chance(0.4)) return; // no answer yet
+    const message = stream.messages[stream.handled++];
+    let req: ForwardRequest;
+    try {
+      req = readForward(message);
+    } catch (e) {
+      throw new Error(`stream ${stream.token} (${stream.cluster}, Forward): message ${stream.handled - 1} is not a whole consumer or group request: ${(e as Error).message}`);
+    }
+    const a = genForwardAnswer(r, req, fault);
+    if ("close" in a) vm.closeGrpc(stream.token, a.close);
+    else vm.answerGrpc(stream.token, a.bytes);
+  }
 }
 
 /** Called before and after each step (the fuzzer's hang accounting). */
@@ -429,6 +748,17 @@ export function runSteps(vm: MeshVm, steps: readonly Step[], hooks: StepHooks = 
       }
       case "answer": {
         const r = rng(step.seed, 7);
+        let forward = step.forward ?? "normal";
+        if (step.all && (forward === "late" || forward === "never")) {
+          // The last answers of a case whose bridge is late or silent: the Forward messages'
+          // deadlines pass first (a silent bridge's streams are then closed, as Envoy's would
+          // be once its connection gives up), then whatever is still open is answered.
+          for (const stream of vm.grpcStreams) if (stream.method === FORWARD_GRPC_METHOD && forward === "never") stream.handled = stream.messages.length;
+          vm.advanceTime(FORWARD_LATE_MS);
+          vm.tick();
+          if (forward === "never") for (const stream of vm.grpcStreams) if (stream.method === FORWARD_GRPC_METHOD) vm.closeGrpc(stream.token, 14);
+          forward = "normal";
+        }
         // Answers may make more calls or stream messages (retries, requests let through):
         // bounded rounds.
         for (let round = 0; round < (step.all ? step.rounds ?? 4 : 1); round++) {
@@ -440,7 +770,7 @@ export function runSteps(vm: MeshVm, steps: readonly Step[], hooks: StepHooks = 
             if (a.fail) vm.failHttp(call.token);
             else vm.answerHttp(call.token, a.status, a.body, a.headers);
           }
-          answerStreams(vm, r, step.all === true);
+          answerStreams(vm, r, step.all === true, forward);
         }
         break;
       }

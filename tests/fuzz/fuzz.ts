@@ -21,7 +21,9 @@ import { fileURLToPath } from "node:url";
 import { type HistogramSummary, type LogLine, MeshVm } from "../wasm-host/host.ts";
 import * as k from "../lib/kafka/index.ts";
 import { answerFor, readNativeProduce } from "../wasm-host/native-bridge.ts";
-import { type Case, genCase, genMemoryCase, loadCorpus, MEMORY_LIMITS, memoryPeakBound, runSteps, type Step, type StepHooks } from "./cases.ts";
+import {
+  type Case, genCase, genMemoryCase, learnTopicIds, loadCorpus, MEMORY_LIMITS, memoryPeakBound, runSteps, type Step, type StepHooks,
+} from "./cases.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
@@ -233,9 +235,17 @@ function isMemoryCase(o: FuzzOptions, caseIndex: number): boolean {
   return o.memoryEvery > 0 && caseIndex % o.memoryEvery === o.memoryEvery - 1;
 }
 
-function genAnyCase(o: FuzzOptions, caseIndex: number, corpus: readonly Buffer[]): Case & { memory: boolean } {
+function genAnyCase(o: FuzzOptions, caseIndex: number, corpus: readonly Buffer[], topicIds: ReadonlyMap<string, string>): Case & { memory: boolean } {
   if (isMemoryCase(o, caseIndex)) return { memory: true, ...genMemoryCase(o.seed, caseIndex, corpus) };
-  return { memory: false, ...genCase(o.seed, caseIndex, corpus, { maxFrameBytes: MAX_FRAME_BYTES, distinctTopics: o.distinctTopics }) };
+  return { memory: false, ...genCase(o.seed, caseIndex, corpus, { maxFrameBytes: MAX_FRAME_BYTES, distinctTopics: o.distinctTopics, topicIds }) };
+}
+
+/**
+ * The topic ids the build's Metadata answers give the pool's routed names (cases.ts
+ * learnTopicIds), on a VM of their own, so that the cases stay a function of (build, seed, index).
+ */
+async function topicIdsOf(o: FuzzOptions): Promise<Map<string, string>> {
+  return learnTopicIds(await MeshVm.load(o.wasm, fuzzConfig("native")));
 }
 
 const mib = (b: number): string => (b / 1048576).toFixed(2) + " MiB";
@@ -244,6 +254,7 @@ const mib = (b: number): string => (b / 1048576).toFixed(2) + " MiB";
 
 async function fuzzWorker(o: FuzzOptions, beat: Int32Array): Promise<void> {
   const corpus = loadCorpus(o.corpus);
+  const topicIds = await topicIdsOf(o);
   /** Per dialect: the main VM and its figures, and (with memory cases) the memory VM. */
   const runs = new Map<Dialect, { vm: MeshVm; memVm: MeshVm | null; cases: number; memCases: number; memStart: number; memVmStart: number; memWarm: number | null; maxMem: number }>();
   for (const d of o.configs) {
@@ -269,7 +280,7 @@ async function fuzzWorker(o: FuzzOptions, beat: Int32Array): Promise<void> {
   };
   while (frames < o.count) {
     Atomics.store(beat, 2, caseIndex);
-    const { memory, steps, frames: n } = genAnyCase(o, caseIndex, corpus);
+    const { memory, steps, frames: n } = genAnyCase(o, caseIndex, corpus, topicIds);
     const run = runs.get(caseDialect(o, caseIndex))!;
     const target = memory ? run.memVm! : run.vm;
     try {
@@ -497,7 +508,7 @@ async function fuzzRun(o: FuzzOptions): Promise<void> {
   if (r.type === "hang" || r.type === "fail") {
     const corpus = loadCorpus(o.corpus);
     const memory = !o.connections && isMemoryCase(o, r.caseIndex);
-    const steps = r.type === "fail" && r.steps.length ? r.steps : genAnyCase(o, r.caseIndex, corpus).steps;
+    const steps = r.type === "fail" && r.steps.length ? r.steps : genAnyCase(o, r.caseIndex, corpus, await topicIdsOf(o)).steps;
     const error = r.type === "hang" ? `a VM call ran past ${o.hangMs} ms` : r.error;
     const log = r.type === "fail" ? r.log ?? [] : [];
     const file = o.connections ? null : saveRepro(o, r.type, o.seed, r.caseIndex, steps, error, log, memory);

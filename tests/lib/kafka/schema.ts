@@ -34,6 +34,20 @@ export interface MessageSchema {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Data = Record<string, any>;
 
+/**
+ * Where a length was written (an array count, a string or bytes length), for callers that
+ * overwrite it (the fuzzer's huge arrays and wrong lengths): offset in the body, its encoding.
+ */
+export interface LengthMark {
+  at: number;
+  kind: "array" | "string" | "bytes";
+  /** Compact (unsigned varint of length + 1) rather than int32 (arrays, bytes) or int16 (strings). */
+  flexible: boolean;
+}
+
+/** Length marks of the encoding in progress (tagged fields, written apart, are not marked). */
+let marks: LengthMark[] | null = null;
+
 const inRange = (r: Range | undefined, v: number): boolean => r !== undefined && v >= r[0] && v <= r[1];
 export const fieldKey = (name: string): string => name[0].toLowerCase() + name.slice(1);
 
@@ -64,6 +78,7 @@ function defaultOf(f: FieldSchema, version: number): unknown {
 }
 
 function writeScalar(w: Writer, t: string, v: unknown, flexible: boolean): void {
+  if (marks && (t === "string" || t === "bytes" || t === "records")) marks.push({ at: w.length, kind: t === "string" ? "string" : "bytes", flexible });
   switch (t) {
     case "int8": w.i8(Number(v)); return;
     case "int16": w.i16(Number(v)); return;
@@ -101,6 +116,7 @@ function writeValue(w: Writer, f: FieldSchema, v: unknown, version: number, flex
   if (f.t.startsWith("[]")) {
     const items = v as unknown[] | null;
     const elem = f.t.slice(2);
+    marks?.push({ at: w.length, kind: "array", flexible });
     w.arrayLen(items === null ? null : items.length, flexible);
     for (const x of items ?? []) {
       if (f.f) writeStruct(w, f.f, x as Data, version, flexible);
@@ -129,7 +145,13 @@ export function writeStruct(w: Writer, fields: readonly FieldSchema[], d: Data, 
     if (isTagged(f, version)) {
       if (flexible && d[key] !== undefined) {
         const tw = new Writer();
-        writeValue(tw, f, d[key], version, flexible);
+        const saved = marks;
+        marks = null;
+        try {
+          writeValue(tw, f, d[key], version, flexible);
+        } finally {
+          marks = saved;
+        }
         tagged.push([f.tag!, tw.buffer()]);
       }
       continue;
@@ -164,10 +186,15 @@ export function readStruct(r: Reader, fields: readonly FieldSchema[], version: n
   return d;
 }
 
-/** A message body at `version` (missing fields take the JSON's defaults). */
-export function encodeBody(schema: MessageSchema, version: number, d: Data): Buffer {
+/** A message body at `version` (missing fields take the JSON's defaults); `lengths` collects where lengths went. */
+export function encodeBody(schema: MessageSchema, version: number, d: Data, lengths?: LengthMark[]): Buffer {
   const w = new Writer();
-  writeStruct(w, schema.fields, d, version, version >= schema.flexible);
+  marks = lengths ?? null;
+  try {
+    writeStruct(w, schema.fields, d, version, version >= schema.flexible);
+  } finally {
+    marks = null;
+  }
   return w.buffer();
 }
 
