@@ -14,6 +14,17 @@ import { ApiVersionsRequestHandler } from "./handlers/api_versions";
 import { MetadataRequestHandler } from "./handlers/metadata";
 import { InitProducerIdRequestHandler } from "./handlers/init_producer_id";
 import { ProduceRequestHandler } from "./handlers/produce";
+import { FindCoordinatorRequest } from "../kafka/messages/find_coordinator_request";
+import { DescribeGroupsRequest } from "../kafka/messages/describe_groups_request";
+import { ListGroupsRequest } from "../kafka/messages/list_groups_request";
+import { OffsetCommitRequest } from "../kafka/messages/offset_commit_request";
+import { OffsetFetchRequest } from "../kafka/messages/offset_fetch_request";
+import { FindCoordinatorRequestHandler } from "./handlers/find_coordinator";
+import { decodeGroupForward, isGroupForwardApi } from "./handlers/group_forward";
+import { DescribeGroupsRequestHandler } from "./handlers/describe_groups";
+import { ListGroupsRequestHandler } from "./handlers/list_groups";
+import { OffsetCommitRequestHandler } from "./handlers/offset_commit";
+import { OffsetFetchRequestHandler } from "./handlers/offset_fetch";
 import { InFlightRequest } from "./inflight";
 import { supportedApi } from "./supported_apis";
 
@@ -63,6 +74,37 @@ export class MeshRequestDecoder extends RequestDecoder {
       const body = InitProducerIdRequest.decode(r, apiVersion);
       if (r.failed) return this.refuse("malformed InitProducerId request");
       return new InitProducerIdRequestHandler(apiVersion, correlationId, body, this.mesh);
+    }
+    if (apiKey == ApiKey.FindCoordinator) {
+      const body = FindCoordinatorRequest.decode(r, apiVersion);
+      if (r.failed) return this.refuse("malformed FindCoordinator request");
+      return new FindCoordinatorRequestHandler(apiVersion, correlationId, body, this.mesh);
+    }
+    if (isGroupForwardApi(apiKey)) {
+      // Forwarded as the client's own body bytes: the handler takes them from the frame.
+      const request = decodeGroupForward(apiKey, apiVersion, correlationId, r, frame, this.mesh);
+      if (request === null) return this.refuse("malformed " + info.name + " request");
+      return request;
+    }
+    if (apiKey == ApiKey.DescribeGroups) {
+      const body = DescribeGroupsRequest.decode(r, apiVersion);
+      if (r.failed) return this.refuse("malformed DescribeGroups request");
+      return new DescribeGroupsRequestHandler(apiVersion, correlationId, body, this.mesh);
+    }
+    if (apiKey == ApiKey.ListGroups) {
+      const body = ListGroupsRequest.decode(r, apiVersion);
+      if (r.failed) return this.refuse("malformed ListGroups request");
+      return new ListGroupsRequestHandler(apiVersion, correlationId, body, this.mesh);
+    }
+    if (apiKey == ApiKey.OffsetCommit) {
+      const body = OffsetCommitRequest.decode(r, apiVersion);
+      if (r.failed) return this.refuse("malformed OffsetCommit request");
+      return new OffsetCommitRequestHandler(apiVersion, correlationId, body, this.mesh);
+    }
+    if (apiKey == ApiKey.OffsetFetch) {
+      const body = OffsetFetchRequest.decode(r, apiVersion);
+      if (r.failed) return this.refuse("malformed OffsetFetch request");
+      return new OffsetFetchRequestHandler(apiVersion, correlationId, body, this.mesh);
     }
     return this.refuse(info.name + " requests are not served by the mesh");
   }

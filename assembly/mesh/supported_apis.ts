@@ -20,7 +20,18 @@ export const SUPPORTED_APIS: Array<SupportedApi> = [
   new SupportedApi(ApiKey.Produce, 3, 13),
   new SupportedApi(ApiKey.Fetch, 4, 18, false),
   new SupportedApi(ApiKey.Metadata, 0, 13),
-  new SupportedApi(ApiKey.FindCoordinator, 0, 6, false),
+  // Consumer groups (classic protocol), docs/consumers.md. OffsetCommit/OffsetFetch v10 (topic
+  // ids) are unstable in kafka-clients 4.1.1; ConsumerGroupHeartbeat and OffsetForLeaderEpoch
+  // stay unlisted so clients keep the classic protocol and skip leader-epoch validation.
+  new SupportedApi(ApiKey.OffsetCommit, 2, 9),
+  new SupportedApi(ApiKey.OffsetFetch, 1, 9),
+  new SupportedApi(ApiKey.FindCoordinator, 0, 6),
+  new SupportedApi(ApiKey.JoinGroup, 0, 9),
+  new SupportedApi(ApiKey.Heartbeat, 0, 4),
+  new SupportedApi(ApiKey.LeaveGroup, 0, 5),
+  new SupportedApi(ApiKey.SyncGroup, 0, 5),
+  new SupportedApi(ApiKey.DescribeGroups, 0, 6),
+  new SupportedApi(ApiKey.ListGroups, 0, 5),
   new SupportedApi(ApiKey.ApiVersions, 0, 4),
   new SupportedApi(ApiKey.InitProducerId, 0, 5),
 ];
