@@ -3,9 +3,11 @@
 #                                     answers, cases alternating native/strimzi; any trap,
 #                                     any VM call over 2 s, or memory growth after warm-up fails;
 #                                     then MEMORY_COUNT (1000000) frames of memory cases (--memory)
-#   make test-fuzz                    host tests (memory under attack included), a 300k-frame run,
+#   make test-fuzz                    host tests (memory under attack, consumer APIs, the wire
+#                                     library against kafka-clients' vectors), a 300k-frame run,
 #                                     20k frames of memory cases, the 10k-connections heap check
-#   make fuzz-corpus                  re-captures the seed corpus from kafkajs and kcat
+#   make fuzz-corpus                  re-captures the seed corpus from kafkajs and kcat, and the
+#                                     consumer and group seeds built with the wire library
 #   make fuzz-repro                   replays tests/fixtures/fuzz-repro/*.json (past findings,
 #                                     kept as regression cases; part of test-fuzz)
 .PHONY: fuzz test-fuzz fuzz-corpus fuzz-repro
@@ -23,7 +25,7 @@ fuzz: $(WASM)
 	$(NODE_TS) tests/fuzz/fuzz.ts --memory --count $(MEMORY_COUNT) --seed $(SEED) --progress 100000
 
 test-fuzz: $(WASM)
-	$(NODE_TS) --test tests/e2e/wasm_host.test.ts tests/e2e/wasm_host_memory.test.ts
+	$(NODE_TS) --test tests/e2e/wasm_host.test.ts tests/e2e/wasm_host_memory.test.ts tests/e2e/wasm_host_consume.test.ts tests/lib/kafka/schema.test.ts
 	$(NODE_TS) tests/fuzz/fuzz.ts --count 300000 --seed 1
 	$(NODE_TS) tests/fuzz/fuzz.ts --memory --count 20000 --seed 1
 	$(NODE_TS) tests/fuzz/fuzz.ts --connections 10000

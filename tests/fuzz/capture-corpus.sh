@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Rebuilds the fuzz seed corpus tests/fixtures/corpus/*.bin: the request frames kafkajs and
 # kcat (librdkafka) send to the mesh (ApiVersions, Metadata, InitProducerId, Produce with
-# several codecs). Each client talks to the capture server (tests/fixture-gen/capture/server.ts filter),
+# several codecs; kcat's consumers' ListOffsets and FindCoordinator), and consumer and group
+# requests built with the wire library (seed-consumer.ts). Each client talks to the capture server (tests/fixture-gen/capture/server.ts filter),
 # which serves it through the built filter in the Node host. Installs kafkajs under
 # .cache/corpus and kcat with apt when missing (idempotent). Needs `make build` first.
 set -euo pipefail
@@ -36,4 +37,10 @@ kcat_produce() { # codec, idempotent
 }
 run kcat bash -c "$(declare -f kcat_produce); PORT=$PORT; for z in none gzip snappy lz4 zstd; do kcat_produce \$z false; done; kcat_produce none true"
 run kcat-meta kcat -L -b "127.0.0.1:$PORT" -t apple -m 3
+# kcat as a consumer: it gets as far as the mesh (strimzi reference scenario) lets it: a plain
+# consumer's ListOffsets, a group consumer's FindCoordinator.
+run kcat-consume bash -c "timeout 8 kcat -C -b 127.0.0.1:$PORT -t apple -o beginning -c 1 -e -X client.id=corpus-kcat; timeout 8 kcat -C -b 127.0.0.1:$PORT -G corpus-group apple -X client.id=corpus-kcat"
+rm -f "$OUT"/kcat-consume-18v*.bin "$OUT"/kcat-consume-3v*.bin # the same as kcat's own
+# The consumer and group requests no capture reaches, built with the wire library.
+node --import tsx "$ROOT/tests/fuzz/seed-consumer.ts" "$OUT"
 echo "corpus: $(ls "$OUT"/*.bin | wc -l) frames in $OUT"

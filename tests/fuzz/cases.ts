@@ -835,7 +835,10 @@ export function fillBytes({ seed, from, n, head }: Fill): Buffer {
 }
 
 /** A normal client's requests: captured frames, valid, each with a fresh correlation id. */
-function normalRequests(r: Rng, corpus: readonly Buffer[]): { data: Buffer; ids: number[] } {
+function normalRequests(r: Rng, allCorpus: readonly Buffer[]): { data: Buffer; ids: number[] } {
+  // The producer's requests (a normal client expects every answer; consumer requests may be
+  // forwarded to a bridge the memory cases answer with faults).
+  const corpus = allCorpus.filter((f) => f.length >= 6 && [0, 3, 18, 22].includes(f.readInt16BE(4)));
   const frames: Buffer[] = [];
   const ids: number[] = [];
   const n = r.range(2, 8);
