@@ -173,7 +173,7 @@ export function markdown(res: Results, stamp: string): string {
   }
   out.push("### Throughput", "");
   out.push(
-    "| workload | target | rec/s | MB/s | p50 ms | p99 ms | p99.9 ms | rec/request | CPU µs/rec: Envoy | bridge c1 | Envoy+bridge | Kroxylicious | Kafka c1 | client | Envoy RSS MB | wasm MiB before→after | load |",
+    "| workload | target | rec/s | MB/s | p50 ms | p99 ms | p99.9 ms | rec/request | CPU µs/rec: Envoy | bridge | Envoy+bridge | Kroxylicious | Kafka broker | client | Envoy RSS MB | wasm MiB before→after | load |",
     "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
   );
   for (const c of res.cells) {
@@ -186,6 +186,7 @@ export function markdown(res: Results, stamp: string): string {
       );
     }
   }
+  out.push("", "Bridge and Kafka broker: c1's (a consume cell's: its topic's cluster's).");
   const meshes = MESH.filter((t) => res.cells.some((c) => c.summary[t]));
   out.push("", "### Ratios (records/s, same workload)", "");
   out.push(

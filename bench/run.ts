@@ -61,6 +61,10 @@ const CELLS: Cell[] = [
   // topic written once straight to c1 (the mesh routes `app*` to c1, as Kroxylicious fronts c1).
   { id: "consume-1k", client: "java-consumer", size: 1024, acks: "-", codec: "none", conns: 1, rate: "max", records: 500000,
     topic: "apples-consume-bench", cluster: "c1", partitions: 1 },
+  // The same over 5 partitions on c3 (`b*`): one Fetch carries several partitions. No
+  // kroxylicious target (it fronts c1 only).
+  { id: "consume-1k-5p", client: "java-consumer", size: 1024, acks: "-", codec: "none", conns: 1, rate: "max", records: 500000,
+    topic: "bananas-consume-bench", cluster: "c3", partitions: 5, full: true },
 ];
 // The bridge target speaks HTTP: compression between client and mesh does not exist there.
 // kroxylicious is optional: dropped when the proxy cannot be installed or started; so is a mesh
@@ -111,8 +115,9 @@ interface Run extends ClientReport {
   cpu_s_per_1m_records: Record<string, number>;
   /**
    * CPU µs per record of the path's own processes: `envoy` (the target's Envoy, less its idle
-   * CPU over the run), `bridge` (c1's), `envoy+bridge`, `kroxylicious`, `kafka` (c1's broker),
-   * `client`; each only where the target uses it.
+   * CPU over the run), `bridge` (the cell's cluster's: c1's, but a consume cell's own cluster's),
+   * `envoy+bridge`, `kroxylicious`, `kafka` (that cluster's broker), `client`; each only where the
+   * target uses it.
    */
   cpu_us_per_record: Record<string, number>;
   envoy_rss_mb: number | null;
@@ -357,17 +362,19 @@ async function idleBaseline(seconds: number): Promise<IdleBaseline> {
 }
 
 /** The path's own CPU per record (see Run.cpu_us_per_record). */
-function pathCpu(target: string, envoyName: string | null, cpu: Record<string, number>, seconds: number, records: number): Record<string, number> {
+function pathCpu(target: string, envoyName: string | null, cpu: Record<string, number>, seconds: number, records: number, cluster: string): Record<string, number> {
+  const broker = `kafka-${cluster}`;
+  const bridge = `bridge-${cluster}`;
   const us = (s: number): number => Number(((s * 1e6) / records).toFixed(1));
   const out: Record<string, number> = {};
   if (cpu.client !== undefined) out.client = us(cpu.client);
-  if (cpu["kafka-c1"] !== undefined) out.kafka = us(cpu["kafka-c1"]);
+  if (cpu[broker] !== undefined) out.kafka = us(cpu[broker]);
   if (target === "kroxylicious" && cpu.kroxylicious !== undefined) out.kroxylicious = us(cpu.kroxylicious);
-  if ((isMesh(target) || target === "bridge") && cpu["bridge-c1"] !== undefined) out.bridge = us(cpu["bridge-c1"]);
+  if ((isMesh(target) || target === "bridge") && cpu[bridge] !== undefined) out.bridge = us(cpu[bridge]);
   if (envoyName !== null && cpu[envoyName] !== undefined) {
     const net = cpu[envoyName] - (idle.cpu_s_per_s[envoyName] ?? 0) * seconds;
     out.envoy = us(net);
-    if (cpu["bridge-c1"] !== undefined) out["envoy+bridge"] = us(net + cpu["bridge-c1"]);
+    if (cpu[bridge] !== undefined) out["envoy+bridge"] = us(net + cpu[bridge]);
   }
   return out;
 }
@@ -407,7 +414,7 @@ async function measure(cell: Cell, target: string, count: number, rate: "max" | 
     records_per_call: isMesh(target) && produced > 0 ? Number((forwarded / produced).toFixed(1)) : target === "bridge" ? batch : null,
     envoy_process: envoyName,
     cpu_s: cpu, cpu_s_per_1m_records: per1m,
-    cpu_us_per_record: r.records ? pathCpu(target, envoyName, cpu, seconds, r.records) : {},
+    cpu_us_per_record: r.records ? pathCpu(target, envoyName, cpu, seconds, r.records, cell.client === "java-consumer" ? cell.cluster : "c1") : {},
     envoy_rss_mb: envoyPid ? Number(rssMb(envoyPid)!.toFixed(1)) : null,
     wasm_memory_bytes: { before: stats0.wasm_memory_bytes ?? null, after: stats1.wasm_memory_bytes ?? null },
     load1: { before: load0, after: loadavg()[0]! },
