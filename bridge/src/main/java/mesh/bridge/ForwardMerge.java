@@ -108,16 +108,25 @@ final class ForwardMerge {
                 .setTopics(new ArrayList<>());
     }
 
-    /** Every requested partition once, in request order; one not in any answer gets its error. */
+    /**
+     * Every requested partition once, in request order; one not in any answer gets its error (its
+     * routing error, else a part's top-level error, else NOT_LEADER_OR_FOLLOWER). The merged
+     * response's top-level error is NONE: a Java consumer drops a whole response with a
+     * top-level error, and the partitions carry the errors.
+     */
     static FetchResponse mergeFetch(FetchRequestData req, List<AbstractResponse> parts, Map<TopicPartition, Errors> errors) {
         Map<TopicPartition, FetchResponseData.PartitionData> answered = new HashMap<>();
         int throttle = 0;
+        Errors topLevel = Errors.NOT_LEADER_OR_FOLLOWER; // for a partition no answer carries
         for (AbstractResponse r : parts) {
             if (r == null) {
                 continue;
             }
             FetchResponseData d = ((FetchResponse) r).data();
             throttle = Math.max(throttle, d.throttleTimeMs());
+            if (d.errorCode() != Errors.NONE.code()) {
+                topLevel = Errors.forCode(d.errorCode());
+            }
             for (FetchResponseData.FetchableTopicResponse t : d.responses()) {
                 for (FetchResponseData.PartitionData p : t.partitions()) {
                     answered.putIfAbsent(new TopicPartition(t.topic(), p.partitionIndex()), p);
@@ -132,7 +141,7 @@ final class ForwardMerge {
                 TopicPartition tp = new TopicPartition(t.topic(), p.partition());
                 FetchResponseData.PartitionData pd = answered.get(tp);
                 if (pd == null) {
-                    pd = FetchResponse.partitionResponse(p.partition(), errors.getOrDefault(tp, Errors.NOT_LEADER_OR_FOLLOWER));
+                    pd = FetchResponse.partitionResponse(p.partition(), errors.getOrDefault(tp, topLevel));
                 }
                 rt.partitions().add(pd);
             }

@@ -393,6 +393,7 @@ final class Forwarder {
             ListOffsetsRequest l = (ListOffsetsRequest) c.request;
             split.putAll(ForwardMerge.splitListOffsets(l.data(), view::leaderFor, c.unrouted, tp -> noLeader(view, tp)));
         }
+        // One leader: the request as it came (the merge still puts the answer in request order).
         if (split.size() == 1 && c.unrouted.isEmpty()) {
             Map.Entry<Node, ApiMessage> only = split.entrySet().iterator().next();
             dispatch(c, List.of(new Target(only.getKey(), c.request, null)), now);
@@ -443,7 +444,9 @@ final class Forwarder {
             case HEARTBEAT -> List.of(((HeartbeatRequest) c.request).data().groupId());
             case LEAVE_GROUP -> List.of(((LeaveGroupRequest) c.request).data().groupId());
             case OFFSET_COMMIT -> List.of(((OffsetCommitRequest) c.request).data().groupId());
-            case OFFSET_FETCH -> ((OffsetFetchRequest) c.request).groupIds();
+            case OFFSET_FETCH -> c.request.version() >= 8
+                    ? ((OffsetFetchRequest) c.request).data().groups().stream().map(g -> g.groupId()).toList()
+                    : List.of(((OffsetFetchRequest) c.request).data().groupId());
             case DESCRIBE_GROUPS -> ((DescribeGroupsRequest) c.request).data().groups();
             default -> List.of();
         };
@@ -743,7 +746,9 @@ final class Forwarder {
             answers.add(p.response);
         }
         boolean whole = c.parts.size() == 1 && c.parts.get(0).request == c.request;
-        if (whole && answers.get(0) != null) {
+        // Fetch and ListOffsets are always rebuilt in request order (a broker answers in its own).
+        boolean byPartition = c.api() == ApiKeys.FETCH || c.api() == ApiKeys.LIST_OFFSETS;
+        if (whole && answers.get(0) != null && !byPartition) {
             return answers.get(0);
         }
         short version = c.request.version();

@@ -243,6 +243,25 @@ class ForwarderTest {
     }
 
     @Test
+    void oneLeadersAnswerIsPutInRequestOrder() {
+        ListOffsetsRequestData d = new ListOffsetsRequestData().setReplicaId(-1).setTopics(new ArrayList<>(List.of(
+                new ListOffsetsRequestData.ListOffsetsTopic().setName(TOPIC).setPartitions(new ArrayList<>(List.of(
+                        new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(2).setTimestamp(-1),
+                        new ListOffsetsRequestData.ListOffsetsPartition().setPartitionIndex(0).setTimestamp(-1)))))));
+        submit(4, ForwardMerge.request(ApiKeys.LIST_OFFSETS, (short) 10, d));
+        rounds();
+        ClientRequest r = sent(ApiKeys.LIST_OFFSETS).get(0);
+        ListOffsetsResponseData.ListOffsetsTopicResponse t = new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(TOPIC);
+        for (int p : new int[] {0, 2}) {
+            t.partitions().add(new ListOffsetsResponseData.ListOffsetsPartitionResponse().setPartitionIndex(p).setOffset(10 + p));
+        }
+        client.respondToRequest(r, new ListOffsetsResponse(new ListOffsetsResponseData().setTopics(List.of(t))));
+        round();
+        List<ListOffsetsResponseData.ListOffsetsPartitionResponse> ps = ((ListOffsetsResponse) answers.get(4)).data().topics().get(0).partitions();
+        assertEquals(List.of(12L, 10L), ps.stream().map(ListOffsetsResponseData.ListOffsetsPartitionResponse::offset).toList());
+    }
+
+    @Test
     void requestsBeyondThePoolWaitAndAFetchWaitsLessAfterwards() {
         setUp(2);
         submit(1, fetch(500, 0));
