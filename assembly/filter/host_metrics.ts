@@ -83,17 +83,30 @@ export class HostMetrics extends MeshMetrics {
     this.count("kafka_mesh.requests." + apiName, 1);
   }
 
+  /** Where a topic's stats go: its own (the first max_topic_stats topics), else topics_other. */
+  private topicPrefix(topic: string): string {
+    if (this.topicsWithStats.has(topic)) return "kafka_mesh.topic." + topic + ".";
+    if (this.topicsWithStats.size < this.maxTopicStats) {
+      this.topicsWithStats.add(topic);
+      return "kafka_mesh.topic." + topic + ".";
+    }
+    return "kafka_mesh.topics_other.";
+  }
+
   forwarded(cluster: string, topic: string, records: i64, bytes: i64): void {
     this.count("kafka_mesh.cluster." + cluster + ".records", records);
     this.count("kafka_mesh.cluster." + cluster + ".bytes", bytes);
-    let prefix = "kafka_mesh.topics_other.";
-    if (this.topicsWithStats.has(topic)) prefix = "kafka_mesh.topic." + topic + ".";
-    else if (this.topicsWithStats.size < this.maxTopicStats) {
-      this.topicsWithStats.add(topic);
-      prefix = "kafka_mesh.topic." + topic + ".";
-    }
+    const prefix = this.topicPrefix(topic);
     this.count(prefix + "records", records);
     this.count(prefix + "bytes", bytes);
+  }
+
+  fetched(cluster: string, topic: string, records: i64, bytes: i64): void {
+    this.count("kafka_mesh.cluster." + cluster + ".fetched_records", records);
+    this.count("kafka_mesh.cluster." + cluster + ".fetched_bytes", bytes);
+    const prefix = this.topicPrefix(topic);
+    this.count(prefix + "fetched_records", records);
+    this.count(prefix + "fetched_bytes", bytes);
   }
 
   buffered(delta: i64): void {

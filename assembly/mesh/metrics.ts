@@ -6,6 +6,8 @@ export class MeshMetrics {
   request(apiName: string): void {}
   /** Records and bytes a cluster acknowledged for a topic. */
   forwarded(cluster: string, topic: string, records: i64, bytes: i64): void {}
+  /** Records and record bytes of a topic a cluster returned to a consumer (Fetch). */
+  fetched(cluster: string, topic: string, records: i64, bytes: i64): void {}
   /** An upstream call failed or answered with errors; code is the Kafka error code sent on. */
   upstreamError(cluster: string, code: i16): void {}
   /** A native-dialect stream to a cluster's bridge was lost (closed, reset, silent or confused). */

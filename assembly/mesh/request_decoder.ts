@@ -6,6 +6,8 @@ import { ApiVersionsRequest } from "../kafka/messages/api_versions_request";
 import { MetadataRequest } from "../kafka/messages/metadata_request";
 import { InitProducerIdRequest } from "../kafka/messages/init_producer_id_request";
 import { ProduceRequest } from "../kafka/messages/produce_request";
+import { FetchRequest } from "../kafka/messages/fetch_request";
+import { ListOffsetsRequest } from "../kafka/messages/list_offsets_request";
 import { RequestHeader } from "../kafka/messages/request_header";
 import { Reader } from "../kafka/wire";
 import { RequestDecoder } from "./connection";
@@ -25,6 +27,8 @@ import { DescribeGroupsRequestHandler } from "./handlers/describe_groups";
 import { ListGroupsRequestHandler } from "./handlers/list_groups";
 import { OffsetCommitRequestHandler } from "./handlers/offset_commit";
 import { OffsetFetchRequestHandler } from "./handlers/offset_fetch";
+import { FetchRequestHandler } from "./handlers/fetch";
+import { ListOffsetsRequestHandler } from "./handlers/list_offsets";
 import { InFlightRequest } from "./inflight";
 import { supportedApi } from "./supported_apis";
 
@@ -74,6 +78,16 @@ export class MeshRequestDecoder extends RequestDecoder {
       const body = InitProducerIdRequest.decode(r, apiVersion);
       if (r.failed) return this.refuse("malformed InitProducerId request");
       return new InitProducerIdRequestHandler(apiVersion, correlationId, body, this.mesh);
+    }
+    if (apiKey == ApiKey.Fetch) {
+      const body = FetchRequest.decode(r, apiVersion);
+      if (r.failed) return this.refuse("malformed Fetch request");
+      return new FetchRequestHandler(apiVersion, correlationId, body, this.mesh);
+    }
+    if (apiKey == ApiKey.ListOffsets) {
+      const body = ListOffsetsRequest.decode(r, apiVersion);
+      if (r.failed) return this.refuse("malformed ListOffsets request");
+      return new ListOffsetsRequestHandler(apiVersion, correlationId, body, this.mesh);
     }
     if (apiKey == ApiKey.FindCoordinator) {
       const body = FindCoordinatorRequest.decode(r, apiVersion);

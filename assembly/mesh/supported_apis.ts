@@ -14,11 +14,13 @@ export class SupportedApi {
 // librdkafka decides how to write records from the broker's API list, not from Produce
 // alone: it writes v2 record batches only when Fetch v4+ is listed, and lz4 only when
 // FindCoordinator is. Without them it falls back to magic 0/1 message sets, which Kafka 4
-// (and the mesh) refuse. So both are listed, with Kafka 4.1's ranges; a client that really
-// sends them (a consumer pointed at the mesh) gets a clean close and a log line.
+// (and the mesh) refuse. Fetch (and ListOffsets) are served, on native-dialect clusters
+// (docs/consumers.md). An API listed with served = false is advertised only for such
+// features: a client that really sends it gets a clean close and a log line.
 export const SUPPORTED_APIS: Array<SupportedApi> = [
   new SupportedApi(ApiKey.Produce, 3, 13),
-  new SupportedApi(ApiKey.Fetch, 4, 18, false),
+  new SupportedApi(ApiKey.Fetch, 4, 18),
+  new SupportedApi(ApiKey.ListOffsets, 1, 10),
   new SupportedApi(ApiKey.Metadata, 0, 13),
   // Consumer groups (classic protocol), docs/consumers.md. OffsetCommit/OffsetFetch v10 (topic
   // ids) are unstable in kafka-clients 4.1.1; ConsumerGroupHeartbeat and OffsetForLeaderEpoch

@@ -1,0 +1,308 @@
+// Fetch: split by topic to each topic's cluster, one sessionless Fetch per cluster on its bridge's
+// Forward channel, the answers merged into one response at the client's version
+// (docs/consumers.md, "Fetch across clusters" and "Failures"). The clusters' record batches
+// reach the client untouched; every requested partition is answered once, in request order.
+import { KafkaError } from "../../kafka/errors";
+import { ApiKey, responseHeaderVersion } from "../../kafka/messages/api_keys";
+import { FetchPartition, FetchRequest, FetchTopic } from "../../kafka/messages/fetch_request";
+import { FetchableTopicResponse, FetchResponse, PartitionData } from "../../kafka/messages/fetch_response";
+import { Writer } from "../../kafka/wire";
+import { beginForward, forwardAnswerBody } from "../../upstream/forward";
+import { partitionExists, partitionKey, topicTarget } from "../consumer_routing";
+import { MeshContext } from "../context";
+import { beginResponse, endResponse, InFlightRequest } from "../inflight";
+import { NO_ROUTE } from "../routing";
+import { ChannelCall, ChannelMessage } from "../upstream_channel";
+
+/** First Fetch version that names topics by id. */
+const TOPIC_ID_VERSION: i16 = 13;
+/** Highest Fetch version sent to a bridge: the last one that names topics (the mesh's ids mean nothing to a cluster). */
+export const UPSTREAM_FETCH_MAX_VERSION: i16 = 12;
+
+/** One cluster's part of the request and, once it came, its answer. */
+class ClusterPart {
+  request: FetchRequest = new FetchRequest();
+  /** Answered partitions by partitionKey(topic, partition); null until answered (or on failure). */
+  answered: Map<string, PartitionData> | null = null;
+  throttleTimeMs: i32 = 0;
+  constructor(public cluster: i32) {}
+}
+
+export class FetchRequestHandler extends InFlightRequest {
+  /** Per request topic: its name (resolved from the id on v13+), its cluster or NO_ROUTE. */
+  private names: Array<string> = [];
+  private clusters: Array<i32> = [];
+  /** Per request topic and partition: the answer, set as soon as it is known. */
+  private results: Array<Array<PartitionData | null>> = [];
+  private parts: Array<ClusterPart> = [];
+  private waiting: i32 = 0;
+  private upstreamVersion: i16;
+  private startedAt: i64 = 0;
+
+  constructor(apiVersion: i16, correlationId: i32, private request: FetchRequest, private mesh: MeshContext) {
+    super(ApiKey.Fetch, apiVersion, correlationId);
+    this.upstreamVersion = min(apiVersion, UPSTREAM_FETCH_MAX_VERSION);
+  }
+
+  startProcessing(): void {
+    const mesh = this.mesh;
+    const req = this.request;
+    for (let t = 0; t < req.topics.length; t++) {
+      const topic = req.topics[t];
+      let name: string | null = topic.topic;
+      if (this.apiVersion >= TOPIC_ID_VERSION) name = mesh.topics.nameOf(topic.topicId);
+      const target = topicTarget(mesh, name);
+      this.names.push(name === null ? "" : name);
+      this.clusters.push(target.cluster);
+      const results = new Array<PartitionData | null>(topic.partitions.length);
+      this.results.push(results);
+      let upstreamTopic: FetchTopic | null = null;
+      for (let p = 0; p < topic.partitions.length; p++) {
+        const asked = topic.partitions[p];
+        if (target.cluster == NO_ROUTE) {
+          results[p] = failedPartition(asked.partition, target.errorCode);
+          continue;
+        }
+        if (!partitionExists(mesh, target.cluster, asked.partition)) {
+          results[p] = failedPartition(asked.partition, KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
+          continue;
+        }
+        if (upstreamTopic === null) {
+          upstreamTopic = new FetchTopic();
+          upstreamTopic.topic = this.names[t];
+          this.partFor(target.cluster).request.topics.push(upstreamTopic);
+        }
+        const sent = new FetchPartition();
+        sent.partition = asked.partition;
+        sent.fetchOffset = asked.fetchOffset;
+        sent.logStartOffset = asked.logStartOffset;
+        sent.partitionMaxBytes = asked.partitionMaxBytes;
+        // The client's epoch is the one the mesh's Metadata hands out (always 0), not the
+        // cluster's: sent on, the leader would answer FENCED_LEADER_EPOCH or
+        // UNKNOWN_LEADER_EPOCH as soon as its own epoch differs. -1 asks for no check.
+        sent.currentLeaderEpoch = -1;
+        upstreamTopic.partitions.push(sent);
+      }
+    }
+
+    this.startedAt = mesh.metrics.nowMillis();
+    // Every part counts as waiting before any is sent: a channel may fail a message inside submit.
+    this.waiting = this.parts.length;
+    const timeout = <i64>max(req.maxWaitMs, 0) + <i64>mesh.config.upstreamTimeoutMs;
+    for (let i = 0; i < this.parts.length; i++) {
+      const part = this.parts[i];
+      const channel = mesh.forwardChannels[part.cluster];
+      if (channel === null) {
+        this.completePart(i, null, KafkaError.UNSUPPORTED_VERSION);
+        continue;
+      }
+      const message = new FetchMessage(part.request, this.upstreamVersion);
+      this.memoryBytes += channel.submit(message, timeout, new FetchCall(this, i), this.startedAt);
+    }
+  }
+
+  /** The part of cluster c, made on first use, with the client's request-wide fields. */
+  private partFor(cluster: i32): ClusterPart {
+    for (let i = 0; i < this.parts.length; i++) if (this.parts[i].cluster == cluster) return this.parts[i];
+    const part = new ClusterPart(cluster);
+    const asked = this.request;
+    const sent = part.request;
+    sent.replicaId = -1; // a consumer, whatever the client claims
+    sent.maxWaitMs = asked.maxWaitMs;
+    sent.minBytes = asked.minBytes;
+    sent.maxBytes = asked.maxBytes;
+    sent.isolationLevel = asked.isolationLevel;
+    sent.rackId = asked.rackId;
+    // Sessionless: a full fetch every time, as the client is told (session id 0).
+    sent.sessionId = 0;
+    sent.sessionEpoch = -1;
+    this.parts.push(part);
+    return part;
+  }
+
+  /** Part i's answer: decoded at the upstream version; false when it does not parse. */
+  answerPart(i: i32, bytes: Uint8Array): bool {
+    const r = forwardAnswerBody(bytes, ApiKey.Fetch, this.upstreamVersion);
+    if (r === null) return false;
+    const response = FetchResponse.decode(r, this.upstreamVersion);
+    if (r.failed || r.remaining() != 0) return false;
+    this.completePart(i, response, KafkaError.NONE);
+    return true;
+  }
+
+  /** Part i answered (response) or failed (null, failCode). */
+  completePart(i: i32, response: FetchResponse | null, failCode: i16): void {
+    const part = this.parts[i];
+    if (part.answered !== null) return; // heard once already
+    const cluster = this.mesh.config.clusters[part.cluster].name;
+    const answered = new Map<string, PartitionData>();
+    if (response !== null) {
+      this.mesh.metrics.upstreamLatency(cluster, this.mesh.metrics.nowMillis() - this.startedAt);
+      part.throttleTimeMs = response.throttleTimeMs;
+      for (let t = 0; t < response.responses.length; t++) {
+        const topic = response.responses[t];
+        for (let p = 0; p < topic.partitions.length; p++) {
+          const data = topic.partitions[p];
+          answered.set(partitionKey(topic.topic, data.partitionIndex), data);
+        }
+      }
+    }
+    part.answered = answered;
+    // Every partition of this cluster gets the cluster's answer, or NOT_LEADER_OR_FOLLOWER
+    // (a lost or silent stream, or a partition the bridge left out): clients refresh and retry.
+    for (let t = 0; t < this.clusters.length; t++) {
+      if (this.clusters[t] != part.cluster) continue;
+      const results = this.results[t];
+      for (let p = 0; p < results.length; p++) {
+        if (results[p] !== null) continue;
+        const index = this.request.topics[t].partitions[p].partition;
+        const key = partitionKey(this.names[t], index);
+        if (answered.has(key)) {
+          results[p] = clientPartition(answered.get(key));
+        } else {
+          const code = response === null ? failCode : KafkaError.NOT_LEADER_OR_FOLLOWER;
+          results[p] = failedPartition(index, code);
+          this.mesh.metrics.upstreamError(cluster, code);
+        }
+      }
+    }
+    this.waiting--;
+    this.notifyReady();
+  }
+
+  failPart(i: i32): void {
+    this.completePart(i, null, KafkaError.NOT_LEADER_OR_FOLLOWER);
+  }
+
+  finished(): bool {
+    return this.waiting <= 0;
+  }
+
+  computeAnswer(w: Writer): bool {
+    const response = new FetchResponse();
+    response.sessionId = 0;
+    for (let i = 0; i < this.parts.length; i++) {
+      response.throttleTimeMs = max(response.throttleTimeMs, this.parts[i].throttleTimeMs);
+    }
+    // max_bytes bounds the whole response: in request order, the first partition with records
+    // is always kept; past the bound, partitions keep their watermarks but lose their records.
+    const maxBytes = <i64>this.request.maxBytes;
+    let total: i64 = 0;
+    let full = false;
+    for (let t = 0; t < this.request.topics.length; t++) {
+      const asked = this.request.topics[t];
+      const topic = new FetchableTopicResponse();
+      topic.topic = asked.topic;
+      topic.topicId = asked.topicId;
+      const results = this.results[t];
+      for (let p = 0; p < results.length; p++) {
+        let data = results[p];
+        if (data === null) data = failedPartition(asked.partitions[p].partition, KafkaError.NOT_LEADER_OR_FOLLOWER);
+        const records = data.records;
+        if (records !== null && records.length > 0) {
+          const size = records.length;
+          if (full || (total > 0 && total + <i64>size > maxBytes)) {
+            full = true;
+            data.records = new Uint8Array(0);
+          } else {
+            total += size;
+            const cluster = this.mesh.config.clusters[this.clusters[t]].name;
+            this.mesh.metrics.fetched(cluster, this.names[t], countRecords(records), size);
+          }
+        }
+        topic.partitions.push(data);
+      }
+      response.responses.push(topic);
+    }
+    const start = beginResponse(w, this.correlationId, responseHeaderVersion(ApiKey.Fetch, this.apiVersion));
+    response.encode(w, this.apiVersion);
+    endResponse(w, start);
+    return true;
+  }
+}
+
+/** A partition the mesh answers itself, as a broker answers one in error: no records, no watermarks. */
+function failedPartition(index: i32, code: i16): PartitionData {
+  const data = new PartitionData();
+  data.partitionIndex = index;
+  data.errorCode = code;
+  data.highWatermark = -1;
+  data.lastStableOffset = -1;
+  data.logStartOffset = -1;
+  data.records = new Uint8Array(0);
+  return data;
+}
+
+/**
+ * A cluster's partition as the client gets it: its records, watermarks and aborted
+ * transactions. Fields that name the cluster's own brokers or epochs keep their defaults: the
+ * mesh is the only broker (no preferred read replica, no other leader) and its Metadata's epochs
+ * are not the cluster's.
+ */
+function clientPartition(from: PartitionData): PartitionData {
+  const data = new PartitionData();
+  data.partitionIndex = from.partitionIndex;
+  data.errorCode = from.errorCode;
+  data.highWatermark = from.highWatermark;
+  data.lastStableOffset = from.lastStableOffset;
+  data.logStartOffset = from.logStartOffset;
+  data.abortedTransactions = from.abortedTransactions;
+  data.records = from.records === null ? new Uint8Array(0) : from.records;
+  return data;
+}
+
+/** Offset of a batch's length, and its size before that field's end (baseOffset + length). */
+const BATCH_LENGTH_AT = 8;
+const BATCH_LOG_OVERHEAD = 12;
+const MAGIC_AT = 16;
+const RECORD_COUNT_AT = 57;
+/** A magic 2 batch header is 61 bytes. */
+const BATCH_HEADER_BYTES = 61;
+
+function int32At(b: Uint8Array, at: i32): i32 {
+  return (<i32>b[at] << 24) | (<i32>b[at + 1] << 16) | (<i32>b[at + 2] << 8) | <i32>b[at + 3];
+}
+
+/**
+ * Records in a run of record batches, from their headers (magic 2). A truncated tail batch,
+ * which brokers send when a partition's data passes the fetch's bounds, is not counted.
+ */
+export function countRecords(records: Uint8Array): i64 {
+  let count: i64 = 0;
+  let at = 0;
+  while (records.length - at >= BATCH_HEADER_BYTES) {
+    const batchLength = int32At(records, at + BATCH_LENGTH_AT);
+    if (batchLength < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD) break;
+    const size = <i64>batchLength + BATCH_LOG_OVERHEAD;
+    if (size > <i64>(records.length - at)) break;
+    if (records[at + MAGIC_AT] == 2) count += max(int32At(records, at + RECORD_COUNT_AT), 0);
+    at += <i32>size;
+  }
+  return count;
+}
+
+/** One cluster's Fetch as a message of its Forward channel. */
+class FetchMessage extends ChannelMessage {
+  constructor(private request: FetchRequest, private version: i16) {
+    super();
+  }
+  encode(correlationId: i32): Uint8Array {
+    const w = beginForward(ApiKey.Fetch, this.version, correlationId, 64 + 32 * this.request.topics.length);
+    this.request.encode(w, this.version);
+    return w.view();
+  }
+}
+
+class FetchCall extends ChannelCall {
+  constructor(private handler: FetchRequestHandler, private part: i32) {
+    super();
+  }
+  onAnswer(bytes: Uint8Array): bool {
+    return this.handler.answerPart(this.part, bytes);
+  }
+  onFailure(code: i16, message: string): void {
+    // The channel says REQUEST_TIMED_OUT; for a fetch NOT_LEADER_OR_FOLLOWER makes clients
+    // refresh metadata and retry (docs/consumers.md, "Failures").
+    this.handler.failPart(this.part);
+  }
+}
