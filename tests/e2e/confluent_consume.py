@@ -6,6 +6,7 @@
 #
 # Ops (tp is "topic:partition"): assign {"tps", "offsets"?: {tp: n}}, subscribe {"topics"},
 # seek {"tp", "offset"}, read {"until": {tp: offset}, "ms"}, readCount {"count", "ms"},
+# awaitEof {"tp", "ms"} (poll until librdkafka signals the end of tp; prints its offset),
 # position {"tps"}, committed {"tps"}, commit, watermarks {"tps"}, offsetsForTimes {"times"}.
 # The last line is {"versions": [confluent-kafka, librdkafka]}.
 import base64
@@ -37,9 +38,13 @@ def name(x):
     return f"{x.topic}:{x.partition}"
 
 
+EOFS = []
+
+
 def emit(msg):
     if msg.error() is not None:
         if msg.error().code() == KafkaError._PARTITION_EOF:
+            EOFS.append((f"{msg.topic()}:{msg.partition()}", msg.offset()))
             return 0
         raise RuntimeError(f"{msg.error().name()}: {msg.error().str()} ({msg.topic()}:{msg.partition()})")
     ttype, ts = msg.timestamp()
@@ -99,6 +104,17 @@ def main():
                     if m is not None:
                         n += emit(m)
                 out({"op": op, "offsets": pos, "records": n})
+            elif op == "awaitEof":
+                # The next end-of-partition event of s["tp"] (librdkafka: the position reached the end).
+                del EOFS[:]
+                n = 0
+                while not any(t == s["tp"] for t, _ in EOFS):
+                    if time.time() > deadline:
+                        raise RuntimeError(f"awaitEof: no end of {s['tp']} after {s.get('ms', 30000)} ms")
+                    m = c.poll(0.2)
+                    if m is not None:
+                        n += emit(m)
+                out({"op": op, "offset": next(o for t, o in EOFS if t == s["tp"]), "records": n})
             elif op == "readCount":
                 n = 0
                 while n < s["count"]:

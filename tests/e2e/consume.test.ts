@@ -17,7 +17,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import kafkajs, { type Admin } from "kafkajs";
-import { assertSameContent, javaProduce, KAFKA_VERSION, kcatVersion, type ReadRecord, readRanges, run, type SentRecord, javaArgs } from "./clients.ts";
+import { assertSameContent, javaProduce, specLines, KAFKA_VERSION, kcatVersion, type ReadRecord, readRanges, run, type SentRecord, javaArgs } from "./clients.ts";
 import {
   assertSameRecords, CONSOLE_CONSUMER, CONSUMER_GROUPS, confluentConsume, javaConsume, javaMember, kafkaTool, kcatConsume,
   LineProcess, memberAssignment, memberCommitted, type Op, parseDescribe,
@@ -89,11 +89,11 @@ async function write(records: SentRecord[], props: Record<string, string> = {}):
 }
 
 /** Every record written to `topic` is in what its cluster holds, where the producer was told. */
-function assertWritten(topic: string, held: readonly ReadRecord[]): void {
+function assertWritten(topic: string, held: readonly ReadRecord[], logStart = 0): void {
   const at = new Map(held.map((r) => [`${r.partition}:${r.offset}`, r]));
   let n = 0;
   for (const { sent, partition, offset } of toldAt.values()) {
-    if (sent.topic !== topic) continue;
+    if (sent.topic !== topic || offset < logStart) continue;
     const got = at.get(`${partition}:${offset}`);
     assert.ok(got, `${sent.id}: nothing at ${topic}:${partition}:${offset}`);
     assertSameContent(got, sent, `${sent.id} written straight to ${clusterOf(topic)}`);
@@ -275,6 +275,116 @@ describe(`${D} consumers via ${VIA}: what they read is what the clusters hold`, 
         const fft = res.ops.find((o) => o.op === "offsetsForTimes")?.offsets;
         assert.deepEqual(fft, { [tp]: { offset: probe.offset, timestamp: probe.timestamp }, [`${TOPIC.c3}:0`]: null }, "offsetsForTimes");
       }
+    }
+  });
+});
+
+describe(`${D} consumers via ${VIA}: reset policy, compacted and transactional topics`, { concurrency: 1 }, () => {
+  test("an out-of-range offset falls back to the reset policy: earliest (the log start after deleted records) and latest", async () => {
+    const topic = TOPIC.range;
+    const tp = `${topic}:0`;
+    await write(Array.from({ length: 20 }, (_, i) => rec(topic, { partition: 0, value: compressible(`range-${i}`, 2) })));
+    const { stdout } = await run("java", javaArgs("E2eAdmin", "deleteRecords", ports.clusters[clusterOf(topic)].kafka, `${tp}:5`));
+    assert.deepEqual(JSON.parse(stdout.trim()), { [tp]: 5 }, "low watermark after deleteRecords");
+    assert.deepEqual(await clusterStarts(topic), { [tp]: 5 }, "log start after deleting records");
+    const held = await clusterHolds(topic, { 0: 5 });
+    assertWritten(topic, held, 5);
+    assert.equal(held.length, 15);
+    const boot = via(clusterOf(topic));
+    // Java: below the log start and past the end, each policy.
+    for (const [seekTo, policy] of [[2, "earliest"], [1000, "earliest"], [2, "latest"], [1000, "latest"]] as const) {
+      const what = `Java, seek ${seekTo}, auto.offset.reset=${policy}`;
+      const res = await javaConsume(boot, { "auto.offset.reset": policy }, [
+        { op: "assign", tps: [tp] }, { op: "seek", tp, offset: seekTo },
+        ...(policy === "earliest" ? [{ op: "read", until: { [tp]: 20 }, exact: true }] : [{ op: "awaitPosition", tp, offset: 20 }, { op: "poll", ms: 500 }]),
+      ]);
+      assertSameRecords(res.records, policy === "earliest" ? held : [], what);
+    }
+    // confluent-kafka: the same four.
+    for (const [seekTo, policy] of [[2, "earliest"], [1000, "earliest"], [2, "latest"], [1000, "latest"]] as const) {
+      const what = `confluent-kafka, assign at ${seekTo}, auto.offset.reset=${policy}`;
+      const res = await confluentConsume(boot, { "auto.offset.reset": policy }, [
+        { op: "assign", tps: [tp], offsets: { [tp]: seekTo } },
+        policy === "earliest" ? { op: "read", until: { [tp]: 20 } } : { op: "awaitEof", tp },
+      ]);
+      assertSameRecords(res.records, policy === "earliest" ? held : [], what);
+      if (policy === "latest") assert.equal(res.ops.find((o) => o.op === "awaitEof")?.offset, 20, `${what}: end reached at`);
+    }
+    // kcat: an absolute offset out of range, each policy; -e ends at the end.
+    for (const [seekTo, policy] of [[2, "earliest"], [1000, "latest"]] as const) {
+      const { records: got, stderr } = await kcatConsume(boot, ["-t", topic, "-p", "0", "-o", String(seekTo), "-e", "-X", `auto.offset.reset=${policy}`]);
+      assertSameRecords(got, policy === "earliest" ? held : [], `kcat -o ${seekTo}, auto.offset.reset=${policy}`);
+      assert.match(stderr, new RegExp(`Reached end of topic ${topic} \\[0\\] at offset 20\\b`));
+    }
+  });
+
+  test("a compacted topic with offset gaps, read from the beginning (Java, confluent-kafka, kcat)", async () => {
+    const topic = TOPIC.compact;
+    const tp = `${topic}:0`;
+    // Four rounds over the same 10 keys, each round its own producer and, as a segment rolls
+    // when a record's timestamp is segment.ms (100) past the segment's first, its own segment
+    // (records stamped now: a producer starts in more than 100 ms); one key deleted.
+    const keys = Array.from({ length: 10 }, (_, k) => Buffer.from(`${RUN}-key-${k}`));
+    const rounds = [[0, 1, 2, 3, 4, 5, 6, 7, 8, 9], [0, 1, 2, 3, 4, 5], [3, 7], [0, 1]];
+    for (const [round, ks] of rounds.entries()) {
+      await write(ks.map((k) => rec(topic, { partition: 0, key: keys[k], timestamp: Date.now(), value: round === 2 && k === 7 ? null : compressible(`compact-${round}-${k}`, 2) })),
+        { "compression.type": round % 2 ? "lz4" : "none" });
+    }
+    // One more record rolls the last round's segment, so every round is cleanable.
+    await write([rec(topic, { partition: 0, key: Buffer.from(`${RUN}-roll`), timestamp: Date.now() })]);
+    // The cleaner wakes every 15 s: wait (bounded) until every key is left once before the last record.
+    const deadline = Date.now() + 120_000;
+    let held: ReadRecord[] = [];
+    for (;;) {
+      held = await clusterHolds(topic);
+      const before = held.slice(0, -1);
+      if (before.length === keys.length && new Set(before.map((r) => r.key?.toString("hex"))).size === keys.length) break;
+      assert.ok(Date.now() < deadline, `the log cleaner did not compact ${topic} within 120 s (${held.length} records)`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    // Left: keys 6, 8, 9 of round 0 (offsets 6, 8, 9), 2, 4, 5 of round 1 (12, 14, 15), round 2
+    // (16, 17: 7 deleted), round 3 (18, 19), the last record (20).
+    assert.deepEqual(held.map((r) => r.offset), [6, 8, 9, 12, 14, 15, 16, 17, 18, 19, 20], "offsets left by compaction");
+    assert.ok(held.some((r, i) => i > 0 && r.offset !== held[i - 1].offset + 1), "offset gaps");
+    assert.equal(held.filter((r) => r.value === null).length, 1, "the tombstone is kept");
+    const boot = via(clusterOf(topic));
+    const java = await javaConsume(boot, {}, [{ op: "assign", tps: [tp] }, { op: "seekToBeginning" }, { op: "read", until: { [tp]: 21 } }, { op: "position", tps: [tp] }]);
+    assertSameRecords(java.records, held, "Java");
+    const ck = await confluentConsume(boot, {}, [{ op: "assign", tps: [tp], offsets: { [tp]: -2 } }, { op: "read", until: { [tp]: 21 } }]);
+    assertSameRecords(ck.records, held, "confluent-kafka");
+    const kc = await kcatConsume(boot, ["-t", topic, "-o", "beginning", "-e"]);
+    assertSameRecords(kc.records, held, "kcat");
+    assert.match(kc.stderr, new RegExp(`Reached end of topic ${topic} \\[0\\] at offset 21\\b`));
+  });
+
+  test("a transactional topic (Java transactional producer, straight to the cluster): read_committed and read_uncommitted", async () => {
+    const topic = TOPIC.txn;
+    const txns = (["commit", "abort", "commit", "abort", "commit"] as const).map((end, n) => ({
+      end, records: tpsOf(topic).flatMap((_, p) => [rec(topic, { partition: p, value: compressible(`txn-${n}-${end}`, 2) }), rec(topic, { partition: p, key: null })]),
+    }));
+    const lines = txns.map((t) => JSON.stringify({ end: t.end, records: JSON.parse(`[${specLines(t.records).trim().split("\n").join(",")}]`) as unknown })).join("\n") + "\n";
+    const { stdout } = await run("java", javaArgs("E2eTransactions", ports.clusters[clusterOf(topic)].kafka, `e2e-txn-${RUN}`), { input: lines });
+    assert.equal(stdout.trim().split("\n").length, txns.length, stdout);
+    const ends = await clusterEnds(topic);
+    const all = await clusterHolds(topic);
+    const aborted = new Set(txns.filter((t) => t.end === "abort").flatMap((t) => t.records.map((r) => r.id)));
+    const idOf = (r: ReadRecord) => r.headers.find(([k]) => k === "e2e-id")?.[1]?.toString() ?? "";
+    assert.equal(all.length, txns.length * 10, "data records in the cluster (read_uncommitted)");
+    assert.equal(all.filter((r) => aborted.has(idOf(r))).length, 20);
+    const committed = all.filter((r) => !aborted.has(idOf(r)));
+    // Every transaction ends in a control record: the end offset is past the last data record.
+    for (const tp of tpsOf(topic)) assert.equal(ends[tp], 5 * 3, `${tp}: end offset (10 data + 5 markers)`);
+    const boot = via(clusterOf(topic));
+    const tps = tpsOf(topic);
+    for (const level of ["read_committed", "read_uncommitted"]) {
+      const want = level === "read_committed" ? committed : all;
+      const java = await javaConsume(boot, { "isolation.level": level }, [{ op: "assign", tps }, { op: "seekToBeginning" }, { op: "read", until: ends }]);
+      assertSameRecords(java.records, want, `Java ${level}`);
+      const ck = await confluentConsume(boot, { "isolation.level": level }, [{ op: "assign", tps, offsets: Object.fromEntries(tps.map((tp) => [tp, -2])) }, { op: "read", until: ends }]);
+      assertSameRecords(ck.records, want, `confluent-kafka ${level}`);
+      const kc = await kcatConsume(boot, ["-t", topic, "-o", "beginning", "-e", "-X", `isolation.level=${level}`]);
+      assertSameRecords(kc.records, want, `kcat ${level}`);
+      for (const tp of tps) assert.match(kc.stderr, new RegExp(`Reached end of topic ${topic} \\[${tp.split(":").pop()}\\] at offset ${ends[tp]}\\b`), `kcat ${level}: end of ${tp}`);
     }
   });
 });

@@ -8,8 +8,10 @@
 //   {"op":"assign","tps":[tp...]}                 {"op":"subscribe","topics":[t...]}
 //   {"op":"seek","tp":tp,"offset":n}              {"op":"seekToBeginning"} / {"op":"seekToEnd"} (all assigned)
 //   {"op":"read","until":{tp:offset},"ms":n}      poll until every listed position reached offset
+//                                                 ("exact":true: is exactly offset, as after a reset)
 //   {"op":"readCount","count":n,"ms":n}           poll until n records were read (subscribe)
 //   {"op":"poll","ms":n}                          one poll
+//   {"op":"awaitPosition","tp":tp,"offset":n}     poll until the position is exactly n (a reset)
 //   {"op":"position","tps":[tp...]}               {"op":"committed","tps":[tp...]}
 //   {"op":"endOffsets","tps":[tp...]}             {"op":"beginningOffsets","tps":[tp...]}
 //   {"op":"offsetsForTimes","times":{tp:ms}}      {"op":"assignment"}
@@ -161,12 +163,14 @@ public final class E2eConsumer {
       }
       case "read" -> {
         Map<TopicPartition, Long> until = new HashMap<>();
+        boolean exact = s.has("exact") && s.get("exact").asBoolean();
         s.get("until").fields().forEachRemaining(e -> until.put(tp(e.getKey()), e.getValue().asLong()));
         int n = 0;
         for (;;) {
           boolean done = true;
           for (Map.Entry<TopicPartition, Long> e : until.entrySet()) {
-            if (consumer.position(e.getKey(), Duration.ofSeconds(30)) < e.getValue()) done = false;
+            long pos = consumer.position(e.getKey(), Duration.ofSeconds(30));
+            if (exact ? pos != e.getValue() : pos < e.getValue()) done = false;
           }
           if (done) break;
           if (System.currentTimeMillis() > deadline) throw new IllegalStateException("read: positions " + positions("p", until.keySet()) + " short of " + until + " after " + ms + " ms");
@@ -182,6 +186,16 @@ public final class E2eConsumer {
           n += print(consumer.poll(Duration.ofMillis(200)));
         }
         out(positions(op, consumer.assignment()).put("records", n));
+      }
+      case "awaitPosition" -> {
+        TopicPartition t = tp(s.get("tp").asText());
+        long want = s.get("offset").asLong();
+        int n = 0;
+        while (consumer.position(t, Duration.ofSeconds(30)) != want) {
+          if (System.currentTimeMillis() > deadline) throw new IllegalStateException("awaitPosition: " + name(t) + " at " + consumer.position(t) + ", not " + want + " after " + ms + " ms");
+          n += print(consumer.poll(Duration.ofMillis(200)));
+        }
+        out(positions(op, List.of(t)).put("records", n));
       }
       case "poll" -> {
         int n = print(consumer.poll(Duration.ofMillis(ms)));
