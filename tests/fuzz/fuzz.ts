@@ -91,6 +91,8 @@ interface VmFigures {
   httpCalls: number;
   grpcStreams: number;
   grpcMessages: number;
+  /** Stream messages by method (Produce, Forward). */
+  byMethod: Record<string, number>;
   /** Streams still open (one per cluster at most) and messages on them never answered. */
   openStreams: number;
   unhandled: number;
@@ -326,6 +328,7 @@ async function fuzzWorker(o: FuzzOptions, beat: Int32Array): Promise<void> {
       httpCalls: vm.httpCallLog,
       grpcStreams: vm.grpcStreamLog,
       grpcMessages: vm.grpcMessageLog,
+      byMethod: Object.fromEntries(vm.grpcMessagesByMethod),
       openStreams: vm.grpcStreams.length,
       unhandled: vm.unhandledGrpcMessages(),
       metrics: vm.metrics(),
@@ -564,7 +567,7 @@ async function fuzzRun(o: FuzzOptions): Promise<void> {
   for (const v of r.vms) {
     const growth = v.memEnd - v.memWarm;
     console.log(
-      `[${v.dialect}] ${v.cases} cases, ${upstream(v)} (${v.openStreams} open at the end, ${v.unhandled} messages unanswered); ` +
+      `[${v.dialect}] ${v.cases} cases, ${upstream(v)}${Object.keys(v.byMethod).length ? ` (${Object.entries(v.byMethod).map(([m, n]) => `${m} ${n}`).join(", ")})` : ""} (${v.openStreams} open at the end, ${v.unhandled} messages unanswered); ` +
         `memory: start ${mib(v.memStart)}, warm ${mib(v.memWarm)}, end ${mib(v.memEnd)} (max ${mib(v.maxMem)}), growth after warm-up ${(growth / 1024).toFixed(0)} KiB; ` +
         `slowest VM call ${v.maxCallMs.toFixed(1)} ms (${v.maxCallName}); refused connections ${v.metrics["kafka_mesh.connections_refused"] ?? 0}; gauges: connections ${v.metrics["kafka_mesh.connections"]}, pending ${v.metrics["kafka_mesh.pending_requests"] ?? 0}`,
     );

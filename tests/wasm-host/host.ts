@@ -674,6 +674,8 @@ export class MeshVm {
   /** gRPC streams opened and messages sent on them, in all. */
   grpcStreamLog = 0;
   grpcMessageLog = 0;
+  /** Messages sent, by the method of their stream (Produce, Forward). */
+  grpcMessagesByMethod = new Map<string, number>();
   /**
    * Known clusters whose streams Envoy fails as it opens them (no healthy host): the stream's
    * close (UNAVAILABLE) reaches the filter inside proxy_grpc_stream, which then fails.
@@ -1396,6 +1398,7 @@ export class MeshVm {
         if (b === null) return WasmResult.InvalidMemoryAccess;
         stream.messages.push(Uint8Array.from(b));
         vm.grpcMessageLog++;
+        vm.grpcMessagesByMethod.set(stream.method, (vm.grpcMessagesByMethod.get(stream.method) ?? 0) + 1);
         if (endStream) stream.localClosed = true;
         return WasmResult.Ok;
       },
