@@ -96,7 +96,7 @@ export class MeshRequestDecoder extends RequestDecoder {
     }
     if (isGroupForwardApi(apiKey)) {
       // Forwarded as the client's own body bytes: the handler takes them from the frame.
-      const request = decodeGroupForward(apiKey, apiVersion, correlationId, r, frame, this.mesh);
+      const request = decodeGroupForward(apiKey, apiVersion, correlationId, header.clientId, r, frame, this.mesh);
       if (request === null) return this.refuse("malformed " + info.name + " request");
       return request;
     }

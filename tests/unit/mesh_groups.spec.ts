@@ -134,6 +134,8 @@ describe("group requests forwarded to the group's cluster", () => {
       expect<string>(s.authority).toBe(C2);
       expect<i16>(s.apiKey).toBe(ApiKey.JoinGroup);
       expect<i16>(s.version).toBe(v);
+      // The client's id too: the coordinator shows it as the member's client id.
+      expect<string>(s.clientId!).toBe("unit-test");
       // The client's body, byte for byte, at the end of its frame.
       expect<bool>(sameBytes(s.body, frame.subarray(frame.length - s.body.length))).toBe(true);
       const decoded = JoinGroupRequest.decode(s.reader(), v);

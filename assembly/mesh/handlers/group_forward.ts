@@ -34,6 +34,7 @@ export function decodeGroupForward(
   apiKey: i16,
   version: i16,
   correlationId: i32,
+  clientId: string | null,
   r: Reader,
   frame: Uint8Array,
   mesh: MeshContext,
@@ -57,7 +58,7 @@ export function decodeGroupForward(
   // Only the decoded bytes leave: anything after the body is not part of the request.
   const body = frame.subarray(bodyAt, r.pos);
   const timeoutMs = max<i64>(waitMs, 0) + <i64>mesh.config.upstreamTimeoutMs;
-  return new GroupForwardHandler(apiKey, version, correlationId, groupId, body, timeoutMs, mesh);
+  return new GroupForwardHandler(apiKey, version, correlationId, clientId, groupId, body, timeoutMs, mesh);
 }
 
 class WholeCall extends ChannelCall {
@@ -84,6 +85,8 @@ export class GroupForwardHandler extends InFlightRequest {
     apiKey: i16,
     apiVersion: i16,
     correlationId: i32,
+    /** Kept in the forwarded header: the coordinator shows it as the member's client id. */
+    private clientId: string | null,
     private groupId: string,
     private body: Uint8Array,
     private timeoutMs: i64,
@@ -108,7 +111,7 @@ export class GroupForwardHandler extends InFlightRequest {
       this.failed(GroupError.COORDINATOR_NOT_AVAILABLE);
       return;
     }
-    const message = new ForwardMessage(this.apiKey, this.apiVersion, this.body);
+    const message = new ForwardMessage(this.apiKey, this.apiVersion, this.body, this.clientId);
     this.memoryBytes += channel.submit(message, this.timeoutMs, new WholeCall(this), this.mesh.metrics.nowMillis());
   }
 
