@@ -233,7 +233,11 @@ export class ConnectionContext extends AnswerSink {
   answersReady(): void {
     const c = this.connection;
     if (c.closed || this.reading) return;
-    if (!c.answersWaiting() && !c.wantsClose()) return;
+    if (!c.answersWaiting() && !c.wantsClose()) {
+      // An answer for a request behind the front: what it holds now counts in the budget.
+      c.syncBudget();
+      return;
+    }
     this.pump();
   }
 

@@ -29,8 +29,6 @@ export class Connection {
   /** The VM's memory budget and this connection's place in it (none in plain tests). */
   private budget: MemoryBudget | null = null;
   private member: BudgetMember | null = null;
-  /** Bytes the requests in `pending` hold (their frames and decoded records). */
-  private pendingBytes: i64 = 0;
   /** Set when the client must be disconnected (after the answers already written). */
   closeReason: string = "";
   /** Set when the client went away: late upstream answers are dropped. */
@@ -90,13 +88,29 @@ export class Connection {
     return this.pending.length > 0 && this.pending[0].finished();
   }
 
+  /**
+   * Bytes the requests in `pending` hold: their frames, decoded records, messages sent
+   * upstream and answers received (a Fetch holds its clusters' records until it is written).
+   * Summed when reported, since a request's holding grows while it waits.
+   */
+  private heldByRequests(): i64 {
+    let bytes: i64 = 0;
+    for (let i = 0; i < this.pending.length; i++) bytes += unchecked(this.pending[i]).memoryBytes;
+    return bytes;
+  }
+
+  /** Reports what this connection holds to the budget (also after a request took in an upstream answer). */
+  syncBudget(): void {
+    this.sync();
+  }
+
   /** Reports what this connection holds to the budget. */
   private sync(): void {
     if (this.budget === null) return;
     const s = this.splitter;
     const buffered = <i64>s.buffered() + <i64>s.unread();
     const written = this.outTaken ? 0 : this.out.pos;
-    const held = buffered + this.pendingBytes + <i64>written + this.unpassedAnswerBytes;
+    const held = buffered + this.heldByRequests() + <i64>written + this.unpassedAnswerBytes;
     this.budget!.report(this.member!, held, buffered, this.metrics.nowMillis());
   }
 
@@ -176,7 +190,6 @@ export class Connection {
       this.pending.push(request);
       this.metrics.pending(1);
       request.startProcessing();
-      this.pendingBytes += request.memoryBytes;
       // Answers are written as soon as they can be, so their size counts against the budget
       // and the request's own state can go.
       if (this.maxPendingAnswerBytes > 0) this.writeFinished();
@@ -195,7 +208,6 @@ export class Connection {
     let done = 0;
     while (done < this.pending.length && this.pending[done].finished()) {
       this.pending[done].computeAnswer(w);
-      this.pendingBytes -= this.pending[done].memoryBytes;
       done++;
     }
     if (done > 0) {
@@ -227,7 +239,6 @@ export class Connection {
     for (let i = 0; i < this.pending.length; i++) this.pending[i].abandon();
     this.metrics.pending(-this.pending.length);
     this.pending = [];
-    this.pendingBytes = 0;
     if (this.budget !== null) this.budget!.leave(this.member!);
   }
 }

@@ -16,7 +16,9 @@ export abstract class InFlightRequest {
   sink: AnswerSink | null = null;
   /**
    * Bytes this request holds until it is answered, for the VM's memory budget: its frame,
-   * plus what startProcessing adds (decompressed records).
+   * plus what startProcessing adds (decompressed records, messages sent upstream) and what
+   * upstream answers add while it waits (a Fetch's records). The connection sums it when it
+   * reports to the budget.
    */
   memoryBytes: i64 = 0;
   /** Bytes startProcessing may take for decoding before the VM passes its memory budget. */

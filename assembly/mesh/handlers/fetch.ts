@@ -126,6 +126,8 @@ export class FetchRequestHandler extends InFlightRequest {
     if (r === null) return false;
     const response = FetchResponse.decode(r, this.upstreamVersion);
     if (r.failed || r.remaining() != 0) return false;
+    // The cluster's records stay here until the answer is written: they count in the budget.
+    this.memoryBytes += bytes.length;
     this.completePart(i, response, KafkaError.NONE);
     return true;
   }

@@ -121,6 +121,7 @@ export class GroupForwardHandler extends InFlightRequest {
     const r = forwardAnswerBody(answer, this.apiKey, this.apiVersion);
     if (r === null || !parsesAsResponse(this.apiKey, this.apiVersion, r)) return false;
     this.answer = answer;
+    this.memoryBytes += answer.length; // held until written, as every answer
     this.done = true;
     this.notifyReady();
     return true;
