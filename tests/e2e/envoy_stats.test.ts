@@ -295,3 +295,35 @@ describe("the filter's stats in Envoy's /stats/prometheus", () => {
     assert.deepEqual(bad, []);
   });
 });
+
+// Stats only consumers or lost native streams create (this test's Envoy serves neither): the
+// shipped stats_tags, applied as Envoy applies them (the first group leaves the name, the
+// second is the tag's value), turn each into its label.
+describe("stats_tags of the shipped config for consumer and native-stream stats", () => {
+  const tags = [...template.matchAll(/- tag_name: (\w+)\n\s+regex: '([^']+)'/g)].map((m) => ({ name: m[1], re: new RegExp(m[2]) }));
+  const extract = (stat: string): { name: string; labels: Record<string, string> } => {
+    let name = stat;
+    const labels: Record<string, string> = {};
+    for (const t of tags) {
+      const m = t.re.exec(name);
+      if (!m || m[1] === undefined || m[2] === undefined) continue;
+      labels[t.name] = m[2];
+      name = name.slice(0, m.index + m[0].indexOf(m[1])) + name.slice(m.index + m[0].indexOf(m[1]) + m[1].length);
+    }
+    return { name: name.replace(/^wasmcustom\./, "").replace(/\./g, "_"), labels };
+  };
+  const cases: Array<[string, string, Record<string, string>]> = [
+    ["wasmcustom.kafka_mesh.cluster.c1.fetched_records", "kafka_mesh_cluster_fetched_records", { cluster: "c1" }],
+    ["wasmcustom.kafka_mesh.cluster.c1.fetched_bytes", "kafka_mesh_cluster_fetched_bytes", { cluster: "c1" }],
+    ["wasmcustom.kafka_mesh.cluster.c3.upstream_streams_lost", "kafka_mesh_cluster_upstream_streams_lost", { cluster: "c3" }],
+    ["wasmcustom.kafka_mesh.topic.bananas.fetched_records", "kafka_mesh_topic_fetched_records", { topic: "bananas" }],
+    ["wasmcustom.kafka_mesh.topic.app.dotted.name.fetched_bytes", "kafka_mesh_topic_fetched_bytes", { topic: "app.dotted.name" }],
+    ["wasmcustom.kafka_mesh.topic.app.dotted.name.bytes", "kafka_mesh_topic_bytes", { topic: "app.dotted.name" }],
+    ["wasmcustom.kafka_mesh.topics_other.fetched_bytes", "kafka_mesh_topics_other_fetched_bytes", {}],
+  ];
+  for (const [stat, name, labels] of cases) {
+    test(`${stat} -> ${name}${JSON.stringify(labels)}`, () => {
+      assert.deepEqual(extract(stat), { name, labels });
+    });
+  }
+});
