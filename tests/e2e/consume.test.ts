@@ -19,8 +19,8 @@ import { after, before, describe, test } from "node:test";
 import kafkajs, { type Admin } from "kafkajs";
 import { assertSameContent, javaProduce, specLines, KAFKA_VERSION, kcatVersion, type ReadRecord, readRanges, run, type SentRecord, javaArgs } from "./clients.ts";
 import {
-  assertSameRecords, CONSOLE_CONSUMER, CONSUMER_GROUPS, confluentConsume, javaConsume, javaMember, kafkaTool, kcatConsume,
-  LineProcess, memberAssignment, memberCommitted, type Op, parseDescribe,
+  assertSameRecords, CONSOLE_CONSUMER, confluentConsume, describeGroup, javaConsume, javaMember, kafkaTool, kcatConsume,
+  memberAssignment, memberCommitted, type Op,
 } from "./consumers.ts";
 import { stackPorts } from "./stack-ports.ts";
 
@@ -166,7 +166,6 @@ after(async () => {
 
 describe(`${D} consumers via ${VIA}: what they read is what the clusters hold`, { concurrency: 1 }, () => {
   const three = [TOPIC.c1, TOPIC.c2, TOPIC.c3];
-  const threeTps = three.flatMap(tpsOf);
   const endsOf = (topics: string[]) => Object.fromEntries(topics.flatMap(tpsOf).map((tp) => {
     const [t, p] = [tp.slice(0, tp.lastIndexOf(":")), Number(tp.slice(tp.lastIndexOf(":") + 1))];
     const rs = (truth.get(t) ?? []).filter((r) => r.partition === p);
@@ -386,5 +385,145 @@ describe(`${D} consumers via ${VIA}: reset policy, compacted and transactional t
       assertSameRecords(kc.records, want, `kcat ${level}`);
       for (const tp of tps) assert.match(kc.stderr, new RegExp(`Reached end of topic ${topic} \\[${tp.split(":").pop()}\\] at offset ${ends[tp]}\\b`), `kcat ${level}: end of ${tp}`);
     }
+  });
+});
+
+describe(`${D} consumer groups via ${VIA}`, { concurrency: 1 }, () => {
+  const text = (topic: string, n: number, tag: string, partition?: number) =>
+    Array.from({ length: n }, (_, i) => rec(topic, { partition: partition ?? i % partitionsOf(topic), key: Buffer.from(`${tag}-k${i}`), value: Buffer.from(`${tag} value ${i}`) }));
+  /** Records of `topic` the cluster holds from the offsets in `from` ("topic:p" -> offset) on. */
+  const heldFrom = async (topic: string, from: Record<string, number>) =>
+    (await clusterHolds(topic)).filter((r) => r.offset >= (from[`${r.topic}:${r.partition}`] ?? 0));
+  const sortByPlace = (rs: ReadRecord[]) => [...rs].sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+  const member = { "auto.offset.reset": "earliest", "session.timeout.ms": "6000", "heartbeat.interval.ms": "500", "max.poll.records": "7" };
+
+  test("two Java members share a group (disjoint, complete assignment); one SIGKILLed, the other resumes at its commits; the group restarted (kafkajs) resumes at committed offsets", async (t) => {
+    const topic = TOPIC.group;
+    const group = `e2e-members-${RUN}`;
+    const boot = via(clusterOf(topic));
+    const all = new Set(tpsOf(topic));
+    const a = javaMember(boot, { ...member, "group.id": group, "client.id": "member-a" }, [topic], "member A");
+    const b = javaMember(boot, { ...member, "group.id": group, "client.id": "member-b" }, [topic], "member B");
+    try {
+      const split = () => {
+        const [sa, sb] = [memberAssignment(a), memberAssignment(b)];
+        return sa.size > 0 && sb.size > 0 && sa.size + sb.size === all.size && [...sa, ...sb].every((x) => all.has(x)) && [...sa].every((x) => !sb.has(x));
+      };
+      await Promise.all([a.waitFor(split, 60_000, "a disjoint, complete assignment"), b.waitFor(split, 60_000, "a disjoint, complete assignment")]);
+      t.diagnostic(`A holds ${[...memberAssignment(a)].join(" ")}; B holds ${[...memberAssignment(b)].join(" ")}`);
+      await write(text(topic, 40, "g1"));
+      const ends1 = await clusterEnds(topic);
+      const batch1 = await clusterHolds(topic);
+      const committedAll = (ends: Record<string, number>) => () => {
+        const c = new Map([...memberCommitted(a), ...memberCommitted(b)]);
+        return Object.entries(ends).every(([tp, e]) => c.get(tp) === e);
+      };
+      await a.waitFor(committedAll(ends1), 60_000, "commits of every record");
+      assertSameRecords(sortByPlace([...a.records, ...b.records]), batch1, "the two members together");
+      for (const [m, name] of [[a, "A"], [b, "B"]] as const) {
+        const mine = memberAssignment(m);
+        assert.ok(m.records.every((r) => mine.has(`${r.topic}:${r.partition}`)), `member ${name} read only its own partitions`);
+      }
+      const aParts = [...memberAssignment(a)];
+      const aCommitted = memberCommitted(a);
+      a.kill("SIGKILL");
+      const bBefore = b.records.length;
+      await write(text(topic, 40, "g2"));
+      const ends2 = await clusterEnds(topic);
+      // B takes A's partitions once the coordinator drops A (session timeout, 6 s) and reads on from A's commits.
+      await b.waitFor(() => memberAssignment(b).size === all.size && committedAll(ends2)(), 90_000, "all partitions and commits of every record");
+      const after = b.records.slice(bBefore);
+      assertSameRecords(sortByPlace(after), await heldFrom(topic, ends1), "B after A was killed");
+      for (const tp of aParts) {
+        const first = after.find((r) => `${r.topic}:${r.partition}` === tp);
+        assert.equal(first?.offset, aCommitted.get(tp), `B's first record of ${tp} is at A's last commit`);
+      }
+      await b.close();
+    } finally {
+      a.kill("SIGKILL");
+      b.kill("SIGKILL");
+    }
+    // The group restarted: a kafkajs member of the same group starts at the committed offsets.
+    const committed = await clusterEnds(topic);
+    await write(text(topic, 20, "g3"));
+    const ends3 = await clusterEnds(topic);
+    const want = await heldFrom(topic, committed);
+    for (const [kboot, topics] of byBootstrap([topic])) {
+      const consumer = new Kafka({ clientId: `e2e-kafkajs-${RUN}`, brokers: [kboot], logLevel: logLevel.NOTHING }).consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 500 });
+      kafkajsClients.push(consumer);
+      await consumer.connect();
+      await consumer.subscribe({ topics, fromBeginning: true });
+      const got: ReadRecord[] = [];
+      const done = new Promise<void>((resolve) => {
+        void consumer.run({ autoCommitThreshold: 1, eachMessage: async ({ topic: tpc, partition, message }) => {
+          got.push({ topic: tpc, partition, offset: Number(message.offset), timestamp: Number(message.timestamp),
+            // kafkajs does not hand out the timestamp type: taken from the cluster's record.
+            timestampType: "CreateTime", key: message.key, value: message.value,
+            headers: Object.entries(message.headers ?? {}).flatMap(([k, v]) => (Array.isArray(v) ? v : [v]).map((x): [string, Buffer | null] => [k, x === undefined ? null : Buffer.from(x)])) });
+          if (got.length >= want.length) resolve();
+        } });
+      });
+      await Promise.race([done, new Promise((_, reject) => setTimeout(() => reject(new Error(`kafkajs read ${got.length} of ${want.length} records in 60 s`)), 60_000))]);
+      await consumer.disconnect();
+      assertSameRecords(sortByPlace(got), want, `kafkajs ${group} restarted`);
+    }
+    const offsets = await admins[clusterOf(topic)].fetchOffsets({ groupId: group, topics: [topic] });
+    assert.deepEqual(Object.fromEntries(offsets[0].partitions.map((p) => [`${topic}:${p.partition}`, Number(p.offset)])), ends3, "offsets committed in the cluster after the restart");
+  });
+
+  test("kcat -G and confluent-kafka subscribe: a group reads three clusters' topics from the beginning and commits their ends", async () => {
+    const three = [TOPIC.c1, TOPIC.c2, TOPIC.c3];
+    for (const [boot, topics] of byBootstrap(three)) {
+      const want = records(topics);
+      assert.ok(want.length > 0, "the fill test ran first");
+      const ends = Object.fromEntries(topics.flatMap(tpsOf).map((tp) => [tp, 0]));
+      for (const r of want) ends[`${r.topic}:${r.partition}`] = Math.max(ends[`${r.topic}:${r.partition}`], r.offset + 1);
+      const kg = `e2e-kcat-${RUN}`;
+      const kc = await kcatConsume(boot, ["-G", kg, "-e", "-X", "auto.offset.reset=earliest", "-X", "fetch.message.max.bytes=8388608", ...topics]);
+      assertSameRecords(kc.records, want, `kcat -G via ${boot}`);
+      const cg = `e2e-confluent-${RUN}`;
+      const ck = await confluentConsume(boot, { "group.id": cg, "auto.offset.reset": "earliest" }, [
+        { op: "subscribe", topics }, { op: "readCount", count: want.length, ms: 90_000 }, { op: "commit" }, { op: "committed", tps: Object.keys(ends) },
+      ]);
+      assertSameRecords(ck.records, want, `confluent-kafka subscribe via ${boot}`);
+      assert.deepEqual(ck.ops.find((o) => o.op === "committed")?.offsets, ends, "confluent-kafka: committed offsets");
+      // Both groups' commits, straight from the topics' clusters.
+      for (const g of [kg, cg]) {
+        for (const topic of topics) {
+          const offs = await admins[clusterOf(topic)].fetchOffsets({ groupId: g, topics: [topic] });
+          assert.deepEqual(Object.fromEntries(offs[0].partitions.map((p) => [`${topic}:${p.partition}`, Number(p.offset)])),
+            Object.fromEntries(tpsOf(topic).map((tp) => [tp, ends[tp]])), `${g}: offsets committed for ${topic}`);
+        }
+      }
+    }
+  });
+
+  test(`kafka-console-consumer (kafka-tools ${KAFKA_VERSION}) with a group and at an offset; kafka-consumer-groups --describe: committed offsets and lag`, async () => {
+    const topic = TOPIC.groupC1;
+    const tp = `${topic}:0`;
+    const boot = via(clusterOf(topic));
+    const group = `e2e-console-${RUN}`;
+    await write(text(topic, 12, "console"));
+    const held = await clusterHolds(topic);
+    const line = (r: ReadRecord) => [`${r.timestampType}:${r.timestamp}`, `Partition:${r.partition}`, `Offset:${r.offset}`,
+      r.headers.length ? r.headers.map(([k, v]) => `${k}:${v === null ? "null" : v.toString()}`).join(",") : "NO_HEADERS",
+      r.key === null ? "null" : r.key.toString(), r.value === null ? "null" : r.value.toString()].join("\t");
+    const print = ["print.key", "print.headers", "print.offset", "print.partition", "print.timestamp"].flatMap((p) => ["--property", `${p}=true`]);
+    const lines = (s: string) => s.split("\n").filter((l) => l.startsWith("CreateTime:") || l.startsWith("LogAppendTime:"));
+    const grouped = await kafkaTool(CONSOLE_CONSUMER, ["--bootstrap-server", boot, "--topic", topic, "--group", group, "--from-beginning", "--max-messages", "12", ...print]);
+    assert.deepEqual(lines(grouped.stdout), held.map(line), "console consumer --group --from-beginning");
+    const at = await kafkaTool(CONSOLE_CONSUMER, ["--bootstrap-server", boot, "--topic", topic, "--partition", "0", "--offset", "4", "--max-messages", "3", ...print]);
+    assert.deepEqual(lines(at.stdout), held.slice(4, 7).map(line), "console consumer --partition 0 --offset 4");
+    const describe = async () => (await describeGroup(boot, group))
+      .map((r) => ({ topic: r.topic, partition: r.partition, current: r.current, end: r.end, lag: r.lag }));
+    assert.deepEqual(await describe(), [{ topic, partition: 0, current: 12, end: 12, lag: 0 }], "describe after reading everything");
+    await write(text(topic, 5, "console-more"));
+    assert.deepEqual(await describe(), [{ topic, partition: 0, current: 12, end: 17, lag: 5 }], "describe after 5 more records");
+    assert.deepEqual((await clusterEnds(topic))[tp], 17);
+    // The Java member group of the first test: committed at the ends of all five partitions, no lag.
+    const members = await describeGroup(via(clusterOf(TOPIC.group)), `e2e-members-${RUN}`);
+    const ends = await clusterEnds(TOPIC.group);
+    assert.deepEqual(members.map((r) => [`${r.topic}:${r.partition}`, r.current, r.end, r.lag]).sort(),
+      Object.entries(ends).map(([k, e]) => [k, e, e, 0]).sort(), "describe of the members' group");
   });
 });

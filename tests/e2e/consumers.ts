@@ -159,7 +159,9 @@ export class LineProcess {
         if (this.exit !== null) { done(); reject(new Error(`${this.name} exited ${this.exit} before ${what}\n${this.stderr.slice(-3000)}`)); }
       };
       const timer = setTimeout(() => { done(); reject(new Error(`${this.name}: no ${what} within ${ms} ms\n${this.stderr.slice(-3000)}`)); }, ms);
-      const done = () => { clearTimeout(timer); this.waiters.delete(check); };
+      // Also checked now and then: `pred` may depend on other processes too.
+      const tick = setInterval(check, 200);
+      const done = () => { clearTimeout(timer); clearInterval(tick); this.waiters.delete(check); };
       this.waiters.add(check);
     });
   }
@@ -209,6 +211,20 @@ export async function kafkaTool(main: string, args: string[], timeoutMs = 120_00
 
 export const CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer";
 export const CONSUMER_GROUPS = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
+
+/**
+ * kafka-consumer-groups --describe --group: the offsets table. While the group rebalances (a
+ * member just left) the tool prints a warning and no table: asked again, for up to `ms`.
+ */
+export async function describeGroup(bootstrap: string, group: string, ms = 30_000): Promise<DescribeRow[]> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const { stdout, stderr } = await kafkaTool(CONSUMER_GROUPS, ["--bootstrap-server", bootstrap, "--describe", "--group", group]);
+    if (/^GROUP\s/m.test(stdout)) return parseDescribe(stdout);
+    assert.ok(Date.now() < deadline, `kafka-consumer-groups --describe --group ${group} printed no table for ${ms} ms:\n${stdout}\n${stderr.slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
 
 /** One row of kafka-consumer-groups --describe. */
 export interface DescribeRow { group: string; topic: string; partition: number; current: number | null; end: number; lag: number | null; consumer: string }
