@@ -45,7 +45,7 @@ e2e-java: $(E2E_JAVA_STAMP)
 e2e-deps: $(NODE_MODULES) $(E2E_NODE_STAMP) $(E2E_VENV_STAMP)
 
 # The stack's state is recorded first; the EXIT trap puts it back whatever happens after.
-## test-e2e: real producers through Envoy into the right clusters, per dialect (E2E_DIALECTS; starts, then stops, the stack)
+## test-e2e: real producers through Envoy into the right clusters, real consumers reading them back, per dialect (E2E_DIALECTS; starts, then stops, the stack)
 test-e2e: build e2e-deps
 	@state=$$(mktemp); \
 	$(E2E_TSX) tests/e2e/stack-guard.ts snapshot > "$$state" || { rm -f "$$state"; exit 1; }; \
@@ -53,7 +53,7 @@ test-e2e: build e2e-deps
 	trap 'exit 130' INT TERM; \
 	$(MAKE) --no-print-directory up && $(MAKE) --no-print-directory e2e-java && \
 	$(NODE_TS) tests/e2e/dialects.ts run --test-concurrency=1 --test-timeout=$(E2E_TEST_TIMEOUT_MS) \
-	  tests/e2e/produce.test.ts tests/e2e/pipelined_offsets.test.ts
+	  tests/e2e/produce.test.ts tests/e2e/pipelined_offsets.test.ts tests/e2e/consume.test.ts
 
 ## demo: starts the stack, produces the reference scenario through Envoy, shows where records landed
 demo: build $(NODE_MODULES)
