@@ -18,7 +18,8 @@
 //   {"op":"commit"}                               commitSync of the positions
 //   {"op":"loop"}                                 group member: poll, print, commitSync after every
 //                                                 poll that returned records, until stdin says
-//                                                 {"op":"stop"} or closes
+//                                                 {"op":"stop"} or closes; "commit":false: no
+//                                                 commits (an assigned reader without a group)
 // Rebalances print {"op":"assigned"|"revoked"|"lost","tps":[...]}. A failing op prints
 // {"op":name,"error":"..."} and ends the program with exit code 2.
 import com.fasterxml.jackson.databind.JsonNode;
@@ -225,9 +226,10 @@ public final class E2eConsumer {
       }
       case "commit" -> commit(op);
       case "loop" -> {
+        boolean commits = !s.has("commit") || s.get("commit").asBoolean();
         while (!stop) {
           int n = print(consumer.poll(Duration.ofMillis(200)));
-          if (n > 0) commit("committed");
+          if (n > 0 && commits) commit("committed");
         }
         out(JSON.createObjectNode().put("op", op));
       }
