@@ -53,7 +53,8 @@ test-e2e: build e2e-deps
 	trap 'exit 130' INT TERM; \
 	$(MAKE) --no-print-directory up && $(MAKE) --no-print-directory e2e-java && \
 	$(NODE_TS) tests/e2e/dialects.ts run --test-concurrency=1 --test-timeout=$(E2E_TEST_TIMEOUT_MS) \
-	  tests/e2e/produce.test.ts tests/e2e/pipelined_offsets.test.ts tests/e2e/consume.test.ts
+	  tests/e2e/produce.test.ts tests/e2e/pipelined_offsets.test.ts tests/e2e/consume.test.ts \
+	  tests/e2e/consume_resilience.test.ts
 
 ## demo: starts the stack, produces the reference scenario through Envoy, shows where records landed
 demo: build $(NODE_MODULES)
