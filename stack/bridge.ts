@@ -10,10 +10,14 @@ import { bridgeJar, ensureBridge } from "./maven.ts";
 import { httpStatus, runningPid, stackDir, startDetached, stopByPid } from "./proc.ts";
 
 export const BRIDGE_JVM_OPTS = [
-  "-Xms64m",
-  "-Xmx256m",
+  "-Xms128m",
+  "-Xmx512m",
   "-XX:+UseG1GC",
   "-XX:MaxGCPauseMillis=20",
+  // Fetch answers pass through as arrays of a few MiB (a broker's answer, then the gRPC
+  // message): with 8 MiB regions those up to 4 MiB are ordinary young objects, not humongous
+  // ones, each of which would start a collection of its own.
+  "-XX:G1HeapRegionSize=8m",
   "-XX:+ExitOnOutOfMemoryError",
   // The JDK HTTP server otherwise leaves Nagle on: small responses wait for delayed ACKs.
   "-Dsun.net.httpserver.nodelay=true",

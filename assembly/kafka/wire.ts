@@ -227,8 +227,8 @@ export class Writer {
   private ensure(n: i32): void {
     const need = this.pos + n;
     if (need <= this.buf.length) return;
-    let cap = this.buf.length << 1;
-    while (cap < need) cap <<= 1;
+    // Doubling for small steps; a large reservation gets exactly what it asked for.
+    const cap = max(this.buf.length << 1, need);
     const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.pos));
     this.buf = next;

@@ -216,12 +216,20 @@ export class FetchRequestHandler extends InFlightRequest {
       }
       response.responses.push(topic);
     }
+    // Room for the whole answer at once: the records are most of it, and growing the writer
+    // step by step would copy them again at every step.
+    let partitions = 0;
+    for (let t = 0; t < this.results.length; t++) partitions += this.results[t].length;
+    w.reserve(<i32>min<i64>(total + <i64>partitions * PARTITION_OVERHEAD_BYTES + <i64>this.results.length * 64 + 64, i32.MAX_VALUE >> 1));
     const start = beginResponse(w, this.correlationId, responseHeaderVersion(ApiKey.Fetch, this.apiVersion));
     response.encode(w, this.apiVersion);
     endResponse(w, start);
     return true;
   }
 }
+
+/** A partition's answer without its records and aborted transactions, at most (v4-18). */
+const PARTITION_OVERHEAD_BYTES: i64 = 64;
 
 /** A partition the mesh answers itself, as a broker answers one in error: no records, no watermarks. */
 function failedPartition(index: i32, code: i16): PartitionData {

@@ -177,7 +177,12 @@ public final class BridgeServer {
         writer.start();
         GroupTracker groups = new GroupTracker();
         metrics.groupCounts = () -> groups.counts(System.currentTimeMillis());
-        forwarder = Forwarder.create(clusterName, new ProducerConfig(props),
+        // Fetch answers are up to a client's fetch.max.bytes (50 MiB by default): the forward
+        // connections read with the OS's auto-tuned socket buffer unless the config names one,
+        // not the producer's 32 KiB, which caps a broker's answer at a window a round trip.
+        Map<String, Object> forwardProps = new LinkedHashMap<>(props);
+        forwardProps.putIfAbsent(ProducerConfig.RECEIVE_BUFFER_CONFIG, -1);
+        forwarder = Forwarder.create(clusterName, new ProducerConfig(forwardProps),
                 (int) cfg.getLong(BridgeConfig.FORWARD_CONNECTIONS_PER_BROKER, 64), metrics, groups);
         forwardEndpoint = new ForwardEndpoint(clusterName, forwarder, metrics);
         forwarder.start();

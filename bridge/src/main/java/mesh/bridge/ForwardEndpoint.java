@@ -33,11 +33,11 @@ final class ForwardEndpoint {
     /** Requests of one stream unanswered at a time before the stream is read no further. */
     static final int MAX_PENDING_PER_STREAM = 256;
 
-    static final MethodDescriptor<byte[], byte[]> FORWARD = MethodDescriptor.<byte[], byte[]>newBuilder()
+    static final MethodDescriptor<byte[], ForwardAnswer> FORWARD = MethodDescriptor.<byte[], ForwardAnswer>newBuilder()
             .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
             .setFullMethodName(MethodDescriptor.generateFullMethodName(NativeEndpoint.SERVICE, "Forward"))
             .setRequestMarshaller(NativeEndpoint.BYTES)
-            .setResponseMarshaller(NativeEndpoint.BYTES)
+            .setResponseMarshaller(ForwardAnswer.MARSHALLER)
             .build();
 
     private final String cluster;
@@ -53,7 +53,7 @@ final class ForwardEndpoint {
         this.metrics = metrics;
     }
 
-    ServerMethodDefinition<byte[], byte[]> method() {
+    ServerMethodDefinition<byte[], ForwardAnswer> method() {
         return ServerMethodDefinition.create(FORWARD, ServerCalls.asyncBidiStreamingCall(this::open));
     }
 
@@ -102,8 +102,8 @@ final class ForwardEndpoint {
         return new Parsed(header, request);
     }
 
-    private StreamObserver<byte[]> open(StreamObserver<byte[]> responses) {
-        ServerCallStreamObserver<byte[]> call = (ServerCallStreamObserver<byte[]>) responses;
+    private StreamObserver<byte[]> open(StreamObserver<ForwardAnswer> responses) {
+        ServerCallStreamObserver<ForwardAnswer> call = (ServerCallStreamObserver<ForwardAnswer>) responses;
         call.disableAutoRequest();
         Stream s = new Stream(call, streamIds.incrementAndGet());
         if (draining) {
@@ -139,7 +139,7 @@ final class ForwardEndpoint {
     }
 
     private final class Stream implements StreamObserver<byte[]> {
-        final ServerCallStreamObserver<byte[]> call;
+        final ServerCallStreamObserver<ForwardAnswer> call;
         final long id;
         private boolean closed;        // guarded by this
         private volatile boolean gone;
@@ -147,7 +147,7 @@ final class ForwardEndpoint {
         private boolean requested;     // a message asked for and not received; guarded by this
         private int pending;           // guarded by this
 
-        Stream(ServerCallStreamObserver<byte[]> call, long id) {
+        Stream(ServerCallStreamObserver<ForwardAnswer> call, long id) {
             this.call = call;
             this.id = id;
         }
@@ -211,12 +211,12 @@ final class ForwardEndpoint {
         }
 
         void respond(RequestHeader h, AbstractResponse response) {
-            byte[] bytes = gone ? null : ForwardMerge.encode(h.apiKey(), h.apiVersion(), h.correlationId(), response.data());
+            ForwardAnswer answer = gone ? null : new ForwardAnswer(h.apiKey(), h.apiVersion(), h.correlationId(), response.data());
             boolean finish = false;
             synchronized (this) {
                 pending--;
-                if (!closed && bytes != null) {
-                    call.onNext(bytes);
+                if (!closed && answer != null) {
+                    call.onNext(answer);
                     if (halfClosed && pending == 0) {
                         closed = true;
                         finish = true;

@@ -52,18 +52,9 @@ final class ForwardMerge {
         return AbstractRequest.parseRequest(api, version, bytes).request;
     }
 
-    /** Response header and body at the version of the request, as one gRPC message. */
+    /** Response header and body at the version of the request, as one array. */
     static byte[] encode(ApiKeys api, short version, int correlationId, ApiMessage body) {
-        ResponseHeaderData header = new ResponseHeaderData().setCorrelationId(correlationId);
-        short headerVersion = api.responseHeaderVersion(version);
-        ObjectSerializationCache cache = new ObjectSerializationCache();
-        int headerSize = header.size(cache, headerVersion);
-        int bodySize = body.size(cache, version);
-        byte[] out = new byte[headerSize + bodySize];
-        ByteBufferAccessor writer = new ByteBufferAccessor(ByteBuffer.wrap(out));
-        header.write(writer, cache, headerVersion);
-        body.write(writer, cache, version);
-        return out;
+        return new ForwardAnswer(api, version, correlationId, body).toBytes();
     }
 
     // ---- Fetch ----

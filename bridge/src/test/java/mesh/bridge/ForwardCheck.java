@@ -92,6 +92,10 @@ public final class ForwardCheck {
         }
     }
 
+    /** The Forward method as a client sees it: bytes both ways. */
+    static final io.grpc.MethodDescriptor<byte[], byte[]> FORWARD_CLIENT = ForwardEndpoint.FORWARD.toBuilder(
+            NativeEndpoint.BYTES, NativeEndpoint.BYTES).build();
+
     /** One Forward stream: requests out, answers matched by correlation id. */
     static final class Stream implements StreamObserver<byte[]> {
         final Map<Integer, CompletableFuture<AbstractResponse>> waiting = new ConcurrentHashMap<>();
@@ -101,7 +105,7 @@ public final class ForwardCheck {
         final StreamObserver<byte[]> out;
 
         Stream(ManagedChannel channel) {
-            out = ClientCalls.asyncBidiStreamingCall(channel.newCall(ForwardEndpoint.FORWARD, CallOptions.DEFAULT), this);
+            out = ClientCalls.asyncBidiStreamingCall(channel.newCall(FORWARD_CLIENT, CallOptions.DEFAULT), this);
         }
 
         CompletableFuture<AbstractResponse> send(ApiKeys api, short version, ApiMessage data) {
