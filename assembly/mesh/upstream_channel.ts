@@ -12,7 +12,7 @@
 // fails with REQUEST_TIMED_OUT (clients retry; the bridge dedupes retries of idempotent
 // batches it already wrote), and so do the queued ones behind them, so no later batch of a
 // partition is written before the client has retried an earlier one. The next submit opens a
-// fresh stream.
+// fresh stream, after a reconnect delay (RECONNECT_MIN_MS doubling to RECONNECT_MAX_MS).
 import { KafkaError } from "../kafka/errors";
 import { RestBridge } from "./config";
 import { MeshMetrics } from "./metrics";
@@ -21,6 +21,14 @@ import { NATIVE_GRPC_SERVICE } from "../upstream/native";
 
 /** How long past its own timeout a message may stay unanswered before the stream counts as lost. */
 export const ANSWER_GRACE_MS: i64 = 5000;
+/**
+ * After a lost stream the next one opens no sooner than this, doubling per loss in a row up to
+ * RECONNECT_MAX_MS, back to nothing once an answer comes: a bridge that is down is tried a few
+ * times a second, not once per client retry. Messages submitted meanwhile fail at once, as on a
+ * broker connection that is down, and clients retry with their own backoff.
+ */
+export const RECONNECT_MIN_MS: i64 = 50;
+export const RECONNECT_MAX_MS: i64 = 1000;
 
 /** A message for the channel, encoded once the channel has given it its correlation id. */
 export abstract class ChannelMessage {
@@ -51,6 +59,10 @@ class Pending {
 
 export class UpstreamChannel extends StreamReceiver {
   private stream: u32 = 0;
+  /** No stream opens before this (ms); 0: no loss since the last answer. */
+  private reopenAtMs: i64 = 0;
+  private reconnectDelayMs: i64 = 0;
+  private nowMs: i64 = 0;
   private nextId: i32 = 0;
   /** Sent, unanswered, in send order. */
   private inflight: Array<Pending> = [];
@@ -76,6 +88,7 @@ export class UpstreamChannel extends StreamReceiver {
    * which the caller holds.
    */
   submit(message: ChannelMessage, timeoutMs: i64, call: ChannelCall, nowMs: i64): i32 {
+    this.nowMs = max(this.nowMs, nowMs);
     const id = this.nextId;
     this.nextId = this.nextId == i32.MAX_VALUE ? 0 : this.nextId + 1;
     const bytes = message.encode(id);
@@ -90,8 +103,14 @@ export class UpstreamChannel extends StreamReceiver {
       const next = unchecked(this.queued[0]);
       if (this.inflight.length > 0 && this.inflightBytes + <i64>next.message.length > this.windowBytes) return;
       if (this.stream == 0) {
+        if (this.nowMs < this.reopenAtMs) {
+          const wait = this.reopenAtMs - this.nowMs;
+          this.failEverything("the stream to the bridge of cluster " + this.clusterName + " was lost; reconnecting in " + wait.toString() + " ms");
+          return;
+        }
         this.stream = this.transport.open(this.bridge, NATIVE_GRPC_SERVICE, this.method, this);
         if (this.stream == 0) {
+          this.backOff();
           this.failEverything("could not open a stream to the bridge of cluster " + this.clusterName);
           return;
         }
@@ -126,6 +145,8 @@ export class UpstreamChannel extends StreamReceiver {
     }
     const p = unchecked(this.inflight[at]);
     this.inflight.splice(at, 1);
+    this.reconnectDelayMs = 0;
+    this.reopenAtMs = 0;
     this.inflightBytes -= p.message.length;
     if (!p.call.onAnswer(message)) {
       const why = "the bridge of cluster " + this.clusterName + " sent an answer that does not parse";
@@ -139,6 +160,7 @@ export class UpstreamChannel extends StreamReceiver {
   onStreamClosed(stream: u32, status: u32): void {
     if (stream != this.stream) return;
     this.stream = 0;
+    this.backOff();
     this.metrics.streamLost(this.clusterName);
     if (this.inflight.length > 0 || this.queued.length > 0) {
       this.failEverything("the stream to the bridge of cluster " + this.clusterName + " closed (grpc status " + status.toString() + ")");
@@ -147,6 +169,7 @@ export class UpstreamChannel extends StreamReceiver {
 
   /** Loses the stream when a message waited past its deadline (the bridge stopped answering). */
   tick(nowMs: i64): void {
+    this.nowMs = max(this.nowMs, nowMs);
     for (let i = 0; i < this.inflight.length; i++) {
       if (unchecked(this.inflight[i]).deadline <= nowMs) {
         this.lose("no answer from the bridge of cluster " + this.clusterName + " in time");
@@ -161,9 +184,16 @@ export class UpstreamChannel extends StreamReceiver {
       const s = this.stream;
       this.stream = 0;
       this.transport.cancel(s);
+      this.backOff();
       this.metrics.streamLost(this.clusterName);
     }
     this.failEverything(why);
+  }
+
+  /** The next stream waits: RECONNECT_MIN_MS after a first loss, twice as long after each further one. */
+  private backOff(): void {
+    this.reconnectDelayMs = this.reconnectDelayMs == 0 ? RECONNECT_MIN_MS : min(this.reconnectDelayMs << 1, RECONNECT_MAX_MS);
+    this.reopenAtMs = this.nowMs + this.reconnectDelayMs;
   }
 
   private failEverything(why: string): void {

@@ -13,6 +13,9 @@ import {
 import * as k from "../lib/kafka/index.ts";
 import { answerFor, NATIVE_GRPC_METHOD, NATIVE_GRPC_SERVICE, nativeAnswer, readNativeProduce } from "../wasm-host/native-bridge.ts";
 
+/** The filter's reconnect delays after a lost stream (assembly/mesh/upstream_channel.ts). */
+const RECONNECT_MIN_MS = 50;
+const RECONNECT_MAX_MS = 1000;
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const WASM = process.env.KAFKA_MESH_WASM ? path.resolve(process.env.KAFKA_MESH_WASM) : path.join(ROOT, "build/kafka_mesh.wasm");
 const CONFIG: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(ROOT, "examples/reference-strimzi.json"), "utf8"));
@@ -291,6 +294,11 @@ test("native: a stream closed by the remote end fails what it carried with REQUE
   for (const p of produce.topics[0].partitions) assert.equal(p.errorCode, REQUEST_TIMED_OUT);
   assert.equal(vm.grpcStreams.length, 0);
   assert.equal(vm.closeGrpc(first.token), null); // gone
+  // Within the reconnect delay a request fails at once, without a stream.
+  const early = conn.send(corpusProduce(9).frame);
+  for (const p of k.readProduceResponse(k.splitFrames(early.delivered)[0], 7).topics[0].partitions) assert.equal(p.errorCode, REQUEST_TIMED_OUT);
+  assert.equal(vm.grpcStreams.length, 0);
+  vm.advanceTime(RECONNECT_MIN_MS);
   conn.send(corpusProduce(2).frame);
   const [second] = vm.grpcStreams;
   assert.notEqual(second.token, first.token);
@@ -311,6 +319,7 @@ test("native: an answer that is not a ProduceResponse, or matches no request, ca
     for (const p of produce.topics[0].partitions) assert.equal(p.errorCode, REQUEST_TIMED_OUT);
     assert.equal(vm.grpcStreams.length, 0, "cancelled");
     assert.equal(vm.answerGrpc(stream.token, bad), null);
+    vm.advanceTime(RECONNECT_MAX_MS); // past the reconnect delay
   }
   assert.equal(conn.closed, false);
 });
@@ -334,6 +343,7 @@ test("native: a stream Envoy closes while opening it (cluster unknown, or no hea
   const r2 = c2.send(corpusProduce(6).frame);
   for (const p of k.readProduceResponse(k.splitFrames(r2.delivered)[0], 7).topics[0].partitions) assert.equal(p.errorCode, REQUEST_TIMED_OUT);
   vm2.unavailableClusters.clear();
+  vm2.advanceTime(RECONNECT_MIN_MS); // the next open waits the reconnect delay
   c2.send(corpusProduce(7).frame);
   assert.equal(vm2.grpcStreams.length, 1);
   assert.equal(vm2.metric("kafka_mesh.pending_requests"), 1);

@@ -192,6 +192,7 @@ test("a Forward stream closed mid-request: Fetch partitions NOT_LEADER_OR_FOLLOW
   assert.equal(fr.correlationId, 41);
   assert.deepEqual(fr.responses.flatMap((t: k.Data) => t.partitions.map((p: k.Data) => [t.topic, p.partitionIndex, p.errorCode])), [["apple", 0, NOT_LEADER_OR_FOLLOWER]]);
 
+  vm.advanceTime(50); // past the filter's reconnect delay after a lost stream
   const joined = conn.send(k.joinGroupRequest(7, 42, { groupId: "g1", sessionTimeoutMs: 45000, rebalanceTimeoutMs: 300000, memberId: "", protocolType: "consumer", protocols: [] }));
   assert.equal(joined.delivered.length, 0);
   const [j] = k.splitFrames(closeForward());

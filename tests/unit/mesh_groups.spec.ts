@@ -1,6 +1,7 @@
 // Consumer groups through the mesh: FindCoordinator answered by the filter, the group APIs
 // forwarded to the group's cluster (group_rules), DescribeGroups and ListGroups merged.
 import { KafkaError } from "../../assembly/kafka/errors";
+import { RECONNECT_MIN_MS } from "../../assembly/mesh/upstream_channel";
 import { ApiKey } from "../../assembly/kafka/messages/api_keys";
 import { DescribeGroupsRequest } from "../../assembly/kafka/messages/describe_groups_request";
 import { DescribedGroup, DescribeGroupsResponse } from "../../assembly/kafka/messages/describe_groups_response";
@@ -251,7 +252,8 @@ describe("group requests forwarded to the group's cluster", () => {
   });
   it("answers COORDINATOR_NOT_AVAILABLE when the stream is lost or the answer does not parse", () => {
     const streams = new ForwardStreams();
-    const c = newConnection(groupsMesh(streams));
+    const mesh = groupsMesh(streams);
+    const c = newConnection(mesh);
     const w = new Writer();
     const sync = new SyncGroupRequest();
     sync.groupId = "g1";
@@ -265,6 +267,7 @@ describe("group requests forwarded to the group's cluster", () => {
     expect<i16>(resp.errorCode).toBe(COORDINATOR_NOT_AVAILABLE);
     expect<i32>(a[0].body.remaining()).toBe(0);
 
+    mesh.tick(RECONNECT_MIN_MS); // the next stream opens once the reconnect delay passed
     const w2 = new Writer();
     start = beginRequest(w2, ApiKey.SyncGroup, 5, 2);
     sync.encode(w2, 5);

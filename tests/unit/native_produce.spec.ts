@@ -13,6 +13,8 @@ import { MeshMetrics } from "../../assembly/mesh/metrics";
 import { InMemoryBlockSource } from "../../assembly/mesh/producer_state";
 import { LocalTopicIdStore } from "../../assembly/mesh/topics";
 import { StreamReceiver, StreamTransport } from "../../assembly/mesh/upstream_transport";
+import { RECONNECT_MIN_MS } from "../../assembly/mesh/upstream_channel";
+import { Connection } from "../../assembly/mesh/connection";
 import { decodeNativeAnswer, encodeNativeProduce, grpcServiceFor, NativePart, NATIVE_PRODUCE_VERSION } from "../../assembly/upstream/native";
 import { toBytes } from "./helpers/wire";
 import { hexToBytes, readProduceFrame } from "./helpers/produce_reader";
@@ -117,6 +119,17 @@ function readRequest(message: Uint8Array): SentRequest {
 
 function nativeMesh(streams: MemoryStreams, http: RecordingTransport = new RecordingTransport()): MeshContext {
   return new MeshContext(parseConfig(NATIVE_CONFIG).config!, new LocalTopicIdStore(), http, new MeshMetrics(), new InMemoryBlockSource(), streams);
+}
+
+let produceCorrelation = 1000;
+
+/** One Produce of rec to apples:0; its error code if answered at once, -1 while it waits. */
+function produceOnce(c: Connection, rec: Uint8Array): i16 {
+  const w = new Writer();
+  produceFrame(w, produceCorrelation++, ["apples"], [0], [rec]);
+  c.onData(toBytes(w));
+  const a = c.takeAnswers();
+  return a === null ? -1 : answers(a)[0].responses[0].partitionResponses[0].errorCode;
 }
 
 function capturedRecords(hex: string): Uint8Array {
@@ -309,7 +322,8 @@ describe("native dialect: Produce through the mesh", () => {
   });
   it("fails everything in flight and queued with REQUEST_TIMED_OUT when the stream closes, then opens a new one", () => {
     const streams = new MemoryStreams();
-    const c = newConnection(nativeMesh(streams));
+    const mesh = nativeMesh(streams);
+    const c = newConnection(mesh);
     const rec = capturedRecords(RDKAFKA.FRAMES[0]);
     const w = new Writer();
     for (let i = 0; i < 3; i++) produceFrame(w, i + 1, ["apples"], [0], [rec]);
@@ -321,11 +335,46 @@ describe("native dialect: Produce through the mesh", () => {
     expect<i16>(resp[0].responses[0].partitionResponses[0].errorCode).toBe(KafkaError.NONE);
     expect<i16>(resp[1].responses[0].partitionResponses[0].errorCode).toBe(KafkaError.REQUEST_TIMED_OUT);
     expect<i16>(resp[2].responses[0].partitionResponses[0].errorCode).toBe(KafkaError.REQUEST_TIMED_OUT);
+    mesh.tick(RECONNECT_MIN_MS);
     const w2 = new Writer();
     produceFrame(w2, 4, ["apples"], [0], [rec]);
     c.onData(toBytes(w2));
     expect<i32>(streams.opened).toBe(2);
     expect<u32>(streams.sentOn[3]).toBe(streams.openStreams[1]);
+  });
+  it("waits before reopening a lost stream, longer after each loss in a row, not after an answer", () => {
+    const streams = new MemoryStreams();
+    const mesh = nativeMesh(streams);
+    const c = newConnection(mesh);
+    const rec = capturedRecords(RDKAFKA.FRAMES[0]);
+    expect<i16>(produceOnce(c, rec)).toBe(-1); // sent, waiting for the bridge
+    streams.close(streams.openStreams[0], 14);
+    c.takeAnswers();
+    // Within the delay: failed at once, no stream opened.
+    expect<i16>(produceOnce(c, rec)).toBe(KafkaError.REQUEST_TIMED_OUT);
+    expect<i32>(streams.opened).toBe(1);
+    mesh.tick(RECONNECT_MIN_MS - 1);
+    expect<i16>(produceOnce(c, rec)).toBe(KafkaError.REQUEST_TIMED_OUT);
+    expect<i32>(streams.opened).toBe(1);
+    // Past it: a new stream; lost again, the delay doubles.
+    mesh.tick(RECONNECT_MIN_MS);
+    expect<i16>(produceOnce(c, rec)).toBe(-1);
+    expect<i32>(streams.opened).toBe(2);
+    streams.close(streams.openStreams[1], 14);
+    c.takeAnswers();
+    mesh.tick(RECONNECT_MIN_MS * 2);
+    expect<i16>(produceOnce(c, rec)).toBe(KafkaError.REQUEST_TIMED_OUT);
+    mesh.tick(RECONNECT_MIN_MS * 3);
+    expect<i16>(produceOnce(c, rec)).toBe(-1);
+    expect<i32>(streams.opened).toBe(3);
+    // An answer ends the losing streak: the next loss waits the shortest delay again.
+    const last = streams.sentOn.length - 1;
+    streams.answerOk(last, 10);
+    expect<i16>(answers(c.takeAnswers())[0].responses[0].partitionResponses[0].errorCode).toBe(KafkaError.NONE);
+    streams.close(streams.openStreams[2], 14);
+    mesh.tick(RECONNECT_MIN_MS * 4);
+    expect<i16>(produceOnce(c, rec)).toBe(-1);
+    expect<i32>(streams.opened).toBe(4);
   });
   it("resets the stream on an answer that matches no request, and when the bridge stays silent past the deadline", () => {
     const streams = new MemoryStreams();
@@ -338,6 +387,7 @@ describe("native dialect: Produce through the mesh", () => {
     streams.deliver(0, 12345, new ProduceResponse());
     expect<i32>(streams.cancelled.length).toBe(1);
     expect<i16>(answers(c.takeAnswers())[0].responses[0].partitionResponses[0].errorCode).toBe(KafkaError.REQUEST_TIMED_OUT);
+    mesh.tick(RECONNECT_MIN_MS);
 
     const w2 = new Writer();
     produceFrame(w2, 2, ["apples"], [0], [rec]);
