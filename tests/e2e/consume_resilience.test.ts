@@ -16,9 +16,11 @@
 //    3000) while a Java consumer reads a c1 topic that has data and a producer writes to it
 //    through Envoy. Every long poll is answered (no error, no records, the partition's high
 //    watermark); the consumer gets its records; the bridge's forward gauges and Envoy's pending
-//    requests go back down. The consumer's time to its first record with N = 0, 64, 300 long
-//    polls in flight is reported (not asserted: it shows what the bridge's pool of
-//    bridge.forward.connections.per.broker connections does to a consumer with data).
+//    requests go back down. With N = 64 and 300 long polls in flight (as many as, and more than,
+//    the bridge's bridge.forward.connections.per.broker long-poll connections) the consumer's
+//    first record and the raw Fetch's answer with data come before the first long poll is
+//    answered (an ordering, not a timing: the bridge asks a Fetch with max_wait_ms 0 on an
+//    immediate connection when no long-poll connection is free). The times are reported.
 //
 // Native dialect only: on the strimzi run (its Envoy serves no consumers) the file checks instead
 // that Fetches from many connections through that Envoy, with max_wait_ms 3000, are each answered
@@ -178,7 +180,7 @@ async function rawFetch(target: string, topic: string, offset: number, maxWaitMs
  * with `maxWaitMs`. Resolves once every Fetch is sent; `answers` resolves when each is answered
  * (or fails: closed, or nothing within maxWaitMs + 30 s).
  */
-async function longPolls(n: number, target: string, topic: string, offset: number, maxWaitMs: number): Promise<{ answers: Promise<FetchAnswer[]>; close(): void }> {
+async function longPolls(n: number, target: string, topic: string, offset: number, maxWaitMs: number): Promise<{ answers: Promise<Array<FetchAnswer & { at: number }>>; close(): void }> {
   const [host, port] = hostPort(target);
   const conns: FrameConnection[] = [];
   for (let i = 0; i < n; i += 50) conns.push(...await Promise.all(Array.from({ length: Math.min(50, n - i) }, () => connect(host, port))));
@@ -187,7 +189,7 @@ async function longPolls(n: number, target: string, topic: string, offset: numbe
     c.sock.write(fetchFrame(1000 + i, topic, 0, offset, maxWaitMs));
     await waitFor(c, () => c.frames.length >= 1 || c.closed, maxWaitMs + 30_000, `long poll ${i}`);
     assert.ok(c.frames.length >= 1, `long poll ${i}: connection closed without an answer${c.error ? `: ${c.error.message}` : ""}`);
-    return answerOf(c.frames[0], 1000 + i, Date.now() - t0);
+    return { ...answerOf(c.frames[0], 1000 + i, Date.now() - t0), at: Date.now() };
   }));
   answers.catch(() => {});
   return { answers, close: () => conns.forEach((c) => c.sock.destroy()) };
@@ -477,16 +479,19 @@ suite(`${D} consumers via ${ENVOY} when members move and bridges fail`, { concur
           const endBefore = (await clusterEnds(TOPIC.busy))[busyTp];
           consumer.send({ op: "seek", tp: busyTp, offset: 0 });
           consumer.send({ op: "read", until: { [busyTp]: endBefore + 5 }, ms: 60_000 });
+          const rawStart = Date.now();
           const raw = rawFetch(ENVOY, TOPIC.busy, 0, MAX_WAIT);
           const produceStart = Date.now();
           const produced = producer.send({ topic: TOPIC.busy, acks: -1, messages: Array.from({ length: 5 }, (_, i) => ({ partition: 0, key: `lp${n}-${i}`, value: `${RUN} during ${n} long polls ${i}` })) })
             .then(() => Date.now() - produceStart);
           await consumer.waitFor(() => consumer.records.length > before, 60_000, `a first record with ${n} long polls in flight`);
-          const firstMs = Date.now() - startedAt;
+          const firstAt = Date.now();
+          const firstMs = firstAt - startedAt;
           const [rawAnswer, produceMs] = await Promise.all([raw, produced]);
           await consumer.waitFor(() => consumer.lines.filter((l) => l.op === "read").length > reads, 60_000, `every record with ${n} long polls in flight`);
           const answers = await polls.answers;
           const ms = answers.map((a) => a.ms);
+          const firstPollAt = Math.min(...answers.map((a) => a.at));
           rows.push(`N=${String(n).padStart(3)}: consumer's first record ${firstMs} ms, raw Fetch with data ${rawAnswer.ms} ms, produce of 5 records ${produceMs} ms; ` +
             `long polls answered in min ${pct(ms, 0)} / median ${pct(ms, 0.5)} / max ${pct(ms, 1)} ms; bridge peak in_use ${peak.inUse} waiting ${peak.waiting}` +
             ` (all ${n} at the bridge at once: ${reached}); Envoy peak pending ${peak.pending}, heap ${peak.envoyHeapMiB} MiB, RSS ${peak.envoyRssMiB} MiB; bridge RSS ${peak.bridgeRssMiB} MiB`);
@@ -496,6 +501,10 @@ suite(`${D} consumers via ${ENVOY} when members move and bridges fail`, { concur
           const bad: FetchAnswer[] = answers.filter((a) => a.errorCode !== 0 || a.highWatermark !== idleEnd || a.recordBytes !== 0);
           assert.deepEqual(bad, [], `long polls answered with an error, records or another high watermark (of ${n})`);
           assert.equal(answers.length, n, "every long poll answered");
+          if (n > 0) {
+            assert.ok(firstAt < firstPollAt, `the consumer's first record (${firstMs} ms) before the first of ${n} long polls is answered (${firstPollAt - startedAt} ms)`);
+            assert.ok(rawStart + rawAnswer.ms < firstPollAt, `the raw Fetch with data answered (${rawAnswer.ms} ms) before the first of ${n} long polls (${firstPollAt - rawStart} ms after it was sent)`);
+          }
           const held = await clusterHolds(TOPIC.busy);
           assert.equal(held.length, endBefore + 5, "the 5 records produced through Envoy are in the cluster");
           assertSameRecords(consumer.records.slice(before), held, `the consumer with ${n} long polls in flight`);

@@ -33,6 +33,7 @@ final class BridgeConfig {
     static final String GRPC_MAX_MESSAGE_BYTES = "bridge.grpc.max.message.bytes";
     static final String HTTP_THREADS = "bridge.http.threads";
     static final String FORWARD_CONNECTIONS_PER_BROKER = "bridge.forward.connections.per.broker";
+    static final String FORWARD_IMMEDIATE_CONNECTIONS_PER_BROKER = "bridge.forward.immediate.connections.per.broker";
 
     static final String USAGE = String.join("\n",
             "usage: java -jar mesh-bridge.jar --plugin-config FILE --cluster NAME --http-listen HOST:PORT",

@@ -183,7 +183,8 @@ public final class BridgeServer {
         Map<String, Object> forwardProps = new LinkedHashMap<>(props);
         forwardProps.putIfAbsent(ProducerConfig.RECEIVE_BUFFER_CONFIG, -1);
         forwarder = Forwarder.create(clusterName, new ProducerConfig(forwardProps),
-                (int) cfg.getLong(BridgeConfig.FORWARD_CONNECTIONS_PER_BROKER, 64), metrics, groups);
+                (int) cfg.getLong(BridgeConfig.FORWARD_CONNECTIONS_PER_BROKER, 64),
+                (int) cfg.getLong(BridgeConfig.FORWARD_IMMEDIATE_CONNECTIONS_PER_BROKER, 8), metrics, groups);
         forwardEndpoint = new ForwardEndpoint(clusterName, forwarder, metrics);
         forwarder.start();
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(address.host(), address.port()))

@@ -11,6 +11,7 @@ import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -61,8 +62,13 @@ import java.util.function.Consumer;
  *
  * A broker reads nothing more from a connection until it has answered the current request, so
  * each forwarded request holds a connection of its own: per broker a pool of up to
- * connectionsPerBroker connections, each a distinct (synthetic) NetworkClient node id for the
- * broker's address, one request in flight on each; requests beyond it wait in FIFO order. Fetch
+ * connectionsPerBroker long-poll connections (requests the broker may hold: mayWait) and one of
+ * up to immediateConnectionsPerBroker immediate connections (the rest), each a distinct
+ * (synthetic) NetworkClient node id for the broker's address, one request in flight on each;
+ * requests beyond a pool wait in FIFO order. A Fetch finding no long-poll connection free is
+ * first asked with max_wait_ms 0 on an immediate connection (its probe): records or an error
+ * answer it at once, so idle long polls do not delay data; an empty probe answer is its answer
+ * if its wait runs out before a long-poll connection is free. Fetch
  * and ListOffsets are split by partition leader (metadata: ProducerMetadata through the
  * NetworkClient's metadata updater, on connections of their own); group and offset APIs go to
  * the group's coordinator (FindCoordinator, cached until the cluster says otherwise).
@@ -127,17 +133,45 @@ final class Forwarder {
         final List<String> groups;      // coordinator-routed: the groups it carries
         long queuedMs;
         AbstractResponse response;      // null: failed (the call's merge gives the error)
+        Pool pool;
+        /** A Fetch that may wait: NONE, PROBING (its max_wait_ms 0 copy in flight), PROBED. */
+        int probe;
+        /** The empty answer of its probe: the answer if its wait runs out while it waits for a connection. */
+        FetchResponse fallback;
 
         Part(Call call, AbstractRequest request, List<String> groups) {
             this.call = call;
             this.request = request;
             this.groups = groups;
         }
+
+        /** A Fetch's max_wait_ms left at now (0 for other requests). */
+        int waitLeft(long now) {
+            return request instanceof FetchRequest ? (int) Math.max(0, call.maxWaitMs - (now - call.arrivedMs)) : 0;
+        }
+    }
+
+    static final int NONE = 0;
+    static final int PROBING = 1;
+    static final int PROBED = 2;
+
+    /**
+     * Whether a request may be held by the broker (a Fetch with max_wait_ms left, JoinGroup and
+     * SyncGroup, which wait for the group) and so goes on a long-poll connection; the others are
+     * answered at once and go on the immediate connections.
+     */
+    static boolean mayWait(Part p, long now) {
+        return switch (p.call.api()) {
+            case FETCH -> p.waitLeft(now) > 0;
+            case JOIN_GROUP, SYNC_GROUP -> true;
+            default -> false;
+        };
     }
 
     private static final class Slot {
         final Node node;
         Part part;
+        boolean probe;                  // part's max_wait_ms 0 copy, not part itself
         boolean sent;
 
         Slot(Node node) {
@@ -148,15 +182,20 @@ final class Forwarder {
     private final class Pool {
         final int brokerId;
         final Node address;
+        /** Long-poll connections: requests that may wait (mayWait). */
         final List<Slot> slots = new ArrayList<>();
+        /** Immediate connections: requests answered at once, and probes. */
+        final List<Slot> immediateSlots = new ArrayList<>();
         final ArrayDeque<Part> queue = new ArrayDeque<>();
+        /** Parts for an immediate connection; a PROBING part here stands for its probe. */
+        final ArrayDeque<Part> immediateQueue = new ArrayDeque<>();
 
         Pool(Node address) {
             this.brokerId = address.id();
             this.address = address;
         }
 
-        Slot freeSlot(long now) {
+        Slot freeSlot(List<Slot> slots, int max, long now) {
             Slot idle = null;
             for (Slot s : slots) {
                 if (s.part != null) {
@@ -172,7 +211,7 @@ final class Forwarder {
             if (idle != null) {
                 return idle;
             }
-            if (slots.size() < connectionsPerBroker) {
+            if (slots.size() < max) {
                 Slot s = new Slot(new Node(nextSyntheticId--, address.host(), address.port(), address.rack()));
                 slots.add(s);
                 return s;
@@ -202,6 +241,7 @@ final class Forwarder {
     private final Time time;
     private final int requestTimeoutMs;
     private final int connectionsPerBroker;
+    private final int immediateConnectionsPerBroker;
     private final Thread thread;
 
     private final ConcurrentLinkedQueue<Call> incoming = new ConcurrentLinkedQueue<>();
@@ -215,8 +255,8 @@ final class Forwarder {
     private volatile boolean polling;
     private volatile boolean stopping;
 
-    static Forwarder create(String cluster, ProducerConfig config, int connectionsPerBroker, BridgeMetrics metrics,
-                            GroupTracker groups) {
+    static Forwarder create(String cluster, ProducerConfig config, int connectionsPerBroker,
+                            int immediateConnectionsPerBroker, BridgeMetrics metrics, GroupTracker groups) {
         LogContext logContext = new LogContext("[mesh-bridge forward cluster=" + cluster + "] ");
         Time time = Time.SYSTEM;
         BridgeMetadata metadata = new BridgeMetadata(config.getLong(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
@@ -230,11 +270,13 @@ final class Forwarder {
         KafkaClient client = ClientUtils.createNetworkClient(config, kafkaMetrics, "mesh-bridge-forward", logContext,
                 new ApiVersions(), time, 1, metadata, null, null);
         return new Forwarder(cluster, client, metadata, kafkaMetrics, metrics, groups, time,
-                config.getInt(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG), connectionsPerBroker);
+                config.getInt(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG), connectionsPerBroker,
+                immediateConnectionsPerBroker);
     }
 
     Forwarder(String cluster, KafkaClient client, BridgeMetadata metadata, Metrics kafkaMetrics, BridgeMetrics metrics,
-              GroupTracker groups, Time time, int requestTimeoutMs, int connectionsPerBroker) {
+              GroupTracker groups, Time time, int requestTimeoutMs, int connectionsPerBroker,
+              int immediateConnectionsPerBroker) {
         this.cluster = cluster;
         this.client = client;
         this.metadata = metadata;
@@ -244,6 +286,7 @@ final class Forwarder {
         this.time = time;
         this.requestTimeoutMs = requestTimeoutMs;
         this.connectionsPerBroker = Math.max(1, connectionsPerBroker);
+        this.immediateConnectionsPerBroker = Math.max(1, immediateConnectionsPerBroker);
         this.thread = new Thread(this::run, "forward-" + cluster);
     }
 
@@ -279,8 +322,9 @@ final class Forwarder {
     }
 
     private void run() {
-        LOG.info("event=forwarder_start cluster={} request_timeout_ms={} connections_per_broker={}", cluster,
-                requestTimeoutMs, connectionsPerBroker);
+        LOG.info("event=forwarder_start cluster={} request_timeout_ms={} connections_per_broker={} "
+                + "immediate_connections_per_broker={}", cluster, requestTimeoutMs, connectionsPerBroker,
+                immediateConnectionsPerBroker);
         while (!stopping) {
             try {
                 runOnce(time.milliseconds());
@@ -325,16 +369,29 @@ final class Forwarder {
         int inUse = 0;
         int waiting = 0;
         for (Pool p : pools.values()) {
-            waiting += p.queue.size();
-            for (Slot s : p.slots) {
-                if (s.part != null) {
-                    inUse++;
-                    if (!s.sent) {
-                        pollMs = 20; // connecting: looked at again soon
+            for (List<Slot> slots : List.of(p.slots, p.immediateSlots)) {
+                for (Slot s : slots) {
+                    if (s.part != null) {
+                        inUse++;
+                        if (!s.sent) {
+                            pollMs = 20; // connecting: looked at again soon
+                        }
                     }
                 }
             }
-            if (!p.queue.isEmpty()) {
+            for (Part q : p.queue) {
+                waiting++;
+                if (q.call.maxWaitMs > 0 && q.request instanceof FetchRequest) {
+                    // its wait running out: answered with its probe's answer, or sent with max_wait_ms 0
+                    pollMs = Math.min(pollMs, Math.max(0, q.call.arrivedMs + q.call.maxWaitMs - now));
+                }
+            }
+            for (Part q : p.immediateQueue) {
+                if (q.probe != PROBING) {
+                    waiting++;
+                }
+            }
+            if (!p.queue.isEmpty() || !p.immediateQueue.isEmpty()) {
                 pollMs = Math.min(pollMs, 50); // queue-wait deadlines
             }
         }
@@ -518,7 +575,8 @@ final class Forwarder {
             Part p = new Part(c, t.request(), t.groups());
             p.queuedMs = now;
             c.parts.add(p);
-            pools.computeIfAbsent(t.broker().id(), id -> new Pool(t.broker())).queue.add(p);
+            p.pool = pools.computeIfAbsent(t.broker().id(), id -> new Pool(t.broker()));
+            (mayWait(p, now) ? p.pool.queue : p.pool.immediateQueue).add(p);
         }
     }
 
@@ -602,35 +660,102 @@ final class Forwarder {
 
     private void pump(long now) {
         for (Pool pool : pools.values()) {
-            // Parts that waited for a connection longer than request.timeout.ms fail; parts of a
-            // stream the filter closed are not sent.
+            expire(pool, now);
+            // Long-poll connections, in FIFO order (a part whose probe is in flight keeps its place).
             for (Iterator<Part> it = pool.queue.iterator(); it.hasNext(); ) {
                 Part p = it.next();
-                if (p.call.abandoned.getAsBoolean()) {
-                    it.remove();
-                    failed(p, "stream closed", false);
-                } else if (now - p.queuedMs >= requestTimeoutMs) {
-                    it.remove();
-                    failed(p, "waited " + (now - p.queuedMs) + " ms for a connection", false);
+                if (p.probe == PROBING) {
+                    continue;
                 }
-            }
-            while (!pool.queue.isEmpty()) {
-                Slot s = pool.freeSlot(now);
+                Slot s = pool.freeSlot(pool.slots, connectionsPerBroker, now);
                 if (s == null) {
                     break;
                 }
-                s.part = pool.queue.poll();
-                s.sent = false;
+                it.remove();
+                assign(s, p, false);
             }
-            for (Slot s : pool.slots) {
-                if (s.part == null || s.sent) {
-                    continue;
+            // No long-poll connection for them: a Fetch is first asked with max_wait_ms 0 on an
+            // immediate connection (its probe), so that data is not kept waiting behind idle long polls.
+            for (Part p : pool.queue) {
+                if (p.probe == NONE && p.request instanceof FetchRequest) {
+                    p.probe = PROBING;
+                    pool.immediateQueue.add(p);
                 }
-                if (client.ready(s.node, now)) {
-                    send(s, now);
-                } else if (client.connectionFailed(s.node) || now - s.part.queuedMs >= requestTimeoutMs) {
-                    Part p = s.part;
-                    s.part = null;
+            }
+            while (!pool.immediateQueue.isEmpty()) {
+                Slot s = pool.freeSlot(pool.immediateSlots, immediateConnectionsPerBroker, now);
+                if (s == null) {
+                    break;
+                }
+                Part p = pool.immediateQueue.poll();
+                assign(s, p, p.probe == PROBING);
+            }
+            sendReady(pool, pool.slots, now);
+            sendReady(pool, pool.immediateSlots, now);
+        }
+    }
+
+    /**
+     * Parts that waited for a connection longer than request.timeout.ms fail; parts of a stream
+     * the filter closed are not sent; a waiting Fetch whose max_wait_ms ran out is answered with
+     * its probe's (empty) answer, or without one goes on an immediate connection with max_wait_ms 0.
+     */
+    private void expire(Pool pool, long now) {
+        for (Iterator<Part> it = pool.queue.iterator(); it.hasNext(); ) {
+            Part p = it.next();
+            if (p.probe == PROBING) {
+                continue; // its probe's answer decides
+            }
+            if (p.call.abandoned.getAsBoolean()) {
+                it.remove();
+                failed(p, "stream closed", false);
+            } else if (now - p.queuedMs >= requestTimeoutMs) {
+                it.remove();
+                failed(p, "waited " + (now - p.queuedMs) + " ms for a connection", false);
+            } else if (p.request instanceof FetchRequest && p.waitLeft(now) == 0) {
+                it.remove();
+                if (p.fallback != null) {
+                    p.response = p.fallback;
+                    partDone(p);
+                } else {
+                    pool.immediateQueue.add(p);
+                }
+            }
+        }
+        for (Iterator<Part> it = pool.immediateQueue.iterator(); it.hasNext(); ) {
+            Part p = it.next();
+            if (p.probe == PROBING) {
+                continue; // the part itself is in the long-poll queue
+            }
+            if (p.call.abandoned.getAsBoolean()) {
+                it.remove();
+                failed(p, "stream closed", false);
+            } else if (now - p.queuedMs >= requestTimeoutMs) {
+                it.remove();
+                failed(p, "waited " + (now - p.queuedMs) + " ms for a connection", false);
+            }
+        }
+    }
+
+    private static void assign(Slot s, Part p, boolean probe) {
+        s.part = p;
+        s.probe = probe;
+        s.sent = false;
+    }
+
+    private void sendReady(Pool pool, List<Slot> slots, long now) {
+        for (Slot s : slots) {
+            if (s.part == null || s.sent) {
+                continue;
+            }
+            if (client.ready(s.node, now)) {
+                send(s, now);
+            } else if (client.connectionFailed(s.node) || now - s.part.queuedMs >= requestTimeoutMs) {
+                Part p = s.part;
+                s.part = null;
+                if (s.probe) {
+                    p.probe = PROBED; // no probe answer: the part waits for a long-poll connection
+                } else {
                     failed(p, "connection to broker " + pool.brokerId + " failed", true);
                 }
             }
@@ -640,19 +765,30 @@ final class Forwarder {
     private void send(Slot s, long now) {
         Part p = s.part;
         int timeoutMs = requestTimeoutMs;
-        if (p.request instanceof FetchRequest f) {
+        AbstractRequest request = p.request;
+        if (s.probe) {
+            FetchRequest f = (FetchRequest) p.request;
+            request = new FetchRequest(f.data().duplicate().setMaxWaitMs(0), f.version());
+        } else if (p.request instanceof FetchRequest f) {
             // What is left of max_wait_ms after the time the request waited in the bridge.
-            int maxWait = (int) Math.max(0, p.call.maxWaitMs - (now - p.call.arrivedMs));
+            int maxWait = p.waitLeft(now);
             f.data().setMaxWaitMs(maxWait);
             timeoutMs += maxWait;
         } else if (p.request instanceof JoinGroupRequest j) {
             JoinGroupRequestData d = j.data();
             timeoutMs += j.version() >= 1 ? d.rebalanceTimeoutMs() : d.sessionTimeoutMs();
         }
-        Fixed builder = new Fixed(p.request);
-        ClientRequest request = new ClientRequest(s.node.idString(), builder, correlation++, p.call.header.clientId(),
-                now, true, timeoutMs, r -> answered(s, p, r));
-        client.send(request, now);
+        Fixed builder = new Fixed(request);
+        boolean probe = s.probe;
+        ClientRequest cr = new ClientRequest(s.node.idString(), builder, correlation++, p.call.header.clientId(),
+                now, true, timeoutMs, r -> {
+                    if (probe) {
+                        probeAnswered(s, p, r);
+                    } else {
+                        answered(s, p, r);
+                    }
+                });
+        client.send(cr, now);
         s.sent = true;
     }
 
@@ -702,6 +838,50 @@ final class Forwarder {
             metadata.requestUpdate(false);
         }
         partDone(p);
+    }
+
+    /**
+     * A probe's answer: with records, an error or anything else than "nothing yet" it is the
+     * part's answer; empty, it is kept for when the part's wait runs out, and the part waits
+     * on for a long-poll connection.
+     */
+    private void probeAnswered(Slot s, Part p, ClientResponse r) {
+        if (s.part == p) {
+            s.part = null;
+        }
+        p.probe = PROBED;
+        if (r.versionMismatch() != null || !r.hasResponse() || r.wasDisconnected()
+                || !(r.responseBody() instanceof FetchResponse f)) {
+            return; // nothing learnt: the part waits for a long-poll connection as it would have
+        }
+        if (decisive(f)) {
+            p.pool.queue.remove(p);
+            answered(s, p, r);
+            return;
+        }
+        p.fallback = f;
+        if (p.waitLeft(time.milliseconds()) == 0) {
+            p.pool.queue.remove(p);
+            p.response = f;
+            partDone(p);
+        }
+    }
+
+    /** A Fetch answer a longer wait would not change: records, an error, a redirection. */
+    static boolean decisive(FetchResponse f) {
+        if (f.data().errorCode() != Errors.NONE.code()) {
+            return true;
+        }
+        for (FetchResponseData.FetchableTopicResponse t : f.data().responses()) {
+            for (FetchResponseData.PartitionData p : t.partitions()) {
+                if (p.errorCode() != Errors.NONE.code() || FetchResponse.recordsSize(p) > 0
+                        || p.preferredReadReplica() >= 0 || p.divergingEpoch().epoch() >= 0
+                        || p.snapshotId().epoch() >= 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     private void failed(Part p, String why, boolean brokerFailed) {

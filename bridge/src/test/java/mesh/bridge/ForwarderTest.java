@@ -81,7 +81,7 @@ class ForwarderTest {
         metrics = new BridgeMetrics("test");
         groups = new GroupTracker();
         forwarder = new Forwarder("test", client, metadata, new Metrics(), metrics, groups, time, 30_000,
-                connectionsPerBroker);
+                connectionsPerBroker, 8);
         answers.clear();
     }
 
@@ -261,6 +261,25 @@ class ForwarderTest {
         assertEquals(List.of(12L, 10L), ps.stream().map(ListOffsetsResponseData.ListOffsetsPartitionResponse::offset).toList());
     }
 
+    /** A broker's answer to a Fetch at the log end: no records, high watermark 5. */
+    private static FetchResponse emptyAnswer(ClientRequest r) {
+        FetchRequest req = (FetchRequest) body(r);
+        List<FetchResponseData.FetchableTopicResponse> topics = new ArrayList<>();
+        for (FetchRequestData.FetchTopic t : req.data().topics()) {
+            FetchResponseData.FetchableTopicResponse rt = new FetchResponseData.FetchableTopicResponse().setTopic(t.topic());
+            for (FetchRequestData.FetchPartition p : t.partitions()) {
+                rt.partitions().add(new FetchResponseData.PartitionData().setPartitionIndex(p.partition())
+                        .setHighWatermark(5).setLastStableOffset(5).setLogStartOffset(0).setRecords(MemoryRecords.EMPTY));
+            }
+            topics.add(rt);
+        }
+        return FetchResponse.of(new FetchResponseData().setResponses(topics));
+    }
+
+    private static int maxWait(ClientRequest r) {
+        return ((FetchRequest) body(r)).data().maxWaitMs();
+    }
+
     @Test
     void requestsBeyondThePoolWaitAndAFetchWaitsLessAfterwards() {
         setUp(2);
@@ -269,8 +288,16 @@ class ForwarderTest {
         submit(3, fetch(500, 0));
         rounds();
         List<ClientRequest> reqs = sent(ApiKeys.FETCH);
-        assertEquals(2, reqs.size());
+        assertEquals(3, reqs.size(), "two long polls and the third's probe");
         assertNotEquals(reqs.get(0).destination(), reqs.get(1).destination(), "one request per connection");
+        assertEquals(List.of(500, 500, 0), reqs.stream().map(ForwarderTest::maxWait).toList());
+        ClientRequest probe = reqs.get(2);
+        assertNotEquals(reqs.get(0).destination(), probe.destination());
+        assertNotEquals(reqs.get(1).destination(), probe.destination());
+        client.respondToRequest(probe, emptyAnswer(probe));
+        round();
+        assertTrue(answers.isEmpty(), "an empty probe answer is not the answer while the wait lasts");
+        round();
         assertEquals(2, metrics.forwardConnectionsInUse.get());
         assertEquals(1, metrics.forwardWaiting.get());
         time.sleep(200);
@@ -282,9 +309,77 @@ class ForwarderTest {
         assertEquals(2, now.size());
         ClientRequest third = now.get(1);
         assertEquals(reqs.get(0).destination(), third.destination(), "the freed connection");
-        assertEquals(300, ((FetchRequest) body(third)).data().maxWaitMs());
+        assertEquals(300, maxWait(third));
         assertEquals(30_000 + 300, third.requestTimeoutMs());
         assertEquals(0, metrics.forwardWaiting.get());
+    }
+
+    @Test
+    void aFetchWithDataIsAnsweredAtOnceWhileLongPollsHoldEveryConnection() {
+        setUp(2);
+        submit(1, fetch(3000, 0));
+        submit(2, fetch(3000, 0));
+        submit(3, fetch(3000, 0));
+        rounds();
+        List<ClientRequest> reqs = sent(ApiKeys.FETCH);
+        assertEquals(3, reqs.size());
+        ClientRequest probe = reqs.get(2);
+        assertEquals(0, maxWait(probe));
+        assertEquals(30_000, probe.requestTimeoutMs());
+        time.sleep(5);
+        client.respondToRequest(probe, fetchAnswer(probe));
+        round();
+        FetchResponse r = (FetchResponse) answers.get(3);
+        assertEquals(Forwarder.recordBytes(fetchAnswer(probe)), Forwarder.recordBytes(r), "the probe's records");
+        assertEquals(100, r.data().responses().get(0).partitions().get(0).highWatermark());
+        assertEquals(List.of(3), List.copyOf(answers.keySet()), "the long polls still wait");
+        round();
+        assertEquals(0, metrics.forwardWaiting.get());
+        assertEquals(2, metrics.forwardConnectionsInUse.get());
+    }
+
+    @Test
+    void aWaitingFetchWhoseWaitRunsOutGetsItsProbesEmptyAnswer() {
+        setUp(1);
+        submit(1, fetch(3000, 0));
+        submit(2, fetch(3000, 0));
+        rounds();
+        List<ClientRequest> reqs = sent(ApiKeys.FETCH);
+        assertEquals(2, reqs.size());
+        client.respondToRequest(reqs.get(1), emptyAnswer(reqs.get(1)));
+        round();
+        time.sleep(2999);
+        round();
+        assertTrue(answers.isEmpty());
+        time.sleep(1);
+        round();
+        FetchResponse r = (FetchResponse) answers.get(2);
+        FetchResponseData.PartitionData p = r.data().responses().get(0).partitions().get(0);
+        assertEquals(0, p.errorCode());
+        assertEquals(5, p.highWatermark(), "the broker's watermark at the probe");
+        assertEquals(0, FetchResponse.recordsSize(p));
+        assertEquals(List.of(reqs.get(0)), sent(ApiKeys.FETCH), "nothing more asked");
+        round();
+        assertEquals(0, metrics.forwardWaiting.get());
+    }
+
+    @Test
+    void heartbeatAndOffsetCommitDoNotWaitBehindLongPolls() {
+        setUp(1);
+        submit(1, fetch(3000, 0));
+        submit(2, fetch(3000, 1));
+        rounds();
+        assertEquals(2, sent(ApiKeys.FETCH).size(), "a long poll on each broker");
+        submit(3, heartbeat("g"));
+        round();
+        answerLookup("g", 0);
+        round();
+        round();
+        ClientRequest hb = sent(ApiKeys.HEARTBEAT).get(0);
+        client.respondToRequest(hb, new HeartbeatResponse(new HeartbeatResponseData()));
+        round();
+        assertEquals(Errors.NONE, ((HeartbeatResponse) answers.get(3)).error());
+        assertTrue(!answers.containsKey(1) && !answers.containsKey(2));
     }
 
     private static AbstractRequest heartbeat(String group) {
