@@ -184,11 +184,7 @@ public final class BridgeServer {
         forwardProps.putIfAbsent(ProducerConfig.RECEIVE_BUFFER_CONFIG, -1);
         forwarder = Forwarder.create(clusterName, new ProducerConfig(forwardProps),
                 (int) cfg.getLong(BridgeConfig.FORWARD_CONNECTIONS_PER_BROKER, 64),
-                (int) cfg.getLong(BridgeConfig.FORWARD_IMMEDIATE_CONNECTIONS_PER_BROKER, 8),
-                // Read-ahead off by default: on the 2-core bench machine it gave no measurable gain
-                // (docs/bridge.md).
-                new ReadAhead(cfg.getLong(BridgeConfig.FORWARD_READ_AHEAD_MS, 0),
-                        cfg.getLong(BridgeConfig.FORWARD_READ_AHEAD_MAX_BYTES, 64L << 20)), metrics, groups);
+                (int) cfg.getLong(BridgeConfig.FORWARD_IMMEDIATE_CONNECTIONS_PER_BROKER, 8), metrics, groups);
         forwardEndpoint = new ForwardEndpoint(clusterName, forwarder, metrics);
         forwarder.start();
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(address.host(), address.port()))

@@ -74,10 +74,6 @@ class ForwarderTest {
     }
 
     private void setUp(int connectionsPerBroker) {
-        setUp(connectionsPerBroker, new ReadAhead(0, 0));
-    }
-
-    private void setUp(int connectionsPerBroker, ReadAhead readAhead) {
         metadata = new BridgeMetadata(0, 0, 300_000, 300_000, new LogContext(), time);
         client = new MockClient(time, metadata);
         client.updateMetadata(RequestTestUtils.metadataUpdateWith(2, Map.of(TOPIC, 4)));
@@ -85,7 +81,7 @@ class ForwarderTest {
         metrics = new BridgeMetrics("test");
         groups = new GroupTracker();
         forwarder = new Forwarder("test", client, metadata, new Metrics(), metrics, groups, time, 30_000,
-                connectionsPerBroker, 8, readAhead);
+                connectionsPerBroker, 8);
         answers.clear();
     }
 
@@ -384,120 +380,6 @@ class ForwarderTest {
         round();
         assertEquals(Errors.NONE, ((HeartbeatResponse) answers.get(3)).error());
         assertTrue(!answers.containsKey(1) && !answers.containsKey(2));
-    }
-
-    private static FetchRequest fetchAt(int maxWaitMs, long offset) {
-        FetchRequest f = fetch(maxWaitMs, 0);
-        f.data().topics().get(0).partitions().get(0).setFetchOffset(offset);
-        return f;
-    }
-
-    /** A broker's answer with two records at the requested offset of each partition. */
-    private static FetchResponse answerAt(ClientRequest r) {
-        FetchRequest req = (FetchRequest) body(r);
-        List<FetchResponseData.FetchableTopicResponse> topics = new ArrayList<>();
-        for (FetchRequestData.FetchTopic t : req.data().topics()) {
-            FetchResponseData.FetchableTopicResponse rt = new FetchResponseData.FetchableTopicResponse().setTopic(t.topic());
-            for (FetchRequestData.FetchPartition p : t.partitions()) {
-                rt.partitions().add(new FetchResponseData.PartitionData().setPartitionIndex(p.partition())
-                        .setHighWatermark(1000).setLastStableOffset(1000).setLogStartOffset(0)
-                        .setRecords(MemoryRecords.withRecords(p.fetchOffset(), Compression.NONE,
-                                new SimpleRecord(("a" + p.fetchOffset()).getBytes()), new SimpleRecord("b".getBytes()))));
-            }
-            topics.add(rt);
-        }
-        return FetchResponse.of(new FetchResponseData().setResponses(topics));
-    }
-
-    private static long offsetOf(ClientRequest r) {
-        return ((FetchRequest) body(r)).data().topics().get(0).partitions().get(0).fetchOffset();
-    }
-
-    private static long firstOffset(AbstractResponse r) {
-        return ((MemoryRecords) ((FetchResponse) r).data().responses().get(0).partitions().get(0).records())
-                .batches().iterator().next().baseOffset();
-    }
-
-    @Test
-    void aFetchWithRecordsIsFollowedByAReadAheadThatAnswersTheNextFetch() {
-        setUp(64, new ReadAhead(1000, 64 << 20));
-        submit(1, fetchAt(500, 5));
-        rounds();
-        ClientRequest first = sent(ApiKeys.FETCH).get(0);
-        client.respondToRequest(first, answerAt(first));
-        round();
-        assertEquals(5, firstOffset(answers.get(1)));
-        round();
-        List<ClientRequest> ahead = sent(ApiKeys.FETCH);
-        assertEquals(1, ahead.size(), "the read-ahead");
-        assertEquals(7, offsetOf(ahead.get(0)), "after the two records answered");
-        assertEquals(0, maxWait(ahead.get(0)));
-        client.respondToRequest(ahead.get(0), answerAt(ahead.get(0)));
-        round();
-        // The consumer's next Fetch: answered from the read-ahead, on the submitting thread.
-        submit(2, fetchAt(500, 7));
-        FetchResponse r = (FetchResponse) answers.get(2);
-        assertEquals(7, firstOffset(r));
-        assertEquals(1000, r.data().responses().get(0).partitions().get(0).highWatermark());
-        assertEquals(1, metrics.forwardReadAheadHits.sum());
-        round();
-        round();
-        List<ClientRequest> next = sent(ApiKeys.FETCH);
-        assertEquals(List.of(9L), next.stream().map(ForwarderTest::offsetOf).toList(), "the next read-ahead");
-        // Another offset goes the normal way; the entry is used once.
-        submit(3, fetchAt(500, 8));
-        rounds();
-        assertEquals(List.of(9L, 8L), sent(ApiKeys.FETCH).stream().map(ForwarderTest::offsetOf).toList());
-        assertEquals(500, maxWait(sent(ApiKeys.FETCH).get(1)));
-    }
-
-    @Test
-    void aFetchArrivingWhileItsReadAheadIsInFlightWaitsForIt_andAnExpiredOneIsNotUsed() {
-        setUp(64, new ReadAhead(1000, 64 << 20));
-        submit(1, fetchAt(500, 5));
-        rounds();
-        ClientRequest first = sent(ApiKeys.FETCH).get(0);
-        client.respondToRequest(first, answerAt(first));
-        round();
-        round();
-        ClientRequest ahead = sent(ApiKeys.FETCH).get(0);
-        submit(2, fetchAt(500, 7));
-        round();
-        assertEquals(1, sent(ApiKeys.FETCH).size(), "no second request for the same offsets");
-        client.respondToRequest(ahead, answerAt(ahead));
-        round();
-        assertEquals(7, firstOffset(answers.get(2)));
-        round();
-        ClientRequest third = sent(ApiKeys.FETCH).get(0);
-        assertEquals(9, offsetOf(third));
-        client.respondToRequest(third, answerAt(third));
-        round();
-        time.sleep(1000);
-        round();
-        submit(3, fetchAt(500, 9));
-        rounds();
-        assertTrue(!answers.containsKey(3), "expired: asked again");
-        assertEquals(List.of(9L), sent(ApiKeys.FETCH).stream().map(ForwarderTest::offsetOf).toList());
-        assertEquals(500, maxWait(sent(ApiKeys.FETCH).get(0)));
-    }
-
-    @Test
-    void anEmptyReadAheadIsNotUsed() {
-        setUp(64, new ReadAhead(1000, 64 << 20));
-        submit(1, fetchAt(500, 5));
-        rounds();
-        ClientRequest first = sent(ApiKeys.FETCH).get(0);
-        client.respondToRequest(first, answerAt(first));
-        round();
-        round();
-        ClientRequest ahead = sent(ApiKeys.FETCH).get(0);
-        client.respondToRequest(ahead, emptyAnswer(ahead));
-        round();
-        submit(2, fetchAt(500, 7));
-        rounds();
-        assertTrue(!answers.containsKey(2));
-        assertEquals(500, maxWait(sent(ApiKeys.FETCH).get(0)), "asked the normal way");
-        assertEquals(0, metrics.forwardReadAheadHits.sum());
     }
 
     private static AbstractRequest heartbeat(String group) {
