@@ -220,11 +220,21 @@ final class Forwarder {
         }
     }
 
+    /**
+     * How long a lookup keeps asking while the cluster answers "not now" (COORDINATOR_NOT_AVAILABLE,
+     * COORDINATOR_LOAD_IN_PROGRESS: e.g. a fresh cluster still creating __consumer_offsets), as a
+     * client of that cluster would keep asking before its request fails.
+     */
+    static final long COORDINATOR_WAIT_MS = 10_000;
+    static final long COORDINATOR_RETRY_MS = 100;
+
     private final class Lookup {
         final String group;
         final long createdMs;
         final Set<Call> waiters = new LinkedHashSet<>();
         boolean sent;
+        /** Not asked again before this (after a "not now"). */
+        long retryAtMs;
 
         Lookup(String group, long createdMs) {
             this.group = group;
@@ -585,7 +595,7 @@ final class Forwarder {
     private void sendLookups(long now) {
         List<Lookup> expired = new ArrayList<>();
         for (Lookup l : lookups.values()) {
-            if (l.sent) {
+            if (l.sent || now < l.retryAtMs) {
                 continue;
             }
             if (now - l.createdMs >= requestTimeoutMs) {
@@ -610,6 +620,13 @@ final class Forwarder {
     }
 
     private void lookupAnswered(Lookup l, ClientResponse r) {
+        long now = time.milliseconds();
+        if (r.hasResponse() && r.versionMismatch() == null && r.responseBody() instanceof FindCoordinatorResponse f
+                && notNow(f, l.group) && now - l.createdMs + COORDINATOR_RETRY_MS < Math.min(COORDINATOR_WAIT_MS, requestTimeoutMs)) {
+            l.sent = false;
+            l.retryAtMs = now + COORDINATOR_RETRY_MS;
+            return;
+        }
         lookups.remove(l.group, l);
         Coordinator co;
         String why = null;
@@ -629,6 +646,16 @@ final class Forwarder {
             why = r.versionMismatch() != null ? "unsupported version" : "disconnected";
         }
         lookupDone(l, co, why);
+    }
+
+    /** The cluster has no coordinator for the group yet, but will (the lookup is asked again). */
+    private static boolean notNow(FindCoordinatorResponse f, String group) {
+        FindCoordinatorResponseData.Coordinator found = f.coordinatorByKey(group).orElse(null);
+        if (found == null) {
+            return false;
+        }
+        Errors e = Errors.forCode(found.errorCode());
+        return e == Errors.COORDINATOR_NOT_AVAILABLE || e == Errors.COORDINATOR_LOAD_IN_PROGRESS;
     }
 
     private void lookupDone(Lookup l, Coordinator co, String why) {

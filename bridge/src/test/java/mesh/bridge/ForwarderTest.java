@@ -424,6 +424,46 @@ class ForwarderTest {
     }
 
     @Test
+    void lookupKeepsAskingWhileTheClusterHasNoCoordinatorYet() {
+        submit(1, heartbeat("g"));
+        round();
+        // A fresh cluster creating __consumer_offsets: "not now", twice.
+        for (Errors notYet : List.of(Errors.COORDINATOR_NOT_AVAILABLE, Errors.COORDINATOR_LOAD_IN_PROGRESS)) {
+            ClientRequest lookup = sent(ApiKeys.FIND_COORDINATOR).get(0);
+            client.respondToRequest(lookup, FindCoordinatorResponse.prepareResponse(notYet, "g", Node.noNode()));
+            round();
+            assertTrue(answers.isEmpty(), "not answered while the cluster says not now");
+            round();
+            assertTrue(sent(ApiKeys.FIND_COORDINATOR).isEmpty(), "waits before asking again");
+            time.sleep(Forwarder.COORDINATOR_RETRY_MS);
+            round();
+        }
+        answerLookup("g", 0);
+        round();
+        round();
+        ClientRequest hb = sent(ApiKeys.HEARTBEAT).get(0);
+        client.respondToRequest(hb, new HeartbeatResponse(new HeartbeatResponseData()));
+        round();
+        assertEquals(Errors.NONE, ((HeartbeatResponse) answers.get(1)).error());
+    }
+
+    @Test
+    void lookupGivesUpAfterTheCoordinatorWait() {
+        submit(1, heartbeat("g"));
+        round();
+        for (long waited = 0; waited < Forwarder.COORDINATOR_WAIT_MS && !answers.containsKey(1); waited += Forwarder.COORDINATOR_RETRY_MS) {
+            List<ClientRequest> lookups = sent(ApiKeys.FIND_COORDINATOR);
+            if (!lookups.isEmpty()) {
+                client.respondToRequest(lookups.get(0), FindCoordinatorResponse.prepareResponse(Errors.COORDINATOR_NOT_AVAILABLE, "g", Node.noNode()));
+                round();
+            }
+            time.sleep(Forwarder.COORDINATOR_RETRY_MS);
+            round();
+        }
+        assertEquals(Errors.COORDINATOR_NOT_AVAILABLE, ((HeartbeatResponse) answers.get(1)).error());
+    }
+
+    @Test
     void unreachableCoordinatorIsCoordinatorNotAvailable() {
         submit(1, heartbeat("g"));
         round();
