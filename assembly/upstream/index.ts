@@ -1,6 +1,7 @@
 // upstream/: what a cluster's bridge is sent and what its answers mean, one dialect per bridge
-// API (native.ts: the project's bridge, Kafka messages on a gRPC stream; dialect.ts: the
-// boundary of the HTTP dialects; strimzi.ts: the Strimzi Kafka Bridge). Imports records/ and kafka/.
+// API (native.ts: the project's bridge, Produce messages on a gRPC stream; forward.ts: consumer
+// and group requests on its Forward stream; dialect.ts: the boundary of the HTTP dialects;
+// strimzi.ts: the Strimzi Kafka Bridge). Imports records/ and kafka/.
 import { Dialect } from "./dialect";
 import { StrimziDialect } from "./strimzi";
 
