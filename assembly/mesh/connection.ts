@@ -200,14 +200,9 @@ export class Connection {
   private writeFinished(): void {
     if (this.outTaken) {
       this.outTaken = false;
-      const used = this.out.pos;
       this.out.reset();
-      // A buffer over 1 MiB is kept while the answers fill at least a quarter of it: a
-      // consumer reading at full speed gets answers of about max.partition.fetch.bytes one
-      // after the other, and a new buffer for each would be zero-filled and collected again.
-      // A smaller answer (an empty long poll, a Produce) lets it go.
-      const capacity = this.out.capacity();
-      if (capacity > 1 << 20 && used < capacity >> 2) this.out = new Writer(1024);
+      // Don't keep a huge buffer around after one large answer.
+      if (this.out.capacity() > 1 << 20) this.out = new Writer(1024);
     }
     const w = this.out;
     let done = 0;
