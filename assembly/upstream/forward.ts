@@ -8,13 +8,16 @@ import { ResponseHeader } from "../kafka/messages/response_header";
 
 const CLIENT_ID = "kafka-mesh";
 
-/** Starts a Forward message: the request header for (apiKey, version) under correlationId. */
-export function beginForward(apiKey: i16, version: i16, correlationId: i32, sizeHint: i32): Writer {
+/**
+ * Starts a Forward message: the request header for (apiKey, version) under correlationId, naming
+ * clientId (the mesh's unless a client's is passed on).
+ */
+export function beginForward(apiKey: i16, version: i16, correlationId: i32, sizeHint: i32, clientId: string = CLIENT_ID): Writer {
   const header = new RequestHeader();
   header.requestApiKey = apiKey;
   header.requestApiVersion = version;
   header.correlationId = correlationId;
-  header.clientId = CLIENT_ID;
+  header.clientId = clientId;
   const w = new Writer(sizeHint + 32);
   header.encode(w, requestHeaderVersion(apiKey, version));
   return w;

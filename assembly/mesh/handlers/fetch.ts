@@ -6,13 +6,12 @@ import { KafkaError } from "../../kafka/errors";
 import { ApiKey, responseHeaderVersion } from "../../kafka/messages/api_keys";
 import { FetchPartition, FetchRequest, FetchTopic } from "../../kafka/messages/fetch_request";
 import { FetchableTopicResponse, FetchResponse, PartitionData } from "../../kafka/messages/fetch_response";
-import { Writer } from "../../kafka/wire";
-import { beginForward, forwardAnswerBody } from "../../upstream/forward";
+import { Reader, Writer } from "../../kafka/wire";
 import { partitionExists, partitionKey, topicTarget } from "../consumer_routing";
 import { MeshContext } from "../context";
-import { beginResponse, endResponse, InFlightRequest } from "../inflight";
+import { beginResponse, endResponse } from "../inflight";
 import { NO_ROUTE } from "../routing";
-import { ChannelCall, ChannelMessage } from "../upstream_channel";
+import { PartOwner, sendPart, written } from "./forwarding";
 
 /** First Fetch version that names topics by id. */
 const TOPIC_ID_VERSION: i16 = 13;
@@ -28,7 +27,7 @@ class ClusterPart {
   constructor(public cluster: i32) {}
 }
 
-export class FetchRequestHandler extends InFlightRequest {
+export class FetchRequestHandler extends PartOwner {
   /** Per request topic: its name (resolved from the id on v13+), its cluster or NO_ROUTE. */
   private names: Array<string> = [];
   private clusters: Array<i32> = [];
@@ -91,13 +90,11 @@ export class FetchRequestHandler extends InFlightRequest {
     const timeout = <i64>max(req.maxWaitMs, 0) + <i64>mesh.config.upstreamTimeoutMs;
     for (let i = 0; i < this.parts.length; i++) {
       const part = this.parts[i];
-      const channel = mesh.forwardChannels[part.cluster];
-      if (channel === null) {
-        this.completePart(i, null, KafkaError.UNSUPPORTED_VERSION);
-        continue;
-      }
-      const message = new FetchMessage(part.request, this.upstreamVersion);
-      this.memoryBytes += channel.submit(message, timeout, new FetchCall(this, i), this.startedAt);
+      const body = new Writer(64 + 32 * part.request.topics.length);
+      part.request.encode(body, this.upstreamVersion);
+      const held = sendPart(mesh, this, i, part.cluster, ApiKey.Fetch, this.upstreamVersion, written(body), timeout);
+      if (held < 0) this.completePart(i, null, KafkaError.UNSUPPORTED_VERSION);
+      else this.memoryBytes += held;
     }
   }
 
@@ -120,14 +117,13 @@ export class FetchRequestHandler extends InFlightRequest {
     return part;
   }
 
-  /** Part i's answer: decoded at the upstream version; false when it does not parse. */
-  answerPart(i: i32, bytes: Uint8Array): bool {
-    const r = forwardAnswerBody(bytes, ApiKey.Fetch, this.upstreamVersion);
-    if (r === null) return false;
+  /** Part i's answer (after its header): decoded at the upstream version; false when it does not parse. */
+  partAnswered(i: i32, r: Reader): bool {
+    const held = r.buf.length;
     const response = FetchResponse.decode(r, this.upstreamVersion);
     if (r.failed || r.remaining() != 0) return false;
     // The cluster's records stay here until the answer is written: they count in the budget.
-    this.memoryBytes += bytes.length;
+    this.memoryBytes += held;
     this.completePart(i, response, KafkaError.NONE);
     return true;
   }
@@ -172,7 +168,11 @@ export class FetchRequestHandler extends InFlightRequest {
     this.notifyReady();
   }
 
-  failPart(i: i32): void {
+  /**
+   * Part i got no answer (lost stream, or an answer that did not parse): NOT_LEADER_OR_FOLLOWER
+   * makes clients refresh metadata and retry (docs/consumers.md, "Failures").
+   */
+  partFailed(i: i32, message: string): void {
     this.completePart(i, null, KafkaError.NOT_LEADER_OR_FOLLOWER);
   }
 
@@ -289,30 +289,4 @@ export function countRecords(records: Uint8Array): i64 {
     at += <i32>size;
   }
   return count;
-}
-
-/** One cluster's Fetch as a message of its Forward channel. */
-class FetchMessage extends ChannelMessage {
-  constructor(private request: FetchRequest, private version: i16) {
-    super();
-  }
-  encode(correlationId: i32): Uint8Array {
-    const w = beginForward(ApiKey.Fetch, this.version, correlationId, 64 + 32 * this.request.topics.length);
-    this.request.encode(w, this.version);
-    return w.view();
-  }
-}
-
-class FetchCall extends ChannelCall {
-  constructor(private handler: FetchRequestHandler, private part: i32) {
-    super();
-  }
-  onAnswer(bytes: Uint8Array): bool {
-    return this.handler.answerPart(this.part, bytes);
-  }
-  onFailure(code: i16, message: string): void {
-    // The channel says REQUEST_TIMED_OUT; for a fetch NOT_LEADER_OR_FOLLOWER makes clients
-    // refresh metadata and retry (docs/consumers.md, "Failures").
-    this.handler.failPart(this.part);
-  }
 }

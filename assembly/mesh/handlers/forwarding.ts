@@ -1,8 +1,6 @@
 // What the consumer-group handlers share (docs/consumers.md): the message they put on a
 // cluster's Forward channel (a request header for the api and version, then a body), the call
 // that hands each part's answer or failure back to its request, and the group error codes.
-import { requestHeaderVersion } from "../../kafka/messages/api_keys";
-import { RequestHeader } from "../../kafka/messages/request_header";
 import { Reader, Writer } from "../../kafka/wire";
 import { beginForward, forwardAnswerBody } from "../../upstream/forward";
 import { MeshContext } from "../context";
@@ -38,17 +36,11 @@ export class ForwardMessage extends ChannelMessage {
   }
 
   encode(correlationId: i32): Uint8Array {
-    let w: Writer;
-    if (this.clientId === null) w = beginForward(this.apiKey, this.version, correlationId, this.body.length);
-    else {
-      const header = new RequestHeader();
-      header.requestApiKey = this.apiKey;
-      header.requestApiVersion = this.version;
-      header.correlationId = correlationId;
-      header.clientId = this.clientId;
-      w = new Writer(this.body.length + 64);
-      header.encode(w, requestHeaderVersion(this.apiKey, this.version));
-    }
+    const clientId = this.clientId;
+    const w =
+      clientId === null
+        ? beginForward(this.apiKey, this.version, correlationId, this.body.length)
+        : beginForward(this.apiKey, this.version, correlationId, this.body.length, clientId);
     w.bytes(this.body);
     return w.view();
   }

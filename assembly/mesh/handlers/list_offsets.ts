@@ -8,13 +8,12 @@ import {
   ListOffsetsResponse,
   ListOffsetsTopicResponse,
 } from "../../kafka/messages/list_offsets_response";
-import { Writer } from "../../kafka/wire";
-import { beginForward, forwardAnswerBody } from "../../upstream/forward";
+import { Reader, Writer } from "../../kafka/wire";
 import { partitionExists, partitionKey, topicTarget } from "../consumer_routing";
 import { MeshContext } from "../context";
-import { beginResponse, endResponse, InFlightRequest } from "../inflight";
+import { beginResponse, endResponse } from "../inflight";
 import { NO_ROUTE } from "../routing";
-import { ChannelCall, ChannelMessage } from "../upstream_channel";
+import { PartOwner, sendPart, written } from "./forwarding";
 
 /** First ListOffsets version with a timeout of its own. */
 const TIMEOUT_VERSION: i16 = 10;
@@ -26,7 +25,7 @@ class ClusterPart {
   constructor(public cluster: i32) {}
 }
 
-export class ListOffsetsRequestHandler extends InFlightRequest {
+export class ListOffsetsRequestHandler extends PartOwner {
   private clusters: Array<i32> = [];
   private results: Array<Array<ListOffsetsPartitionResponse | null>> = [];
   private parts: Array<ClusterPart> = [];
@@ -76,13 +75,11 @@ export class ListOffsetsRequestHandler extends InFlightRequest {
     const timeout = <i64>this.upstreamTimeout();
     for (let i = 0; i < this.parts.length; i++) {
       const part = this.parts[i];
-      const channel = mesh.forwardChannels[part.cluster];
-      if (channel === null) {
-        this.completePart(i, null, KafkaError.UNSUPPORTED_VERSION);
-        continue;
-      }
-      const message = new ListOffsetsMessage(part.request, this.apiVersion);
-      this.memoryBytes += channel.submit(message, timeout, new ListOffsetsCall(this, i), this.startedAt);
+      const body = new Writer(32 + 32 * part.request.topics.length);
+      part.request.encode(body, this.apiVersion);
+      const held = sendPart(mesh, this, i, part.cluster, ApiKey.ListOffsets, this.apiVersion, written(body), timeout);
+      if (held < 0) this.completePart(i, null, KafkaError.UNSUPPORTED_VERSION);
+      else this.memoryBytes += held;
     }
   }
 
@@ -104,9 +101,7 @@ export class ListOffsetsRequestHandler extends InFlightRequest {
     return part;
   }
 
-  answerPart(i: i32, bytes: Uint8Array): bool {
-    const r = forwardAnswerBody(bytes, ApiKey.ListOffsets, this.apiVersion);
-    if (r === null) return false;
+  partAnswered(i: i32, r: Reader): bool {
     const response = ListOffsetsResponse.decode(r, this.apiVersion);
     if (r.failed || r.remaining() != 0) return false;
     this.completePart(i, response, KafkaError.NONE);
@@ -151,7 +146,8 @@ export class ListOffsetsRequestHandler extends InFlightRequest {
     this.notifyReady();
   }
 
-  failPart(i: i32): void {
+  /** Part i got no answer: NOT_LEADER_OR_FOLLOWER makes clients refresh metadata and retry. */
+  partFailed(i: i32, message: string): void {
     this.completePart(i, null, KafkaError.NOT_LEADER_OR_FOLLOWER);
   }
 
@@ -205,29 +201,4 @@ function clientPartition(from: ListOffsetsPartitionResponse): ListOffsetsPartiti
   r.offset = from.offset;
   r.leaderEpoch = -1;
   return r;
-}
-
-/** One cluster's ListOffsets as a message of its Forward channel. */
-class ListOffsetsMessage extends ChannelMessage {
-  constructor(private request: ListOffsetsRequest, private version: i16) {
-    super();
-  }
-  encode(correlationId: i32): Uint8Array {
-    const w = beginForward(ApiKey.ListOffsets, this.version, correlationId, 32 + 32 * this.request.topics.length);
-    this.request.encode(w, this.version);
-    return w.view();
-  }
-}
-
-class ListOffsetsCall extends ChannelCall {
-  constructor(private handler: ListOffsetsRequestHandler, private part: i32) {
-    super();
-  }
-  onAnswer(bytes: Uint8Array): bool {
-    return this.handler.answerPart(this.part, bytes);
-  }
-  onFailure(code: i16, message: string): void {
-    // REQUEST_TIMED_OUT from the channel: NOT_LEADER_OR_FOLLOWER makes clients refresh and retry.
-    this.handler.failPart(this.part);
-  }
 }
