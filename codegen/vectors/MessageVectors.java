@@ -46,6 +46,10 @@ import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslAuthenticateResponseData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
+import org.apache.kafka.common.message.SaslHandshakeResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.Message;
@@ -646,6 +650,22 @@ public class MessageVectors {
         return d.setGroups(Arrays.asList(g1, g2));
     }
 
+    static SaslHandshakeResponseData saslHandshakeResponse(String variant) {
+        SaslHandshakeResponseData d = new SaslHandshakeResponseData().setMechanisms(Arrays.asList("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"));
+        return variant.equals("unsupported") ? d.setErrorCode((short) 33) : d.setErrorCode((short) 0);
+    }
+
+    static SaslAuthenticateResponseData saslAuthenticateResponse(int v, String variant) {
+        SaslAuthenticateResponseData d = new SaslAuthenticateResponseData();
+        if (variant.equals("failed")) {
+            d.setErrorCode((short) 58).setErrorMessage("Authentication failed: Invalid username or password \u2603").setAuthBytes(new byte[0]);
+        } else {
+            d.setErrorCode((short) 0).setErrorMessage(null).setAuthBytes("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        }
+        if (v >= 1) d.setSessionLifetimeMs(variant.equals("failed") ? 0L : 3600000L);
+        return d;
+    }
+
     public static void main(String[] args) {
         // RequestHeaderData only covers header versions 1-2 (v0, without a client id, is
         // special-cased elsewhere in Kafka), so v0 is left to the round-trip tests.
@@ -755,6 +775,20 @@ public class MessageVectors {
         }
         addWithUnknownTag("LeaveGroupRequest", 4, "full", "two members", leaveGroupRequest(4));
         addWithUnknownTag("LeaveGroupResponse", 4, "full", "two members", leaveGroupResponse(4));
+        for (int v = 0; v <= 1; v++) {
+            add("SaslHandshakeRequest", v, "full", "mechanism name", new SaslHandshakeRequestData().setMechanism("SCRAM-SHA-256"));
+            add("SaslHandshakeResponse", v, "full", "three mechanisms", saslHandshakeResponse("full"));
+            add("SaslHandshakeResponse", v, "unsupported", "unsupported mechanism, the offered list", saslHandshakeResponse("unsupported"));
+        }
+        for (int v = 0; v <= 2; v++) {
+            add("SaslAuthenticateRequest", v, "full", "a SCRAM client-first message", new SaslAuthenticateRequestData()
+                .setAuthBytes("n,,n=user,r=rOprNGfwEbeRWgbNEkqO".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+            add("SaslAuthenticateResponse", v, "full", "server-final message, session lifetime where it exists", saslAuthenticateResponse(v, "full"));
+            add("SaslAuthenticateResponse", v, "failed", "authentication failed with a message", saslAuthenticateResponse(v, "failed"));
+        }
+        addWithUnknownTag("SaslAuthenticateRequest", 2, "full", "a SCRAM client-first message", new SaslAuthenticateRequestData()
+            .setAuthBytes("n,,n=user,r=rOprNGfwEbeRWgbNEkqO".getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        addWithUnknownTag("SaslAuthenticateResponse", 2, "full", "server-final message", saslAuthenticateResponse(2, "full"));
         for (int v = 0; v <= 6; v++) {
             add("DescribeGroupsRequest", v, "full", "two groups, authorized operations", describeGroupsRequest(v));
             add("DescribeGroupsResponse", v, "full", "a stable group with two members and a missing group", describeGroupsResponse(v));

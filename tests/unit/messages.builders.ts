@@ -95,6 +95,10 @@ import {
 } from "../../assembly/kafka/messages/describe_groups_response";
 import { ListGroupsRequest } from "../../assembly/kafka/messages/list_groups_request";
 import { ListGroupsResponse, ListedGroup } from "../../assembly/kafka/messages/list_groups_response";
+import { SaslHandshakeRequest } from "../../assembly/kafka/messages/sasl_handshake_request";
+import { SaslHandshakeResponse } from "../../assembly/kafka/messages/sasl_handshake_response";
+import { SaslAuthenticateRequest } from "../../assembly/kafka/messages/sasl_authenticate_request";
+import { SaslAuthenticateResponse } from "../../assembly/kafka/messages/sasl_authenticate_response";
 import { RECORDS_HEX } from "../fixtures/messages/vectors";
 
 export function hexToBytes(hex: string): Uint8Array {
@@ -976,6 +980,43 @@ export function buildListGroupsResponse(v: i16, variant: string): ListGroupsResp
   return d;
 }
 
+function ascii(text: string): Uint8Array {
+  return Uint8Array.wrap(String.UTF8.encode(text));
+}
+
+export function buildSaslHandshakeRequest(v: i16, variant: string): SaslHandshakeRequest {
+  const d = new SaslHandshakeRequest();
+  d.mechanism = "SCRAM-SHA-256";
+  return d;
+}
+
+export function buildSaslHandshakeResponse(v: i16, variant: string): SaslHandshakeResponse {
+  const d = new SaslHandshakeResponse();
+  d.errorCode = variant == "unsupported" ? 33 : 0;
+  d.mechanisms = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"];
+  return d;
+}
+
+export function buildSaslAuthenticateRequest(v: i16, variant: string): SaslAuthenticateRequest {
+  const d = new SaslAuthenticateRequest();
+  d.authBytes = ascii("n,,n=user,r=rOprNGfwEbeRWgbNEkqO");
+  return d;
+}
+
+export function buildSaslAuthenticateResponse(v: i16, variant: string): SaslAuthenticateResponse {
+  const d = new SaslAuthenticateResponse();
+  if (variant == "failed") {
+    d.errorCode = 58;
+    d.errorMessage = "Authentication failed: Invalid username or password ☃";
+    d.authBytes = new Uint8Array(0);
+  } else {
+    d.errorMessage = null;
+    d.authBytes = ascii("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=");
+  }
+  if (v >= 1) d.sessionLifetimeMs = variant == "failed" ? 0 : 3600000;
+  return d;
+}
+
 // ---------------------------------------------------------------------------
 // Field-by-field comparison: the first difference as "path: got != want", or "".
 
@@ -1687,6 +1728,18 @@ function diffListGroupsResponse(d: Diff, a: ListGroupsResponse, b: ListGroupsRes
   }
 }
 
+function diffSaslHandshakeResponse(d: Diff, a: SaslHandshakeResponse, b: SaslHandshakeResponse): void {
+  d.int("errorCode", a.errorCode, b.errorCode);
+  d.strs("mechanisms", a.mechanisms, b.mechanisms);
+}
+
+function diffSaslAuthenticateResponse(d: Diff, a: SaslAuthenticateResponse, b: SaslAuthenticateResponse): void {
+  d.int("errorCode", a.errorCode, b.errorCode);
+  d.str("errorMessage", a.errorMessage, b.errorMessage);
+  d.bytes("authBytes", a.authBytes, b.authBytes);
+  d.int("sessionLifetimeMs", a.sessionLifetimeMs, b.sessionLifetimeMs);
+}
+
 // ---------------------------------------------------------------------------
 // Dispatch by message name (no closures in AssemblyScript).
 
@@ -1723,6 +1776,10 @@ export const MESSAGE_NAMES: string[] = [
   "DescribeGroupsResponse",
   "ListGroupsRequest",
   "ListGroupsResponse",
+  "SaslHandshakeRequest",
+  "SaslHandshakeResponse",
+  "SaslAuthenticateRequest",
+  "SaslAuthenticateResponse",
 ];
 
 /** Variants each builder knows, for the round-trip tests. */
@@ -1741,6 +1798,8 @@ export function variantsOf(name: string): string[] {
   if (name == "JoinGroupRequest") return ["full", "rejoin"];
   if (name == "SyncGroupRequest") return ["full", "follower"];
   if (name == "JoinGroupResponse" || name == "SyncGroupResponse" || name == "ListGroupsResponse") return ["full", "error"];
+  if (name == "SaslHandshakeResponse") return ["full", "unsupported"];
+  if (name == "SaslAuthenticateResponse") return ["full", "failed"];
   return ["full"];
 }
 
@@ -1778,6 +1837,10 @@ export function versionRange(name: string): i32[] {
   if (name == "DescribeGroupsResponse") return [DescribeGroupsResponse.LOWEST_VERSION, DescribeGroupsResponse.HIGHEST_VERSION];
   if (name == "ListGroupsRequest") return [ListGroupsRequest.LOWEST_VERSION, ListGroupsRequest.HIGHEST_VERSION];
   if (name == "ListGroupsResponse") return [ListGroupsResponse.LOWEST_VERSION, ListGroupsResponse.HIGHEST_VERSION];
+  if (name == "SaslHandshakeRequest") return [SaslHandshakeRequest.LOWEST_VERSION, SaslHandshakeRequest.HIGHEST_VERSION];
+  if (name == "SaslHandshakeResponse") return [SaslHandshakeResponse.LOWEST_VERSION, SaslHandshakeResponse.HIGHEST_VERSION];
+  if (name == "SaslAuthenticateRequest") return [SaslAuthenticateRequest.LOWEST_VERSION, SaslAuthenticateRequest.HIGHEST_VERSION];
+  if (name == "SaslAuthenticateResponse") return [SaslAuthenticateResponse.LOWEST_VERSION, SaslAuthenticateResponse.HIGHEST_VERSION];
   return [0, -1];
 }
 
@@ -1827,6 +1890,10 @@ export function buildAndEncode(name: string, variant: string, v: i16, w: Writer)
   else if (name == "DescribeGroupsResponse") buildDescribeGroupsResponse(v, variant).encode(w, v);
   else if (name == "ListGroupsRequest") buildListGroupsRequest(v, variant).encode(w, v);
   else if (name == "ListGroupsResponse") buildListGroupsResponse(v, variant).encode(w, v);
+  else if (name == "SaslHandshakeRequest") buildSaslHandshakeRequest(v, variant).encode(w, v);
+  else if (name == "SaslHandshakeResponse") buildSaslHandshakeResponse(v, variant).encode(w, v);
+  else if (name == "SaslAuthenticateRequest") buildSaslAuthenticateRequest(v, variant).encode(w, v);
+  else if (name == "SaslAuthenticateResponse") buildSaslAuthenticateResponse(v, variant).encode(w, v);
   else abort("unknown message " + name);
 }
 
@@ -1928,6 +1995,18 @@ export function decodeAndEncode(name: string, r: Reader, v: i16, w: Writer | nul
   } else if (name == "ListGroupsResponse") {
     const m = ListGroupsResponse.decode(r, v);
     if (w) m.encode(w, v);
+  } else if (name == "SaslHandshakeRequest") {
+    const m = SaslHandshakeRequest.decode(r, v);
+    if (w) m.encode(w, v);
+  } else if (name == "SaslHandshakeResponse") {
+    const m = SaslHandshakeResponse.decode(r, v);
+    if (w) m.encode(w, v);
+  } else if (name == "SaslAuthenticateRequest") {
+    const m = SaslAuthenticateRequest.decode(r, v);
+    if (w) m.encode(w, v);
+  } else if (name == "SaslAuthenticateResponse") {
+    const m = SaslAuthenticateResponse.decode(r, v);
+    if (w) m.encode(w, v);
   } else abort("unknown message " + name);
 }
 
@@ -1966,6 +2045,10 @@ export function decodeAndDiff(name: string, variant: string, r: Reader, v: i16):
   else if (name == "DescribeGroupsResponse") diffDescribeGroupsResponse(d, DescribeGroupsResponse.decode(r, v), buildDescribeGroupsResponse(v, variant));
   else if (name == "ListGroupsRequest") diffListGroupsRequest(d, ListGroupsRequest.decode(r, v), buildListGroupsRequest(v, variant));
   else if (name == "ListGroupsResponse") diffListGroupsResponse(d, ListGroupsResponse.decode(r, v), buildListGroupsResponse(v, variant));
+  else if (name == "SaslHandshakeRequest") d.str("mechanism", SaslHandshakeRequest.decode(r, v).mechanism, buildSaslHandshakeRequest(v, variant).mechanism);
+  else if (name == "SaslHandshakeResponse") diffSaslHandshakeResponse(d, SaslHandshakeResponse.decode(r, v), buildSaslHandshakeResponse(v, variant));
+  else if (name == "SaslAuthenticateRequest") d.bytes("authBytes", SaslAuthenticateRequest.decode(r, v).authBytes, buildSaslAuthenticateRequest(v, variant).authBytes);
+  else if (name == "SaslAuthenticateResponse") diffSaslAuthenticateResponse(d, SaslAuthenticateResponse.decode(r, v), buildSaslAuthenticateResponse(v, variant));
   else d.out = "unknown message " + name;
   return d.out;
 }
