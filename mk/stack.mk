@@ -2,7 +2,14 @@
 # config (STACK_CONFIG, default examples/reference.json), plus Envoy when stack/envoy.ts exists.
 STACK := node_modules/.bin/tsx stack/cli.ts
 
-.PHONY: up down status logs stack-clean test-stack
+.PHONY: up down status logs stack-clean test-stack tls-certs
+
+# The test PKI of the stack's TLS listener (CA, Envoy's certificate, alice/bob/mallory client
+# certificates, PKCS12 stores, password changeit) in .cache/tls/; `up` makes it when Envoy's
+# config needs it. Regenerated only when missing or expiring within 30 days.
+## tls-certs: the stack's test PKI in .cache/tls/ (CA, server, alice/bob/mallory, PKCS12 with password changeit)
+tls-certs: $(NODE_MODULES)
+	@$(NODE_TS) stack/tls.ts
 
 ## up: installs what is missing, starts Kafka, bridges and Envoy, waits until each answers
 up: $(NODE_MODULES)
