@@ -14,6 +14,8 @@ export const REQUIRED_EXTENSIONS: readonly string[] = [
   "envoy.filters.network.echo",
   "envoy.bootstrap.internal_listener",
   "envoy.transport_sockets.internal_upstream",
+  // The listener's TLS (DownstreamTlsContext) in the configs rendered with --tls.
+  "envoy.transport_sockets.tls",
 ];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

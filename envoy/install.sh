@@ -51,8 +51,8 @@ echo "$BIN" > "$STATE/envoy-bin"
 
 # --- 2. the extensions the configs rely on ------------------------------------------------
 # Asked from the running binary (admin /server_info lists every compiled-in extension),
-# cached per binary so reruns are instant.
-stamp=$STATE/extensions-ok.$(sha256sum "$(readlink -f "$BIN")" | cut -c1-16)
+# cached per binary and required list (check-extensions.ts) so reruns are instant.
+stamp=$STATE/extensions-ok.$(sha256sum "$(readlink -f "$BIN")" | cut -c1-16).$(sha256sum "$ROOT/envoy/check-extensions.ts" | cut -c1-8)
 if [[ ! -f "$stamp" ]]; then
   node --import tsx "$ROOT/envoy/check-extensions.ts" "$BIN"   # tsx: npm ci first (make does)
   touch "$stamp"

@@ -1,11 +1,20 @@
 // Renders the Envoy configs from envoy/envoy.template.yaml and a plugin configuration JSON.
 //
-//   node --import tsx envoy/render-config.ts           writes envoy/envoy.yaml and envoy/envoy-loopback.yaml
+//   node --import tsx envoy/render-config.ts           writes the committed configs (COMMITTED below):
+//                                                      envoy/envoy.yaml, envoy/envoy-loopback.yaml (examples/reference.json),
+//                                                      envoy/envoy-secure.yaml, envoy/envoy-secure-loopback.yaml (examples/secure.json, TLS)
 //   node --import tsx envoy/render-config.ts --check   exits 1 if the committed files differ
-//   options: --plugin-config FILE (default examples/reference.json)
+//   options: --plugin-config FILE (one config instead of the committed ones; written as
+//                                  <name>.yaml and <name>-loopback.yaml)
+//            --name NAME          (file name stem with --plugin-config, default envoy)
 //            --listen HOST:PORT   (default 127.0.0.1:<advertised_port>)
 //            --echo-port N        (loopback variant's echo listener, default 19099)
 //            --out-dir DIR        (default envoy)
+//            --tls MODE           (the listener's TLS: off, optional (client certificates verified
+//                                  when presented), required (mTLS), or auto (the default:
+//                                  optional when the plugin config has a `security` section, else off)
+//            --tls-dir DIR        (server.crt, server.key, ca.crt; default .cache/tls, relative
+//                                  paths resolved by Envoy from its working directory, the project root)
 //
 // The plugin JSON is embedded as one string (google.protobuf.StringValue), so each output
 // is self-contained. Template lines between "#@<variant> begin" and "#@<variant> end" are
@@ -21,10 +30,50 @@ const TEMPLATE = join(ROOT, "envoy", "envoy.template.yaml");
 
 export type Variant = "internal" | "loopback";
 
-export const VARIANTS: Readonly<Record<Variant, { file: string; kind: string }>> = {
-  internal: { file: "envoy.yaml", kind: "internal listener" },
-  loopback: { file: "envoy-loopback.yaml", kind: "loopback TCP port" },
+export const VARIANTS: Readonly<Record<Variant, { kind: string }>> = {
+  internal: { kind: "internal listener" },
+  loopback: { kind: "loopback TCP port" },
 };
+
+/** The file a variant is written to for the file name stem `name` (envoy -> envoy.yaml, envoy-loopback.yaml). */
+export function variantFile(name: string, variant: Variant): string {
+  return variant === "internal" ? `${name}.yaml` : `${name}-loopback.yaml`;
+}
+
+/**
+ * TLS on the Kafka listener (Envoy's DownstreamTlsContext): "off" (plain TCP), "optional" (a
+ * client may present a certificate; one that does not verify against the CA fails the
+ * handshake) or "required" (mTLS: a client without a valid certificate fails the handshake).
+ */
+export type TlsMode = "off" | "optional" | "required";
+export const TLS_MODES: readonly TlsMode[] = ["off", "optional", "required"];
+export const isTlsMode = (v: unknown): v is TlsMode => typeof v === "string" && (TLS_MODES as readonly string[]).includes(v);
+
+/** Where Envoy reads the listener's certificate, key and the client CA (DataSource filenames). */
+export interface TlsFiles {
+  serverCert: string;
+  serverKey: string;
+  clientCa: string;
+}
+
+/** The test PKI of stack/tls.ts, relative to the project root (Envoy runs from there). */
+export const DEFAULT_TLS_DIR = ".cache/tls";
+
+export function tlsFiles(dir: string = DEFAULT_TLS_DIR): TlsFiles {
+  const d = dir.replace(/\/+$/, "");
+  return { serverCert: `${d}/server.crt`, serverKey: `${d}/server.key`, clientCa: `${d}/ca.crt` };
+}
+
+/** The TLS mode "auto" stands for: optional when the plugin config has a `security` section, else off. */
+export function autoTlsMode(plugin: unknown): TlsMode {
+  return isObject(plugin) && plugin.security !== undefined ? "optional" : "off";
+}
+
+/** The configs render-config.ts writes without --plugin-config, committed in envoy/. */
+export const COMMITTED: ReadonlyArray<{ name: string; pluginConfig: string; tls: TlsMode }> = [
+  { name: "envoy", pluginConfig: "examples/reference.json", tls: "off" },
+  { name: "envoy-secure", pluginConfig: "examples/secure.json", tls: "optional" },
+];
 
 export interface HostPort {
   host: string;
@@ -123,6 +172,30 @@ function bridgeClusters(plugin: unknown): string {
   return blocks.join("\n");
 }
 
+/** The listener filter chain's TLS transport socket (and handshake timeout), or "" without TLS. */
+function tlsTransportSocket(mode: TlsMode, files: TlsFiles): string {
+  if (mode === "off") return "";
+  return [
+    `      # TLS terminated by Envoy before the filter sees a byte (SSL / SASL_SSL for the clients).`,
+    `      # A client certificate is ${mode === "required" ? "required (mTLS)" : "optional"}: one that is presented must verify against the`,
+    `      # client CA, or the handshake fails; the filter reads the verified subject for its principal.`,
+    `      # A handshake not done within 10 s closes the connection.`,
+    `      transport_socket_connect_timeout: 10s`,
+    `      transport_socket:`,
+    `        name: envoy.transport_sockets.tls`,
+    `        typed_config:`,
+    `          "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext`,
+    `          require_client_certificate: ${mode === "required"}`,
+    `          common_tls_context:`,
+    `            tls_params: { tls_minimum_protocol_version: TLSv1_2 }`,
+    `            tls_certificates:`,
+    `            - certificate_chain: { filename: ${yamlString(files.serverCert)} }`,
+    `              private_key: { filename: ${yamlString(files.serverKey)} }`,
+    `            validation_context:`,
+    `              trusted_ca: { filename: ${yamlString(files.clientCa)} }`,
+  ].join("\n");
+}
+
 function selectVariant(text: string, variant: Variant): string {
   const out: string[] = [];
   let inside: string | null = null;
@@ -155,9 +228,13 @@ export interface RenderOptions {
   variant: Variant;
   listen: HostPort;
   echoPort: number;
+  /** TLS on the listener (default off). */
+  tls?: TlsMode;
+  /** The certificate files TLS uses (default tlsFiles(), under .cache/tls). */
+  tlsFiles?: TlsFiles;
 }
 
-export function render({ template, plugin, pluginSource, variant, listen, echoPort }: RenderOptions): string {
+export function render({ template, plugin, pluginSource, variant, listen, echoPort, tls = "off", tlsFiles: files = tlsFiles() }: RenderOptions): string {
   const values: Record<string, string> = {
     HEADER: `Generated by envoy/render-config.ts from envoy/envoy.template.yaml and ${pluginSource}: do not edit.`,
     LOOPBACK_KIND: VARIANTS[variant].kind,
@@ -167,26 +244,34 @@ export function render({ template, plugin, pluginSource, variant, listen, echoPo
     PLUGIN_CONFIG_SOURCE: pluginSource,
     PLUGIN_CONFIG: yamlString(JSON.stringify(plugin)),
     BRIDGE_CLUSTERS: bridgeClusters(plugin),
+    LISTENER_TLS: tlsTransportSocket(tls, files),
   };
-  const body = selectVariant(template, variant).replace(/\{\{(\w+)\}\}/g, (_, k: string) => {
-    if (!(k in values)) throw new Error(`template: unknown placeholder {{${k}}}`);
-    return values[k];
-  });
+  const body = selectVariant(template, variant)
+    // A placeholder alone on its line that renders empty takes its line with it.
+    .replace(/^[ \t]*\{\{(\w+)\}\}[ \t]*\n/gm, (line, k: string) => (values[k] === "" ? "" : line))
+    .replace(/\{\{(\w+)\}\}/g, (_, k: string) => {
+      if (!(k in values)) throw new Error(`template: unknown placeholder {{${k}}}`);
+      return values[k];
+    });
   // Collapse blank-line runs left where variant blocks were removed.
   return body.replace(/\n{3,}/g, "\n\n").replace(/\s*$/, "\n");
 }
 
 interface Options {
   check: boolean;
-  pluginConfig: string;
+  /** One plugin config instead of the committed ones. */
+  pluginConfig: string | null;
+  name: string;
   listen: string | null;
   echoPort: number;
   outDir: string;
+  tls: TlsMode | "auto";
+  tlsDir: string;
 }
 
 function parseArgs(argv: string[]): Options {
-  const opts: Options = { check: false, pluginConfig: join(ROOT, "examples", "reference.json"),
-    listen: null, echoPort: 19099, outDir: join(ROOT, "envoy") };
+  const opts: Options = { check: false, pluginConfig: null, name: "envoy", listen: null, echoPort: 19099,
+    outDir: join(ROOT, "envoy"), tls: "auto", tlsDir: DEFAULT_TLS_DIR };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = (): string => {
@@ -195,39 +280,61 @@ function parseArgs(argv: string[]): Options {
     };
     if (a === "--check") opts.check = true;
     else if (a === "--plugin-config") opts.pluginConfig = resolve(val());
+    else if (a === "--name") opts.name = val();
     else if (a === "--listen") opts.listen = val();
     else if (a === "--echo-port") opts.echoPort = Number(val());
     else if (a === "--out-dir") opts.outDir = resolve(val());
+    else if (a === "--tls") {
+      const m = val();
+      if (m !== "auto" && !isTlsMode(m)) throw new Error(`--tls: expected auto, ${TLS_MODES.join(", ")}; got ${JSON.stringify(m)}`);
+      opts.tls = m;
+    } else if (a === "--tls-dir") opts.tlsDir = val();
     else throw new Error(`unknown argument ${a}`);
+  }
+  if (!/^[A-Za-z0-9_.-]+$/.test(opts.name)) throw new Error("--name: expected a file name stem");
+  if (opts.pluginConfig === null && (opts.name !== "envoy" || opts.listen !== null)) {
+    throw new Error("--name and --listen apply to one config: give --plugin-config too");
   }
   return opts;
 }
 
+interface Job {
+  name: string;
+  pluginConfig: string;
+  tls: TlsMode | "auto";
+}
+
 function main(): void {
   const opts = parseArgs(process.argv.slice(2));
-  const plugin: unknown = JSON.parse(readFileSync(opts.pluginConfig, "utf8"));
-  const advertisedPort = isObject(plugin) ? plugin.advertised_port : undefined;
-  const listen = parseHostPort(opts.listen ?? `127.0.0.1:${String(advertisedPort)}`, "--listen");
   if (!Number.isInteger(opts.echoPort) || opts.echoPort < 1 || opts.echoPort > 65535) {
     throw new Error("--echo-port: expected a port number");
   }
+  const jobs: Job[] = opts.pluginConfig !== null
+    ? [{ name: opts.name, pluginConfig: opts.pluginConfig, tls: opts.tls }]
+    : COMMITTED.map((c) => ({ name: c.name, pluginConfig: join(ROOT, c.pluginConfig), tls: opts.tls === "auto" ? c.tls : opts.tls }));
   const template = readFileSync(TEMPLATE, "utf8");
-  const pluginSource = relative(ROOT, opts.pluginConfig);
   let stale = 0;
-  for (const [variant, { file }] of Object.entries(VARIANTS) as [Variant, { file: string }][]) {
-    const text = render({ template, plugin, pluginSource, variant, listen, echoPort: opts.echoPort });
-    const path = join(opts.outDir, file);
-    if (opts.check) {
-      let current: string | null = null;
-      try { current = readFileSync(path, "utf8"); } catch { /* missing counts as stale */ }
-      if (current !== text) {
-        console.error(`${relative(ROOT, path)} is out of date: run node --import tsx envoy/render-config.ts (make envoy-config)`);
-        stale++;
+  for (const job of jobs) {
+    const plugin: unknown = JSON.parse(readFileSync(job.pluginConfig, "utf8"));
+    const advertisedPort = isObject(plugin) ? plugin.advertised_port : undefined;
+    const listen = parseHostPort(opts.listen ?? `127.0.0.1:${String(advertisedPort)}`, "--listen");
+    const tls = job.tls === "auto" ? autoTlsMode(plugin) : job.tls;
+    const pluginSource = relative(ROOT, job.pluginConfig);
+    for (const variant of Object.keys(VARIANTS) as Variant[]) {
+      const text = render({ template, plugin, pluginSource, variant, listen, echoPort: opts.echoPort, tls, tlsFiles: tlsFiles(opts.tlsDir) });
+      const path = join(opts.outDir, variantFile(job.name, variant));
+      if (opts.check) {
+        let current: string | null = null;
+        try { current = readFileSync(path, "utf8"); } catch { /* missing counts as stale */ }
+        if (current !== text) {
+          console.error(`${relative(ROOT, path)} is out of date: run node --import tsx envoy/render-config.ts (make envoy-config)`);
+          stale++;
+        }
+      } else {
+        mkdirSync(opts.outDir, { recursive: true });
+        writeFileSync(path, text);
+        console.log(`wrote ${relative(ROOT, path)}${tls === "off" ? "" : ` (TLS, client certificate ${tls})`}`);
       }
-    } else {
-      mkdirSync(opts.outDir, { recursive: true });
-      writeFileSync(path, text);
-      console.log(`wrote ${relative(ROOT, path)}`);
     }
   }
   if (stale > 0) process.exit(1);

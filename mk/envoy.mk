@@ -20,22 +20,25 @@ $(ENVOY_STAMP): envoy/install.sh envoy/check-extensions.ts versions.env | $(NODE
 envoy-install: $(NODE_MODULES)
 	envoy/install.sh
 
-# Rewrites envoy/*.yaml from the template and examples/reference.json.
-## envoy-config: rewrites envoy/*.yaml from the template and examples/reference.json
+# Rewrites envoy/*.yaml from the template, examples/reference.json and examples/secure.json.
+## envoy-config: rewrites envoy/*.yaml from the template, examples/reference.json and examples/secure.json (TLS)
 envoy-config: $(NODE_MODULES)
 	$(NODE_TS) envoy/render-config.ts
 
 # The committed configs match their sources, and the pinned Envoy accepts them and the same
-# scenario rendered on the strimzi dialect (validation loads the module and configures the plugin).
-## check-envoy-config: the committed Envoy configs match their sources; they and a strimzi-dialect render load in the pinned Envoy
-check-envoy-config: $(ENVOY_STAMP) build
+# scenario rendered on the strimzi dialect, plain and with required client certificates (mTLS)
+# (validation loads the module and configures the plugin, and reads the TLS configs'
+# certificates: tls-certs makes them).
+## check-envoy-config: the committed Envoy configs match their sources; they and strimzi-dialect renders (plain, mTLS) load in the pinned Envoy
+check-envoy-config: $(ENVOY_STAMP) build tls-certs
 	$(NODE_TS) envoy/render-config.ts --check
 	@set -e; tmp="$$(mktemp -d)"; trap 'rm -rf "$$tmp"' EXIT; \
 	$(NODE_TS) envoy/render-config.ts --plugin-config $(ENVOY_CHECK_PLUGIN) --out-dir "$$tmp" >/dev/null; \
-	for c in $(ENVOY_CONFIGS) "$$tmp/envoy.yaml" "$$tmp/envoy-loopback.yaml"; do \
+	$(NODE_TS) envoy/render-config.ts --plugin-config $(ENVOY_CHECK_PLUGIN) --tls required --name envoy-mtls --out-dir "$$tmp" >/dev/null; \
+	for c in $(ENVOY_CONFIGS) "$$tmp/envoy.yaml" "$$tmp/envoy-loopback.yaml" "$$tmp/envoy-mtls.yaml" "$$tmp/envoy-mtls-loopback.yaml"; do \
 	  "$$(cat $(ENVOY_STAMP))" --mode validate -c "$$c" --disable-hot-restart -l error \
 	    || { echo "$$c does not load in Envoy"; exit 1; }; \
-	  echo "$$c loads in Envoy ($$(grep -c 'http2_protocol_options: {}' "$$c") gRPC bridge clusters, $$(grep -c 'http_protocol_options: {}' "$$c") HTTP/1.1)"; \
+	  echo "$$c loads in Envoy ($$(grep -c 'http2_protocol_options: {}' "$$c") gRPC bridge clusters, $$(grep -c 'http_protocol_options: {}' "$$c") HTTP/1.1$$(grep -q DownstreamTlsContext "$$c" && echo ', TLS listener'))"; \
 	done
 
 ## test-envoy: the real-Envoy suite (kcat, kafkajs admin, pipelining, garbage frames, stats, func-e)
