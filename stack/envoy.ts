@@ -6,6 +6,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import type { Component } from "./component.ts";
 import { runningPid, stackDir, startDetached, stopByPid } from "./proc.ts";
+import { ensureTlsCerts } from "./tls.ts";
 
 export interface EnvoyOptions {
   /** Envoy config, relative to root or absolute (default envoy/envoy.yaml). */
@@ -19,6 +20,13 @@ export interface EnvoyOptions {
 }
 
 const WASM_IN_CONFIG = "filename: build/kafka_mesh.wasm";
+/** A config rendered with --tls reads the stack's test PKI from here (envoy/render-config.ts). */
+const TEST_PKI_IN_CONFIG = /filename: "?(?:[^"\s]*\/)?\.cache\/tls\//;
+
+/** Whether the config's TLS listener uses the test PKI of stack/tls.ts, which must exist first. */
+export function usesTestPki(configText: string): boolean {
+  return TEST_PKI_IN_CONFIG.test(configText);
+}
 
 /** The Envoy binary: $ENVOY_BIN, else the one recorded by envoy/install.sh. */
 export function envoyBinary(root: string): string {
@@ -66,11 +74,14 @@ export function createEnvoy(root: string, opts: EnvoyOptions = {}): Component {
         cwd: root,
         maxBuffer: 16 * 1024 * 1024,
       });
+      if (usesTestPki(configText)) ensureTlsCerts(root, console.log);
     },
 
     async start() {
       const running = runningPid(root, name);
       if (running !== undefined) throw new Error(`${name} is already running (pid ${running})`);
+      // Envoy refuses a config whose certificate files are missing: make them first.
+      if (usesTestPki(configText)) ensureTlsCerts(root, console.log);
       let config = configPath;
       if (opts.wasm) {
         // The wasm path lives inside the listener's filter list, which --config-yaml cannot

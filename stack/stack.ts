@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
+import { autoTlsMode, COMMITTED, isTlsMode, TLS_MODES, type TlsMode, variantFile } from "../envoy/render-config.ts";
 import { createBridge } from "./bridge.ts";
 import type { Component } from "./component.ts";
 import { configPath, isLoopback, loadClusters, portOffset, topicsPath } from "./config.ts";
@@ -34,17 +35,35 @@ export async function phases(root: string): Promise<Phase[]> {
 }
 
 /**
- * The committed envoy/envoy.yaml serves the reference config; any other config (or a port
- * offset) gets its own rendering under .stack/envoy/.
+ * The TLS of the stack's Envoy listener: STACK_TLS (off, optional, required) when set, else
+ * optional when the plugin config has a `security` section, else off (envoy/render-config.ts's
+ * "auto"). With TLS the listener uses the test PKI of stack/tls.ts (.cache/tls/).
+ */
+export function stackTlsMode(root: string): TlsMode {
+  const v = process.env.STACK_TLS;
+  if (v) {
+    if (!isTlsMode(v)) throw new Error(`STACK_TLS: expected ${TLS_MODES.join(", ")}, got ${JSON.stringify(v)}`);
+    return v;
+  }
+  return autoTlsMode(JSON.parse(readFileSync(configPath(root), "utf8")));
+}
+
+/**
+ * A committed rendering (envoy/envoy.yaml for the reference config, envoy/envoy-secure.yaml for
+ * examples/secure.json) when it is what the stack runs; any other config, TLS mode or port
+ * offset gets its own rendering under .stack/envoy/.
  */
 function envoyOptions(root: string): { config?: string; adminPort?: number } {
   const config = configPath(root);
   const offset = portOffset();
-  if (config === join(root, "examples", "reference.json") && offset === 0) return {};
+  const tls = stackTlsMode(root);
+  const committed = COMMITTED.find((c) => join(root, c.pluginConfig) === config && c.tls === tls);
+  if (committed && offset === 0) return { config: join("envoy", variantFile(committed.name, "internal")) };
   const outDir = join(root, ".stack", "envoy");
   // Under tsx (resolved from the project root): the renderer is TypeScript.
   const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "envoy", "render-config.ts"),
-    "--plugin-config", config, "--out-dir", outDir, "--echo-port", String(19099 + offset)], { cwd: root, encoding: "utf8" });
+    "--plugin-config", config, "--out-dir", outDir, "--echo-port", String(19099 + offset), "--tls", tls],
+  { cwd: root, encoding: "utf8" });
   if (r.status !== 0) throw new Error(`rendering the Envoy config failed: ${r.stderr}`);
   return { config: join(outDir, "envoy.yaml"), adminPort: 9901 + offset };
 }
