@@ -51,3 +51,32 @@ export function setSharedData(key: ArrayBuffer, value: Uint8Array, cas: u32): bo
   const ptr = changetype<usize>(value.buffer) + <usize>value.byteOffset;
   return imports.proxy_set_shared_data(changetype<usize>(key), key.byteLength, ptr, value.length, cas) == WasmResultValues.Ok;
 }
+
+const propertyRefs = new Uint32Array(2);
+
+/**
+ * A property of the current context (path segments joined by NUL, as the ABI wants), as text;
+ * "" when the host has none (a connection without a client certificate has no peer subject).
+ */
+export function getPropertyText(segments: Array<string>): string {
+  const path = String.UTF8.encode(segments.join("\0"));
+  const base = changetype<usize>(propertyRefs.buffer);
+  const r = imports.proxy_get_property(changetype<usize>(path), path.byteLength, base, base + 4);
+  if (r != WasmResultValues.Ok) return "";
+  const ptr = <usize>propertyRefs[0];
+  const len = <i32>propertyRefs[1];
+  const text = len > 0 ? String.UTF8.decodeUnsafe(ptr, len) : "";
+  if (ptr != 0) free(ptr);
+  return text;
+}
+
+// WASI's random_get, which Envoy's wasm runtimes serve from the host's CSPRNG.
+// @ts-ignore: decorator
+@external("wasi_snapshot_preview1", "random_get")
+declare function wasi_random_get(buf: usize, len: usize): u16;
+
+/** Fills out with cryptographically secure random bytes; false when the host has none. */
+export function randomBytes(out: Uint8Array): bool {
+  if (out.length == 0) return true;
+  return wasi_random_get(out.dataStart, out.length) == 0;
+}

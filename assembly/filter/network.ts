@@ -13,7 +13,8 @@ import { BudgetMember, MemoryBudget } from "../mesh/memory_budget";
 import { AnswerSink } from "../mesh/inflight";
 import { MeshMetrics } from "../mesh/metrics";
 import { MeshRequestDecoder } from "../mesh/request_decoder";
-import { readBuffer, writeBuffer } from "./host";
+import { getPropertyText, readBuffer, writeBuffer } from "./host";
+import { Session } from "../mesh/session";
 
 /** The memory budgets of this VM's plugin instances, settled after each call into the VM. */
 const budgets: Array<MemoryBudget> = [];
@@ -129,11 +130,23 @@ export class ConnectionContext extends AnswerSink {
     super();
     const config = mesh.config;
     this.metrics = mesh.metrics;
-    this.connection = new Connection(new MeshRequestDecoder(mesh), config.maxFrameBytes, config.maxInflightRequests, mesh.metrics, this);
+    this.connection = new Connection(new MeshRequestDecoder(mesh, ConnectionContext.session(mesh)), config.maxFrameBytes,
+      config.maxInflightRequests, mesh.metrics, this);
     this.connection.enableAnswerFlowControl(config.maxPendingAnswerBytes);
     this.connection.joinBudget(mesh.budget, new ContextBudgetMember(this));
     this.metrics.connections(1);
     this.metrics.heap(<i64>memory.size() << 16);
+  }
+
+  /**
+   * The connection's security state: its client address (logs, ACL hosts) and, on a TLS listener
+   * asking for client certificates, the verified certificate's subject (its principal without SASL).
+   */
+  private static session(mesh: MeshContext): Session {
+    const security = mesh.security;
+    if (security.config === null) return new Session(security);
+    const client = getPropertyText(["source", "address"]);
+    return new Session(security, client, hostOf(client), getPropertyText(["connection", "subject_peer_certificate"]));
   }
 
   /**
@@ -303,4 +316,14 @@ export class ConnectionContext extends AnswerSink {
     this.metrics.connections(-1);
     this.metrics.heap(<i64>memory.size() << 16);
   }
+}
+
+/** The IP of "ip:port" or "[ipv6]:port". */
+function hostOf(address: string): string {
+  if (address.startsWith("[")) {
+    const end = address.indexOf("]");
+    return end > 0 ? address.substring(1, end) : address;
+  }
+  const colon = address.lastIndexOf(":");
+  return colon > 0 ? address.substring(0, colon) : address;
 }

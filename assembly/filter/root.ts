@@ -7,7 +7,7 @@ import {
   RootContext,
   set_tick_period_milliseconds,
 } from "@solo-io/proxy-runtime/assembly/runtime";
-import { parseConfig } from "../mesh/config";
+import { MeshConfig, parseConfig } from "../mesh/config";
 import { MeshContext } from "../mesh/context";
 import { SharedDataTopicIdStore } from "./shared_topic_ids";
 import { readBuffer } from "./host";
@@ -16,6 +16,7 @@ import { GrpcTransport } from "./grpc_transport";
 import { HostMetrics } from "./host_metrics";
 import { SharedDataBlockSource } from "./shared_producer_ids";
 import { enterContext, registerBudget, settleBudgets } from "./network";
+import { HostRandom, HostSecurityEvents } from "./security_events";
 
 /** How often the memory budget is looked at, and the VM's gauge slot renewed (vm_slot.ts). */
 const BUDGET_TICK_MS: u32 = 1000;
@@ -49,13 +50,16 @@ export class MeshRoot extends RootContext {
       metrics,
       new SharedDataBlockSource(),
       new GrpcTransport(this.context_id),
+      new HostRandom(),
+      new HostSecurityEvents(config.security !== null ? config.security!.maxPrincipalStats : 0),
     );
     registerBudget(this.mesh!.budget);
     set_tick_period_milliseconds(BUDGET_TICK_MS);
     log(
       LogLevelValues.info,
       "kafka_mesh: configured: broker " + config.advertisedHost + ":" + config.advertisedPort.toString() +
-        ", " + config.clusters.length.toString() + " upstream clusters, " + config.rules.length.toString() + " forwarding rules",
+        ", " + config.clusters.length.toString() + " upstream clusters, " + config.rules.length.toString() + " forwarding rules" +
+        securitySummary(config),
     );
     return true;
   }
@@ -69,4 +73,15 @@ export class MeshRoot extends RootContext {
       if (this.mesh !== null) this.mesh!.tick(now);
     }
   }
+}
+
+/** What the configuration asks of clients, for the configured line. */
+function securitySummary(config: MeshConfig): string {
+  const sec = config.security;
+  if (sec === null) return ", no authentication, no ACLs";
+  const sasl = sec!.sasl;
+  let s = sasl !== null ? ", SASL " + sasl!.mechanisms.join("/") + " for " + sasl!.users.length.toString() + " users" : ", no SASL";
+  const acls = sec!.acls;
+  s += acls !== null ? ", " + acls!.length.toString() + " ACLs" : ", no ACLs";
+  return s;
 }

@@ -15,7 +15,11 @@ export namespace KafkaError {
   export const NOT_ENOUGH_REPLICAS_AFTER_APPEND: i16 = 20;
   export const INVALID_REQUIRED_ACKS: i16 = 21;
   export const TOPIC_AUTHORIZATION_FAILED: i16 = 29;
+  export const GROUP_AUTHORIZATION_FAILED: i16 = 30;
+  export const CLUSTER_AUTHORIZATION_FAILED: i16 = 31;
   export const INVALID_TIMESTAMP: i16 = 32;
+  export const UNSUPPORTED_SASL_MECHANISM: i16 = 33;
+  export const ILLEGAL_SASL_STATE: i16 = 34;
   export const UNSUPPORTED_VERSION: i16 = 35;
   export const INVALID_REQUEST: i16 = 42;
   export const UNSUPPORTED_FOR_MESSAGE_FORMAT: i16 = 43;
@@ -25,6 +29,7 @@ export namespace KafkaError {
   export const INVALID_PRODUCER_EPOCH: i16 = 47;
   export const TRANSACTIONAL_ID_AUTHORIZATION_FAILED: i16 = 53;
   export const KAFKA_STORAGE_ERROR: i16 = 56;
+  export const SASL_AUTHENTICATION_FAILED: i16 = 58;
   export const UNSUPPORTED_COMPRESSION_TYPE: i16 = 76;
   export const INVALID_RECORD: i16 = 87;
   export const THROTTLING_QUOTA_EXCEEDED: i16 = 89;

@@ -4,6 +4,7 @@
 // plugin load with a message an operator can act on.
 import { JsonValue, parseJson } from "../json";
 import { dialectFor, NATIVE_DIALECT } from "../upstream/index";
+import { SecurityConfig, SecurityParse } from "./security_config";
 
 /** Kafka's socket.request.max.bytes default: the largest frame a broker accepts. */
 export const DEFAULT_MAX_FRAME_BYTES: i32 = 100 * 1024 * 1024;
@@ -83,6 +84,8 @@ export class MeshConfig {
   rules: Array<ForwardingRule> = [];
   /** In order, first prefix wins; without group_rules in the JSON, one catch-all rule to the first native cluster (if any). */
   groupRules: Array<GroupRule> = [];
+  /** TLS principals, SASL and ACLs (docs/security.md); null: no authentication, everything allowed. */
+  security: SecurityConfig | null = null;
 }
 
 export class ConfigResult {
@@ -105,6 +108,7 @@ const TOP_FIELDS = [
   "upstream_clusters",
   "forwarding_rules",
   "group_rules",
+  "security",
 ];
 const CLUSTER_FIELDS = ["cluster_name", "bootstrap_servers", "partition_count", "producer_config", "rest_bridge"];
 const BRIDGE_FIELDS = ["envoy_cluster", "authority", "dialect", "path_prefix"];
@@ -289,6 +293,14 @@ export function parseConfig(text: string): ConfigResult {
         break;
       }
     }
+  }
+
+  const security = root.get("security");
+  if (!v.failed() && security !== null) {
+    const sp = new SecurityParse();
+    sp.parse(security);
+    if (sp.error.length > 0) v.error = sp.error;
+    else c.security = sp.config;
   }
 
   if (v.failed()) return new ConfigResult(null, v.error);

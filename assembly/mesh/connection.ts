@@ -11,10 +11,15 @@ export abstract class RequestDecoder {
   /** Why the last decode returned null. */
   error: string = "";
   abstract decode(frame: Uint8Array): InFlightRequest | null;
+  /** The largest next frame accepted: the configured one, or less (before authentication). */
+  frameLimit(configured: i32): i32 {
+    return configured;
+  }
 }
 
 export class Connection {
   private splitter: FrameSplitter;
+  private maxFrameBytes: i32;
   private pending: Array<InFlightRequest> = [];
   private out: Writer = new Writer(1024);
   /** True once the bytes in `out` were handed out by takeAnswers (reset before writing). */
@@ -31,6 +36,11 @@ export class Connection {
   private member: BudgetMember | null = null;
   /** Set when the client must be disconnected (after the answers already written). */
   closeReason: string = "";
+  /**
+   * Set when a request asked for the connection to close once its answer is out (closeAfterAnswer):
+   * nothing more is read, and closeReason follows when every answer has passed on.
+   */
+  private closingReason: string = "";
   /** Set when the client went away: late upstream answers are dropped. */
   closed: bool = false;
 
@@ -42,6 +52,7 @@ export class Connection {
     private sink: AnswerSink | null = null,
   ) {
     this.splitter = new FrameSplitter(maxFrameBytes);
+    this.maxFrameBytes = maxFrameBytes;
   }
 
   wantsClose(): bool {
@@ -138,6 +149,7 @@ export class Connection {
    */
   answersPassed(bytes: i64): void {
     this.unpassedAnswerBytes = max<i64>(0, this.unpassedAnswerBytes - bytes);
+    this.closeWhenAnswered();
     if (!this.closed && !this.wantsClose() && this.splitter.unread() > 0) this.readFrames();
     this.sync();
   }
@@ -161,11 +173,13 @@ export class Connection {
   private readFrames(): void {
     const s = this.splitter;
     while (true) {
+      if (this.closingReason.length > 0) return;
       if (this.heldForMemory()) return;
       if (this.overAnswerBudget()) {
         if (s.unread() > 0) this.metrics.readsHeld();
         return;
       }
+      s.maxFrameBytes = this.decoder.frameLimit(this.maxFrameBytes);
       const status = s.next();
       if (status == FrameStatus.NEED_MORE) return;
       if (status == FrameStatus.INVALID_SIZE) {
@@ -190,6 +204,7 @@ export class Connection {
       this.pending.push(request);
       this.metrics.pending(1);
       request.startProcessing();
+      if (request.closeAfterAnswer.length > 0) this.closingReason = request.closeAfterAnswer;
       // Answers are written as soon as they can be, so their size counts against the budget
       // and the request's own state can go.
       if (this.maxPendingAnswerBytes > 0) this.writeFinished();
@@ -224,13 +239,22 @@ export class Connection {
     this.writeFinished();
     const w = this.out;
     if (w.pos == 0) {
+      this.closeWhenAnswered();
       this.sync();
       return null;
     }
     this.outTaken = true;
     if (this.maxPendingAnswerBytes > 0) this.unpassedAnswerBytes += w.pos;
+    this.closeWhenAnswered();
     this.sync();
     return w.view();
+  }
+
+  /** A close asked for by a request happens once every answer before it has been handed out and passed on. */
+  private closeWhenAnswered(): void {
+    if (this.closingReason.length == 0 || this.closeReason.length > 0) return;
+    if (this.pending.length > 0 || (!this.outTaken && this.out.pos > 0) || this.unpassedAnswerBytes > 0) return;
+    this.closeReason = this.closingReason;
   }
 
   /** The client left: pending requests are abandoned, later upstream answers dropped. */

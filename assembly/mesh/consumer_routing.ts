@@ -4,6 +4,8 @@ import { KafkaError } from "../kafka/errors";
 import { MeshContext } from "./context";
 import { NO_ROUTE } from "./routing";
 import { isValidTopicName } from "./topics";
+import { Session } from "./session";
+import { Operation, ResourceType } from "../auth/acl";
 
 /** A topic's cluster (index into mesh.config.clusters), or NO_ROUTE with the error its partitions get. */
 export class TopicTarget {
@@ -14,12 +16,15 @@ export class TopicTarget {
 }
 
 /**
- * The target of a topic named `name` (null: a topic id no VM of the mesh handed out). Only
+ * The target of a topic named `name` (null: a topic id no VM of the mesh handed out) for a
+ * principal that needs `operation` on it (TOPIC_AUTHORIZATION_FAILED when the ACLs say no). Only
  * native-dialect clusters have a Forward channel: a Strimzi bridge cannot serve exact
  * consumers, so their partitions get UNSUPPORTED_VERSION (docs/consumers.md, "Strimzi dialect").
  */
-export function topicTarget(mesh: MeshContext, name: string | null): TopicTarget {
+export function topicTarget(mesh: MeshContext, name: string | null, session: Session, api: string, operation: Operation): TopicTarget {
   if (name === null) return new TopicTarget(NO_ROUTE, KafkaError.UNKNOWN_TOPIC_ID);
+  // As KafkaApis: authorization before existence, so a denied principal learns nothing of the topic.
+  if (!session.allows(api, operation, ResourceType.TOPIC, name)) return new TopicTarget(NO_ROUTE, KafkaError.TOPIC_AUTHORIZATION_FAILED);
   if (!isValidTopicName(name)) return new TopicTarget(NO_ROUTE, KafkaError.UNKNOWN_TOPIC_OR_PARTITION);
   const cluster = mesh.router.route(name);
   if (cluster == NO_ROUTE) return new TopicTarget(NO_ROUTE, KafkaError.UNKNOWN_TOPIC_OR_PARTITION);

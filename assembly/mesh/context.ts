@@ -14,6 +14,7 @@ import { dialectFor, NATIVE_DIALECT } from "../upstream/index";
 import { DecodeLimits } from "../records/batch";
 import { FORWARD_GRPC_METHOD, NATIVE_GRPC_METHOD } from "../upstream/native";
 import { MemoryBudget } from "./memory_budget";
+import { CountingRandom, MeshSecurity, RandomSource, SecurityEvents } from "./session";
 
 class ConfigRouting extends PlanRouting {
   constructor(private router: Router, private config: MeshConfig) {
@@ -52,6 +53,8 @@ export class MeshContext {
   lanes: UpstreamLanes = new UpstreamLanes();
   /** Bytes all connections of this VM hold, against max_buffered_bytes. */
   budget: MemoryBudget;
+  /** SASL users, ACLs and what security counts (docs/security.md). */
+  security: MeshSecurity;
   private waiters: Map<i32, Array<TicketWaiter>> = new Map();
 
   constructor(
@@ -61,7 +64,10 @@ export class MeshContext {
     public metrics: MeshMetrics = new MeshMetrics(),
     producerIdSource: ProducerIdBlockSource = new InMemoryBlockSource(),
     streams: StreamTransport = new NoStreams(),
+    random: RandomSource = new CountingRandom(),
+    securityEvents: SecurityEvents = new SecurityEvents(),
   ) {
+    this.security = new MeshSecurity(config.security, random, securityEvents);
     this.budget = new MemoryBudget(config.maxBufferedBytes, config.closeBufferedBytes, metrics);
     const router = new Router(config);
     this.router = router;

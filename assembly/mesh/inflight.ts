@@ -5,6 +5,7 @@
 // the bytes of its answer. The connection keeps them in arrival order and writes answers
 // only from the front, so responses leave in request order.
 import { Writer } from "../kafka/wire";
+import { openSession, Session } from "./session";
 
 /** Whoever writes a connection's answers: told when answers may have become ready. */
 export abstract class AnswerSink {
@@ -23,6 +24,13 @@ export abstract class InFlightRequest {
   memoryBytes: i64 = 0;
   /** Bytes startProcessing may take for decoding before the VM passes its memory budget. */
   decodeAllowance: i64 = i64.MAX_VALUE;
+  /** The connection's principal and ACLs (set by the decoder; open when there is no security). */
+  session: Session = openSession();
+  /**
+   * Set by startProcessing when the connection must close once this answer is out (a failed
+   * SASL exchange, as a broker does): no further request is read.
+   */
+  closeAfterAnswer: string = "";
 
   constructor(public apiKey: i16, public apiVersion: i16, public correlationId: i32) {}
 

@@ -18,6 +18,8 @@ export class PlanPartitionInput {
 }
 
 export class PlanTopicInput {
+  /** The principal may not write to this topic (ACLs): every partition fails TOPIC_AUTHORIZATION_FAILED. */
+  denied: bool = false;
   constructor(public name: string, public partitions: Array<PlanPartitionInput>) {}
 }
 
@@ -297,7 +299,7 @@ export function planProduce(
     const tr = new TopicResult(ti.name);
     const tb = new Array<RecordBatch | null>();
     const validName = isValidTopicName(ti.name);
-    const cluster = validName ? routing.clusterFor(ti.name) : -1;
+    const cluster = validName && !ti.denied ? routing.clusterFor(ti.name) : -1;
     const count = cluster >= 0 ? routing.partitionCount(cluster, ti.name) : 0;
     const passThrough = cluster >= 0 && routing.passThrough(cluster);
     clusters.push(cluster);
@@ -306,6 +308,11 @@ export function planProduce(
       const r = new PartitionResult(pi.index);
       tr.partitions.push(r);
       tb.push(null);
+      // As KafkaApis: authorization first, so a denied principal learns nothing of the topic.
+      if (ti.denied) {
+        r.fail(KafkaError.TOPIC_AUTHORIZATION_FAILED, "Not authorized to write to topic " + ti.name);
+        continue;
+      }
       if (!validName) {
         r.fail(KafkaError.INVALID_TOPIC_EXCEPTION, "Invalid topic name");
         continue;

@@ -31,13 +31,30 @@ import { FetchRequestHandler } from "./handlers/fetch";
 import { ListOffsetsRequestHandler } from "./handlers/list_offsets";
 import { InFlightRequest } from "./inflight";
 import { supportedApi } from "./supported_apis";
+import { MAX_UNAUTHENTICATED_FRAME_BYTES, openSession, SaslStage, Session } from "./session";
+import { SaslAuthenticateRequest } from "../kafka/messages/sasl_authenticate_request";
+import { SaslHandshakeRequest } from "../kafka/messages/sasl_handshake_request";
+import { SaslAuthenticateRequestHandler, SaslHandshakeRequestHandler, SaslRawTokenHandler } from "./handlers/sasl";
 
 export class MeshRequestDecoder extends RequestDecoder {
-  constructor(private mesh: MeshContext) {
+  constructor(private mesh: MeshContext, private session: Session = openSession()) {
     super();
   }
 
+  frameLimit(configured: i32): i32 {
+    return this.session.authenticated ? configured : min(configured, MAX_UNAUTHENTICATED_FRAME_BYTES);
+  }
+
   decode(frame: Uint8Array): InFlightRequest | null {
+    const request = this.decodeRequest(frame);
+    if (request !== null) request.session = this.session;
+    return request;
+  }
+
+  private decodeRequest(frame: Uint8Array): InFlightRequest | null {
+    const session = this.session;
+    // After a v0 handshake the next frames are the SASL tokens themselves.
+    if (session.stage == SaslStage.RAW_TOKENS) return new SaslRawTokenHandler(frame, session, this.mesh.metrics.nowMillis());
     const peek = new Reader(frame);
     const apiKey = peek.int16();
     const apiVersion = peek.int16();
@@ -51,8 +68,19 @@ export class MeshRequestDecoder extends RequestDecoder {
     const correlationId = header.correlationId;
     this.mesh.metrics.request(info.name);
 
-    const api = supportedApi(apiKey);
+    const sasl = session.security.saslRequired();
+    const api = supportedApi(apiKey, sasl);
     if (api === null || !api.served) return this.refuse(info.name + " requests are not served by the mesh");
+    // As a broker's SaslServerAuthenticator: before authentication only ApiVersions and the
+    // SASL exchange; after its session expired (KIP-368) only a re-authentication.
+    const saslApi = apiKey == ApiKey.SaslHandshake || apiKey == ApiKey.SaslAuthenticate;
+    if (!session.authenticated && apiKey != ApiKey.ApiVersions && !saslApi) {
+      return this.refuse(info.name + " request before SASL authentication");
+    }
+    if (session.expired(this.mesh.metrics.nowMillis()) && !saslApi) {
+      return this.refuse(info.name + " request after the SASL session expired (re-authentication required)");
+    }
+    if (session.authenticated) session.security.events.request(session.principal);
     if (apiKey == ApiKey.ApiVersions) {
       // An ApiVersions version newer than ours is answered (with v0), never refused.
       if (apiVersion <= api.maxVersion) {
@@ -63,6 +91,16 @@ export class MeshRequestDecoder extends RequestDecoder {
     }
     if (apiVersion < api.minVersion || apiVersion > api.maxVersion) {
       return this.refuse(info.name + " v" + apiVersion.toString() + " is not supported");
+    }
+    if (apiKey == ApiKey.SaslHandshake) {
+      const body = SaslHandshakeRequest.decode(r, apiVersion);
+      if (r.failed) return this.refuse("malformed SaslHandshake request");
+      return new SaslHandshakeRequestHandler(apiVersion, correlationId, body, session);
+    }
+    if (apiKey == ApiKey.SaslAuthenticate) {
+      const body = SaslAuthenticateRequest.decode(r, apiVersion);
+      if (r.failed) return this.refuse("malformed SaslAuthenticate request");
+      return new SaslAuthenticateRequestHandler(apiVersion, correlationId, body, session, this.mesh.metrics.nowMillis());
     }
     if (apiKey == ApiKey.Metadata) {
       const body = MetadataRequest.decode(r, apiVersion);

@@ -8,6 +8,8 @@ export class SupportedApi {
     public maxVersion: i16,
     /** False for APIs advertised only so clients enable features (see below). */
     public served: bool = true,
+    /** Listed and served only when the configuration has SASL (docs/security.md). */
+    public sasl: bool = false,
   ) {}
 }
 
@@ -36,12 +38,15 @@ export const SUPPORTED_APIS: Array<SupportedApi> = [
   new SupportedApi(ApiKey.ListGroups, 0, 5),
   new SupportedApi(ApiKey.ApiVersions, 0, 4),
   new SupportedApi(ApiKey.InitProducerId, 0, 5),
+  new SupportedApi(ApiKey.SaslHandshake, 0, 1, true, true),
+  new SupportedApi(ApiKey.SaslAuthenticate, 0, 2, true, true),
 ];
 
-/** The advertised range for an API key, or null when the mesh does not list it. */
-export function supportedApi(apiKey: i16): SupportedApi | null {
+/** The advertised range for an API key, or null when the mesh does not list it (SASL APIs: only with `sasl`). */
+export function supportedApi(apiKey: i16, sasl: bool = false): SupportedApi | null {
   for (let i = 0; i < SUPPORTED_APIS.length; i++) {
-    if (SUPPORTED_APIS[i].apiKey == apiKey) return SUPPORTED_APIS[i];
+    const api = SUPPORTED_APIS[i];
+    if (api.apiKey == apiKey) return api.sasl && !sasl ? null : api;
   }
   return null;
 }

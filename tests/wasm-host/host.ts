@@ -1492,6 +1492,13 @@ export class MeshVm {
       fd_write() {
         return 52; // ENOSYS: Envoy's WASI shim only logs fd 1/2; the filter must not write.
       },
+      random_get(ptr: number, len: number) {
+        const out = vm._bytes(ptr, len);
+        if (out === null) return 21; // EFAULT
+        // Filled in chunks: getRandomValues takes at most 65536 bytes at a time.
+        for (let i = 0; i < out.length; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(out.length, i + 65536)));
+        return 0;
+      },
     };
     return { env, wasi_snapshot_preview1: wasi };
   }

@@ -30,8 +30,10 @@ export class ApiVersionsRequestHandler extends InFlightRequest {
       response.errorCode = KafkaError.UNSUPPORTED_VERSION;
       response.apiKeys.push(entry(ApiKey.ApiVersions, range.minVersion, range.maxVersion));
     } else {
+      const sasl = this.session.security.saslRequired();
       for (let i = 0; i < SUPPORTED_APIS.length; i++) {
         const api = SUPPORTED_APIS[i];
+        if (api.sasl && !sasl) continue;
         response.apiKeys.push(entry(api.apiKey, api.minVersion, api.maxVersion));
       }
     }

@@ -6,6 +6,7 @@ import { DescribedGroup, DescribeGroupsResponse } from "../../kafka/messages/des
 import { Reader, Writer } from "../../kafka/wire";
 import { MeshContext } from "../context";
 import { beginResponse, endResponse } from "../inflight";
+import { Operation, ResourceType } from "../../auth/acl";
 import { NO_ROUTE } from "../routing";
 import { GroupError, parsedWhole, PartOwner, sendPart, written } from "./forwarding";
 
@@ -25,6 +26,9 @@ function groupError(groupId: string, code: i16, message: string | null): Describ
   return g;
 }
 
+/** partOf of a group the principal may not describe. */
+const DENIED: i32 = -2;
+
 export class DescribeGroupsRequestHandler extends PartOwner {
   private parts: Array<DescribePart> = [];
   /** Per group of the request: its part, or -1 when no group rule places it. */
@@ -38,6 +42,10 @@ export class DescribeGroupsRequestHandler extends PartOwner {
   startProcessing(): void {
     const groups = this.request.groups;
     for (let i = 0; i < groups.length; i++) {
+      if (!this.session.allows("DescribeGroups", Operation.DESCRIBE, ResourceType.GROUP, groups[i])) {
+        this.partOf.push(DENIED);
+        continue;
+      }
       const cluster = this.mesh.router.routeGroup(groups[i]);
       if (cluster == NO_ROUTE) {
         this.partOf.push(-1);
@@ -95,6 +103,10 @@ export class DescribeGroupsRequestHandler extends PartOwner {
     for (let i = 0; i < groups.length; i++) {
       const id = groups[i];
       const p = this.partOf[i];
+      if (p == DENIED) {
+        response.groups.push(groupError(id, GroupError.GROUP_AUTHORIZATION_FAILED, null));
+        continue;
+      }
       if (p < 0) {
         response.groups.push(groupError(id, GroupError.INVALID_GROUP_ID, "group '" + id + "' matches no group rule of the mesh"));
         continue;

@@ -8,6 +8,7 @@ import { FetchPartition, FetchRequest, FetchTopic } from "../../kafka/messages/f
 import { FetchableTopicResponse, FetchResponse, PartitionData } from "../../kafka/messages/fetch_response";
 import { Reader, Writer } from "../../kafka/wire";
 import { partitionExists, partitionKey, topicTarget } from "../consumer_routing";
+import { Operation } from "../../auth/acl";
 import { MeshContext } from "../context";
 import { beginResponse, endResponse } from "../inflight";
 import { NO_ROUTE } from "../routing";
@@ -50,7 +51,7 @@ export class FetchRequestHandler extends PartOwner {
       const topic = req.topics[t];
       let name: string | null = topic.topic;
       if (this.apiVersion >= TOPIC_ID_VERSION) name = mesh.topics.nameOf(topic.topicId);
-      const target = topicTarget(mesh, name);
+      const target = topicTarget(mesh, name, this.session, "Fetch", Operation.READ);
       this.names.push(name === null ? "" : name);
       this.clusters.push(target.cluster);
       const results = new Array<PartitionData | null>(topic.partitions.length);

@@ -10,6 +10,7 @@ import { MeshContext } from "../context";
 import { beginResponse, endResponse, InFlightRequest } from "../inflight";
 import { NO_ROUTE } from "../routing";
 import { GroupError } from "./forwarding";
+import { Operation, ResourceType } from "../../auth/acl";
 
 const KEY_TYPE_GROUP: i8 = 0;
 const KEY_TYPE_TRANSACTION: i8 = 1;
@@ -36,7 +37,10 @@ export class FindCoordinatorRequestHandler extends InFlightRequest {
     c.errorMessage = null;
     const keyType = this.apiVersion >= 1 ? this.request.keyType : KEY_TYPE_GROUP;
     if (keyType == KEY_TYPE_GROUP) {
-      if (this.mesh.router.routeGroup(key) == NO_ROUTE) {
+      if (!this.session.allows("FindCoordinator", Operation.DESCRIBE, ResourceType.GROUP, key)) {
+        c.errorCode = GroupError.GROUP_AUTHORIZATION_FAILED;
+        c.errorMessage = "Not authorized to describe group '" + key + "'";
+      } else if (this.mesh.router.routeGroup(key) == NO_ROUTE) {
         c.errorCode = GroupError.INVALID_GROUP_ID;
         c.errorMessage = "group '" + key + "' matches no group rule of the mesh";
       } else {

@@ -20,6 +20,8 @@ import { beginResponse, endResponse, InFlightRequest } from "../inflight";
 import { NO_ROUTE } from "../routing";
 import { ChannelCall } from "../upstream_channel";
 import { ForwardMessage, GroupError, parsedWhole } from "./forwarding";
+import { Operation, ResourceType } from "../../auth/acl";
+import { apiKeyInfo } from "../../kafka/messages/api_keys";
 
 /** True for the APIs this file forwards. */
 export function isGroupForwardApi(apiKey: i16): bool {
@@ -96,6 +98,11 @@ export class GroupForwardHandler extends InFlightRequest {
   }
 
   startProcessing(): void {
+    // As the group coordinator's own check: READ on the group, before anything else.
+    if (!this.session.allows(apiKeyInfo(this.apiKey)!.name, Operation.READ, ResourceType.GROUP, this.groupId)) {
+      this.failed(GroupError.GROUP_AUTHORIZATION_FAILED);
+      return;
+    }
     const cluster = this.mesh.router.routeGroup(this.groupId);
     this.cluster = cluster;
     // A broker answers NOT_COORDINATOR for a group it does not run, and the client then asks

@@ -8,6 +8,7 @@ import { InitProducerIdResponse } from "../../kafka/messages/init_producer_id_re
 import { Writer } from "../../kafka/wire";
 import { MeshContext } from "../context";
 import { beginResponse, endResponse, InFlightRequest } from "../inflight";
+import { Operation, ResourceType } from "../../auth/acl";
 
 /** Kafka's COORDINATOR_NOT_AVAILABLE: retriable, the client asks again. */
 const COORDINATOR_NOT_AVAILABLE: i16 = 15;
@@ -25,6 +26,9 @@ export class InitProducerIdRequestHandler extends InFlightRequest {
     const response = new InitProducerIdResponse();
     if (this.request.transactionalId !== null) {
       response.errorCode = KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+    } else if (!this.session.allowsSome("InitProducerId", Operation.WRITE, ResourceType.TOPIC)) {
+      // As KafkaApis for an idempotent producer: WRITE on some topic (or IdempotentWrite on the cluster).
+      response.errorCode = KafkaError.CLUSTER_AUTHORIZATION_FAILED;
     } else {
       // As a broker does for idempotent producers: always a new id, whatever id was passed.
       const id = this.mesh.producerIds.next();

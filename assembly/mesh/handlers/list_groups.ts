@@ -6,6 +6,7 @@ import { ListGroupsRequest } from "../../kafka/messages/list_groups_request";
 import { ListGroupsResponse } from "../../kafka/messages/list_groups_response";
 import { Reader, Writer } from "../../kafka/wire";
 import { MeshContext } from "../context";
+import { Operation, ResourceType } from "../../auth/acl";
 import { beginResponse, endResponse } from "../inflight";
 import { GroupError, parsedWhole, PartOwner, sendPart, written } from "./forwarding";
 
@@ -82,7 +83,9 @@ export class ListGroupsRequestHandler extends PartOwner {
       if (response.errorCode == 0) response.errorCode = answer.errorCode;
       for (let i = 0; i < answer.groups.length; i++) {
         const g = answer.groups[i];
-        if (this.mesh.router.routeGroup(g.groupId) == part.cluster) response.groups.push(g);
+        // Only the groups the principal may describe, as a broker lists them without Cluster DESCRIBE.
+        if (this.mesh.router.routeGroup(g.groupId) == part.cluster &&
+          this.session.allows("ListGroups", Operation.DESCRIBE, ResourceType.GROUP, g.groupId, false)) response.groups.push(g);
       }
     }
     const start = beginResponse(w, this.correlationId, responseHeaderVersion(ApiKey.ListGroups, this.apiVersion));

@@ -10,6 +10,7 @@ import {
 } from "../../kafka/messages/list_offsets_response";
 import { Reader, Writer } from "../../kafka/wire";
 import { partitionExists, partitionKey, topicTarget } from "../consumer_routing";
+import { Operation } from "../../auth/acl";
 import { MeshContext } from "../context";
 import { beginResponse, endResponse } from "../inflight";
 import { NO_ROUTE } from "../routing";
@@ -41,7 +42,7 @@ export class ListOffsetsRequestHandler extends PartOwner {
     const req = this.request;
     for (let t = 0; t < req.topics.length; t++) {
       const topic = req.topics[t];
-      const target = topicTarget(mesh, topic.name);
+      const target = topicTarget(mesh, topic.name, this.session, "ListOffsets", Operation.DESCRIBE);
       this.clusters.push(target.cluster);
       const results = new Array<ListOffsetsPartitionResponse | null>(topic.partitions.length);
       this.results.push(results);

@@ -14,6 +14,7 @@ import { MeshContext } from "../context";
 import { beginResponse, endResponse, InFlightRequest } from "../inflight";
 import { NO_ROUTE } from "../routing";
 import { isValidTopicName, topicIdFor } from "../topics";
+import { Operation, ResourceType } from "../../auth/acl";
 
 /** Reported as the cluster id: the mesh presents itself as one cluster. */
 export const MESH_CLUSTER_ID = "kafka-mesh";
@@ -77,8 +78,11 @@ export class MetadataRequestHandler extends InFlightRequest {
     const requested = this.request.topics;
     // A null list (v1+), or an empty one in v0, asks for every topic.
     if (requested === null || (requested.length == 0 && this.apiVersion == 0)) {
+      // Only the topics the principal may describe, as a broker lists them.
       const known = this.mesh.topics.knownTopics();
-      for (let i = 0; i < known.length; i++) response.topics.push(this.topic(known[i]));
+      for (let i = 0; i < known.length; i++) {
+        if (this.session.allows("Metadata", Operation.DESCRIBE, ResourceType.TOPIC, known[i], false)) response.topics.push(this.topic(known[i]));
+      }
     } else {
       for (let i = 0; i < requested.length; i++) {
         const entry = requested[i];
@@ -94,6 +98,13 @@ export class MetadataRequestHandler extends InFlightRequest {
             response.topics.push(unknown);
             continue;
           }
+        }
+        if (!this.session.allows("Metadata", Operation.DESCRIBE, ResourceType.TOPIC, name!)) {
+          const denied = new MetadataResponseTopic();
+          denied.name = name;
+          denied.errorCode = KafkaError.TOPIC_AUTHORIZATION_FAILED;
+          response.topics.push(denied);
+          continue;
         }
         response.topics.push(this.topic(name!));
       }

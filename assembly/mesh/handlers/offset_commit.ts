@@ -19,6 +19,7 @@ import {
 } from "../../kafka/messages/offset_commit_response";
 import { Reader, Writer } from "../../kafka/wire";
 import { MeshContext } from "../context";
+import { Operation, ResourceType } from "../../auth/acl";
 import { beginResponse, endResponse } from "../inflight";
 import { NO_ROUTE } from "../routing";
 import { GroupError, hasForwardChannel, parsedWhole, PartOwner, sendPart, written } from "./forwarding";
@@ -61,10 +62,15 @@ export class OffsetCommitRequestHandler extends PartOwner {
     const req = this.request;
     const mesh = this.mesh;
     const groupCluster = mesh.router.routeGroup(req.groupId);
+    // As KafkaApis: READ on the group, else every partition fails; then READ on each topic.
+    const groupAllowed = this.session.allows("OffsetCommit", Operation.READ, ResourceType.GROUP, req.groupId);
     for (let t = 0; t < req.topics.length; t++) {
-      const cluster = mesh.router.route(req.topics[t].name);
+      const name = req.topics[t].name;
+      const cluster = groupAllowed ? mesh.router.route(name) : NO_ROUTE;
       let error: i16 = KafkaError.NONE;
-      if (cluster == NO_ROUTE) error = KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
+      if (!groupAllowed) error = GroupError.GROUP_AUTHORIZATION_FAILED;
+      else if (!this.session.allows("OffsetCommit", Operation.READ, ResourceType.TOPIC, name)) error = KafkaError.TOPIC_AUTHORIZATION_FAILED;
+      else if (cluster == NO_ROUTE) error = KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
       // Strimzi clusters have no call that commits (docs/consumers.md, "Strimzi dialect").
       else if (!hasForwardChannel(mesh, cluster)) error = KafkaError.UNSUPPORTED_VERSION;
       // FindCoordinator refused the group: the same error as the group APIs (group_forward.ts).

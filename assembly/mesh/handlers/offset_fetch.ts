@@ -24,6 +24,7 @@ import {
 } from "../../kafka/messages/offset_fetch_response";
 import { Reader, Writer } from "../../kafka/wire";
 import { MeshContext } from "../context";
+import { Operation, ResourceType } from "../../auth/acl";
 import { beginResponse, endResponse } from "../inflight";
 import { NO_ROUTE } from "../routing";
 import { GroupError, hasForwardChannel, parsedWhole, PartOwner, sendPart, written } from "./forwarding";
@@ -199,6 +200,11 @@ export class OffsetFetchRequestHandler extends PartOwner {
     this.readGroups();
     for (let g = 0; g < this.groups.length; g++) {
       const group = this.groups[g];
+      // As KafkaApis: DESCRIBE on the group, then on each topic asked for.
+      if (!this.session.allows("OffsetFetch", Operation.DESCRIBE, ResourceType.GROUP, group.groupId)) {
+        group.error = GroupError.GROUP_AUTHORIZATION_FAILED;
+        continue;
+      }
       group.cluster = mesh.router.routeGroup(group.groupId);
       // FindCoordinator refused the group: the same error as the group APIs (group_forward.ts).
       if (group.cluster == NO_ROUTE) {
@@ -213,7 +219,8 @@ export class OffsetFetchRequestHandler extends PartOwner {
       for (let t = 0; t < topics.length; t++) {
         const topic = topics[t];
         topic.cluster = mesh.router.route(topic.name);
-        if (topic.cluster == NO_ROUTE) topic.error = KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
+        if (!this.session.allows("OffsetFetch", Operation.DESCRIBE, ResourceType.TOPIC, topic.name)) topic.error = KafkaError.TOPIC_AUTHORIZATION_FAILED;
+        else if (topic.cluster == NO_ROUTE) topic.error = KafkaError.UNKNOWN_TOPIC_OR_PARTITION;
         // Strimzi clusters cannot read committed offsets back (docs/consumers.md).
         else if (!hasForwardChannel(mesh, topic.cluster)) topic.error = KafkaError.UNSUPPORTED_VERSION;
         else this.ask(topic.cluster, g, t);
@@ -361,9 +368,12 @@ export class OffsetFetchRequestHandler extends PartOwner {
         if (slot < 0) continue;
         const answer = part.answers[slot];
         if (answer === null) continue;
-        // A cluster also holds offsets of topics the rules now send elsewhere: not shown.
+        // A cluster also holds offsets of topics the rules now send elsewhere: not shown; nor
+        // those the principal may not describe, as a broker filters them.
         for (let t = 0; t < answer.topics.length; t++) {
-          if (this.mesh.router.route(answer.topics[t].name) == part.cluster) out.push(answer.topics[t]);
+          const name = answer.topics[t].name;
+          if (this.mesh.router.route(name) == part.cluster &&
+            this.session.allows("OffsetFetch", Operation.DESCRIBE, ResourceType.TOPIC, name, false)) out.push(answer.topics[t]);
         }
       }
       return out;

@@ -15,6 +15,7 @@ import {
 import { Writer } from "../../kafka/wire";
 import { transportErrorCode, TransportFailure, UpstreamAnswer, UpstreamRecord } from "../../upstream/dialect";
 import { MeshContext, TicketWaiter } from "../context";
+import { Operation, ResourceType } from "../../auth/acl";
 import { LaneCall } from "../upstream_lanes";
 import { UpstreamReceiver } from "../upstream_transport";
 import { ChannelCall, ChannelMessage } from "../upstream_channel";
@@ -71,7 +72,9 @@ export class ProduceRequestHandler extends InFlightRequest {
         const pd = topic.partitionData[p];
         parts.push(new PlanPartitionInput(pd.index, pd.records));
       }
-      input.topics.push(new PlanTopicInput(name, parts));
+      const planned = new PlanTopicInput(name, parts);
+      if (!unknown) planned.denied = !this.session.allows("Produce", Operation.WRITE, ResourceType.TOPIC, name);
+      input.topics.push(planned);
     }
     this.startedAt = mesh.metrics.nowMillis();
     const plan = planProduce(input, mesh.routing, mesh.producers, this.startedAt, mesh.limits, this.decodeAllowance);
