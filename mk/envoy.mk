@@ -1,5 +1,6 @@
 # Envoy: the pinned binary, the rendered configs, and the real-Envoy suite.
-ENVOY_CONFIGS := envoy/envoy.yaml envoy/envoy-loopback.yaml
+# Committed renderings: the reference scenario, and examples/secure.json with a TLS listener.
+ENVOY_CONFIGS := envoy/envoy.yaml envoy/envoy-loopback.yaml envoy/envoy-secure.yaml envoy/envoy-secure-loopback.yaml
 # The reference scenario on the other upstream dialect: rendered and loaded by check-envoy-config
 # beside the committed configs (examples/reference.json, native dialect).
 ENVOY_CHECK_PLUGIN := examples/reference-strimzi.json
