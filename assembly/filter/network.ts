@@ -111,6 +111,9 @@ class ContextBudgetMember extends BudgetMember {
 
 export class ConnectionContext extends AnswerSink {
   connection!: Connection;
+  private session!: Session;
+  /** The client certificate's subject was looked at (on the first bytes). */
+  private peerRead: bool = false;
   /**
    * Client bytes left in Envoy's buffer (after our answers) while the memory budget holds
    * the connection; Envoy stops reading the socket once its buffer passes its limit.
@@ -130,7 +133,8 @@ export class ConnectionContext extends AnswerSink {
     super();
     const config = mesh.config;
     this.metrics = mesh.metrics;
-    this.connection = new Connection(new MeshRequestDecoder(mesh, ConnectionContext.session(mesh)), config.maxFrameBytes,
+    this.session = ConnectionContext.session(mesh);
+    this.connection = new Connection(new MeshRequestDecoder(mesh, this.session), config.maxFrameBytes,
       config.maxInflightRequests, mesh.metrics, this);
     this.connection.enableAnswerFlowControl(config.maxPendingAnswerBytes);
     this.connection.joinBudget(mesh.budget, new ContextBudgetMember(this));
@@ -138,15 +142,24 @@ export class ConnectionContext extends AnswerSink {
     this.metrics.heap(<i64>memory.size() << 16);
   }
 
-  /**
-   * The connection's security state: its client address (logs, ACL hosts) and, on a TLS listener
-   * asking for client certificates, the verified certificate's subject (its principal without SASL).
-   */
+  /** The connection's security state: its client address (logs, ACL hosts). */
   private static session(mesh: MeshContext): Session {
     const security = mesh.security;
     if (security.config === null) return new Session(security);
     const client = getPropertyText(["source", "address"]);
-    return new Session(security, client, hostOf(client), getPropertyText(["connection", "subject_peer_certificate"]));
+    return new Session(security, client, hostOf(client));
+  }
+
+  /**
+   * On a TLS listener asking for client certificates, the verified certificate's subject names
+   * the principal (without SASL). The handshake is over only when the first bytes arrive, so
+   * the subject is read then, not when the connection opens.
+   */
+  private readPeerCertificate(): void {
+    if (this.peerRead) return;
+    this.peerRead = true;
+    if (this.session.security.config === null || this.session.security.saslRequired()) return;
+    this.session.usePeerSubject(getPropertyText(["connection", "subject_peer_certificate"]));
   }
 
   /**
@@ -163,6 +176,7 @@ export class ConnectionContext extends AnswerSink {
 
   onDownstreamData(size: u32, endOfStream: bool): FilterStatusValues {
     const c = this.connection;
+    this.readPeerCertificate();
     this.settleContinuation();
     const owned = this.ownedBytes;
     const incoming = size > owned ? size - owned : 0;

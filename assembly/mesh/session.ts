@@ -181,6 +181,11 @@ export class Session {
     this.principal = security.saslRequired() ? ANONYMOUS : security.tlsPrincipal(peerSubject);
   }
 
+  /** The verified client certificate's subject, known once TLS is up: the principal without SASL. */
+  usePeerSubject(subject: string): void {
+    if (!this.security.saslRequired()) this.principal = this.security.tlsPrincipal(subject);
+  }
+
   expired(nowMs: i64): bool {
     return this.authenticated && this.expiresAtMs > 0 && nowMs >= this.expiresAtMs;
   }
