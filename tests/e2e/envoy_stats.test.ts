@@ -296,10 +296,10 @@ describe("the filter's stats in Envoy's /stats/prometheus", () => {
   });
 });
 
-// Stats only consumers or lost native streams create (this test's Envoy serves neither): the
+// Stats only consumers, lost native streams or security create (this test's Envoy serves none): the
 // shipped stats_tags, applied as Envoy applies them (the first group leaves the name, the
 // second is the tag's value), turn each into its label.
-describe("stats_tags of the shipped config for consumer and native-stream stats", () => {
+describe("stats_tags of the shipped config for consumer, native-stream and security stats", () => {
   const tags = [...template.matchAll(/- tag_name: (\w+)\n\s+regex: '([^']+)'/g)].map((m) => ({ name: m[1], re: new RegExp(m[2]) }));
   const extract = (stat: string): { name: string; labels: Record<string, string> } => {
     let name = stat;
@@ -320,6 +320,11 @@ describe("stats_tags of the shipped config for consumer and native-stream stats"
     ["wasmcustom.kafka_mesh.topic.app.dotted.name.fetched_bytes", "kafka_mesh_topic_fetched_bytes", { topic: "app.dotted.name" }],
     ["wasmcustom.kafka_mesh.topic.app.dotted.name.bytes", "kafka_mesh_topic_bytes", { topic: "app.dotted.name" }],
     ["wasmcustom.kafka_mesh.topics_other.fetched_bytes", "kafka_mesh_topics_other_fetched_bytes", {}],
+    ["wasmcustom.kafka_mesh.principal.alice.requests", "kafka_mesh_principal_requests", { principal: "alice" }],
+    ["wasmcustom.kafka_mesh.principal.CN=bob,OU=clients,O=kafka-mesh.denied", "kafka_mesh_principal_denied", { principal: "CN=bob,OU=clients,O=kafka-mesh" }],
+    ["wasmcustom.kafka_mesh.principal.alice.authentication_failures", "kafka_mesh_principal_authentication_failures", { principal: "alice" }],
+    ["wasmcustom.kafka_mesh.principals_other.denied", "kafka_mesh_principals_other_denied", {}],
+    ["wasmcustom.kafka_mesh.sasl.authentication_failures", "kafka_mesh_sasl_authentication_failures", {}],
   ];
   for (const [stat, name, labels] of cases) {
     test(`${stat} -> ${name}${JSON.stringify(labels)}`, () => {
