@@ -5,6 +5,7 @@
 import { JsonValue, parseJson } from "../json";
 import { dialectFor, NATIVE_DIALECT } from "../upstream/index";
 import { SecurityConfig, SecurityParse } from "./security_config";
+import { SchemaParse, SchemaRegistryConfig, TopicPolicy } from "./schema_config";
 
 /** Kafka's socket.request.max.bytes default: the largest frame a broker accepts. */
 export const DEFAULT_MAX_FRAME_BYTES: i32 = 100 * 1024 * 1024;
@@ -86,6 +87,10 @@ export class MeshConfig {
   groupRules: Array<GroupRule> = [];
   /** TLS principals, SASL and ACLs (docs/security.md); null: no authentication, everything allowed. */
   security: SecurityConfig | null = null;
+  /** The schema registry the topic policies check records against (docs/schemas.md). */
+  schemaRegistry: SchemaRegistryConfig | null = null;
+  /** In order, first prefix wins; topics without one are not decoded for schemas. */
+  topicPolicies: Array<TopicPolicy> = [];
 }
 
 export class ConfigResult {
@@ -109,6 +114,8 @@ const TOP_FIELDS = [
   "forwarding_rules",
   "group_rules",
   "security",
+  "schema_registry",
+  "topic_policies",
 ];
 const CLUSTER_FIELDS = ["cluster_name", "bootstrap_servers", "partition_count", "producer_config", "rest_bridge"];
 const BRIDGE_FIELDS = ["envoy_cluster", "authority", "dialect", "path_prefix"];
@@ -301,6 +308,30 @@ export function parseConfig(text: string): ConfigResult {
     sp.parse(security);
     if (sp.error.length > 0) v.error = sp.error;
     else c.security = sp.config;
+  }
+
+  const registry = root.get("schema_registry");
+  const policies = root.get("topic_policies");
+  if (!v.failed() && (registry !== null || policies !== null)) {
+    const sp = new SchemaParse();
+    if (registry !== null) sp.parseRegistry(registry);
+    if (policies !== null && sp.error.length == 0) sp.parsePolicies(policies);
+    if (sp.error.length == 0 && sp.policies.length > 0 && sp.registry === null) {
+      // A policy that only asks for framing (validate none) needs no registry.
+      for (let i = 0; i < sp.policies.length; i++) {
+        const p = sp.policies[i];
+        const needs = (p.valueSchema !== null && p.valueSchema!.validate != "none") || (p.keySchema !== null && p.keySchema!.validate != "none");
+        if (needs) {
+          sp.error = "topic_policies[" + i.toString() + "]: checks schema ids, so schema_registry is required";
+          break;
+        }
+      }
+    }
+    if (sp.error.length > 0) v.error = sp.error;
+    else {
+      c.schemaRegistry = sp.registry;
+      c.topicPolicies = sp.policies;
+    }
   }
 
   if (v.failed()) return new ConfigResult(null, v.error);
