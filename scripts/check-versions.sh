@@ -24,6 +24,10 @@ expect bench/kroxylicious/pom.xml "kroxylicious.version" \
   "$(pom_property bench/kroxylicious/pom.xml kroxylicious.version)" "$KROXYLICIOUS_VERSION"
 expect package-lock.json "kafkajs" \
   "$(node -p 'require("./package-lock.json").packages["node_modules/kafkajs"]?.version ?? ""')" "$KAFKAJS_VERSION"
+expect package-lock.json "@kafkajs/confluent-schema-registry" \
+  "$(node -p 'require("./package-lock.json").packages["node_modules/@kafkajs/confluent-schema-registry"]?.version ?? ""')" "$KAFKAJS_SCHEMA_REGISTRY_VERSION"
+expect package.json "@kafkajs/confluent-schema-registry (exact)" \
+  "$(node -p 'require("./package.json").devDependencies["@kafkajs/confluent-schema-registry"] ?? ""')" "$KAFKAJS_SCHEMA_REGISTRY_VERSION"
 for req in tests/e2e/requirements.txt tests/faults/requirements.txt bench/requirements.txt; do
   expect "$req" "confluent-kafka" "$(pinned_requirement "$req" confluent-kafka)" "$CONFLUENT_KAFKA_VERSION"
 done

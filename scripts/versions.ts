@@ -26,6 +26,7 @@ function pinned(name: string): string {
 export const KAFKA_VERSION = pinned("KAFKA_VERSION");
 export const ENVOY_VERSION = pinned("ENVOY_VERSION");
 export const KROXYLICIOUS_VERSION = pinned("KROXYLICIOUS_VERSION");
+export const APICURIO_VERSION = pinned("APICURIO_VERSION");
 
 /** .cache/kafka-<version>/libs under `root`: the broker, kafka-clients and kafka-tools jars (stack/maven.ts). */
 export const kafkaLibs = (root: string): string => join(root, ".cache", `kafka-${KAFKA_VERSION}`, "libs");
