@@ -109,6 +109,27 @@ export class HostMetrics extends MeshMetrics {
     this.count(prefix + "fetched_bytes", bytes);
   }
 
+  schemaRejected(topic: string, reason: string): void {
+    this.count(this.topicPrefix(topic) + "schema_rejected", 1);
+    this.count("kafka_mesh.schema.rejected." + reason, 1);
+  }
+
+  schemaRegistryCall(): void {
+    this.count("kafka_mesh.schema.registry_calls", 1);
+  }
+
+  schemaRegistryError(): void {
+    this.count("kafka_mesh.schema.registry_errors", 1);
+  }
+
+  schemaCacheHit(): void {
+    this.count("kafka_mesh.schema.cache_hits", 1);
+  }
+
+  schemaFailedOpen(topic: string): void {
+    this.count("kafka_mesh.schema.failed_open", 1);
+  }
+
   buffered(delta: i64): void {
     this.vmGauge(BUFFERED, this.vmValues[BUFFERED] + delta);
   }

@@ -14,6 +14,7 @@ import { dialectFor, NATIVE_DIALECT } from "../upstream/index";
 import { DecodeLimits } from "../records/batch";
 import { FORWARD_GRPC_METHOD, NATIVE_GRPC_METHOD } from "../upstream/native";
 import { MemoryBudget } from "./memory_budget";
+import { SchemaRegistry } from "./schema_registry";
 import { CountingRandom, MeshSecurity, RandomSource, SecurityEvents } from "./session";
 
 class ConfigRouting extends PlanRouting {
@@ -55,6 +56,8 @@ export class MeshContext {
   budget: MemoryBudget;
   /** SASL users, ACLs and what security counts (docs/security.md). */
   security: MeshSecurity;
+  /** The schema registry of the topic policies, with its cache; null without schema_registry. */
+  schemas: SchemaRegistry | null = null;
   private waiters: Map<i32, Array<TicketWaiter>> = new Map();
 
   constructor(
@@ -68,6 +71,7 @@ export class MeshContext {
     securityEvents: SecurityEvents = new SecurityEvents(),
   ) {
     this.security = new MeshSecurity(config.security, random, securityEvents);
+    if (config.schemaRegistry !== null) this.schemas = new SchemaRegistry(config.schemaRegistry!, transport, metrics);
     this.budget = new MemoryBudget(config.maxBufferedBytes, config.closeBufferedBytes, metrics);
     const router = new Router(config);
     this.router = router;

@@ -28,6 +28,16 @@ export class MeshMetrics {
   readsHeldForMemory(): void {}
   /** A connection was closed because the VM needed its memory back. */
   closedForMemory(): void {}
+  /** A partition of `topic` was refused for a record's schema (`reason`: docs/schemas.md). */
+  schemaRejected(topic: string, reason: string): void {}
+  /** A call to the schema registry was started. */
+  schemaRegistryCall(): void {}
+  /** A schema lookup failed (registry unreachable, erroring or unreadable). */
+  schemaRegistryError(): void {}
+  /** A schema id was answered from the VM's cache. */
+  schemaCacheHit(): void {}
+  /** Records of `topic` were forwarded unchecked because the registry failed (fail_open). */
+  schemaFailedOpen(topic: string): void {}
   /** Current size of the wasm linear memory, in bytes. */
   heap(bytes: i64): void {}
   /** Milliseconds on a monotonic-enough clock, for latency. */

@@ -14,7 +14,17 @@ import { PartitionProduceResponse } from "../kafka/messages/produce_response";
 import { isValidTopicName } from "./topics";
 
 export class PlanPartitionInput {
+  /** Set by the schema checks (schema_gate.ts): the partition is answered with this error, not forwarded. */
+  rejectCode: i16 = KafkaError.NONE;
+  rejectMessage: string | null = null;
+  rejectRecordErrors: Array<PlanRecordError> = [];
   constructor(public index: i32, public records: Uint8Array | null) {}
+
+  reject(code: i16, message: string, recordErrors: Array<PlanRecordError>): void {
+    this.rejectCode = code;
+    this.rejectMessage = message;
+    this.rejectRecordErrors = recordErrors;
+  }
 }
 
 export class PlanTopicInput {
@@ -319,6 +329,11 @@ export function planProduce(
       }
       if (cluster < 0 || pi.index < 0 || pi.index >= count) {
         r.fail(KafkaError.UNKNOWN_TOPIC_OR_PARTITION, "This server does not host this topic-partition");
+        continue;
+      }
+      if (pi.rejectCode != KafkaError.NONE) {
+        r.fail(pi.rejectCode, pi.rejectMessage);
+        r.recordErrors = pi.rejectRecordErrors;
         continue;
       }
       // Decompressed records count against the VM's memory budget: a request whose batches

@@ -30,6 +30,7 @@ import { OffsetFetchRequestHandler } from "./handlers/offset_fetch";
 import { FetchRequestHandler } from "./handlers/fetch";
 import { ListOffsetsRequestHandler } from "./handlers/list_offsets";
 import { InFlightRequest } from "./inflight";
+import { ProduceOrder } from "./schema_gate";
 import { supportedApi } from "./supported_apis";
 import { MAX_UNAUTHENTICATED_FRAME_BYTES, openSession, SaslStage, Session } from "./session";
 import { SaslAuthenticateRequest } from "../kafka/messages/sasl_authenticate_request";
@@ -37,6 +38,8 @@ import { SaslHandshakeRequest } from "../kafka/messages/sasl_handshake_request";
 import { SaslAuthenticateRequestHandler, SaslHandshakeRequestHandler, SaslRawTokenHandler } from "./handlers/sasl";
 
 export class MeshRequestDecoder extends RequestDecoder {
+  /** This connection's Produce requests leave in order (schema checks may hold one). */
+  private produceOrder: ProduceOrder = new ProduceOrder();
   constructor(private mesh: MeshContext, private session: Session = openSession()) {
     super();
   }
@@ -110,7 +113,9 @@ export class MeshRequestDecoder extends RequestDecoder {
     if (apiKey == ApiKey.Produce) {
       const body = ProduceRequest.decode(r, apiVersion);
       if (r.failed) return this.refuse("malformed Produce request");
-      return new ProduceRequestHandler(apiVersion, correlationId, body, this.mesh);
+      const produce = new ProduceRequestHandler(apiVersion, correlationId, body, this.mesh);
+      produce.order = this.produceOrder;
+      return produce;
     }
     if (apiKey == ApiKey.InitProducerId) {
       const body = InitProducerIdRequest.decode(r, apiVersion);

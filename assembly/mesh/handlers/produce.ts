@@ -18,6 +18,7 @@ import { MeshContext, TicketWaiter } from "../context";
 import { Operation, ResourceType } from "../../auth/acl";
 import { LaneCall } from "../upstream_lanes";
 import { UpstreamReceiver } from "../upstream_transport";
+import { OrderedProduce, ProduceOrder, SchemaGate } from "../schema_gate";
 import { ChannelCall, ChannelMessage } from "../upstream_channel";
 import { decodeNativeAnswer, encodeNativeProduce, NativeAnswer, NativePart } from "../../upstream/native";
 import { beginResponse, endResponse, InFlightRequest } from "../inflight";
@@ -37,11 +38,30 @@ const TOPIC_ID_VERSION: i16 = 13;
 /** Largest head start the bridge call's timeout takes on the client's own. */
 const UPSTREAM_TIMEOUT_MAX_MARGIN_MS: i32 = 2000;
 
+/** The handler's place in its connection's Produce order. */
+class ProduceStep extends OrderedProduce {
+  constructor(private handler: ProduceRequestHandler, order: ProduceOrder) {
+    super(order);
+  }
+  forward(late: bool): void {
+    this.handler.forward();
+    // Sent from a registry answer, not while the connection reads: tell it (acks=0 may be done).
+    if (late) this.handler.notifyReady();
+  }
+}
+
 export class ProduceRequestHandler extends InFlightRequest {
   private plan: ProducePlan = new ProducePlan();
   /** Per topic of the request: its id was not one the mesh handed out. */
   private unknownIds: Array<bool> = [];
   private startedAt: i64 = 0;
+  private input: PlanInput = new PlanInput();
+  /** The connection's Produce order (set by the decoder; a request of its own in tests). */
+  order: ProduceOrder = new ProduceOrder();
+  private step: ProduceStep | null = null;
+  /** Planned and sent upstream (not waiting for schema checks). */
+  private forwarded: bool = false;
+  private gateHeldBytes: i64 = 0;
   /** Pass-through messages still waiting for their channel's window. */
   private unsent: i32 = 0;
 
@@ -77,6 +97,29 @@ export class ProduceRequestHandler extends InFlightRequest {
       input.topics.push(planned);
     }
     this.startedAt = mesh.metrics.nowMillis();
+    this.input = input;
+    // Topics with a schema policy are checked first; the request waits for registry lookups
+    // (and behind an earlier request of the connection that does) before it is forwarded.
+    const step = new ProduceStep(this, this.order);
+    this.step = step;
+    if (mesh.config.topicPolicies.length > 0) {
+      const gate = new SchemaGate(mesh.schemas, mesh.config.topicPolicies, mesh.metrics, step);
+      step.schemasDone = gate.start(input, mesh.limits, this.startedAt);
+      this.gateHeldBytes = gate.heldBytes;
+      this.memoryBytes += gate.heldBytes;
+    } else step.schemasDone = true;
+    this.order.arrived(step);
+  }
+
+  /** Plans the request and sends its parts upstream (once its schema checks are over). */
+  forward(): void {
+    const mesh = this.mesh;
+    const req = this.request;
+    const input = this.input;
+    this.forwarded = true;
+    // The records the schema checks decoded are garbage now.
+    this.memoryBytes -= this.gateHeldBytes;
+    this.gateHeldBytes = 0;
     const plan = planProduce(input, mesh.routing, mesh.producers, this.startedAt, mesh.limits, this.decodeAllowance);
     this.plan = plan;
     this.memoryBytes += plan.decodedBytes;
@@ -212,6 +255,7 @@ export class ProduceRequestHandler extends InFlightRequest {
   }
 
   finished(): bool {
+    if (!this.forwarded) return false;
     // acks=0: nothing is answered, so nothing later waits for the outcome; but a request still
     // queued for a native channel's window stays, so its bytes count against the memory budget
     // and a client flooding a slow bridge is held like any other.
@@ -332,6 +376,13 @@ class GroupCall extends LaneCall {
  */
 class LaneBatch extends UpstreamReceiver {
   private startedAt: i64 = 0;
+  private input: PlanInput = new PlanInput();
+  /** The connection's Produce order (set by the decoder; a request of its own in tests). */
+  order: ProduceOrder = new ProduceOrder();
+  private step: ProduceStep | null = null;
+  /** Planned and sent upstream (not waiting for schema checks). */
+  private forwarded: bool = false;
+  private gateHeldBytes: i64 = 0;
 
   constructor(private members: Array<GroupCall>, private mesh: MeshContext) {
     super();
