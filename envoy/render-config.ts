@@ -172,6 +172,63 @@ function bridgeClusters(plugin: unknown): string {
   return blocks.join("\n");
 }
 
+/**
+ * The Envoy cluster of the plugin config's `schema_registry` (docs/schemas.md): the filter's
+ * registry calls (proxy_http_call, GET {base_path}/schemas/ids/{id}...) go to it. "" without
+ * that section.
+ */
+function registryCluster(plugin: unknown, bridgeNames: ReadonlySet<string>): string {
+  const r = isObject(plugin) ? plugin.schema_registry : undefined;
+  if (r === undefined) return "";
+  if (!isObject(r)) throw new Error("plugin config: schema_registry must be an object");
+  const name = r.envoy_cluster;
+  if (typeof name !== "string" || !/^[A-Za-z0-9_.-]+$/.test(name)) {
+    throw new Error("plugin config: schema_registry.envoy_cluster is missing or invalid");
+  }
+  if (bridgeNames.has(name) || name === "kafka_mesh_loopback") {
+    throw new Error(`plugin config: schema_registry.envoy_cluster ${name} is already the name of another cluster`);
+  }
+  // The filter defaults the authority to the cluster name; the cluster needs an address.
+  const { host, port } = parseHostPort(String(r.authority ?? ""), "schema_registry.authority");
+  const type = isIP(host) ? "STATIC" : "STRICT_DNS";
+  return [
+    `  # Schema registry (schema_registry): the filter asks it for schema ids it has not cached,`,
+    `  # one call per id in flight per worker VM, each bounded by schema_registry.timeout_ms.`,
+    `  - name: ${name}`,
+    `    type: ${type}`,
+    `    # Below the filter's call timeout (2 s by default), so an unreachable registry fails the call`,
+    `    # (failure_mode decides) rather than outliving it.`,
+    `    connect_timeout: 1s`,
+    `    per_connection_buffer_limit_bytes: 1048576`,
+    `    # Calls per new schema id are few; these only keep Envoy's defaults out of the way when`,
+    `    # many ids are new at once (a fresh Envoy, every producer's first batch).`,
+    `    circuit_breakers:`,
+    `      thresholds:`,
+    `      - { max_connections: 1024, max_pending_requests: 1024, max_requests: 1024, max_retries: 3 }`,
+    `    typed_extension_protocol_options:`,
+    `      envoy.extensions.upstreams.http.v3.HttpProtocolOptions:`,
+    `        "@type": type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions`,
+    `        # HTTP/1.1 with keep-alive; idle pooled connections are closed after 60 s.`,
+    `        explicit_http_config:`,
+    `          http_protocol_options: {}`,
+    `        common_http_protocol_options:`,
+    `          idle_timeout: 60s`,
+    `    load_assignment:`,
+    `      cluster_name: ${name}`,
+    `      endpoints:`,
+    `      - lb_endpoints:`,
+    `        - endpoint:`,
+    `            address:`,
+    `              socket_address: { address: ${yamlString(host)}, port_value: ${port} }`,
+  ].join("\n");
+}
+
+/** The envoy_cluster names of the bridges (checked unique by bridgeClusters). */
+function bridgeClusterNames(plugin: unknown): Set<string> {
+  const clusters = isObject(plugin) && Array.isArray(plugin.upstream_clusters) ? plugin.upstream_clusters : [];
+  return new Set(clusters.map((c: unknown) => (isObject(c) && isObject(c.rest_bridge) ? String(c.rest_bridge.envoy_cluster) : "")));
+}
+
 /** The listener filter chain's TLS transport socket (and handshake timeout), or "" without TLS. */
 function tlsTransportSocket(mode: TlsMode, files: TlsFiles): string {
   if (mode === "off") return "";
@@ -244,6 +301,7 @@ export function render({ template, plugin, pluginSource, variant, listen, echoPo
     PLUGIN_CONFIG_SOURCE: pluginSource,
     PLUGIN_CONFIG: yamlString(JSON.stringify(plugin)),
     BRIDGE_CLUSTERS: bridgeClusters(plugin),
+    REGISTRY_CLUSTER: registryCluster(plugin, bridgeClusterNames(plugin)),
     LISTENER_TLS: tlsTransportSocket(tls, files),
   };
   const body = selectVariant(template, variant)

@@ -39,7 +39,7 @@ check-envoy-config: $(ENVOY_STAMP) build tls-certs
 	for c in $(ENVOY_CONFIGS) "$$tmp/envoy.yaml" "$$tmp/envoy-loopback.yaml" "$$tmp/envoy-mtls.yaml" "$$tmp/envoy-mtls-loopback.yaml"; do \
 	  "$$(cat $(ENVOY_STAMP))" --mode validate -c "$$c" --disable-hot-restart -l error \
 	    || { echo "$$c does not load in Envoy"; exit 1; }; \
-	  echo "$$c loads in Envoy ($$(grep -c 'http2_protocol_options: {}' "$$c") gRPC bridge clusters, $$(grep -c 'http_protocol_options: {}' "$$c") HTTP/1.1$$(grep -q DownstreamTlsContext "$$c" && echo ', TLS listener'))"; \
+	  echo "$$c loads in Envoy ($$(grep -c 'http2_protocol_options: {}' "$$c") gRPC bridge clusters, $$(grep -c '^  # REST bridge' "$$c") HTTP/1.1$$(grep -q '^  # Schema registry' "$$c" && echo ', schema registry cluster')$$(grep -q DownstreamTlsContext "$$c" && echo ', TLS listener'))"; \
 	done
 
 ## test-envoy: the real-Envoy suite (kcat, kafkajs admin, pipelining, garbage frames, stats, func-e)
