@@ -1,4 +1,4 @@
-// Usage: tsx stack/cli.ts up [kafka|bridge|envoy...] | down | status | running | logs [-n] [name...]
+// Usage: tsx stack/cli.ts up [kafka|bridge|registry|envoy...] | down | status | running | logs [-n] [name...]
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { repoRoot } from "./config.ts";
@@ -43,7 +43,7 @@ async function main(): Promise<number> {
       return await new Promise<number>((r) => tail.on("exit", (code) => r(code ?? 0)));
     }
     default:
-      console.error("usage: stack/cli.ts up [kafka|bridge|envoy...] | down | status | running | logs [-n] [name...]");
+      console.error("usage: stack/cli.ts up [kafka|bridge|registry|envoy...] | down | status | running | logs [-n] [name...]");
       return 2;
   }
 }

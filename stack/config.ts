@@ -64,8 +64,8 @@ function fromEnv(root: string, variable: string, fallback: string): string {
 }
 
 /**
- * STACK_PORT_OFFSET shifts every port of the stack (brokers, controllers, bridges, Envoy's
- * listener, admin and echo ports) so that several stacks can run on one machine.
+ * STACK_PORT_OFFSET shifts every port of the stack (brokers, controllers, bridges, the schema
+ * registry, Envoy's listener, admin and echo ports) so that several stacks can run on one machine.
  */
 export function portOffset(): number {
   const v = Number(process.env.STACK_PORT_OFFSET ?? "0");
@@ -88,6 +88,7 @@ export function configPath(root: string): string {
     if (c.bootstrap_servers) c.bootstrap_servers = shiftHostPort(String(c.bootstrap_servers), offset);
     if (c.rest_bridge?.authority) c.rest_bridge.authority = shiftHostPort(String(c.rest_bridge.authority), offset);
   }
+  if (cfg.schema_registry?.authority) cfg.schema_registry.authority = shiftHostPort(String(cfg.schema_registry.authority), offset);
   const dir = join(root, ".stack");
   mkdirSync(dir, { recursive: true });
   const shifted = join(dir, "plugin-config.json");
@@ -127,6 +128,26 @@ export function loadClusters(root: string): ClusterSpec[] {
       ...bridgePorts(authorityPort, dialect),
     };
   });
+}
+
+/** The schema registry a plugin config's `schema_registry` section names (docs/schemas.md). */
+export interface RegistrySpec {
+  /** schema_registry.authority's host: a registry is run here when it is a loopback address. */
+  host: string;
+  port: number;
+  /** schema_registry.base_path: where the Confluent-compatible API is mounted ("" when absent). */
+  basePath: string;
+}
+
+/** The config's schema registry (ports shifted by STACK_PORT_OFFSET), or null without a `schema_registry` section. */
+export function loadRegistry(root: string): RegistrySpec | null {
+  const path = configPath(root);
+  const cfg = JSON.parse(readFileSync(path, "utf8"));
+  const r = cfg.schema_registry;
+  if (r === undefined) return null;
+  // The filter defaults the authority to the Envoy cluster's name, which says nothing about where to listen.
+  const [host, port] = hostPort(String(r?.authority ?? ""), `${path}: schema_registry.authority`);
+  return { host, port, basePath: typeof r.base_path === "string" ? r.base_path : "" };
 }
 
 /** Topic name -> cluster name. */

@@ -1,5 +1,6 @@
 // The local stack: one Kafka cluster and one bridge per upstream cluster of the plugin config,
-// then Envoy (stack/envoy.ts) when present. `up` is idempotent; `down` stops what `up` started.
+// the schema registry when the config has a `schema_registry` section, then Envoy
+// (stack/envoy.ts) when present. `up` is idempotent; `down` stops what `up` started.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -8,13 +9,17 @@ import { pathToFileURL } from "node:url";
 import { autoTlsMode, COMMITTED, isTlsMode, TLS_MODES, type TlsMode, variantFile } from "../envoy/render-config.ts";
 import { createBridge } from "./bridge.ts";
 import type { Component } from "./component.ts";
-import { configPath, isLoopback, loadClusters, portOffset, topicsPath } from "./config.ts";
+import { configPath, isLoopback, loadClusters, loadRegistry, portOffset, topicsPath } from "./config.ts";
 import { createKafka } from "./kafka.ts";
 import { bridgeJar, ensureBridge } from "./maven.ts";
 import { logFile, pidFileNames, portFree, readPid, runningPid, sleep, stackDir, stopByPid, tailLog } from "./proc.ts";
+import { createRegistry } from "./registry.ts";
+
+export const KINDS = ["kafka", "bridge", "registry", "envoy"] as const;
+export type Kind = (typeof KINDS)[number];
 
 export interface Phase {
-  kind: "kafka" | "bridge" | "envoy";
+  kind: Kind;
   components: Component[];
   readyTimeoutMs: number;
 }
@@ -26,6 +31,10 @@ export async function phases(root: string): Promise<Phase[]> {
     { kind: "kafka", components: clusters.filter((c) => isLoopback(c.kafkaHost)).map((c) => createKafka(root, c)), readyTimeoutMs: 90000 },
     { kind: "bridge", components: clusters.map((c) => createBridge(root, c)), readyTimeoutMs: 60000 },
   ];
+  // The registry the filter's schema checks call, before the Envoy that calls it; only one on
+  // this machine is run.
+  const registry = loadRegistry(root);
+  out.push({ kind: "registry", components: registry && isLoopback(registry.host) ? [createRegistry(root, registry)] : [], readyTimeoutMs: 60000 });
   const envoyModule = join(root, "stack", "envoy.ts");
   if (existsSync(envoyModule)) {
     const mod = await import(pathToFileURL(envoyModule).href);
@@ -72,7 +81,7 @@ function envoyOptions(root: string): { config?: string; adminPort?: number } {
 export async function selected(root: string, kinds: string[]): Promise<Phase[]> {
   const all = await phases(root);
   for (const k of kinds) {
-    if (!["kafka", "bridge", "envoy"].includes(k)) throw new Error(`unknown component kind ${k} (kafka, bridge, envoy)`);
+    if (!(KINDS as readonly string[]).includes(k)) throw new Error(`unknown component kind ${k} (${KINDS.join(", ")})`);
   }
   return kinds.length === 0 ? all : all.filter((p) => kinds.includes(p.kind));
 }
@@ -143,7 +152,7 @@ export async function down(root: string): Promise<void> {
   const known = ps.flatMap((p) => p.components);
   const ports: number[] = [];
   for (const name of pidFileNames(root)) ports.push(...(readPid(root, name)?.ports ?? []));
-  // Reverse start order: Envoy, bridges, then the clusters.
+  // Reverse start order: Envoy, the registry, bridges, then the clusters.
   for (const p of [...ps].reverse()) {
     await Promise.all(
       p.components.map(async (c) => {
