@@ -2,7 +2,10 @@
 // talks to Envoy as its only broker; each record is then read straight from the cluster its
 // topic lives in, with Kafka's Java consumer, and shown next to what the producer was told;
 // then a kafkajs consumer group reads the same records back through Envoy (native dialect).
+// With topic_policies in the config (docs/schemas.md), one Avro record registered in the schema
+// registry is accepted and one record without the Confluent framing is refused.
 import { randomBytes } from "node:crypto";
+import { SchemaRegistry, SchemaType } from "@kafkajs/confluent-schema-registry";
 import kafkajs from "kafkajs";
 import { readRanges, topicClusters, type Range, type ReadRecord } from "../tests/e2e/clients.ts";
 import { field } from "../tests/e2e/json.ts";
@@ -84,6 +87,9 @@ rows.forEach((row, n) => {
 });
 console.log(`\ncherries -> no cluster: ${cherries}`);
 
+// Schema checks: only when the config has topic policies and a registry (docs/schemas.md).
+if (Array.isArray(ports.config.topic_policies) && ports.registry !== null) ok = (await schemaChecks(ports.registry)) && ok;
+
 // Read back through Envoy with a consumer group (the group lives on the cluster group_rules
 // name): each record must come back at the partition and offset the producer was told.
 const servesConsumers = loadClusters(repoRoot()).some((c) => c.dialect === "native");
@@ -99,6 +105,54 @@ if (throughEnvoy !== null) {
 }
 console.log(`\nThe stack keeps running (make status, make logs; Envoy admin http://${ports.admin}/stats?filter=kafka_mesh).`);
 console.log(`Stop it with: ${ports.offset ? `STACK_PORT_OFFSET=${ports.offset} ` : ""}make down`);
+/**
+ * `apples-avro` (policy: AVRO values, validated): registers an Avro schema under
+ * apples-avro-value, produces one record encoded with it (accepted; read back from its cluster and
+ * decoded) and one plain-text record without the Confluent framing (refused with INVALID_RECORD).
+ */
+async function schemaChecks(registryUrl: string): Promise<boolean> {
+  const topic = "apples-avro";
+  const registry = new SchemaRegistry({ host: registryUrl, clientId: "kafka-mesh-demo" });
+  const schema = { type: "record", name: "Apple", namespace: "mesh.demo", fields: [{ name: "variety", type: "string" }, { name: "grams", type: "int" }] };
+  const { id } = await registry.register({ type: SchemaType.AVRO, schema: JSON.stringify(schema) }, { subject: `${topic}-value` });
+  const apple = { variety: `braeburn ${tag}`, grams: 182 };
+  const p = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await p.connect();
+  const errorOf = (e: unknown): string => {
+    const err = field(e, "type") ? e : field(e, "cause") ?? e;
+    return `${String(field(err, "type") ?? field(err, "name"))} (error code ${String(field(err, "code") ?? "?")}: ${String(field(err, "message"))})`;
+  };
+  let accepted: { partition: number; offset: number } | string;
+  try {
+    const [m] = await p.send({ topic, acks: -1, messages: [{ key: `demo-${tag}`, value: await registry.encode(id, apple) }] });
+    accepted = { partition: m.partition, offset: Number(m.baseOffset) };
+  } catch (e) {
+    accepted = errorOf(e);
+  }
+  let refused: string;
+  try {
+    const [m] = await p.send({ topic, acks: -1, messages: [{ key: `demo-${tag}`, value: `apple ${tag} (no schema)` }] });
+    refused = `ACCEPTED at partition ${m.partition} offset ${m.baseOffset}`;
+  } catch (e) {
+    refused = errorOf(e);
+  }
+  await p.disconnect();
+  const c = clusterOf[topic];
+  console.log(`\nschema checks (topic_policies; registry ${registryUrl}, subject ${topic}-value -> schema id ${id}):`);
+  let acceptedOk = false;
+  if (typeof accepted === "string") {
+    console.log(`  ${topic}  Avro record ${JSON.stringify(apple)}: refused (unexpected): ${accepted}  MISMATCH`);
+  } else {
+    const [got] = await readRanges(c, [{ topic, partition: accepted.partition, from: accepted.offset, to: accepted.offset + 1 }]);
+    const decoded: unknown = got?.value ? await registry.decode(got.value) : undefined;
+    acceptedOk = JSON.stringify(decoded) === JSON.stringify(apple);
+    console.log(`  ${topic}  Avro record: accepted -> ${c} (${ports.clusters[c].kafka}) partition ${accepted.partition} offset ${accepted.offset}; read back and decoded: ${decoded === undefined ? "(not found)" : JSON.stringify(decoded)}  ${acceptedOk ? "ok" : "MISMATCH"}`);
+  }
+  const refusedOk = refused.startsWith("INVALID_RECORD");
+  console.log(`  ${topic}  plain text, no Confluent framing: ${refusedOk ? "refused" : "not refused (unexpected)"}: ${refused}  ${refusedOk ? "ok" : "MISMATCH"}`);
+  return acceptedOk && refusedOk;
+}
+
 /** Joins a fresh group on every scenario topic, seeks each partition to the offset the producer was told, reads until every record came back (30 s at most). */
 async function readBackWithGroup(): Promise<{ group: string; read: Map<string, string> }> {
   const group = `demo-${tag}`;

@@ -46,6 +46,11 @@ export interface StackPorts {
   envoy: string;
   /** Envoy's admin address (host:port). */
   admin: string;
+  /**
+   * The Confluent-compatible API of the schema registry the config's `schema_registry` names
+   * (http://authority + base_path), or null without that section (docs/schemas.md).
+   */
+  registry: string | null;
   /** The dialect the suite runs on: E2E_DIALECT, else the config's ("mixed" when its clusters differ). */
   dialect: Dialect | "mixed";
   clusters: Record<string, ClusterPorts>;
@@ -78,12 +83,15 @@ export function stackPorts(): StackPorts {
       partitions: c.partition_count,
     };
   }
+  const sr = cfg.schema_registry as { authority?: unknown; base_path?: unknown } | undefined;
+  const registry = sr && typeof sr.authority === "string" ? `http://${shift(sr.authority)}${typeof sr.base_path === "string" ? sr.base_path : ""}` : null;
   const dialect = process.env.E2E_DIALECT;
   if (dialect !== undefined && dialect !== "native" && dialect !== "strimzi") throw new Error(`E2E_DIALECT: native or strimzi, not ${dialect}`);
   return {
     offset,
     envoy: process.env.E2E_ENVOY || `${cfg.advertised_host}:${cfg.advertised_port + offset}`,
     admin: process.env.E2E_ADMIN || `127.0.0.1:${9901 + offset}`,
+    registry,
     dialect: dialect ?? configDialect(cfg) ?? "mixed",
     clusters,
     config: cfg,
