@@ -298,6 +298,16 @@ export class MeshConnection {
   stalls = 0;
   /** Reads the filter left in Envoy's buffer: StopIteration with the buffer untouched. */
   keptReads = 0;
+  /**
+   * The connection's properties as proxy_get_property sees them from its context, by dotted
+   * path ("source.address", "connection.subject_peer_certificate"); see MeshVm.connect.
+   */
+  properties = new Map<string, Uint8Array>();
+  /**
+   * Answer bytes that came back from the echo listener but never reached the client, because
+   * the filter closed the connection in the proxy_on_upstream_data call that saw them.
+   */
+  droppedWrites = 0;
   /** Largest read buffer seen (bytes). */
   maxReadBuffer = 0;
 
@@ -461,25 +471,35 @@ export class MeshConnection {
   _deliver(): void {
     if (this.readBuffer.length > 0) {
       const bytes = Buffer.from(this.readBuffer);
-      this.received.push(bytes);
-      this.receivedBytes += bytes.length;
-      this.vm._deliveries?.push({ connection: this, delivered: bytes });
       this.readBuffer = EMPTY;
       this._watermarks();
-      this._echo(bytes.length);
+      this._echo(bytes);
     }
     this.readBuffer = EMPTY;
   }
 
   /**
    * tcp_proxy's upstream is the echo listener: what it forwarded comes back through the
-   * filter's write side (proxy_on_upstream_data) on its way to the client, after the
-   * current VM call.
+   * filter's write side (proxy_on_upstream_data), after the current VM call, and reaches the
+   * client once that call returned, as Envoy's ConnectionImpl::write runs the write filters
+   * before it moves the bytes into the socket's write buffer. A close the filter asks for in
+   * that call runs when the call returns (Envoy defers it), with those bytes not yet in the
+   * write buffer: close(FlushWrite) finds nothing to flush and the bytes never reach the
+   * client (counted in droppedWrites). Bytes on their way back to a connection already
+   * closed are lost as well.
    */
-  _echo(size: number): void {
+  _echo(bytes: Buffer): void {
     const vm = this.vm;
     vm.afterCall.push(() => {
-      if (!this.closed && !vm.dead) vm._call("proxy_on_upstream_data", this, this.id, size, 0);
+      if (this.closed) return;
+      if (!vm.dead) vm._call("proxy_on_upstream_data", this, this.id, bytes.length, 0);
+      if (this.closed) {
+        this.droppedWrites += bytes.length;
+        return;
+      }
+      this.received.push(bytes);
+      this.receivedBytes += bytes.length;
+      vm._deliveries?.push({ connection: this, delivered: bytes });
     });
     if (vm.currentContext === null) vm._runAfterCall();
   }
@@ -501,6 +521,12 @@ export interface MeshVmOptions {
   timeNs?: bigint;
   bufferLimit?: number;
   readChunk?: number;
+}
+
+/** Options of MeshVm.connect. */
+export interface ConnectOptions {
+  /** Connection properties by dotted path ("source.address", "connection.subject_peer_certificate"). */
+  properties?: Record<string, string | Uint8Array>;
 }
 
 /** The plugin configuration: JSON text, or the object to serialize (examples/reference.json). */
@@ -687,6 +713,9 @@ export class MeshVm {
   metricIdByName = new Map<string, number>();
   nextMetricId = 1;
   tickPeriodMs = 0;
+  /** WASI random_get calls the module made, and the bytes they filled. */
+  randomCalls = 0;
+  randomBytes = 0;
   /** VM calls made, the slowest one's duration and name. */
   calls = 0;
   maxCallMs = 0;
@@ -782,9 +811,21 @@ export class MeshVm {
 
   // ---- driver API ----
 
-  /** A new client connection (proxy_on_context_create + proxy_on_new_connection). */
-  connect(): MeshConnection {
+  /**
+   * A new client connection (proxy_on_context_create + proxy_on_new_connection). Its
+   * properties, read from its context: `source.address` (default 127.0.0.1:<40000 + id>, as
+   * Envoy always has one) and whatever `properties` adds by dotted path, e.g.
+   * `connection.subject_peer_certificate` (the verified client certificate's subject, RFC 2253)
+   * for a TLS connection, which reads as empty until the first proxy_on_downstream_data (Envoy
+   * creates the context when it accepts the connection, before the TLS handshake is over); a
+   * property not given is NotFound.
+   */
+  connect(options: ConnectOptions = {}): MeshConnection {
     const conn = new MeshConnection(this, this.nextContextId++);
+    conn.properties.set("source.address", utf8enc.encode(`127.0.0.1:${40000 + conn.id}`));
+    for (const [name, value] of Object.entries(options.properties ?? {})) {
+      conn.properties.set(name, typeof value === "string" ? utf8enc.encode(value) : Uint8Array.from(value));
+    }
     this.contexts.set(conn.id, conn);
     this._call("proxy_on_context_create", conn, conn.id, this.rootId);
     this._call("proxy_on_new_connection", conn, conn.id);
@@ -1196,6 +1237,15 @@ export class MeshVm {
         if (path === "plugin_root_id") return vm._copyOut(utf8enc.encode(vm.rootIdName), valuePtrPtr, valueSizePtr);
         if (path === "plugin_name") return vm._copyOut(utf8enc.encode(vm.rootIdName), valuePtrPtr, valueSizePtr);
         if (path === "plugin_vm_id") return vm._copyOut(EMPTY, valuePtrPtr, valueSizePtr);
+        // A connection's own properties, from its context (effective or called). Its TLS ones
+        // (connection.*) are empty until the first read: Envoy creates the filter's context when
+        // it accepts the connection, before the TLS handshake, and calls it with data after it.
+        const ctx = vm._ctx();
+        const value = ctx && !ctx.root ? ctx.properties.get(path) : undefined;
+        if (value !== undefined) {
+          const early = ctx && !ctx.root && ctx.downstreamCalls === 0 && path.startsWith("connection.");
+          return vm._copyOut(early ? EMPTY : value, valuePtrPtr, valueSizePtr);
+        }
         return WasmResult.NotFound;
       },
       proxy_set_property() {
@@ -1495,6 +1545,8 @@ export class MeshVm {
       random_get(ptr: number, len: number) {
         const out = vm._bytes(ptr, len);
         if (out === null) return 21; // EFAULT
+        vm.randomCalls++;
+        vm.randomBytes += out.length;
         // Filled in chunks: getRandomValues takes at most 65536 bytes at a time.
         for (let i = 0; i < out.length; i += 65536) crypto.getRandomValues(out.subarray(i, Math.min(out.length, i + 65536)));
         return 0;
