@@ -51,6 +51,20 @@ export function settleBudgets(force: bool = false): void {
   }
 }
 
+/**
+ * Connections to close on the next tick: their close came due while their answers were passing
+ * on the write side (proxy_on_upstream_data). Envoy runs a close asked for there when that call
+ * returns, before it moves the bytes the call saw into the socket's write buffer, so a close
+ * then finds nothing to flush and the client never gets them, e.g. the SASL failure a close
+ * after an answer is for.
+ */
+const closesDue: Array<ConnectionContext> = [];
+
+/** Closes the connections whose close came due on their write side (from the root's tick). */
+export function closeDueConnections(): void {
+  while (closesDue.length > 0) closesDue.shift().closeNow();
+}
+
 /** Counts Envoy's calls into the module: a continuation asked for in one has run by the next. */
 let callNumber: u32 = 0;
 
@@ -127,6 +141,10 @@ export class ConnectionContext extends AnswerSink {
   private continuedIn: u32 = 0;
   /** True while Envoy is inside onDownstreamData: answers are written when it returns. */
   private reading: bool = false;
+  /** True inside onUpstreamData: a close now would drop the bytes passing (see closesDue). */
+  private writing: bool = false;
+  /** Queued in closesDue. */
+  private closeDue: bool = false;
   private metrics: MeshMetrics;
 
   constructor(public id: u32, mesh: MeshContext) {
@@ -245,7 +263,9 @@ export class ConnectionContext extends AnswerSink {
     this.reading = true;
     c.answersPassed(<i64>size);
     this.reading = false;
+    this.writing = true;
     this.answersReady();
+    this.writing = false;
   }
 
   /** Hands client bytes copied out of Envoy's buffer to the connection. */
@@ -318,7 +338,23 @@ export class ConnectionContext extends AnswerSink {
     actAs(previous);
   }
 
+  /** The close queued on the write side, from the tick (acting as this connection). */
+  closeNow(): void {
+    this.closeDue = false;
+    if (this.connection.closed) return;
+    const previous = actAs(this.id);
+    this.close();
+    actAs(previous);
+  }
+
   private close(): FilterStatusValues {
+    if (this.writing) {
+      if (!this.closeDue) {
+        this.closeDue = true;
+        closesDue.push(this);
+      }
+      return FilterStatusValues.StopIteration;
+    }
     log(LogLevelValues.info, "kafka_mesh: closing connection " + this.id.toString() + ": " + this.connection.closeReason);
     imports.proxy_close_stream(StreamTypeValues.Downstream);
     return FilterStatusValues.StopIteration;

@@ -15,7 +15,7 @@ import { HostTransport } from "./http_transport";
 import { GrpcTransport } from "./grpc_transport";
 import { HostMetrics } from "./host_metrics";
 import { SharedDataBlockSource } from "./shared_producer_ids";
-import { enterContext, registerBudget, settleBudgets } from "./network";
+import { closeDueConnections, enterContext, registerBudget, settleBudgets } from "./network";
 import { HostRandom, HostSecurityEvents } from "./security_events";
 
 /** How often the memory budget is looked at, and the VM's gauge slot renewed (vm_slot.ts). */
@@ -66,6 +66,7 @@ export class MeshRoot extends RootContext {
 
   onTick(): void {
     enterContext(this.context_id);
+    closeDueConnections();
     settleBudgets(true);
     if (this.metrics !== null) {
       const now = this.metrics!.nowMillis();
