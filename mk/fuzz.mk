@@ -3,7 +3,7 @@
 #                                     answers, cases alternating native/strimzi; any trap,
 #                                     any VM call over 2 s, or memory growth after warm-up fails;
 #                                     then MEMORY_COUNT (1000000) frames of memory cases (--memory)
-#   make test-fuzz                    host tests (memory under attack, consumer APIs, the wire
+#   make test-fuzz                    host tests (memory under attack, consumer APIs, security, the wire
 #                                     library against kafka-clients' vectors), a 300k-frame run,
 #                                     20k frames of memory cases, the 10k-connections heap check
 #   make fuzz-corpus                  re-captures the seed corpus from kafkajs and kcat, and the
@@ -25,7 +25,7 @@ fuzz: $(WASM)
 	$(NODE_TS) tests/fuzz/fuzz.ts --memory --count $(MEMORY_COUNT) --seed $(SEED) --progress 100000
 
 test-fuzz: $(WASM)
-	$(NODE_TS) --test tests/e2e/wasm_host.test.ts tests/e2e/wasm_host_memory.test.ts tests/e2e/wasm_host_consume.test.ts tests/lib/kafka/schema.test.ts
+	$(NODE_TS) --test tests/e2e/wasm_host.test.ts tests/e2e/wasm_host_memory.test.ts tests/e2e/wasm_host_consume.test.ts tests/e2e/wasm_host_security.test.ts tests/lib/kafka/schema.test.ts
 	$(NODE_TS) tests/fuzz/fuzz.ts --count 300000 --seed 1
 	$(NODE_TS) tests/fuzz/fuzz.ts --memory --count 20000 --seed 1
 	$(NODE_TS) tests/fuzz/fuzz.ts --connections 10000
