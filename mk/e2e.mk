@@ -3,8 +3,9 @@
 #   make test-e2e   start the stack if needed, run the end-to-end suites once per upstream
 #                   dialect (E2E_DIALECTS, default native,strimzi: the stack's Envoy serves its
 #                   config's dialect, tests/e2e/dialects.ts starts an Envoy for the other one),
-#                   then stop what this target started (pass or fail); a stack that was already
-#                   up stays up
+#                   then the security suite once (TLS, SASL, ACLs: it starts Envoys of its own
+#                   from examples/secure.json), then stop what this target started (pass or
+#                   fail); a stack that was already up stays up
 #   make demo       start the stack, produce the reference scenario's records through Envoy,
 #                   print where each landed; the stack keeps running (make down stops it)
 E2E_TSX := node_modules/.bin/tsx
@@ -45,16 +46,20 @@ e2e-java: $(E2E_JAVA_STAMP)
 e2e-deps: $(NODE_MODULES) $(E2E_NODE_STAMP) $(E2E_VENV_STAMP)
 
 # The stack's state is recorded first; the EXIT trap puts it back whatever happens after.
-## test-e2e: real producers through Envoy into the right clusters, real consumers reading them back, per dialect (E2E_DIALECTS; starts, then stops, the stack)
+## test-e2e: real producers through Envoy into the right clusters, real consumers reading them back, per dialect (E2E_DIALECTS); then TLS, SASL and ACLs with real clients (starts, then stops, the stack)
 test-e2e: build e2e-deps
 	@state=$$(mktemp); \
 	$(E2E_TSX) tests/e2e/stack-guard.ts snapshot > "$$state" || { rm -f "$$state"; exit 1; }; \
 	trap '$(E2E_TSX) tests/e2e/stack-guard.ts restore "$$state"; rm -f "$$state"' EXIT; \
 	trap 'exit 130' INT TERM; \
-	$(MAKE) --no-print-directory up && $(MAKE) --no-print-directory e2e-java && \
-	$(NODE_TS) tests/e2e/dialects.ts run --test-concurrency=1 --test-timeout=$(E2E_TEST_TIMEOUT_MS) \
-	  tests/e2e/produce.test.ts tests/e2e/pipelined_offsets.test.ts tests/e2e/consume.test.ts \
-	  tests/e2e/consume_resilience.test.ts
+	$(MAKE) --no-print-directory up && $(MAKE) --no-print-directory e2e-java && { \
+	  rc=0; \
+	  $(NODE_TS) tests/e2e/dialects.ts run --test-concurrency=1 --test-timeout=$(E2E_TEST_TIMEOUT_MS) \
+	    tests/e2e/produce.test.ts tests/e2e/pipelined_offsets.test.ts tests/e2e/consume.test.ts \
+	    tests/e2e/consume_resilience.test.ts || rc=$$?; \
+	  echo "== security: TLS, SASL and ACLs through Envoys of its own (tests/e2e/security.test.ts)"; \
+	  $(NODE_TS) --test --test-timeout=$(E2E_TEST_TIMEOUT_MS) tests/e2e/security.test.ts || rc=$$?; \
+	  exit $$rc; }
 
 ## demo: starts the stack, produces the reference scenario through Envoy, shows where records landed
 demo: build $(NODE_MODULES)
