@@ -1,7 +1,9 @@
 // A small, strict JSON reader for the plugin configuration and REST bridge answers.
 //
 // It never traps: malformed text, deep nesting or bad escapes make parseJson return null.
-// Numbers keep their source text so 64-bit offsets survive without going through f64.
+// Numbers keep their source text so 64-bit offsets survive without going through f64 (and
+// schema/ compares them exactly). Time is linear in the text's length, escapes included, so
+// untrusted payloads (schema/json_schema.ts) can be read with it too.
 
 export const enum JsonKind {
   NULL,
@@ -74,9 +76,11 @@ class Parser {
   s: string;
   i: i32 = 0;
   failed: bool = false;
+  maxDepth: i32;
 
-  constructor(s: string) {
+  constructor(s: string, maxDepth: i32) {
     this.s = s;
+    this.maxDepth = maxDepth;
   }
 
   peek(): i32 {
@@ -112,7 +116,7 @@ class Parser {
 
   value(depth: i32): JsonValue {
     const v = new JsonValue();
-    if (depth > MAX_DEPTH) {
+    if (depth > this.maxDepth) {
       this.failed = true;
       return v;
     }
@@ -187,12 +191,14 @@ class Parser {
   number(): string {
     const start = this.i;
     if (this.peek() == 45) this.i++;
+    const first = this.peek();
     let digits = 0;
     while (this.peek() >= 48 && this.peek() <= 57) {
       this.i++;
       digits++;
     }
-    if (digits == 0) this.failed = true;
+    // RFC 8259: no leading zeros ("01", "-00").
+    if (digits == 0 || (first == 48 && digits > 1)) this.failed = true;
     if (this.peek() == 46) {
       this.i++;
       let frac = 0;
@@ -238,52 +244,60 @@ class Parser {
 
   string(): string {
     this.i++; // opening quote
-    let out = "";
+    // Unescaped runs and escapes are collected as parts and joined once at the end: appending
+    // to one growing string would copy it at every escape (quadratic in the text's length).
+    let parts: Array<string> | null = null;
     let runStart = this.i;
     while (true) {
       if (this.i >= this.s.length) {
         this.failed = true;
-        return out;
+        return "";
       }
       const c = this.s.charCodeAt(this.i);
       if (c == 34) {
-        out += this.s.substring(runStart, this.i);
+        const tail = this.s.substring(runStart, this.i);
         this.i++;
-        return out;
+        if (parts === null) return tail;
+        parts.push(tail);
+        return parts.join("");
       }
       if (c < 32) {
         this.failed = true;
-        return out;
+        return "";
       }
       if (c != 92) {
         this.i++;
         continue;
       }
-      out += this.s.substring(runStart, this.i);
+      if (parts === null) parts = new Array<string>();
+      if (this.i > runStart) parts.push(this.s.substring(runStart, this.i));
       this.i++;
       const e = this.peek();
       this.i++;
-      if (e == 34) out += '"';
-      else if (e == 92) out += "\\";
-      else if (e == 47) out += "/";
-      else if (e == 98) out += "\b";
-      else if (e == 102) out += "\f";
-      else if (e == 110) out += "\n";
-      else if (e == 114) out += "\r";
-      else if (e == 116) out += "\t";
-      else if (e == 117) out += String.fromCharCode(this.hex4());
+      if (e == 34) parts.push('"');
+      else if (e == 92) parts.push("\\");
+      else if (e == 47) parts.push("/");
+      else if (e == 98) parts.push("\b");
+      else if (e == 102) parts.push("\f");
+      else if (e == 110) parts.push("\n");
+      else if (e == 114) parts.push("\r");
+      else if (e == 116) parts.push("\t");
+      else if (e == 117) parts.push(String.fromCharCode(this.hex4()));
       else {
         this.failed = true;
-        return out;
+        return "";
       }
       runStart = this.i;
     }
   }
 }
 
-/** Parses a whole JSON document; null when it is not valid JSON. */
-export function parseJson(text: string): JsonValue | null {
-  const p = new Parser(text);
+/**
+ * Parses a whole JSON document; null when it is not valid JSON or nests deeper than maxDepth
+ * arrays and objects (64 by default).
+ */
+export function parseJson(text: string, maxDepth: i32 = MAX_DEPTH): JsonValue | null {
+  const p = new Parser(text, maxDepth);
   const v = p.value(0);
   p.skipSpace();
   if (p.failed || p.i != text.length) return null;

@@ -35,6 +35,23 @@ describe("parseJson", () => {
     expect<i32>(parseJson('"s"')!.kind).toBe(JsonKind.STRING);
     expect<i32>(parseJson("12")!.kind).toBe(JsonKind.NUMBER);
   });
+  it("refuses leading zeros, as RFC 8259 and JSON.parse do", () => {
+    const bad: string[] = ["01", "-01", "00", "[007]", '{"a":00.5}'];
+    for (let i = 0; i < bad.length; i++) expect<bool>(parseJson(bad[i]) === null).toBe(true, bad[i]);
+    const good: string[] = ["0", "-0", "0.5", "-0.0e1", "10", "0e0"];
+    for (let i = 0; i < good.length; i++) expect<bool>(parseJson(good[i]) !== null).toBe(true, good[i]);
+  });
+  it("takes a nesting bound of the caller's", () => {
+    const d100 = "[".repeat(100) + "]".repeat(100);
+    expect<bool>(parseJson(d100) === null).toBe(true);
+    expect<bool>(parseJson(d100, 128) !== null).toBe(true);
+    expect<bool>(parseJson("[[1]]", 1) === null).toBe(true);
+  });
+  it("decodes strings with many escapes", () => {
+    const s = parseJson('"' + "a\\u00e9\\n".repeat(5000) + '"')!;
+    expect<i32>(s.text.length).toBe(15000);
+    expect<string>(s.text.substring(0, 6)).toBe("a\u00e9\na\u00e9\n");
+  });
 });
 
 describe("quoteJson", () => {
