@@ -1,7 +1,9 @@
 # Fuzzing the built filter in the Node proxy-wasm host (tests/wasm-host, tests/fuzz).
 #   make fuzz COUNT=10000000 SEED=1   long run: hostile frames, HTTP answers and gRPC stream
-#                                     answers, cases alternating native/strimzi; any trap,
-#                                     any VM call over 2 s, or memory growth after warm-up fails;
+#                                     answers, cases in turn on native, strimzi and secure (SASL
+#                                     and ACLs, docs/fuzz.md); any trap, any VM call over 2 s,
+#                                     memory growth after warm-up, or a SASL outcome other than
+#                                     the oracle's fails;
 #                                     then MEMORY_COUNT (1000000) frames of memory cases (--memory)
 #   make test-fuzz                    host tests (memory under attack, consumer APIs, security, the wire
 #                                     library against kafka-clients' vectors), a 300k-frame run,

@@ -9,6 +9,9 @@ import {
   answerFor, batchAt, FORWARD_FAULTS, FORWARD_GRPC_METHOD, forwardAnswerBody, type ForwardFault, forwardMessage, type ForwardRequest,
   nativeAnswer, type NativeProduce, readForward, readNativeProduce,
 } from "../wasm-host/native-bridge.ts";
+import { runSaslStep, type SaslTally, type SessionState } from "./secure.ts";
+
+const AUTHENTICATIONS = "kafka_mesh.sasl.authentications";
 
 /** A seeded pseudo-random source (rng). */
 export interface Rng {
@@ -48,7 +51,11 @@ export type Step =
   | { op: "close"; c: number }
   | { op: "time"; ms: number }
   | { op: "metadata-distinct"; requests: number; perRequest: number; prefix: string; version: number }
-  | { op: "answer"; seed: number; all?: boolean; rounds?: number; forward?: ForwardFault };
+  | { op: "answer"; seed: number; all?: boolean; rounds?: number; forward?: ForwardFault }
+  // Security cases (secure.ts): a SASL exchange and its checks; the count of authentications over a case.
+  | { op: "sasl"; c: number; seed: number }
+  | { op: "sasl-begin" }
+  | { op: "sasl-end" };
 
 /** A generated case: its steps and how many client frames they send. */
 export interface Case {
@@ -182,7 +189,7 @@ function builtRequest(r: Rng, opts: FrameOptions): Buffer {
   }
 }
 
-function mutate(r: Rng, frame: Uint8Array): Buffer {
+export function mutate(r: Rng, frame: Uint8Array): Buffer {
   let b = Buffer.from(frame);
   const n = r.range(1, 6);
   for (let i = 0; i < n; i++) {
@@ -704,12 +711,34 @@ export interface StepHooks {
  */
 export function runSteps(vm: MeshVm, steps: readonly Step[], hooks: StepHooks = {}): Map<number, MeshConnection> {
   const conns = new Map<number, MeshConnection>();
+  const sessions = new Map<number, SessionState>();
+  const tally: SaslTally = { base: vm.metric(AUTHENTICATIONS), successes: 0, maybe: 0 };
   for (const step of steps) {
     hooks.before?.(step);
     switch (step.op) {
       case "connect":
         conns.set(step.c, vm.connect());
+        sessions.set(step.c, { user: null, mechanism: null, expiresAtMs: 0, unknown: false });
         break;
+      case "sasl": {
+        const conn = conns.get(step.c);
+        if (conn) runSaslStep(vm, conn, step.seed, sessions.get(step.c)!, tally);
+        break;
+      }
+      case "sasl-begin":
+        tally.base = vm.metric(AUTHENTICATIONS);
+        tally.successes = 0;
+        tally.maybe = 0;
+        break;
+      case "sasl-end": {
+        // Nothing else in the case (ordinary frames, hostile ones) authenticated anyone.
+        const n = vm.metric(AUTHENTICATIONS) - tally.base;
+        if (n < tally.successes || n > tally.successes + tally.maybe) {
+          throw new Error(`${n} authentications in a case whose exchanges the oracle accepted ${tally.successes} times` +
+            (tally.maybe ? ` (and up to ${tally.maybe} left waiting for bytes)` : ""));
+        }
+        break;
+      }
       case "send": {
         const conn = conns.get(step.c);
         if (conn && !conn.closed) conn.send(step.hex !== undefined ? Buffer.from(step.hex, "hex") : fillBytes(step.fill));

@@ -4,9 +4,11 @@
 //
 //   node --import tsx tests/fuzz/fuzz.ts [--count N] [--seed S] [--hang-ms 2000] [--warmup N]
 //                            [--mem-bound-kib K] [--distinct-topics] [--wasm path]
-//                            [--memory | --memory-every N] [--config both|native|strimzi]
-//   (--config: the dialects the cases run on, each on a VM of its own; both (the default)
-//    alternates them case by case: even cases native, odd cases strimzi)
+//                            [--memory | --memory-every N] [--config all|both|native|strimzi|secure]
+//   (--config: the configurations the cases run on, each on a VM of its own, case by case in
+//    turn: all (the default) native, strimzi, secure; both native and strimzi; secure is the
+//    native one with a security section (SASL users, ACLs), whose cases are SASL exchanges
+//    (secure.ts) before ordinary frames)
 //   (--memory: memory cases only, on a VM with a small budget; --memory-every N: one case in
 //    N is a memory case, on that VM beside the main one)
 //   node --import tsx tests/fuzz/fuzz.ts --connections 10000      (open/close heap check)
@@ -24,6 +26,7 @@ import { answerFor, readNativeProduce } from "../wasm-host/native-bridge.ts";
 import {
   type Case, genCase, genMemoryCase, learnTopicIds, loadCorpus, MEMORY_LIMITS, memoryPeakBound, runSteps, type Step, type StepHooks,
 } from "./cases.ts";
+import { genSecureCase, heapCheckLogin, securitySection } from "./secure.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, "../..");
@@ -49,9 +52,17 @@ interface FuzzOptions {
   configs: Dialect[];
 }
 
-/** The bridge dialects the fuzzer runs, and their reference configurations. */
-export type Dialect = "native" | "strimzi";
-export const CONFIG_FILES: Readonly<Record<Dialect, string>> = { native: "examples/reference.json", strimzi: "examples/reference-strimzi.json" };
+/** The configurations the fuzzer runs: the bridge dialects' reference ones, and native with a security section. */
+export type Dialect = "native" | "strimzi" | "secure";
+export const CONFIG_FILES: Readonly<Record<Dialect, string>> = {
+  native: "examples/reference.json", strimzi: "examples/reference-strimzi.json", secure: "examples/reference.json",
+};
+/** What --config names. */
+const CONFIG_SETS: Readonly<Record<string, Dialect[]>> = {
+  all: ["native", "strimzi", "secure"], both: ["native", "strimzi"], native: ["native"], strimzi: ["strimzi"], secure: ["secure"],
+};
+/** How a report names a configuration. */
+const configName = (d: Dialect): string => (d === "secure" ? `${CONFIG_FILES[d]} + security (secure.ts)` : CONFIG_FILES[d]);
 
 /** The fuzz configuration: a dialect's reference configuration with a few limits changed. */
 export type FuzzConfig = Record<string, unknown> & {
@@ -169,7 +180,7 @@ function parseArgs(argv: string[]): FuzzOptions {
     replay: null,
     progressEvery: 0,
     memoryEvery: 0,
-    configs: ["native", "strimzi"],
+    configs: CONFIG_SETS.all,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -190,21 +201,23 @@ function parseArgs(argv: string[]): FuzzOptions {
     else if (a === "--memory") o.memoryEvery = 1;
     else if (a === "--config") {
       const c = v();
-      if (c === "both") o.configs = ["native", "strimzi"];
-      else if (c === "native" || c === "strimzi") o.configs = [c];
-      else throw new Error(`--config ${c}: both, native or strimzi`);
+      if (!CONFIG_SETS[c]) throw new Error(`--config ${c}: ${Object.keys(CONFIG_SETS).join(", ")}`);
+      o.configs = CONFIG_SETS[c];
     }
     else throw new Error(`unknown option ${a}`);
   }
+  // Memory cases need clients that are served without authenticating: not on secure.
+  if (o.memoryEvery === 1 && o.configs.length > 1) o.configs = o.configs.filter((d) => d !== "secure");
   // The heap takes one or two growth steps to a steady size, at a point that depends on
   // fragmentation (docs/fuzz.md); what the run looks for is growth in its second half.
   return { ...o, warmup: o.warmup ?? Math.max(150000, Math.round(o.count / 2)) };
 }
 
-/** A dialect's reference scenario with a 1 MiB frame limit, so one frame cannot dwarf the heap. */
+/** A dialect's reference scenario with a 1 MiB frame limit, so one frame cannot dwarf the heap (secure: with securitySection()). */
 export function fuzzConfig(dialect: Dialect = "strimzi"): FuzzConfig {
   const config: FuzzConfig = JSON.parse(fs.readFileSync(path.join(ROOT, CONFIG_FILES[dialect]), "utf8"));
   config.max_frame_bytes = MAX_FRAME_BYTES;
+  if (dialect === "secure") config.security = securitySection();
   return config;
 }
 
@@ -234,12 +247,14 @@ function caseDialect(o: FuzzOptions, caseIndex: number): Dialect {
 }
 
 function isMemoryCase(o: FuzzOptions, caseIndex: number): boolean {
-  return o.memoryEvery > 0 && caseIndex % o.memoryEvery === o.memoryEvery - 1;
+  return o.memoryEvery > 0 && caseIndex % o.memoryEvery === o.memoryEvery - 1 && caseDialect(o, caseIndex) !== "secure";
 }
 
 function genAnyCase(o: FuzzOptions, caseIndex: number, corpus: readonly Buffer[], topicIds: ReadonlyMap<string, string>): Case & { memory: boolean } {
   if (isMemoryCase(o, caseIndex)) return { memory: true, ...genMemoryCase(o.seed, caseIndex, corpus) };
-  return { memory: false, ...genCase(o.seed, caseIndex, corpus, { maxFrameBytes: MAX_FRAME_BYTES, distinctTopics: o.distinctTopics, topicIds }) };
+  const opts = { maxFrameBytes: MAX_FRAME_BYTES, distinctTopics: o.distinctTopics, topicIds };
+  if (caseDialect(o, caseIndex) === "secure") return { memory: false, ...genSecureCase(o.seed, caseIndex, corpus, opts) };
+  return { memory: false, ...genCase(o.seed, caseIndex, corpus, opts) };
 }
 
 /**
@@ -261,7 +276,7 @@ async function fuzzWorker(o: FuzzOptions, beat: Int32Array): Promise<void> {
   const runs = new Map<Dialect, { vm: MeshVm; memVm: MeshVm | null; cases: number; memCases: number; memStart: number; memVmStart: number; memWarm: number | null; maxMem: number }>();
   for (const d of o.configs) {
     const vm = await MeshVm.load(o.wasm, fuzzConfig(d));
-    const memVm = o.memoryEvery > 0 ? await MeshVm.load(o.wasm, memoryConfig(d), MEMORY_HOST) : null;
+    const memVm = o.memoryEvery > 0 && d !== "secure" ? await MeshVm.load(o.wasm, memoryConfig(d), MEMORY_HOST) : null;
     runs.set(d, { vm, memVm, cases: 0, memCases: 0, memStart: vm.memoryBytes(), memVmStart: memVm?.memoryBytes() ?? 0, memWarm: null, maxMem: vm.memoryBytes() });
   }
   let frames = 0;
@@ -374,6 +389,8 @@ async function connectionsWorker(o: FuzzOptions, beat: Int32Array): Promise<void
     Atomics.add(beat, 0, 1);
     Atomics.store(beat, 2, i);
     const c = vm.connect();
+    // With security: a SCRAM exchange first (its session and SCRAM state are per connection too).
+    if (o.configs[0] === "secure") heapCheckLogin(c, i);
     const a = c.send(k.apiVersionsRequest(3, 1, "heap-check"));
     const m = c.send(k.metadataRequest(12, 2, ["apple", "b-orders", "avocado", "cherries"], "heap-check"));
     if (k.splitFrames(a.delivered).length !== 1 || k.splitFrames(m.delivered).length !== 1) {
@@ -423,7 +440,7 @@ function saveRepro(o: FuzzOptions, kind: string, seed: number, caseIndex: number
   const file = path.join(o.reproDir, `${memory ? "memory-" : ""}${kind}-${dialect}-seed${seed}-case${caseIndex}.json`);
   const config = memory
     ? `${CONFIG_FILES[dialect]} + max_frame_bytes ${MEMORY_LIMITS.maxFrameBytes}, max_buffered_bytes ${MEMORY_LIMITS.maxBufferedBytes}, close_buffered_bytes ${MEMORY_LIMITS.closeBufferedBytes}; host buffer limit ${MEMORY_LIMITS.bufferLimit}, reads of ${MEMORY_LIMITS.readChunk}`
-    : `${CONFIG_FILES[dialect]} + max_frame_bytes 1 MiB`;
+    : `${configName(dialect)} + max_frame_bytes 1 MiB`;
   fs.writeFileSync(file, JSON.stringify({ kind, seed, caseIndex, memory, dialect, error, log, wasm: path.relative(ROOT, o.wasm), config, steps }, null, 1) + "\n");
   return file;
 }
@@ -524,7 +541,7 @@ async function fuzzRun(o: FuzzOptions): Promise<void> {
     const growth = r.memEnd - r.memWarm;
     const bound = o.memBoundKiB * 1024;
     console.log(
-      `connections [${o.configs[0]}, ${CONFIG_FILES[o.configs[0]]}]: ${r.connections} opened and closed in ${r.seconds.toFixed(1)} s (ApiVersions + Metadata${r.produceFrames ? ` + Produce (${r.answered} HTTP calls or stream messages answered, ${r.produceRefused} Produce refused by this build)` : ""} on each)\n` +
+      `connections [${o.configs[0]}, ${configName(o.configs[0])}]: ${r.connections} opened and closed in ${r.seconds.toFixed(1)} s (${o.configs[0] === "secure" ? "SCRAM exchange + " : ""}ApiVersions + Metadata${r.produceFrames ? ` + Produce (${r.answered} HTTP calls or stream messages answered, ${r.produceRefused} Produce refused by this build)` : ""} on each)\n` +
         `memory: start ${mib(r.memStart)}, after ${r.warm} connections ${mib(r.memWarm)}, end ${mib(r.memEnd)}, growth after warm-up ${(growth / 1024).toFixed(0)} KiB (bound ${o.memBoundKiB} KiB)\n` +
         `gauges: connections ${r.metrics["kafka_mesh.connections"]}, pending ${r.metrics["kafka_mesh.pending_requests"] ?? 0}; connections_total ${r.metrics["kafka_mesh.connections_total"]}; open contexts ${r.openConnections}, unanswered HTTP calls and stream messages ${r.pendingHttp}`,
     );
@@ -540,9 +557,9 @@ async function fuzzRun(o: FuzzOptions): Promise<void> {
     }
     return;
   }
-  const configs = o.configs.length === 2
-    ? `${CONFIG_FILES.native} (native) on even cases, ${CONFIG_FILES.strimzi} (strimzi) on odd ones`
-    : `${CONFIG_FILES[o.configs[0]]} (${o.configs[0]}) on every case`;
+  const configs = o.configs.length > 1
+    ? `case i on the ${o.configs.length} configurations in turn: ${o.configs.map((d) => `${d} (${configName(d)})`).join(", ")}`
+    : `${configName(o.configs[0])} (${o.configs[0]}) on every case`;
   const upstream = (v: { httpCalls: number; grpcStreams: number; grpcMessages: number }): string =>
     `${v.httpCalls} HTTP calls, ${v.grpcStreams} gRPC streams carrying ${v.grpcMessages} messages`;
   const bad: string[] = [];
@@ -569,7 +586,10 @@ async function fuzzRun(o: FuzzOptions): Promise<void> {
     console.log(
       `[${v.dialect}] ${v.cases} cases, ${upstream(v)}${Object.keys(v.byMethod).length ? ` (${Object.entries(v.byMethod).map(([m, n]) => `${m} ${n}`).join(", ")})` : ""} (${v.openStreams} open at the end, ${v.unhandled} messages unanswered); ` +
         `memory: start ${mib(v.memStart)}, warm ${mib(v.memWarm)}, end ${mib(v.memEnd)} (max ${mib(v.maxMem)}), growth after warm-up ${(growth / 1024).toFixed(0)} KiB; ` +
-        `slowest VM call ${v.maxCallMs.toFixed(1)} ms (${v.maxCallName}); refused connections ${v.metrics["kafka_mesh.connections_refused"] ?? 0}; gauges: connections ${v.metrics["kafka_mesh.connections"]}, pending ${v.metrics["kafka_mesh.pending_requests"] ?? 0}`,
+        `slowest VM call ${v.maxCallMs.toFixed(1)} ms (${v.maxCallName}); refused connections ${v.metrics["kafka_mesh.connections_refused"] ?? 0}; gauges: connections ${v.metrics["kafka_mesh.connections"]}, pending ${v.metrics["kafka_mesh.pending_requests"] ?? 0}` +
+        (v.dialect === "secure"
+          ? `; SASL: ${v.metrics["kafka_mesh.sasl.authentications"] ?? 0} authentications, ${v.metrics["kafka_mesh.sasl.authentication_failures"] ?? 0} failures; ACL denials ${v.metrics["kafka_mesh.acl.denied"] ?? 0}`
+          : ""),
     );
     if (growth > bound) bad.push(`[${v.dialect}] memory grew ${(growth / 1024).toFixed(0)} KiB after warm-up (bound ${o.memBoundKiB} KiB)`);
     if (v.metrics["kafka_mesh.connections"] !== 0) bad.push(`[${v.dialect}] connections gauge not back to 0`);
