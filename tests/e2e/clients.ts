@@ -64,6 +64,18 @@ export function topicClusters(): Record<string, string> {
   return JSON.parse(readFileSync(path, "utf8")) as Record<string, string>;
 }
 
+/**
+ * The topics of the stack's topic list that no topic policy of its plugin configuration covers
+ * (docs/schemas.md): plain records can be written to them. Policy topics need framed records.
+ */
+export function plainTopicClusters(): Record<string, string> {
+  const v = process.env.STACK_CONFIG;
+  const path = v ? (isAbsolute(v) ? v : resolve(process.cwd(), v)) : join(ROOT, "examples", "reference.json");
+  const config = JSON.parse(readFileSync(path, "utf8")) as { topic_policies?: Array<{ topic_prefix: string }> };
+  const prefixes = (config.topic_policies ?? []).map((p) => p.topic_prefix);
+  return Object.fromEntries(Object.entries(topicClusters()).filter(([t]) => !prefixes.some((p) => t.startsWith(p))));
+}
+
 export interface RunOptions {
   input?: string;
   timeoutMs?: number;
