@@ -1107,6 +1107,39 @@ describe("ACLs: Produce, Metadata, InitProducerId", () => {
     expect<string>(env.events.denials[0]).toBe("User:alice Metadata DESCRIBE Topic:avocado");
   });
 
+  it("answers a topic asked for by id that the principal may not describe with its id, not its name", () => {
+    const env = new Env(SASL_ACLS);
+    const bob = loggedIn(env, "bob", BOB_PASSWORD);
+    let w = new Writer();
+    metadata(w, 3, ["avocado", "apricots"]);
+    const known = metadataAnswer(send(bob, w)[0], 3);
+    const avocado = known.topics[0].topicId;
+    expect<bool>(sameBytes(avocado, topicIdFor("avocado"))).toBe(true);
+
+    const alice = loggedIn(env, "alice", ALICE_PASSWORD);
+    w = new Writer();
+    const start = beginRequest(w, ApiKey.Metadata, 12, 4);
+    const req = new MetadataRequest();
+    const ids: Array<Uint8Array> = [avocado, known.topics[1].topicId];
+    const list = new Array<MetadataRequestTopic>();
+    for (let i = 0; i < ids.length; i++) {
+      const t = new MetadataRequestTopic();
+      t.name = null;
+      t.topicId = ids[i];
+      list.push(t);
+    }
+    req.topics = list;
+    req.encode(w, 12);
+    endRequest(w, start);
+    const resp = metadataAnswer(send(alice, w)[0], 4);
+    expect<i32>(resp.topics.length).toBe(2);
+    expect<i16>(resp.topics[0].errorCode).toBe(KafkaError.TOPIC_AUTHORIZATION_FAILED);
+    expect<bool>(resp.topics[0].name === null).toBe(true);
+    expect<bool>(sameBytes(resp.topics[0].topicId, avocado)).toBe(true);
+    expect<i16>(resp.topics[1].errorCode).toBe(KafkaError.NONE);
+    expect<string>(resp.topics[1].name!).toBe("apricots");
+  });
+
   it("lists in an all-topics Metadata only the topics the principal may describe, without counting denials", () => {
     const env = new Env(SASL_ACLS);
     // bob may describe every topic: his request makes them known.

@@ -87,6 +87,7 @@ export class MetadataRequestHandler extends InFlightRequest {
       for (let i = 0; i < requested.length; i++) {
         const entry = requested[i];
         let name = entry.name;
+        const byId = name === null;
         if (name === null) {
           // Asked by id (v10+): only ids this mesh handed out can be resolved.
           name = isZeroId(entry.topicId) ? null : this.mesh.topics.nameOf(entry.topicId);
@@ -100,8 +101,13 @@ export class MetadataRequestHandler extends InFlightRequest {
           }
         }
         if (!this.session.allows("Metadata", Operation.DESCRIBE, ResourceType.TOPIC, name!)) {
+          // As KafkaApis: asked by id, the answer carries that id and not the name (a principal
+          // that may not describe the topic does not learn its name from its id).
           const denied = new MetadataResponseTopic();
-          denied.name = name;
+          if (byId) {
+            denied.name = null;
+            denied.topicId = entry.topicId;
+          } else denied.name = name;
           denied.errorCode = KafkaError.TOPIC_AUTHORIZATION_FAILED;
           response.topics.push(denied);
           continue;
