@@ -520,8 +520,8 @@ class AvroValidator {
   }
 
   /** A length-prefixed bytes or string; UTF-8 checked for strings. */
-  lengthPrefixed(what: string, utf8: bool): bool {
-    const n = this.long(what + " length");
+  lengthPrefixed(what: string, whatLength: string, utf8: bool): bool {
+    const n = this.long(whatLength);
     if (this.error.length) return false;
     if (n < 0) return this.fail("negative " + what + " length " + n.toString());
     if (n > <i64>(this.end - this.pos)) return this.fail(what + " truncated");
@@ -559,16 +559,19 @@ class AvroValidator {
         this.pos += 8;
         return true;
       case AvroKind.BYTES:
-        return this.lengthPrefixed("bytes", false);
+        return this.lengthPrefixed("bytes", "bytes length", false);
       case AvroKind.STRING:
-        return this.lengthPrefixed("string", true);
+        return this.lengthPrefixed("string", "string length", true);
       case AvroKind.FIXED:
         if (this.end - this.pos < t.size) return this.fail("fixed " + t.shortName() + " truncated");
         this.pos += t.size;
         return true;
       case AvroKind.ENUM: {
-        const i = this.int("enum " + t.shortName() + " index");
-        if (this.error.length) return false;
+        const i = this.int("index");
+        if (this.error.length) {
+          this.error = "enum " + t.shortName() + " " + this.error;
+          return false;
+        }
         if (i < 0 || i >= t.symbols.length)
           return this.fail("enum " + t.shortName() + " index " + i.toString() + " out of range (" + t.symbols.length.toString() + " symbols)");
         return true;
@@ -603,20 +606,23 @@ class AvroValidator {
   /** An array's or map's blocks, up to the 0 count. */
   blocks(t: AvroType, depth: i32): bool {
     const isMap = t.kind == AvroKind.MAP;
+    // Static strings: nothing is built on the way unless something fails.
     const what = isMap ? "map" : "array";
+    const countWhat = isMap ? "map block count" : "array block count";
+    const sizeWhat = isMap ? "map block size" : "array block size";
     const item = t.items!;
     // A map entry is a string key (at least its length byte) and a value.
     const minItem = isMap ? saturatingAdd(1, item.minSize) : item.minSize;
     let index: i64 = 0;
     while (true) {
-      let count = this.long(what + " block count");
+      let count = this.long(countWhat);
       if (this.error.length) return false;
       if (count == 0) return true;
       let blockEnd = -1;
       if (count < 0) {
         if (count == i64.MIN_VALUE) return this.fail(what + " block count out of range");
         count = -count;
-        const size = this.long(what + " block size");
+        const size = this.long(sizeWhat);
         if (this.error.length) return false;
         if (size < 0 || size > <i64>(this.end - this.pos)) return this.fail(what + " block size " + size.toString() + " out of range");
         blockEnd = this.pos + <i32>size;
@@ -625,7 +631,7 @@ class AvroValidator {
       if (minItem > 0 && count > <i64>(this.end - this.pos) / <i64>minItem) return this.fail(what + " block count " + count.toString() + " exceeds the bytes left");
       if (count > this.budget - this.work) return this.fail("payload too costly to validate (" + what + " block of " + count.toString() + " items)");
       for (let i: i64 = 0; i < count; i++) {
-        if (isMap && !this.lengthPrefixed("map key", true)) {
+        if (isMap && !this.lengthPrefixed("map key", "map key length", true)) {
           this.error = "map entry " + index.toString() + ": " + this.error;
           return false;
         }

@@ -633,38 +633,42 @@ export function parseJsonSchema(text: string, referenceNames: Array<string> = []
 
 /** An object's members with duplicate keys resolved as JSON.parse does: the last one wins. */
 class Members {
-  keys: Array<string> = [];
-  values: Array<JsonValue> = [];
+  keys: Array<string>;
+  values: Array<JsonValue>;
   index: Map<string, i32> | null = null;
 
   constructor(o: JsonValue) {
     const n = o.keys.length;
-    if (n <= 8) {
-      for (let i = 0; i < n; i++) {
-        const k = unchecked(o.keys[i]);
-        let later = false;
-        for (let j = i + 1; j < n; j++) {
-          if (unchecked(o.keys[j]) == k) {
-            later = true;
-            break;
-          }
-        }
-        if (!later) {
-          this.keys.push(k);
-          this.values.push(unchecked(o.items[i]));
+    // Small objects: duplicates are looked for pairwise; without any (the usual case) the
+    // object's own arrays serve. Larger ones go through a map.
+    let duplicates = n > 8;
+    for (let i = 0; i < n && !duplicates; i++) {
+      const k = unchecked(o.keys[i]);
+      for (let j = i + 1; j < n; j++) {
+        if (unchecked(o.keys[j]) == k) {
+          duplicates = true;
+          break;
         }
       }
+    }
+    if (!duplicates) {
+      this.keys = o.keys;
+      this.values = o.items;
     } else {
       const last = new Map<string, i32>();
       for (let i = 0; i < n; i++) last.set(unchecked(o.keys[i]), i);
+      const keys = new Array<string>();
+      const values = new Array<JsonValue>();
       const index = new Map<string, i32>();
       for (let i = 0; i < n; i++) {
         const k = unchecked(o.keys[i]);
         if (last.get(k) != i) continue;
-        index.set(k, this.keys.length);
-        this.keys.push(k);
-        this.values.push(unchecked(o.items[i]));
+        index.set(k, keys.length);
+        keys.push(k);
+        values.push(unchecked(o.items[i]));
       }
+      this.keys = keys;
+      this.values = values;
       this.index = index;
     }
   }
