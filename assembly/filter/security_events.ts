@@ -3,7 +3,7 @@
 // LOG_LINES_PER_SECOND per VM so a client cannot flood Envoy's log.
 import * as imports from "@solo-io/proxy-runtime/assembly/imports";
 import { log, LogLevelValues, MetricTypeValues, WasmResultValues } from "@solo-io/proxy-runtime/assembly/runtime";
-import { RandomSource, SecurityEvents } from "../mesh/session";
+import { loggable, RandomSource, SecurityEvents } from "../mesh/session";
 import { randomBytes } from "./host";
 
 const LOG_LINES_PER_SECOND: i32 = 10;
@@ -99,14 +99,14 @@ export class HostSecurityEvents extends SecurityEvents {
   authenticationFailed(principal: string, mechanism: string, client: string, reason: string): void {
     this.count("kafka_mesh.sasl.authentication_failures");
     this.count(this.prefix(principal) + "authentication_failures");
-    this.line("kafka_mesh: event=authentication_failed principal=" + (principal.length > 0 ? principal : "unknown") +
-      " mechanism=" + mechanism + " client=" + client + " reason=\"" + reason + "\"");
+    this.line("kafka_mesh: event=authentication_failed principal=" + (principal.length > 0 ? loggable(principal, 256) : "unknown") +
+      " mechanism=" + loggable(mechanism) + " client=" + loggable(client) + " reason=\"" + reason + "\"");
   }
 
   denied(principal: string, client: string, api: string, operation: string, resource: string): void {
     this.count("kafka_mesh.acl.denied");
     this.count(this.prefix(principal) + "denied");
-    this.line("kafka_mesh: event=authorization_denied principal=" + principal + " client=" + client + " api=" + api +
-      " operation=" + operation + " resource=" + resource);
+    this.line("kafka_mesh: event=authorization_denied principal=" + loggable(principal, 256) + " client=" + loggable(client) + " api=" + api +
+      " operation=" + operation + " resource=" + loggable(resource, 256));
   }
 }

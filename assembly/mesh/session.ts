@@ -119,6 +119,34 @@ export class MeshSecurity {
   }
 }
 
+/** Longest client-chosen text a log line quotes (loggable). */
+export const LOGGABLE_CHARS: i32 = 64;
+
+/**
+ * Client-chosen text (a mechanism name, a topic or group name) as a log line may quote it: at
+ * most `max` characters, then how many more there were; control characters, quotes,
+ * backslashes and non-ASCII as \uXXXX, so a client cannot end a line and forge the next.
+ */
+export function loggable(s: string, max: i32 = LOGGABLE_CHARS): string {
+  const n = min(s.length, max);
+  let plain = true;
+  for (let i = 0; i < n && plain; i++) {
+    const c = s.charCodeAt(i);
+    plain = c >= 0x20 && c < 0x7f && c != 0x22 && c != 0x5c;
+  }
+  let out = plain ? s.substring(0, n) : "";
+  if (!plain) {
+    const hex = "0123456789abcdef";
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x20 && c < 0x7f && c != 0x22 && c != 0x5c) out += String.fromCharCode(c);
+      else out += "\\u" + hex.charAt((c >> 12) & 15) + hex.charAt((c >> 8) & 15) + hex.charAt((c >> 4) & 15) + hex.charAt(c & 15);
+    }
+  }
+  if (s.length > max) out += "...(" + s.length.toString() + " chars)";
+  return out;
+}
+
 /** The CN of an RFC 2253 subject ("CN=alice,OU=clients,O=example" -> "alice"); "" without one. */
 export function commonName(subject: string): string {
   let start = 0;
@@ -195,9 +223,9 @@ export class Session {
    * re-authentication changing mechanism.
    */
   beginExchange(mechanism: string, version: i16): string {
-    if (!this.security.offers(mechanism)) return "Unsupported SASL mechanism " + mechanism;
+    if (!this.security.offers(mechanism)) return "Unsupported SASL mechanism " + loggable(mechanism);
     if (this.authMechanism.length > 0 && mechanism != this.authMechanism) {
-      return "Re-authentication must use mechanism " + this.authMechanism + ", not " + mechanism;
+      return "Re-authentication must use mechanism " + this.authMechanism + ", not " + loggable(mechanism);
     }
     this.mechanism = mechanism;
     this.scram = null;

@@ -300,3 +300,22 @@ test("after a v0 handshake the tokens go raw: SCRAM-SHA-512 and PLAIN succeed, a
   assert.equal(vm.metric("kafka_mesh.sasl.authentications"), 2);
   assert.equal(vm.metric("kafka_mesh.sasl.authentication_failures"), 1);
 });
+
+test("client-chosen names reach the log escaped and cut short: no forged lines", async () => {
+  const vm = await saslVm();
+  const forged = "\n[2026-11-30 22:00:00.000][1][critical][wasm] forged";
+  const conn = vm.connect();
+  const frames = exchange(conn, handshakeRequest(1, 1, "PLAIN" + forged + "x".repeat(5000)));
+  assert.equal(readHandshake(frames[0]).errorCode, UNSUPPORTED_SASL_MECHANISM);
+  vm.tick();
+  const alice = vm.connect();
+  assert.equal(plainLogin(alice, "alice", PASSWORD.alice).errorCode, 0);
+  assert.equal(metadataTopics(alice, 3, [`b${forged}`]).get(`b${forged}`), TOPIC_AUTHORIZATION_FAILED);
+  const lines = vm.log.map((l) => l.message);
+  assert.ok(lines.some((m) => m.includes("mechanism=PLAIN\\u000a[2026-11-30")), lines.slice(-4).join(" | "));
+  assert.ok(lines.some((m) => m.includes("resource=Topic:b\\u000a[2026-11-30")), lines.slice(-4).join(" | "));
+  for (const m of lines) {
+    assert.ok(!m.includes("\n"), `a log line with a line break: ${JSON.stringify(m.slice(0, 120))}`);
+    assert.ok(m.length < 1000, `a log line of ${m.length} characters`);
+  }
+});

@@ -42,7 +42,7 @@ import { MeshContext } from "../../assembly/mesh/context";
 import { MeshMetrics } from "../../assembly/mesh/metrics";
 import { InMemoryBlockSource } from "../../assembly/mesh/producer_state";
 import { MeshRequestDecoder } from "../../assembly/mesh/request_decoder";
-import { ANONYMOUS, MAX_UNAUTHENTICATED_FRAME_BYTES, RandomSource, SecurityEvents, Session } from "../../assembly/mesh/session";
+import { ANONYMOUS, loggable, MAX_UNAUTHENTICATED_FRAME_BYTES, RandomSource, SecurityEvents, Session } from "../../assembly/mesh/session";
 import { LocalTopicIdStore, topicIdFor } from "../../assembly/mesh/topics";
 import { CREDENTIAL_VECTORS, EXCHANGE_VECTORS, ExchangeVector } from "../fixtures/auth/scram_vectors";
 import * as RDKAFKA from "../fixtures/produce/librdkafka_none";
@@ -617,6 +617,25 @@ describe("SASL: what is listed and served before authentication", () => {
     expect<i32>(env.clock.read("SaslHandshake")).toBe(2);
     expect<i32>(env.events.failures.length).toBe(2);
     expect<string>(env.events.failures[0]).toBe("|GSSAPI|10.0.0.5:40001");
+  });
+
+  it("quotes a refused mechanism name in its close reason escaped and cut short, so it cannot forge log lines", () => {
+    const env = new Env(SASL_ACLS);
+    const c = env.connect();
+    const w = new Writer();
+    const mechanism = "PLAIN\n[2026-11-30 22:00:00.000][1][info] forged \"line\" \\ \u00e9" + "x".repeat(3000);
+    handshake(w, 1, 1, mechanism);
+    const a = send(c, w);
+    expect<i16>(handshakeAnswer(a[0], 1, 1).errorCode).toBe(KafkaError.UNSUPPORTED_SASL_MECHANISM);
+    const why = c.closeReason;
+    expect<bool>(why.includes("\n")).toBe(false);
+    expect<bool>(why.includes("\"")).toBe(false);
+    expect<bool>(why.startsWith("Unsupported SASL mechanism PLAIN\\u000a[2026-11-30 22:00:00.000][1][info] forged \\u0022")).toBe(true);
+    expect<bool>(why.endsWith("...(" + mechanism.length.toString() + " chars)")).toBe(true);
+    expect<bool>(why.length < 200).toBe(true);
+    expect<string>(loggable("PLAIN")).toBe("PLAIN");
+    expect<string>(loggable("a\\b\u00e9\u0000", 10)).toBe("a\\u005cb\\u00e9\\u0000");
+    expect<string>(loggable("abcdef", 3)).toBe("abc...(6 chars)");
   });
 
   it("offers only the configured mechanisms", () => {
