@@ -10,6 +10,15 @@ interface CellBase {
   conns: number;
   /** Only with BENCH_FULL=1. */
   full?: boolean;
+  /** The producer's topic, when not the result set's `topic`. */
+  topic?: string;
+  /**
+   * "avro": each value is a 1 KiB Avro record in the Confluent wire format (bench/schema.ts),
+   * sent by ProducerPerformance from a payload file.
+   */
+  payload?: "avro";
+  /** What the report says of the topic (e.g. its schema policy). */
+  note?: string;
 }
 
 /** As fast as the client goes, `records` records per run. */
@@ -137,7 +146,8 @@ function workload(c: CellResult<unknown>): string {
     return `Java consumer ${sizeOf(c)}, ${c.topic} (${c.cluster}, ${c.partitions} partition${c.partitions === 1 ? "" : "s"}), ${c.records_per_run.toLocaleString("en").replace(/,/g, " ")} records from offset 0`;
   }
   const rate = c.rate_asked === "max" ? "max rate" : `fixed ${f(c.rate_asked)} rec/s`;
-  return `${c.client === "java" ? "Java" : "librdkafka"} ${sizeOf(c)}, acks=${c.acks}, ${c.codec}, ${c.conns} conn, ${rate}`;
+  const what = c.payload === "avro" ? `${sizeOf(c)} Avro values (Confluent framing) to ${c.topic}${c.note ? ` (${c.note})` : ""}` : sizeOf(c);
+  return `${c.client === "java" ? "Java" : "librdkafka"} ${what}, acks=${c.acks}, ${c.codec}, ${c.conns} conn, ${rate}`;
 }
 
 /** Targets in report order (older result sets name the Strimzi-dialect mesh `mesh`). */
@@ -236,6 +246,23 @@ export function markdown(res: Results, stamp: string): string {
       out.push(
         `| ${workload(c)} | ${ts.map((t) => (l(t) ? `${lat(l(t)!.p50)} / ${lat(l(t)!.p99)}` : "–")).join(" | ")} |` +
           (native ? ` ${d(l("mesh-native")?.p99, l("kroxylicious")?.p99)} | ${d(l("mesh-native")?.p50, l("kafka")?.p50)} |` : ""),
+      );
+    }
+  }
+  const schema = res.cells.filter((c) => c.payload === "avro" && c.summary["mesh-native"]);
+  if (schema.length) {
+    out.push("", "### Schema checks (mesh-native): the same Avro values to a topic the filter validates and to one it does not", "");
+    out.push(
+      "| workload | rec/s | p50 ms | p99 ms | CPU µs/rec: Envoy | Envoy+bridge | rec/s vs the first row | Envoy µs/rec vs the first row | errors |",
+      "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    );
+    const first = schema[0]!.summary["mesh-native"]!;
+    for (const c of schema) {
+      const s = c.summary["mesh-native"]!;
+      const cpu = pathCpu("mesh-native", s);
+      out.push(
+        `| ${workload(c)} | ${f(s.records_per_s)} | ${lat(s.latency_ms.p50)} | ${lat(s.latency_ms.p99)} | ${f(cpu.envoy, 1)} | ${f(cpu["envoy+bridge"], 1)} | ` +
+          `${r2(s.records_per_s, first.records_per_s)} | ${r2(cpu.envoy, pathCpu("mesh-native", first).envoy)} | ${s.errors.length ? s.errors[0]!.replace(/\|/g, "/") : "–"} |`,
       );
     }
   }

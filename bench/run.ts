@@ -23,6 +23,7 @@ import { ROOT, stackPorts } from "../tests/e2e/stack-ports.ts";
 import { startDialectEnvoy, type DialectEnvoy } from "../tests/e2e/dialects.ts";
 import type { Dialect } from "../stack/config.ts";
 import { prepareConsumeTopic } from "./consume.ts";
+import { prepareSchemaWorkload } from "./schema.ts";
 import { startKroxylicious, type Kroxylicious } from "./kroxylicious.ts";
 import { micro } from "./micro.ts";
 import { markdown, type Cell, type ConsumeCell, type MaxRateCell, type IdleBaseline, type Latency, type Machine, type Results, type Summary, type WasmMemory } from "./report.ts";
@@ -65,7 +66,17 @@ const CELLS: Cell[] = [
   // kroxylicious target (it fronts c1 only).
   { id: "consume-1k-5p", client: "java-consumer", size: 1024, acks: "-", codec: "none", conns: 1, rate: "max", records: 500000,
     topic: "bananas-consume-bench", cluster: "c3", partitions: 5, full: true },
+  // Schema checks (docs/schemas.md): the same 1 KiB Avro values in the Confluent wire format
+  // (bench/schema.ts) to a c1 topic no policy covers (the pass-through path) and to one the
+  // reference config's `apples-avro` policy validates (every batch decoded, every value decoded
+  // against its schema), through mesh-native only.
+  { id: "schema-1k-plain", client: "java", size: 1024, acks: "all", codec: "none", conns: 1, rate: "max", records: 60000, full: true,
+    topic: "apples-bench", payload: "avro", note: "no policy" },
+  { id: "schema-1k-checked", client: "java", size: 1024, acks: "all", codec: "none", conns: 1, rate: "max", records: 60000, full: true,
+    topic: "apples-avro-bench", payload: "avro", note: "policy: AVRO, validated to the payload" },
 ];
+/** The Avro payload file of the schema cells (set up before the runs). */
+let avroPayloadFile: string | null = null;
 // The bridge target speaks HTTP: compression between client and mesh does not exist there.
 // kroxylicious is optional: dropped when the proxy cannot be installed or started; so is a mesh
 // target whose Envoy cannot be started.
@@ -79,6 +90,7 @@ const CONSUME_TARGETS = new Set(["mesh-native", "kafka", "kroxylicious"]);
 function cellTargets(cell: Cell): string[] {
   // Kroxylicious fronts c1 only.
   if (cell.client === "java-consumer") return TARGETS.filter((t) => CONSUME_TARGETS.has(t) && !(t === "kroxylicious" && cell.cluster !== "c1"));
+  if (cell.payload === "avro") return TARGETS.filter((t) => t === "mesh-native");
   return TARGETS.filter((t) => !(t === "bridge" && cell.codec !== "none"));
 }
 /** The dialect each mesh target's Envoy serves. */
@@ -218,9 +230,10 @@ type Measured = { report: ClientReport; cpu: number };
 
 async function javaPerf(cell: Cell, target: string, count: number, rate: "max" | number): Promise<Measured> {
   const props = [`bootstrap.servers=${bootstrap(target)}`, `acks=${cell.acks}`, `compression.type=${cell.codec}`];
+  const values = cell.payload === "avro" ? ["--payload-file", avroPayloadFile!] : ["--record-size", String(cell.size)];
   const r = await runChild("java", [
     "-Xmx512m", "-cp", join(kafkaLibs(ROOT), "*"), "org.apache.kafka.tools.ProducerPerformance",
-    "--topic", TOPIC, "--num-records", String(count), "--record-size", String(cell.size),
+    "--topic", cell.topic ?? TOPIC, "--num-records", String(count), ...values,
     "--throughput", String(rate === "max" ? -1 : Math.round(rate)), "--producer-props", ...props,
   ]);
   // 60000 records sent, 9123.4 records/sec (8.91 MB/sec), 12.3 ms avg latency, 345.0 ms max latency, 10 ms 50th, 30 ms 95th, 40 ms 99th, 50 ms 99.9th.
@@ -406,6 +419,17 @@ async function measure(cell: Cell, target: string, count: number, rate: "max" | 
   const consume = cell.client === "java-consumer";
   const produced = (stats1[consume ? "requests.Fetch" : "requests.Produce"] ?? 0) - (stats0[consume ? "requests.Fetch" : "requests.Produce"] ?? 0);
   const forwarded = consume ? (r.records ?? 0) : (stats1["cluster.c1.records"] ?? 0) - (stats0["cluster.c1.records"] ?? 0);
+  if (cell.payload === "avro" && envoy !== null && !r.error) {
+    // Refused values would pass for fast ones: every record must have reached the cluster.
+    const delta = (k: string): number => (stats1[k] ?? 0) - (stats0[k] ?? 0);
+    const topic = cell.topic ?? TOPIC;
+    // (A VM past max_topic_stats counts the topic under topics_other.)
+    const acked = delta(`topic.${topic}.records`) + delta("topics_other.records");
+    const refusedNow = delta(`topic.${topic}.schema_rejected`) + delta("topics_other.schema_rejected") + delta("schema.failed_open");
+    if (refusedNow > 0 || acked < count) {
+      r.error = `${topic}: ${acked} of ${count} records acknowledged, ${refusedNow} partitions refused or passed unchecked by the schema checks`;
+    }
+  }
   const per1m: Record<string, number> = {};
   if (r.records) for (const [n, s] of Object.entries(cpu)) per1m[n] = Number(((s * 1e6) / r.records).toFixed(1));
   const envoyPid = envoyName !== null ? pids[envoyName] : undefined;
@@ -562,7 +586,83 @@ async function consumeSetUp(cell: ConsumeCell, targets: string[], count: number)
   return true;
 }
 
-async function runCells(cells: Cell[], started: Date): Promise<void> {
+/**
+ * Before the schema cells: their topics on c1, the schema registered under the checked topic's
+ * subject, the payload file. Returns the cells to run: without the schema cells when that fails
+ * or the stack's config has no registry or no policy for the checked topic.
+ */
+async function schemaSetUp(cells: Cell[]): Promise<Cell[]> {
+  const schemaCells = cells.filter((c) => c.payload === "avro");
+  if (!schemaCells.length) return cells;
+  const drop = (why: string): Cell[] => {
+    console.log(`bench: skip ${schemaCells.map((c) => c.id).join(", ")}: ${why}`);
+    return cells.filter((c) => c.payload !== "avro");
+  };
+  if (!TARGETS.includes("mesh-native")) return drop("no mesh-native target");
+  const checked = schemaCells.find((c) => c.id === "schema-1k-checked")?.topic ?? "apples-avro-bench";
+  const policies = (ports.config.topic_policies ?? []) as Array<{ topic_prefix: string; value_schema?: { validate?: string } }>;
+  const policy = policies.find((p) => checked.startsWith(p.topic_prefix));
+  if (ports.registry === null || policy?.value_schema?.validate !== "payload") return drop(`the stack's config has no registry or no payload policy for ${checked}`);
+  try {
+    const w = await prepareSchemaWorkload({ root: ROOT, registry: ports.registry, bootstrap: CLUSTER.kafka,
+      topics: [...new Set(schemaCells.map((c) => c.topic ?? TOPIC))], subject: `${checked}-value` });
+    avroPayloadFile = w.payloadFile;
+    console.log(`bench: schema cells: schema id ${w.id} under ${checked}-value, payloads ${w.payloadFile}`);
+    return cells;
+  } catch (e) {
+    return drop(e instanceof Error ? e.message : String(e));
+  }
+}
+
+/** One cell's runs under way: its rate and record count, targets, runs so far. */
+interface CellRuns {
+  cell: Cell;
+  rate: "max" | number;
+  count: number;
+  targets: string[];
+  runs: Record<string, Run[]>;
+  /** The bridge target's batch size (the Strimzi-dialect mesh's median records per call so far). */
+  batch: number | null;
+}
+
+/** A cell's rate, count and targets (its consume topic prepared); null when it is skipped. */
+async function cellRuns(cell: Cell, done: Record<string, Record<string, Summary>>): Promise<CellRuns | null> {
+  let rate: "max" | number = "max";
+  let count: number;
+  if (cell.rate !== "max") {
+    const base = done[cell.of];
+    const best = base ? Math.min(...TARGETS.map((t) => base[t]?.records_per_s ?? Infinity)) : NaN;
+    if (!Number.isFinite(best)) { console.log(`skip ${cell.id}: no max-rate figures from ${cell.of}`); return null; }
+    rate = Math.round(best * cell.rate);
+    count = Math.round(rate * cell.seconds * SCALE);
+  } else {
+    count = Math.round(cell.records * SCALE);
+  }
+  const targets = cellTargets(cell);
+  if (cell.client === "java-consumer" && !(await consumeSetUp(cell, targets, count))) return null;
+  return { cell, rate, count, targets, runs: Object.fromEntries(targets.map((t) => [t, []])), batch: null };
+}
+
+/** Run i of a cell through each of its targets. */
+async function runOnce(g: CellRuns, i: number): Promise<void> {
+  const { cell, count, rate } = g;
+  for (const target of g.targets) {
+    // The bridge target batches as the Strimzi-dialect mesh did in this cell (median so far).
+    const b = target === "bridge" ? (g.batch ?? 15) : null;
+    const r = await measure(cell, target, count, rate, b);
+    g.runs[target]!.push(r);
+    if (target === "mesh-strimzi" && r.records_per_call) g.batch = median(g.runs["mesh-strimzi"]!.map((x) => x.records_per_call));
+    console.log(
+      `${cell.id.padEnd(18)} ${target.padEnd(12)} #${i + 1} ` +
+        (r.error ? `ERROR ${r.error}` : cell.client === "java-consumer" ? `${r.records_per_s?.toFixed(0)} rec/s ${r.mb_per_s?.toFixed(1)} MB/s (join ${String(r.join_ms)} ms)`
+          : `${r.records_per_s?.toFixed(0)} rec/s p50 ${r.latency_ms?.p50?.toFixed(1)} p99 ${r.latency_ms?.p99?.toFixed(1)} ms`) +
+        ` load ${r.load1.before.toFixed(1)}`,
+    );
+  }
+}
+
+async function runCells(allCells: Cell[], started: Date): Promise<void> {
+  const cells = await schemaSetUp(allCells);
   const mach = machine();
   console.log(`bench: ${cells.length} workloads x ${TARGETS.length} targets x ${REPEAT} runs; load ${mach.load_average_at_start.join(" ")}`);
   // Idle baseline: every process with no load, after the Envoys and Kroxylicious started.
@@ -571,40 +671,23 @@ async function runCells(cells: Cell[], started: Date): Promise<void> {
   await warmUp(cells);
   const results: Results<Run> = { started: started.toISOString(), repeat: REPEAT, full: FULL, scale: SCALE, topic: TOPIC, machine: mach, idle, cells: [], micro: null };
   const done: Record<string, Record<string, Summary>> = {};
-  for (const cell of cells) {
-    let rate: "max" | number = "max";
-    let count: number;
-    if (cell.rate !== "max") {
-      const base = done[cell.of];
-      const best = base ? Math.min(...TARGETS.map((t) => base[t]?.records_per_s ?? Infinity)) : NaN;
-      if (!Number.isFinite(best)) { console.log(`skip ${cell.id}: no max-rate figures from ${cell.of}`); continue; }
-      rate = Math.round(best * cell.rate);
-      count = Math.round(rate * cell.seconds * SCALE);
-    } else {
-      count = Math.round(cell.records * SCALE);
+  // The schema cells run as one group, their runs interleaved (plain, checked, plain, ...) as
+  // targets are within a cell, so that load from other work falls on both alike.
+  for (let k = 0; k < cells.length;) {
+    let n = 1;
+    if (cells[k]!.payload === "avro") while (k + n < cells.length && cells[k + n]!.payload === "avro") n++;
+    const group: CellRuns[] = [];
+    for (const cell of cells.slice(k, k + n)) {
+      const g = await cellRuns(cell, done);
+      if (g) group.push(g);
     }
-    const targets = cellTargets(cell);
-    if (cell.client === "java-consumer" && !(await consumeSetUp(cell, targets, count))) continue;
-    const runs: Record<string, Run[]> = Object.fromEntries(targets.map((t) => [t, []]));
-    let batch: number | null = null;
-    for (let i = 0; i < REPEAT; i++) {
-      for (const target of targets) {
-        // The bridge target batches as the Strimzi-dialect mesh did in this cell (median so far).
-        const b = target === "bridge" ? (batch ?? 15) : null;
-        const r = await measure(cell, target, count, rate, b);
-        runs[target]!.push(r);
-        if (target === "mesh-strimzi" && r.records_per_call) batch = median(runs["mesh-strimzi"]!.map((x) => x.records_per_call));
-        console.log(
-          `${cell.id.padEnd(18)} ${target.padEnd(12)} #${i + 1} ` +
-            (r.error ? `ERROR ${r.error}` : cell.client === "java-consumer" ? `${r.records_per_s?.toFixed(0)} rec/s ${r.mb_per_s?.toFixed(1)} MB/s (join ${String(r.join_ms)} ms)`
-              : `${r.records_per_s?.toFixed(0)} rec/s p50 ${r.latency_ms?.p50?.toFixed(1)} p99 ${r.latency_ms?.p99?.toFixed(1)} ms`) +
-            ` load ${r.load1.before.toFixed(1)}`,
-        );
-      }
+    k += n;
+    for (let i = 0; i < REPEAT; i++) for (const g of group) await runOnce(g, i);
+    for (const g of group) {
+      const summary = Object.fromEntries(g.targets.map((t) => [t, summarize(g.runs[t]!)]));
+      done[g.cell.id] = summary;
+      results.cells.push({ ...g.cell, rate_asked: g.rate, records_per_run: g.count, summary, runs: Object.values(g.runs).flat() });
     }
-    const summary = Object.fromEntries(targets.map((t) => [t, summarize(runs[t]!)]));
-    done[cell.id] = summary;
-    results.cells.push({ ...cell, rate_asked: rate, records_per_run: count, summary, runs: Object.values(runs).flat() });
   }
   if (ONLY.length) console.log(`bench: BENCH_ONLY=${ONLY.join(",")}: no filter micro-benchmark`);
   else {

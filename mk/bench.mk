@@ -5,11 +5,12 @@
 #   make bench               default cells (~10-15 min on 2 cores), reuses a running stack
 #   BENCH_FULL=1 make bench  every cell
 #   make bench-consume       the consume workload alone (= BENCH_ONLY=consume make bench, ~2 min)
+#   make bench-schema        Avro values to a validated and an unvalidated topic (= BENCH_ONLY=schema, ~1.5 min)
 #   make bench-micro         the filter micro-benchmark alone (JSON on stdout)
 BENCH_VENV := .venv/bench/.requirements.stamp
 BENCH_MICRO_WASM := build/bench-micro.wasm
 
-.PHONY: bench bench-consume bench-micro
+.PHONY: bench bench-consume bench-schema bench-micro
 
 $(BENCH_VENV): bench/requirements.txt
 	test -x .venv/bench/bin/python || python3 -m venv .venv/bench
@@ -32,3 +33,8 @@ bench: build $(BENCH_VENV) $(BENCH_MICRO_WASM)
 bench-consume: build $(BENCH_VENV)
 	$(MAKE) --no-print-directory up
 	BENCH_ONLY=consume $(NODE_TS) bench/run.ts
+
+## bench-schema: 1 KiB Avro values to a topic the filter validates beside one it does not (mesh-native; ~1.5 min), no micro-benchmark
+bench-schema: build $(BENCH_VENV)
+	$(MAKE) --no-print-directory up
+	BENCH_ONLY=schema $(NODE_TS) bench/run.ts
