@@ -1,37 +1,53 @@
 // What a record's bytes say about their schema (docs/schemas.md): the Confluent wire format's
 // schema id, and whether the payload decodes against the id's schema (schema/ decodes).
-import { JsonValue, parseJson } from "../json";
+import { AvroSchema, avroValidate, parseAvroSchema } from "../schema/avro";
+import { protobufPayloadStart, readFraming } from "../schema/framing";
+import { JsonSchema, jsonSchemaValidate, parseJsonSchema } from "../schema/json_schema";
 import { SCHEMA_AVRO, SCHEMA_JSON, SCHEMA_PROTOBUF } from "./schema_config";
 import { SchemaEntry } from "./schema_registry";
 
 /** The schema id of a key or value in the Confluent wire format, or -1 when it is not framed so. */
 export function readSchemaId(bytes: Uint8Array): i32 {
-  if (bytes.length < 5 || unchecked(bytes[0]) != 0) return -1;
-  const id = (<i32>unchecked(bytes[1]) << 24) | (<i32>unchecked(bytes[2]) << 16) | (<i32>unchecked(bytes[3]) << 8) | <i32>unchecked(bytes[4]);
-  return id < 0 ? -1 : id;
+  const f = readFraming(bytes);
+  return f.ok() && f.schemaId >= 0 ? f.schemaId : -1;
+}
+
+/** The entry's schema parsed once (kept on the entry); its error in entry.parseError. */
+function parsed(entry: SchemaEntry): Object | null {
+  if (entry.parsed !== null || entry.parseError.length > 0) return entry.parsed;
+  if (entry.schemaType == SCHEMA_AVRO) {
+    const s = parseAvroSchema(entry.text);
+    if (s.ok()) entry.parsed = s;
+    else entry.parseError = s.error;
+  } else if (entry.schemaType == SCHEMA_JSON) {
+    const s = parseJsonSchema(entry.text);
+    if (s.ok()) entry.parsed = s;
+    else entry.parseError = s.error;
+  }
+  return entry.parsed;
 }
 
 /** The schema's record name for RecordNameStrategy: Avro's full name, JSON Schema's title; "" when none. */
 export function recordNameOf(entry: SchemaEntry): string {
-  const json = parseJson(entry.text);
-  if (json === null || !json.isObject()) return "";
-  if (entry.schemaType == SCHEMA_AVRO) return avroFullName(json);
-  if (entry.schemaType == SCHEMA_JSON) {
-    const title = json.get("title");
-    return title !== null && title.isString() ? title.text : "";
-  }
+  const s = parsed(entry);
+  if (s === null) return "";
+  if (s instanceof AvroSchema) return (<AvroSchema>s).fullName();
+  if (s instanceof JsonSchema) return (<JsonSchema>s).title;
   return "";
-}
-
-function avroFullName(json: JsonValue): string {
-  const name = json.get("name");
-  if (name === null || !name.isString()) return "";
-  if (name.text.includes(".")) return name.text;
-  const ns = json.get("namespace");
-  return ns !== null && ns.isString() && ns.text.length > 0 ? ns.text + "." + name.text : name.text;
 }
 
 /** "" when the framed payload of `bytes` decodes against the entry's schema, else why not. */
 export function checkPayload(entry: SchemaEntry, bytes: Uint8Array): string {
-  return "";
+  if (entry.schemaType == SCHEMA_PROTOBUF) {
+    // Protobuf: the message indexes after the id must be well formed (the payload is not decoded).
+    return protobufPayloadStart(bytes) < 0 ? "malformed Protobuf message indexes" : "";
+  }
+  const f = readFraming(bytes);
+  const s = parsed(entry);
+  if (s === null) {
+    if (entry.parseError.length > 0) return "the registered schema cannot be used: " + entry.parseError;
+    return "payload checks are not available for schema type " + entry.schemaType;
+  }
+  if (s instanceof AvroSchema) return avroValidate(<AvroSchema>s, bytes, f.payloadStart, bytes.length);
+  return jsonSchemaValidate(<JsonSchema>s, bytes, f.payloadStart, bytes.length);
 }
