@@ -44,6 +44,8 @@ export class SchemaEntry {
   /** Parsed form for payload checks, made on first use (schema_payload.ts). */
   parsed: Object | null = null;
   parseError: string = "";
+  /** The schema names others (Confluent schema references), which the filter does not fetch. */
+  hasReferences: bool = false;
   waiters: Array<SchemaWaiter> = [];
   /** Calls of the lookup still unanswered. */
   outstanding: i32 = 0;
@@ -89,6 +91,8 @@ export class SchemaEntry {
     this.text = schema.text;
     const type = json.get("schemaType");
     if (type !== null && type.isString()) this.schemaType = type.text;
+    const refs = json.get("references");
+    this.hasReferences = refs !== null && refs.isArray() && refs.items.length > 0;
     return true;
   }
 
