@@ -4,8 +4,9 @@
 #                   dialect (E2E_DIALECTS, default native,strimzi: the stack's Envoy serves its
 #                   config's dialect, tests/e2e/dialects.ts starts an Envoy for the other one),
 #                   then the security suite once (TLS, SASL, ACLs: it starts Envoys of its own
-#                   from examples/secure.json), then stop what this target started (pass or
-#                   fail); a stack that was already up stays up
+#                   from examples/secure.json), then the schema suite once (the stack's registry
+#                   and Envoy, plus a fail_open Envoy of its own), then stop what this target
+#                   started (pass or fail); a stack that was already up stays up
 #   make demo       start the stack, produce the reference scenario's records through Envoy,
 #                   print where each landed; the stack keeps running (make down stops it)
 E2E_TSX := node_modules/.bin/tsx
@@ -46,7 +47,7 @@ e2e-java: $(E2E_JAVA_STAMP)
 e2e-deps: $(NODE_MODULES) $(E2E_NODE_STAMP) $(E2E_VENV_STAMP)
 
 # The stack's state is recorded first; the EXIT trap puts it back whatever happens after.
-## test-e2e: real producers through Envoy into the right clusters, real consumers reading them back, per dialect (E2E_DIALECTS); then TLS, SASL and ACLs with real clients (starts, then stops, the stack)
+## test-e2e: real producers through Envoy into the right clusters, real consumers reading them back, per dialect (E2E_DIALECTS); then TLS, SASL and ACLs, then schema checks against the registry, with real clients (starts, then stops, the stack)
 test-e2e: build e2e-deps
 	@state=$$(mktemp); \
 	$(E2E_TSX) tests/e2e/stack-guard.ts snapshot > "$$state" || { rm -f "$$state"; exit 1; }; \
@@ -59,6 +60,8 @@ test-e2e: build e2e-deps
 	    tests/e2e/consume_resilience.test.ts || rc=$$?; \
 	  echo "== security: TLS, SASL and ACLs through Envoys of its own (tests/e2e/security.test.ts)"; \
 	  $(NODE_TS) --test --test-timeout=$(E2E_TEST_TIMEOUT_MS) tests/e2e/security.test.ts || rc=$$?; \
+	  echo "== schemas: the registry, schema checks and failure modes (tests/e2e/schema.test.ts)"; \
+	  $(NODE_TS) --test --test-timeout=$(E2E_TEST_TIMEOUT_MS) tests/e2e/schema.test.ts || rc=$$?; \
 	  exit $$rc; }
 
 ## demo: starts the stack, produces the reference scenario through Envoy, shows where records landed
