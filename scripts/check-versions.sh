@@ -31,5 +31,14 @@ expect package.json "@kafkajs/confluent-schema-registry (exact)" \
 for req in tests/e2e/requirements.txt tests/faults/requirements.txt bench/requirements.txt; do
   expect "$req" "confluent-kafka" "$(pinned_requirement "$req" confluent-kafka)" "$CONFLUENT_KAFKA_VERSION"
 done
+# The Go modules of istio/tools/ (istio/build-tools.sh): the version each requires, and the
+# Kubernetes staging modules replaced by their release for KUBERNETES_VERSION (v1.X.Y -> v0.X.Y).
+go_require() { sed -n "s|^[[:space:]]*\(require[[:space:]]\+\)\{0,1\}$2 \(v[^ ]*\).*|\2|p" "$1" | head -1; }
+expect istio/tools/istio/go.mod "istio.io/istio" "$(go_require istio/tools/istio/go.mod istio.io/istio)" "$ISTIO_VERSION"
+expect istio/tools/kubernetes/go.mod "k8s.io/kubernetes" "$(go_require istio/tools/kubernetes/go.mod k8s.io/kubernetes)" "$KUBERNETES_VERSION"
+expect istio/tools/kubernetes/go.mod "go.etcd.io/etcd/server/v3" "$(go_require istio/tools/kubernetes/go.mod go.etcd.io/etcd/server/v3)" "$ETCD_VERSION"
+staging=$(sed -n 's|^[[:space:]]*k8s.io/[^ ]* => k8s.io/[^ ]* \(v[^ ]*\)$|\1|p' istio/tools/kubernetes/go.mod | sort -u | tr '\n' ' ' | sed 's/ $//')
+expect istio/tools/kubernetes/go.mod "the staging modules' replacements" "$staging" "v0.${KUBERNETES_VERSION#v1.}"
+expect istio/tools/kubeconform/go.mod "github.com/yannh/kubeconform" "$(go_require istio/tools/kubeconform/go.mod github.com/yannh/kubeconform)" "$KUBECONFORM_VERSION"
 [[ $status -eq 0 ]] && echo "check-versions: every pinned copy matches versions.env"
 exit $status
