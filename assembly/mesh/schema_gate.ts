@@ -86,9 +86,14 @@ export class SchemaGate extends SchemaWaiter {
       if (policy === null) continue;
       for (let p = 0; p < topic.partitions.length; p++) {
         const part = unchecked(topic.partitions[p]);
-        // A partition that does not decode gets its error from the produce plan, as before.
+        // A partition whose records cannot be read is refused with the decoder's error: the plan
+        // checks pass-through batches (native dialect) only to their header, so one left to it
+        // (a gzip batch decompressing past max_decompressed_bytes, say) would be forwarded unchecked.
         const decoded = decodeRecords(part.records, limits, false);
-        if (!decoded.ok() || decoded.batches.length == 0) continue;
+        if (!decoded.ok() || decoded.batches.length == 0) {
+          part.reject(decoded.ok() ? KafkaError.INVALID_RECORD : decoded.error, decoded.message !== null ? decoded.message! : "Record batch cannot be read", []);
+          continue;
+        }
         this.heldBytes += decoded.decompressedBytes;
         const records = decoded.batches[0].records;
         this.partitions.push(new GatedPartition(topic.name, policy!, part, records));
