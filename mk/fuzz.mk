@@ -28,7 +28,8 @@ fuzz: $(WASM)
 
 test-fuzz: $(WASM)
 	$(NODE_TS) --test tests/e2e/wasm_host.test.ts tests/e2e/wasm_host_memory.test.ts tests/e2e/wasm_host_consume.test.ts tests/e2e/wasm_host_security.test.ts tests/lib/kafka/schema.test.ts
-	$(NODE_TS) tests/fuzz/fuzz.ts --count 300000 --seed 1
+	$(NODE_TS) tests/fuzz/fuzz.ts --count 300000 --seed 1 --config base
+	$(NODE_TS) tests/fuzz/fuzz.ts --count 100000 --seed 1 --config schemas --warmup 50000
 	$(NODE_TS) tests/fuzz/fuzz.ts --memory --count 20000 --seed 1
 	$(NODE_TS) tests/fuzz/fuzz.ts --connections 10000
 	$(MAKE) --no-print-directory fuzz-repro

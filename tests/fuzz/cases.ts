@@ -9,6 +9,7 @@ import {
   answerFor, batchAt, FORWARD_FAULTS, FORWARD_GRPC_METHOD, forwardAnswerBody, type ForwardFault, forwardMessage, type ForwardRequest,
   nativeAnswer, type NativeProduce, readForward, readNativeProduce,
 } from "../wasm-host/native-bridge.ts";
+import { newSchemaCaseState, runSchemaStep, type SchemaCaseState, type SchemaStep } from "./schemas.ts";
 import { runSaslStep, type SaslTally, type SessionState } from "./secure.ts";
 
 const AUTHENTICATIONS = "kafka_mesh.sasl.authentications";
@@ -55,7 +56,10 @@ export type Step =
   // Security cases (secure.ts): a SASL exchange and its checks; the count of authentications over a case.
   | { op: "sasl"; c: number; seed: number }
   | { op: "sasl-begin" }
-  | { op: "sasl-end" };
+  | { op: "sasl-end" }
+  // Schema cases (schemas.ts): Produce requests checked against a registry the fuzzer answers, and their oracle.
+  | { op: "schema-begin" }
+  | SchemaStep;
 
 /** A generated case: its steps and how many client frames they send. */
 export interface Case {
@@ -713,9 +717,21 @@ export function runSteps(vm: MeshVm, steps: readonly Step[], hooks: StepHooks = 
   const conns = new Map<number, MeshConnection>();
   const sessions = new Map<number, SessionState>();
   const tally: SaslTally = { base: vm.metric(AUTHENTICATIONS), successes: 0, maybe: 0 };
+  let schemaCase: { state: SchemaCaseState; failOpen: boolean } | null = null;
   for (const step of steps) {
     hooks.before?.(step);
     switch (step.op) {
+      case "schema-begin": {
+        const registry = (JSON.parse(vm.configText) as { schema_registry?: { failure_mode?: string } }).schema_registry;
+        schemaCase = { state: newSchemaCaseState(), failOpen: registry?.failure_mode === "fail_open" };
+        break;
+      }
+      case "schema-send":
+      case "schema-answer":
+      case "schema-end":
+        if (!schemaCase) throw new Error(`${step.op} outside a schema case`);
+        runSchemaStep(vm, conns, step, schemaCase.state, schemaCase.failOpen);
+        break;
       case "connect":
         conns.set(step.c, vm.connect());
         sessions.set(step.c, { user: null, mechanism: null, expiresAtMs: 0, unknown: false });

@@ -4,11 +4,13 @@
 //
 //   node --import tsx tests/fuzz/fuzz.ts [--count N] [--seed S] [--hang-ms 2000] [--warmup N]
 //                            [--mem-bound-kib K] [--distinct-topics] [--wasm path]
-//                            [--memory | --memory-every N] [--config all|both|native|strimzi|secure]
+//                            [--memory | --memory-every N] [--config all|base|both|native|strimzi|secure|schemas]
 //   (--config: the configurations the cases run on, each on a VM of its own, case by case in
-//    turn: all (the default) native, strimzi, secure; both native and strimzi; secure is the
-//    native one with a security section (SASL users, ACLs), whose cases are SASL exchanges
-//    (secure.ts) before ordinary frames)
+//    turn: all (the default) native, strimzi, secure, schemas, schemas-open; base the first
+//    three; both native and strimzi; secure is the native one with a security section (SASL
+//    users, ACLs), whose cases are SASL exchanges (secure.ts) before ordinary frames; schemas
+//    the native one with topic policies and a schema registry, fail_closed and fail_open, whose
+//    cases are Produce requests checked against an oracle (schemas.ts))
 //   (--memory: memory cases only, on a VM with a small budget; --memory-every N: one case in
 //    N is a memory case, on that VM beside the main one)
 //   node --import tsx tests/fuzz/fuzz.ts --connections 10000      (open/close heap check)
@@ -26,6 +28,7 @@ import { answerFor, readNativeProduce } from "../wasm-host/native-bridge.ts";
 import {
   type Case, genCase, genMemoryCase, learnTopicIds, loadCorpus, MEMORY_LIMITS, memoryPeakBound, runSteps, type Step, type StepHooks,
 } from "./cases.ts";
+import { genSchemaCase, REGISTRY_CLUSTER, schemaTally, schemasSection } from "./schemas.ts";
 import { genSecureCase, heapCheckLogin, securitySection } from "./secure.ts";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -52,17 +55,36 @@ interface FuzzOptions {
   configs: Dialect[];
 }
 
-/** The configurations the fuzzer runs: the bridge dialects' reference ones, and native with a security section. */
-export type Dialect = "native" | "strimzi" | "secure";
+/**
+ * The configurations the fuzzer runs: the bridge dialects' reference ones, native with a
+ * security section, and native with schema policies and a registry (schemas.ts), fail_closed
+ * and fail_open.
+ */
+export type Dialect = "native" | "strimzi" | "secure" | "schemas" | "schemas-open";
 export const CONFIG_FILES: Readonly<Record<Dialect, string>> = {
   native: "examples/reference.json", strimzi: "examples/reference-strimzi.json", secure: "examples/reference.json",
+  schemas: "examples/reference.json", "schemas-open": "examples/reference.json",
 };
 /** What --config names. */
 const CONFIG_SETS: Readonly<Record<string, Dialect[]>> = {
-  all: ["native", "strimzi", "secure"], both: ["native", "strimzi"], native: ["native"], strimzi: ["strimzi"], secure: ["secure"],
+  all: ["native", "strimzi", "secure", "schemas", "schemas-open"], base: ["native", "strimzi", "secure"], both: ["native", "strimzi"],
+  native: ["native"], strimzi: ["strimzi"], secure: ["secure"],
+  schemas: ["schemas", "schemas-open"],
 };
+/** Configurations whose cases are their own (secure.ts, schemas.ts): no memory cases on them. */
+const OWN_CASES: ReadonlySet<Dialect> = new Set(["secure", "schemas", "schemas-open"]);
+const isSchemas = (d: Dialect): boolean => d === "schemas" || d === "schemas-open";
 /** How a report names a configuration. */
-const configName = (d: Dialect): string => (d === "secure" ? `${CONFIG_FILES[d]} + security (secure.ts)` : CONFIG_FILES[d]);
+const configName = (d: Dialect): string =>
+  d === "secure" ? `${CONFIG_FILES[d]} + security (secure.ts)`
+    : isSchemas(d) ? `${CONFIG_FILES[d]} + schema policies, registry ${d === "schemas" ? "fail_closed" : "fail_open"} (schemas.ts)` : CONFIG_FILES[d];
+
+/** Host options of a configuration's VM: the schema configurations' registry cluster is one Envoy knows. */
+function hostOptions(d: Dialect): { clusters?: string[] } {
+  if (!isSchemas(d)) return {};
+  const config = fuzzConfig(d) as { upstream_clusters?: Array<{ rest_bridge?: { envoy_cluster?: string } }> };
+  return { clusters: [...(config.upstream_clusters ?? []).flatMap((c) => (c.rest_bridge?.envoy_cluster ? [c.rest_bridge.envoy_cluster] : [])), REGISTRY_CLUSTER] };
+}
 
 /** The fuzz configuration: a dialect's reference configuration with a few limits changed. */
 export type FuzzConfig = Record<string, unknown> & {
@@ -126,6 +148,8 @@ type DoneMessage = {
   vms: VmFigures[];
   corpus: number;
   memoryVms: MemoryVmFigures[];
+  /** The schema cases' oracle totals (both schema configurations). */
+  schemas: typeof schemaTally;
 };
 type ConnectionsDoneMessage = {
   type: "connections-done";
@@ -206,8 +230,8 @@ function parseArgs(argv: string[]): FuzzOptions {
     }
     else throw new Error(`unknown option ${a}`);
   }
-  // Memory cases need clients that are served without authenticating: not on secure.
-  if (o.memoryEvery === 1 && o.configs.length > 1) o.configs = o.configs.filter((d) => d !== "secure");
+  // Memory cases run on the dialects' own configurations: not on secure or schemas.
+  if (o.memoryEvery === 1 && o.configs.length > 1) o.configs = o.configs.filter((d) => !OWN_CASES.has(d));
   // The heap takes one or two growth steps to a steady size, at a point that depends on
   // fragmentation (docs/fuzz.md); what the run looks for is growth in its second half.
   return { ...o, warmup: o.warmup ?? Math.max(150000, Math.round(o.count / 2)) };
@@ -218,6 +242,7 @@ export function fuzzConfig(dialect: Dialect = "strimzi"): FuzzConfig {
   const config: FuzzConfig = JSON.parse(fs.readFileSync(path.join(ROOT, CONFIG_FILES[dialect]), "utf8"));
   config.max_frame_bytes = MAX_FRAME_BYTES;
   if (dialect === "secure") config.security = securitySection();
+  if (isSchemas(dialect)) Object.assign(config, schemasSection(dialect === "schemas-open"));
   return config;
 }
 
@@ -247,13 +272,14 @@ function caseDialect(o: FuzzOptions, caseIndex: number): Dialect {
 }
 
 function isMemoryCase(o: FuzzOptions, caseIndex: number): boolean {
-  return o.memoryEvery > 0 && caseIndex % o.memoryEvery === o.memoryEvery - 1 && caseDialect(o, caseIndex) !== "secure";
+  return o.memoryEvery > 0 && caseIndex % o.memoryEvery === o.memoryEvery - 1 && !OWN_CASES.has(caseDialect(o, caseIndex));
 }
 
 function genAnyCase(o: FuzzOptions, caseIndex: number, corpus: readonly Buffer[], topicIds: ReadonlyMap<string, string>): Case & { memory: boolean } {
   if (isMemoryCase(o, caseIndex)) return { memory: true, ...genMemoryCase(o.seed, caseIndex, corpus) };
   const opts = { maxFrameBytes: MAX_FRAME_BYTES, distinctTopics: o.distinctTopics, topicIds };
   if (caseDialect(o, caseIndex) === "secure") return { memory: false, ...genSecureCase(o.seed, caseIndex, corpus, opts) };
+  if (isSchemas(caseDialect(o, caseIndex))) return { memory: false, ...genSchemaCase(o.seed, caseIndex) };
   return { memory: false, ...genCase(o.seed, caseIndex, corpus, opts) };
 }
 
@@ -275,8 +301,8 @@ async function fuzzWorker(o: FuzzOptions, beat: Int32Array): Promise<void> {
   /** Per dialect: the main VM and its figures, and (with memory cases) the memory VM. */
   const runs = new Map<Dialect, { vm: MeshVm; memVm: MeshVm | null; cases: number; memCases: number; memStart: number; memVmStart: number; memWarm: number | null; maxMem: number }>();
   for (const d of o.configs) {
-    const vm = await MeshVm.load(o.wasm, fuzzConfig(d));
-    const memVm = o.memoryEvery > 0 && d !== "secure" ? await MeshVm.load(o.wasm, memoryConfig(d), MEMORY_HOST) : null;
+    const vm = await MeshVm.load(o.wasm, fuzzConfig(d), hostOptions(d));
+    const memVm = o.memoryEvery > 0 && !OWN_CASES.has(d) ? await MeshVm.load(o.wasm, memoryConfig(d), MEMORY_HOST) : null;
     runs.set(d, { vm, memVm, cases: 0, memCases: 0, memStart: vm.memoryBytes(), memVmStart: memVm?.memoryBytes() ?? 0, memWarm: null, maxMem: vm.memoryBytes() });
   }
   let frames = 0;
@@ -369,7 +395,7 @@ async function fuzzWorker(o: FuzzOptions, beat: Int32Array): Promise<void> {
       });
     }
   }
-  post({ type: "done", frames, cases: caseIndex, calls, seconds, memWarmAt, vms, corpus: corpus.length, memoryVms });
+  post({ type: "done", frames, cases: caseIndex, calls, seconds, memWarmAt, vms, corpus: corpus.length, memoryVms, schemas: schemaTally });
 }
 
 /**
@@ -377,7 +403,7 @@ async function fuzzWorker(o: FuzzOptions, beat: Int32Array): Promise<void> {
  * on the VM of the first of o.configs (main runs it once per dialect).
  */
 async function connectionsWorker(o: FuzzOptions, beat: Int32Array): Promise<void> {
-  const vm = await MeshVm.load(o.wasm, fuzzConfig(o.configs[0]));
+  const vm = await MeshVm.load(o.wasm, fuzzConfig(o.configs[0]), hostOptions(o.configs[0]));
   const produce = loadCorpus(o.corpus).filter((f) => f.length > 8 && f.readInt16BE(4) === 0);
   const warm = Math.min(1000, Math.floor(o.connections / 10));
   let memWarm = vm.memoryBytes();
@@ -448,7 +474,7 @@ function saveRepro(o: FuzzOptions, kind: string, seed: number, caseIndex: number
 async function replay(o: FuzzOptions & { replay: string }): Promise<void> {
   const repro: Repro = JSON.parse(fs.readFileSync(o.replay, "utf8"));
   const dialect = repro.dialect ?? "strimzi";
-  const vm = repro.memory ? await MeshVm.load(o.wasm, memoryConfig(dialect), MEMORY_HOST) : await MeshVm.load(o.wasm, fuzzConfig(dialect));
+  const vm = repro.memory ? await MeshVm.load(o.wasm, memoryConfig(dialect), MEMORY_HOST) : await MeshVm.load(o.wasm, fuzzConfig(dialect), hostOptions(dialect));
   const before = vm.memoryBytes();
   try {
     for (let i = 0; i < (repro.repeat ?? 1); i++) {
@@ -589,13 +615,23 @@ async function fuzzRun(o: FuzzOptions): Promise<void> {
         `slowest VM call ${v.maxCallMs.toFixed(1)} ms (${v.maxCallName}); refused connections ${v.metrics["kafka_mesh.connections_refused"] ?? 0}; gauges: connections ${v.metrics["kafka_mesh.connections"]}, pending ${v.metrics["kafka_mesh.pending_requests"] ?? 0}` +
         (v.dialect === "secure"
           ? `; SASL: ${v.metrics["kafka_mesh.sasl.authentications"] ?? 0} authentications, ${v.metrics["kafka_mesh.sasl.authentication_failures"] ?? 0} failures; ACL denials ${v.metrics["kafka_mesh.acl.denied"] ?? 0}`
-          : ""),
+          : isSchemas(v.dialect)
+            ? `; schema: ${Object.entries(v.metrics).filter(([name]) => name.startsWith("kafka_mesh.schema.")).map(([name, n]) => `${name.slice(18)} ${n}`).join(", ")}`
+            : ""),
     );
     if (growth > bound) bad.push(`[${v.dialect}] memory grew ${(growth / 1024).toFixed(0)} KiB after warm-up (bound ${o.memBoundKiB} KiB)`);
     if (v.metrics["kafka_mesh.connections"] !== 0) bad.push(`[${v.dialect}] connections gauge not back to 0`);
     if ((v.metrics["kafka_mesh.pending_requests"] ?? 0) !== 0) bad.push(`[${v.dialect}] pending_requests gauge not back to 0`);
     if (v.openConnections !== 0) bad.push(`[${v.dialect}] ${v.openConnections} connection contexts left open`);
     if (v.unhandled !== 0) bad.push(`[${v.dialect}] ${v.unhandled} stream messages left unanswered`);
+  }
+  if (o.configs.some(isSchemas)) {
+    const t = r.schemas;
+    console.log(
+      `schema cases: ${t.requests} Produce requests, ${t.partitions} partitions (${t.gzipBatches} gzip, ${t.malformed} malformed), ${t.records} records ` +
+        `(verdicts: ${t.failVerdicts} refuse, ${t.unknownVerdicts} unknown); ${t.forwardedPartitions} policy partitions reached the bridge with ${t.forwardedRecords} records ` +
+        `(${t.passedOpen} refused by the verdicts let through by fail_open after a failed lookup); ${t.invalidRecordPartitions} answered INVALID_RECORD, ${t.timedOutPartitions} REQUEST_TIMED_OUT`,
+    );
   }
   for (const mv of r.memoryVms) {
     console.log(
