@@ -6,10 +6,17 @@ import { JsonSchema, jsonSchemaValidate, parseJsonSchema } from "../schema/json_
 import { SCHEMA_AVRO, SCHEMA_JSON, SCHEMA_PROTOBUF } from "./schema_config";
 import { SchemaEntry } from "./schema_registry";
 
-/** The schema id of a key or value in the Confluent wire format, or -1 when it is not framed so. */
+/** readSchemaId of a framed key or value whose id is negative (no registry hands those out). */
+export const FRAMED_NEGATIVE_ID: i32 = -2;
+
+/**
+ * The schema id of a key or value in the Confluent wire format, -1 when it is not framed so,
+ * FRAMED_NEGATIVE_ID when framed with a negative id.
+ */
 export function readSchemaId(bytes: Uint8Array): i32 {
   const f = readFraming(bytes);
-  return f.ok() && f.schemaId >= 0 ? f.schemaId : -1;
+  if (!f.ok()) return -1;
+  return f.schemaId >= 0 ? f.schemaId : FRAMED_NEGATIVE_ID;
 }
 
 /** The entry's schema parsed once (kept on the entry); its error in entry.parseError. */
