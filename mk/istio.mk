@@ -37,7 +37,7 @@ istio-tools:
 
 # As test-memory: when the stack's brokers and bridges are all up, nothing is started or stopped;
 # else the stack's state is recorded and put back afterwards, pass or fail.
-## test-istio: a real istiod (API server, etcd) deploys the WasmPlugin to the project's Envoy as a sidecar: the reference scenario through it, negative checks (<1 min warm, ~9 min cold)
+## test-istio: a real istiod (API server, etcd) deploys the WasmPlugin to the project's Envoy as a sidecar: the reference scenario through it, negative checks (<1 min warm, ~10 min cold)
 test-istio: build $(ENVOY_STAMP) istio-tools
 	$(NODE_TS) istio/render.ts --check
 	tests/istio/check-manifests.sh --istioctl
@@ -52,6 +52,6 @@ test-istio: build $(ENVOY_STAMP) istio-tools
 	  $(STACK) up kafka bridge && $(MAKE) --no-print-directory e2e-java && $(ISTIO_TEST_CMD); \
 	fi
 
-# A cold run adds about 9 minutes (the tools' builds, measured on 2 cores with empty caches)
+# A cold run adds about 10 minutes (8 of them the tools' builds, measured on 2 cores with empty caches)
 # to make test's ~11; a warm one under a minute.
 TEST_TARGETS += test-istio
