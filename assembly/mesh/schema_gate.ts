@@ -19,8 +19,6 @@ import { SchemaEntry, SchemaRegistry, SchemaState, SchemaWaiter } from "./schema
 import { checkPayload, FRAMED_NEGATIVE_ID, readSchemaId, recordNameOf } from "./schema_payload";
 import { MeshMetrics } from "./metrics";
 
-/** A cached id lacking a wanted subject is asked again when its answer is at least this old. */
-const STALE_AFTER_MS: i64 = 1000;
 /** Record errors reported per partition at most (the first ones). */
 const MAX_RECORD_ERRORS: i32 = 100;
 
@@ -56,10 +54,6 @@ export class SchemaGate extends SchemaWaiter {
   private waiting: i32 = 0;
   /** The registry entries of the ids the records name, looked up once per request. */
   private entries: Map<i32, SchemaEntry> = new Map();
-  /** Per id, the subjects (topic_name, fixed) this request's records need it under. */
-  private wanted: Map<i32, Array<string>> = new Map();
-  /** Stale entries were asked again (at most once per request). */
-  private refreshed: bool = false;
   /** Decompressed bytes the decoded partitions hold while they wait. */
   heldBytes: i64 = 0;
 
@@ -105,60 +99,21 @@ export class SchemaGate extends SchemaWaiter {
         this.partitions.push(new GatedPartition(topic.name, policy!, part, records));
         for (let r = 0; r < records.length; r++) {
           const rec = unchecked(records[r]);
-          if (policy!.valueSchema !== null) this.need(policy!.valueSchema!, topic.name, false, rec.value, nowMs);
-          if (policy!.keySchema !== null) this.need(policy!.keySchema!, topic.name, true, rec.key, nowMs);
+          if (policy!.valueSchema !== null) this.need(policy!.valueSchema!, rec.value, nowMs);
+          if (policy!.keySchema !== null) this.need(policy!.keySchema!, rec.key, nowMs);
         }
       }
     }
     if (this.waiting > 0) return false;
-    return this.finish(nowMs);
-  }
-
-  /**
-   * Evaluates the records once every lookup settled; false when cached entries had to be asked
-   * again first (an id registered under one more subject since it was cached: ids are content
-   * ids, the same schema under several subjects), once per request.
-   */
-  private finish(nowMs: i64): bool {
-    if (!this.refreshed) {
-      this.refreshed = true;
-      if (this.refreshStale(nowMs)) return false;
-    }
     this.evaluate(nowMs);
     return true;
   }
 
-  /** Asks again for cached ids lacking a subject this request needs; true when some must be waited for. */
-  private refreshStale(nowMs: i64): bool {
-    if (this.registry === null) return false;
-    const ids = this.wanted.keys();
-    for (let i = 0; i < ids.length; i++) {
-      const id = unchecked(ids[i]);
-      const entry = this.entries.get(id);
-      if (entry.state != SchemaState.READY || nowMs - entry.fetchedAtMs < STALE_AFTER_MS) continue;
-      const subjects = this.wanted.get(id);
-      let missing = false;
-      for (let j = 0; j < subjects.length && !missing; j++) missing = !entry.registeredUnder(unchecked(subjects[j]));
-      if (!missing) continue;
-      const fresh = this.registry!.refresh(id, nowMs);
-      this.entries.set(id, fresh);
-      if (this.registry!.wait(fresh, this)) this.waiting++;
-    }
-    return this.waiting > 0;
-  }
-
   /** Starts the lookup of the id `bytes` names, when the policy needs the registry for it. */
-  private need(policy: SchemaPolicy, topic: string, isKey: bool, bytes: Uint8Array | null, nowMs: i64): void {
+  private need(policy: SchemaPolicy, bytes: Uint8Array | null, nowMs: i64): void {
     if (!needsRegistry(policy) || bytes === null || this.registry === null) return;
     const id = readSchemaId(bytes!);
-    if (id < 0) return;
-    // The subjects known without the schema (record_name needs it) are checked for staleness.
-    if (policy.validate != VALIDATE_NONE && policy.subjectStrategy != SUBJECT_RECORD_NAME) {
-      const subject = policy.subjectStrategy == SUBJECT_FIXED ? policy.subject : topic + (isKey ? "-key" : "-value");
-      if (!this.wanted.has(id)) this.wanted.set(id, [subject]);
-      else if (!this.wanted.get(id).includes(subject)) this.wanted.get(id).push(subject);
-    }
-    if (this.entries.has(id)) return;
+    if (id < 0 || this.entries.has(id)) return;
     const entry = this.registry!.lookup(id, nowMs);
     this.entries.set(id, entry);
     if (this.registry!.wait(entry, this)) this.waiting++;
@@ -167,7 +122,8 @@ export class SchemaGate extends SchemaWaiter {
   schemaSettled(): void {
     this.waiting--;
     if (this.waiting > 0) return;
-    if (this.finish(this.metrics.nowMillis())) this.owner.checked();
+    this.evaluate(this.metrics.nowMillis());
+    this.owner.checked();
   }
 
   /** Checks every record of the gated partitions; marks the partitions that fail. */
@@ -206,7 +162,6 @@ export class SchemaGate extends SchemaWaiter {
     // The decoded records are not needed any more: the plan decodes (or passes) as before.
     this.partitions = [];
     this.entries = new Map();
-    this.wanted = new Map();
     this.heldBytes = 0;
   }
 

@@ -33,8 +33,6 @@ export abstract class SchemaWaiter {
 export class SchemaEntry {
   state: SchemaState = SchemaState.PENDING;
   expiresAtMs: i64 = 0;
-  /** When the lookup settled. */
-  fetchedAtMs: i64 = 0;
   /** AVRO, JSON or PROTOBUF (the registry leaves it out for Avro). */
   schemaType: string = SCHEMA_AVRO;
   /** The schema's text, as registered. */
@@ -163,12 +161,6 @@ export class SchemaRegistry {
     return e;
   }
 
-  /** Drops a settled entry and asks the registry again (its subjects may have grown). */
-  refresh(id: i32, nowMs: i64): SchemaEntry {
-    if (this.entries.has(id) && this.entries.get(id).state != SchemaState.PENDING) this.entries.delete(id);
-    return this.lookup(id, nowMs);
-  }
-
   /** Tells `waiter` when `e` settles; false (nothing to wait for) when it already has. */
   wait(e: SchemaEntry, waiter: SchemaWaiter): bool {
     if (e.state != SchemaState.PENDING) return false;
@@ -194,7 +186,6 @@ export class SchemaRegistry {
     }
     e.settled = true;
     const now = this.metrics.nowMillis();
-    e.fetchedAtMs = now;
     if (e.state == SchemaState.READY) e.expiresAtMs = now + this.config.cacheTtlMs;
     else if (e.state == SchemaState.MISSING) e.expiresAtMs = now + this.config.negativeCacheTtlMs;
     else {

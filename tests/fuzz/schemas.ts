@@ -181,13 +181,14 @@ function schemaIdOf(bytes: Uint8Array | null): number | null {
 
 /**
  * What the fixtures and the registry say of one side of a record: pass, fail, or unknown (a
- * payload no independent verdict covers). A negative id is not a registry id: such a value counts
- * as unframed (docs/schemas.md reads the id as a schema id only when it is one).
+ * payload no independent verdict covers). A framed value naming a negative id names no registry
+ * id: it is refused whatever the policy (docs/schemas.md, unknown_id).
  */
 function sideVerdict(policy: SidePolicy, subject: string, bytes: Uint8Array | null, extra: Map<string, boolean>): Verdict {
   if (bytes === null) return "pass";
   const id = schemaIdOf(bytes);
-  if (id === null || id < 0) return policy.required ? "fail" : "pass";
+  if (id === null) return policy.required ? "fail" : "pass";
+  if (id < 0) return "fail";
   const reg = loadFixtures().registry.get(id);
   if (!reg) return "fail";
   if (policy.type !== "ANY" && reg.type !== policy.type) return "fail";

@@ -782,31 +782,6 @@ describe("schema checks: the registry's cache", () => {
     expect<i16>(rig.only().errorCode).toBe(KafkaError.INVALID_RECORD);
   });
 
-  it("asks again for a cached id lacking the subject a request needs (registered under one more subject since), once a second", () => {
-    const rig = new Rig();
-    rig.produce("apples-avro", values([idValue(8)]));
-    rig.registered(8, "AVRO", AVRO_ORDER, ["apples-avro-value"]);
-    expect<i32>(rig.flush()).toBe(1);
-    expect<i16>(rig.only().errorCode).toBe(KafkaError.NONE);
-    // Within a second of the answer: judged from the cache, no new call.
-    rig.produce("apples-avro-orders", values([idValue(8)]));
-    expect<i32>(rig.registryCalls()).toBe(2);
-    expect<i16>(rig.only().errorCode).toBe(KafkaError.INVALID_RECORD);
-    // Later: the id's subjects are asked again, and the new one lets the record through.
-    rig.metrics.now += 1000;
-    rig.produce("apples-avro-orders", values([idValue(8)]));
-    expect<i32>(rig.registryCalls()).toBe(4);
-    rig.registered(8, "AVRO", AVRO_ORDER, ["apples-avro-value", "apples-avro-orders-value"]);
-    expect<i32>(rig.flush()).toBe(1);
-    expect<i16>(rig.only().errorCode).toBe(KafkaError.NONE);
-    // A subject the id still lacks costs one more lookup, then the refusal.
-    rig.metrics.now += 1000;
-    rig.produce("apples-avro-other", values([idValue(8)]));
-    expect<i32>(rig.registryCalls()).toBe(6);
-    rig.registered(8, "AVRO", AVRO_ORDER, ["apples-avro-value", "apples-avro-orders-value"]);
-    expect<i16>(rig.only().errorCode).toBe(KafkaError.INVALID_RECORD);
-  });
-
   it("refuses a framed value naming a negative schema id as an unknown id, without a lookup", () => {
     const rig = new Rig();
     const v = idValue(1);
