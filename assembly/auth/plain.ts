@@ -12,7 +12,7 @@ import {
 } from "./credentials";
 import { hi } from "./pbkdf2";
 import { INVALID_CREDENTIALS, MAX_SCRAM_MESSAGE_BYTES } from "./scram";
-import { decodeUtf8, isUtf8 } from "./utf8";
+import { decodeUtf8, isUtf8 } from "../kafka/utf8";
 
 const MALFORMED = "malformed PLAIN token";
 const TOO_LONG = "token too long";

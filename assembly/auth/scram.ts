@@ -15,7 +15,7 @@ import {
 } from "./credentials";
 import { SHA256 } from "./hash";
 import { Hmac, newHash } from "./hmac";
-import { decodeUtf8, isUtf8, utf8Bytes } from "./utf8";
+import { decodeUtf8, isUtf8, utf8Bytes } from "../kafka/utf8";
 
 /** Random bytes the caller must give first() for the server's part of the nonce. */
 export const MIN_SERVER_NONCE_BYTES: i32 = 18;

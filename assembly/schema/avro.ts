@@ -17,7 +17,7 @@
 // recurse without bound nor loop long. Nothing here traps.
 
 import { JsonKind, JsonValue, parseJson } from "../json";
-import { isUtf8 } from "./utf8";
+import { isUtf8 } from "../kafka/utf8";
 
 export const enum AvroKind {
   NULL,

@@ -23,7 +23,7 @@
 // and equality steps, by the payload's size). Nothing here traps.
 
 import { JsonKind, JsonValue, parseJson } from "../json";
-import { decodeUtf8, isUtf8 } from "./utf8";
+import { decodeUtf8, isUtf8 } from "../kafka/utf8";
 
 export const MAX_JSON_PAYLOAD_DEPTH: i32 = 128;
 export const MAX_JSON_SCHEMA_DEPTH: i32 = 256;

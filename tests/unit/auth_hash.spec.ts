@@ -7,7 +7,7 @@ import { Hmac, hmac, newHash } from "../../assembly/auth/hmac";
 import { hi, pbkdf2 } from "../../assembly/auth/pbkdf2";
 import { Sha256, sha256 } from "../../assembly/auth/sha256";
 import { Sha512, sha512 } from "../../assembly/auth/sha512";
-import { isUtf8 } from "../../assembly/auth/utf8";
+import { isUtf8 } from "../../assembly/kafka/utf8";
 import {
   HASH_MESSAGES,
   HMAC_KEYS,

@@ -1,12 +1,20 @@
-// Well-formed UTF-8 (RFC 3629) checks for names and passwords from SASL tokens: this runtime's
-// decoder replaces bad sequences instead of refusing them.
+// Well-formed UTF-8 (RFC 3629) for SASL names and passwords, Avro strings and JSON payloads:
+// this runtime's decoder replaces bad sequences instead of refusing them, so bytes are checked
+// before decoding.
 
-/** True when bytes [start, end) of b are well-formed UTF-8: no overlong forms, surrogates or code points past U+10FFFF. */
+/**
+ * True when bytes [start, end) of b are well-formed UTF-8: no truncated sequences, overlong
+ * forms, surrogates (U+D800..U+DFFF) or code points past U+10FFFF. Linear, never traps.
+ */
 export function isUtf8(b: Uint8Array, start: i32, end: i32): bool {
   if (start < 0 || end > b.length || start > end) return false;
   let i = start;
+  const base = b.dataStart;
   while (i < end) {
-    const c = <u32>b[i];
+    // ASCII runs eight bytes at a time.
+    while (i + 8 <= end && (load<u64>(base + <usize>i) & 0x8080808080808080) == 0) i += 8;
+    if (i >= end) break;
+    const c = <u32>load<u8>(base + <usize>i);
     if (c < 0x80) {
       i++;
       continue;
@@ -25,10 +33,10 @@ export function isUtf8(b: Uint8Array, start: i32, end: i32): bool {
       else if (c == 0xf4) hi = 0x8f;
     } else return false;
     if (end - i - 1 < need) return false;
-    const c1 = <u32>b[i + 1];
+    const c1 = <u32>load<u8>(base + <usize>(i + 1));
     if (c1 < lo || c1 > hi) return false;
     for (let k = 2; k <= need; k++) {
-      const ck = <u32>b[i + k];
+      const ck = <u32>load<u8>(base + <usize>(i + k));
       if (ck < 0x80 || ck > 0xbf) return false;
     }
     i += need + 1;
