@@ -34,6 +34,8 @@ final class BridgeConfig {
     static final String HTTP_THREADS = "bridge.http.threads";
     static final String FORWARD_CONNECTIONS_PER_BROKER = "bridge.forward.connections.per.broker";
     static final String FORWARD_IMMEDIATE_CONNECTIONS_PER_BROKER = "bridge.forward.immediate.connections.per.broker";
+    static final String FORWARD_READ_AHEAD_MS = "bridge.forward.read.ahead.ms";
+    static final String FORWARD_READ_AHEAD_MAX_BYTES = "bridge.forward.read.ahead.max.bytes";
 
     static final String USAGE = String.join("\n",
             "usage: java -jar mesh-bridge.jar --plugin-config FILE --cluster NAME --http-listen HOST:PORT",

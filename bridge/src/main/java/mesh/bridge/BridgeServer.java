@@ -184,7 +184,11 @@ public final class BridgeServer {
         forwardProps.putIfAbsent(ProducerConfig.RECEIVE_BUFFER_CONFIG, -1);
         forwarder = Forwarder.create(clusterName, new ProducerConfig(forwardProps),
                 (int) cfg.getLong(BridgeConfig.FORWARD_CONNECTIONS_PER_BROKER, 64),
-                (int) cfg.getLong(BridgeConfig.FORWARD_IMMEDIATE_CONNECTIONS_PER_BROKER, 8), metrics, groups);
+                (int) cfg.getLong(BridgeConfig.FORWARD_IMMEDIATE_CONNECTIONS_PER_BROKER, 8),
+                // A consumer behind the log end has its next Fetch read while it takes in the
+                // last one (docs/bridge.md, "Read-ahead"); 0 turns it off.
+                new ReadAhead(cfg.getLong(BridgeConfig.FORWARD_READ_AHEAD_MS, 1000),
+                        cfg.getLong(BridgeConfig.FORWARD_READ_AHEAD_MAX_BYTES, 64L << 20)), metrics, groups);
         forwardEndpoint = new ForwardEndpoint(clusterName, forwarder, metrics);
         forwarder.start();
         grpc = NettyServerBuilder.forAddress(new InetSocketAddress(address.host(), address.port()))

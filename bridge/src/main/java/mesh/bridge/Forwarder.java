@@ -101,6 +101,8 @@ final class Forwarder {
         final Consumer<AbstractResponse> done;
         final BooleanSupplier abandoned;
         final int maxWaitMs;            // Fetch: as the client sent it
+        boolean internal;               // a read-ahead: answered to the bridge itself
+        ReadAhead.Key readAheadKey;     // Fetch, read-ahead on: what an entry would be kept under
         // Routing state (IO thread).
         int metadataAskedVersion = -1;
         final Map<String, Coordinator> coordinators = new HashMap<>();
@@ -252,9 +254,12 @@ final class Forwarder {
     private final int requestTimeoutMs;
     private final int connectionsPerBroker;
     private final int immediateConnectionsPerBroker;
+    private final ReadAhead readAhead;
     private final Thread thread;
 
     private final ConcurrentLinkedQueue<Call> incoming = new ConcurrentLinkedQueue<>();
+    /** Fetches answered from a read-ahead off the IO thread: the next read-ahead to ask. */
+    private final ConcurrentLinkedQueue<Served> served = new ConcurrentLinkedQueue<>();
     private final Map<Integer, Pool> pools = new HashMap<>();
     private final List<Call> awaitingMetadata = new ArrayList<>();
     private final Map<String, Node> coordinatorCache = new HashMap<>();
@@ -266,7 +271,8 @@ final class Forwarder {
     private volatile boolean stopping;
 
     static Forwarder create(String cluster, ProducerConfig config, int connectionsPerBroker,
-                            int immediateConnectionsPerBroker, BridgeMetrics metrics, GroupTracker groups) {
+                            int immediateConnectionsPerBroker, ReadAhead readAhead, BridgeMetrics metrics,
+                            GroupTracker groups) {
         LogContext logContext = new LogContext("[mesh-bridge forward cluster=" + cluster + "] ");
         Time time = Time.SYSTEM;
         BridgeMetadata metadata = new BridgeMetadata(config.getLong(ProducerConfig.RETRY_BACKOFF_MS_CONFIG),
@@ -281,12 +287,13 @@ final class Forwarder {
                 new ApiVersions(), time, 1, metadata, null, null);
         return new Forwarder(cluster, client, metadata, kafkaMetrics, metrics, groups, time,
                 config.getInt(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG), connectionsPerBroker,
-                immediateConnectionsPerBroker);
+                immediateConnectionsPerBroker, readAhead);
     }
 
     Forwarder(String cluster, KafkaClient client, BridgeMetadata metadata, Metrics kafkaMetrics, BridgeMetrics metrics,
               GroupTracker groups, Time time, int requestTimeoutMs, int connectionsPerBroker,
-              int immediateConnectionsPerBroker) {
+              int immediateConnectionsPerBroker, ReadAhead readAhead) {
+        this.readAhead = readAhead;
         this.cluster = cluster;
         this.client = client;
         this.metadata = metadata;
@@ -304,8 +311,20 @@ final class Forwarder {
         thread.start();
     }
 
-    /** Queues a call; from any thread. */
+    /**
+     * Queues a call; from any thread. A Fetch whose read-ahead is answered is answered here, on
+     * the caller's thread, with no hand-off to the IO thread.
+     */
     void submit(Call call) {
+        if (readAhead.enabled() && call.request instanceof FetchRequest f) {
+            call.readAheadKey = ReadAhead.Key.of(f);
+            ReadAhead.Entry e = readAhead.takeReady(call.readAheadKey, time.milliseconds());
+            if (e != null) {
+                metrics.forwardRequests(ApiKeys.FETCH);
+                serveReadAhead(call, e, false);
+                return;
+            }
+        }
         owed.incrementAndGet();
         incoming.add(call);
         if (polling) {
@@ -362,7 +381,27 @@ final class Forwarder {
         Call c;
         while ((c = incoming.poll()) != null) {
             metrics.forwardRequests(c.api());
+            if (c.readAheadKey != null) {
+                ReadAhead.Entry e = readAhead.entries.get(c.readAheadKey);
+                if (e != null && !e.done) {
+                    e.waiters.add(c); // its read-ahead is in flight: answered from it, or routed after
+                    continue;
+                }
+                e = e == null ? null : readAhead.takeReady(c.readAheadKey, now);
+                if (e != null) {
+                    owed.decrementAndGet();
+                    serveReadAhead(c, e, true);
+                    continue;
+                }
+            }
             route(c, now);
+        }
+        Served sv;
+        while ((sv = served.poll()) != null) {
+            readAheadAfter(sv.request(), sv.response(), sv.clientId(), now);
+        }
+        if (!readAhead.entries.isEmpty()) {
+            readAhead.expire(now);
         }
         if (!awaitingMetadata.isEmpty()) {
             for (Call w : new ArrayList<>(awaitingMetadata)) {
@@ -408,7 +447,7 @@ final class Forwarder {
         metrics.forwardConnectionsInUse.set(inUse);
         metrics.forwardWaiting.set(waiting);
         polling = true;
-        if (!incoming.isEmpty() || stopping) {
+        if (!incoming.isEmpty() || !served.isEmpty() || stopping) {
             pollMs = 0;
         }
         try {
@@ -933,7 +972,9 @@ final class Forwarder {
     }
 
     private void finish(Call c) {
-        owed.decrementAndGet();
+        if (!c.internal) {
+            owed.decrementAndGet();
+        }
         AbstractResponse response;
         try {
             response = merge(c);
@@ -941,9 +982,77 @@ final class Forwarder {
             LOG.error("event=merge_failed cluster={} api={} error=\"{}\"", cluster, c.api(), e.toString(), e);
             response = c.request.getErrorResponse(0, Errors.UNKNOWN_SERVER_ERROR.exception());
         }
-        groups.observe(c.request, response, time.milliseconds());
+        if (c.internal) {
+            c.done.accept(response);
+            return;
+        }
+        long now = time.milliseconds();
+        groups.observe(c.request, response, now);
         metrics.forwardAnswered(c.api(), response);
+        if (readAhead.enabled() && c.request instanceof FetchRequest f && response instanceof FetchResponse fr) {
+            readAheadAfter(f, fr, c.header.clientId(), now); // asked before this answer is written
+        }
         c.done.accept(response);
+    }
+
+    // ---- read-ahead ----
+
+    private record Served(FetchRequest request, FetchResponse response, String clientId) { }
+
+    /** Answers a Fetch from its read-ahead (taken); on the IO thread or the caller's. */
+    private void serveReadAhead(Call c, ReadAhead.Entry e, boolean ioThread) {
+        FetchRequest f = (FetchRequest) c.request;
+        FetchResponse response = ForwardMerge.mergeFetch(f.data(), List.of(e.response), Map.of());
+        metrics.forwardReadAheadHits.increment();
+        metrics.forwardAnswered(ApiKeys.FETCH, response);
+        // The next read-ahead is asked before this answer is written.
+        if (ioThread) {
+            readAheadAfter(f, response, c.header.clientId(), time.milliseconds());
+        } else {
+            served.add(new Served(f, response, c.header.clientId()));
+            if (polling) {
+                client.wakeup();
+            }
+        }
+        c.done.accept(response);
+    }
+
+    /** After request was answered with response: asks the Fetch the same consumer will ask next. */
+    private void readAheadAfter(FetchRequest request, FetchResponse response, String clientId, long now) {
+        ReadAhead.Entry e = readAhead.next(request, response);
+        if (e == null) {
+            return;
+        }
+        metrics.forwardReadAheads.increment();
+        Call rc = new Call(new RequestHeader(ApiKeys.FETCH, e.request.version(), clientId, 0), e.request, now,
+                r -> readAheadAnswered(e, r), () -> false);
+        rc.internal = true;
+        route(rc, now);
+    }
+
+    private void readAheadAnswered(ReadAhead.Entry e, AbstractResponse r) {
+        long now = time.milliseconds();
+        List<Call> waiters = new ArrayList<>(e.waiters);
+        e.waiters.clear();
+        if (!(r instanceof FetchResponse f) || !ReadAhead.servable(f)) {
+            readAhead.remove(e); // empty or an error: Fetches for it go the normal way
+            for (Call w : waiters) {
+                route(w, now);
+            }
+            return;
+        }
+        e.response = f;
+        e.expiresMs = now + readAhead.keepMs;
+        e.done = true;
+        for (Call w : waiters) {
+            ReadAhead.Entry taken = readAhead.takeReady(e.key, now);
+            if (taken != null) {
+                owed.decrementAndGet();
+                serveReadAhead(w, taken, true);
+            } else {
+                route(w, now);
+            }
+        }
     }
 
     /** The answer to a call from its parts' answers. */

@@ -74,6 +74,10 @@ class ForwarderTest {
     }
 
     private void setUp(int connectionsPerBroker) {
+        setUp(connectionsPerBroker, new ReadAhead(0, 0));
+    }
+
+    private void setUp(int connectionsPerBroker, ReadAhead readAhead) {
         metadata = new BridgeMetadata(0, 0, 300_000, 300_000, new LogContext(), time);
         client = new MockClient(time, metadata);
         client.updateMetadata(RequestTestUtils.metadataUpdateWith(2, Map.of(TOPIC, 4)));
@@ -81,7 +85,7 @@ class ForwarderTest {
         metrics = new BridgeMetrics("test");
         groups = new GroupTracker();
         forwarder = new Forwarder("test", client, metadata, new Metrics(), metrics, groups, time, 30_000,
-                connectionsPerBroker, 8);
+                connectionsPerBroker, 8, readAhead);
         answers.clear();
     }
 
@@ -380,6 +384,159 @@ class ForwarderTest {
         round();
         assertEquals(Errors.NONE, ((HeartbeatResponse) answers.get(3)).error());
         assertTrue(!answers.containsKey(1) && !answers.containsKey(2));
+    }
+
+    private static FetchRequest fetchAt(int maxWaitMs, long offset) {
+        FetchRequest f = fetch(maxWaitMs, 0);
+        f.data().topics().get(0).partitions().get(0).setFetchOffset(offset);
+        return f;
+    }
+
+    /** A broker's answer with two records at the requested offset of each partition. */
+    private static FetchResponse answerAt(ClientRequest r) {
+        return answerAt(r, 1000, 1000);
+    }
+
+    /** The same with the given high watermark and last stable offset. */
+    private static FetchResponse answerAt(ClientRequest r, long highWatermark, long lastStableOffset) {
+        FetchRequest req = (FetchRequest) body(r);
+        List<FetchResponseData.FetchableTopicResponse> topics = new ArrayList<>();
+        for (FetchRequestData.FetchTopic t : req.data().topics()) {
+            FetchResponseData.FetchableTopicResponse rt = new FetchResponseData.FetchableTopicResponse().setTopic(t.topic());
+            for (FetchRequestData.FetchPartition p : t.partitions()) {
+                rt.partitions().add(new FetchResponseData.PartitionData().setPartitionIndex(p.partition())
+                        .setHighWatermark(highWatermark).setLastStableOffset(lastStableOffset).setLogStartOffset(0)
+                        .setRecords(MemoryRecords.withRecords(p.fetchOffset(), Compression.NONE,
+                                new SimpleRecord(("a" + p.fetchOffset()).getBytes()), new SimpleRecord("b".getBytes()))));
+            }
+            topics.add(rt);
+        }
+        return FetchResponse.of(new FetchResponseData().setResponses(topics));
+    }
+
+    private static long offsetOf(ClientRequest r) {
+        return ((FetchRequest) body(r)).data().topics().get(0).partitions().get(0).fetchOffset();
+    }
+
+    private static long firstOffset(AbstractResponse r) {
+        return ((MemoryRecords) ((FetchResponse) r).data().responses().get(0).partitions().get(0).records())
+                .batches().iterator().next().baseOffset();
+    }
+
+    @Test
+    void aFetchWithRecordsIsFollowedByAReadAheadThatAnswersTheNextFetch() {
+        setUp(64, new ReadAhead(1000, 64 << 20));
+        submit(1, fetchAt(500, 5));
+        rounds();
+        ClientRequest first = sent(ApiKeys.FETCH).get(0);
+        client.respondToRequest(first, answerAt(first));
+        round();
+        assertEquals(5, firstOffset(answers.get(1)));
+        round();
+        List<ClientRequest> ahead = sent(ApiKeys.FETCH);
+        assertEquals(1, ahead.size(), "the read-ahead");
+        assertEquals(7, offsetOf(ahead.get(0)), "after the two records answered");
+        assertEquals(0, maxWait(ahead.get(0)));
+        client.respondToRequest(ahead.get(0), answerAt(ahead.get(0)));
+        round();
+        // The consumer's next Fetch: answered from the read-ahead, on the submitting thread.
+        submit(2, fetchAt(500, 7));
+        FetchResponse r = (FetchResponse) answers.get(2);
+        assertEquals(7, firstOffset(r));
+        assertEquals(1000, r.data().responses().get(0).partitions().get(0).highWatermark());
+        assertEquals(1, metrics.forwardReadAheadHits.sum());
+        round();
+        round();
+        List<ClientRequest> next = sent(ApiKeys.FETCH);
+        assertEquals(List.of(9L), next.stream().map(ForwarderTest::offsetOf).toList(), "the next read-ahead");
+        // Another offset goes the normal way; the entry is used once.
+        submit(3, fetchAt(500, 8));
+        rounds();
+        assertEquals(List.of(9L, 8L), sent(ApiKeys.FETCH).stream().map(ForwarderTest::offsetOf).toList());
+        assertEquals(500, maxWait(sent(ApiKeys.FETCH).get(1)));
+    }
+
+    @Test
+    void aFetchArrivingWhileItsReadAheadIsInFlightWaitsForIt_andAnExpiredOneIsNotUsed() {
+        setUp(64, new ReadAhead(1000, 64 << 20));
+        submit(1, fetchAt(500, 5));
+        rounds();
+        ClientRequest first = sent(ApiKeys.FETCH).get(0);
+        client.respondToRequest(first, answerAt(first));
+        round();
+        round();
+        ClientRequest ahead = sent(ApiKeys.FETCH).get(0);
+        submit(2, fetchAt(500, 7));
+        round();
+        assertEquals(1, sent(ApiKeys.FETCH).size(), "no second request for the same offsets");
+        client.respondToRequest(ahead, answerAt(ahead));
+        round();
+        assertEquals(7, firstOffset(answers.get(2)));
+        round();
+        ClientRequest third = sent(ApiKeys.FETCH).get(0);
+        assertEquals(9, offsetOf(third));
+        client.respondToRequest(third, answerAt(third));
+        round();
+        time.sleep(1000);
+        round();
+        submit(3, fetchAt(500, 9));
+        rounds();
+        assertTrue(!answers.containsKey(3), "expired: asked again");
+        assertEquals(List.of(9L), sent(ApiKeys.FETCH).stream().map(ForwarderTest::offsetOf).toList());
+        assertEquals(500, maxWait(sent(ApiKeys.FETCH).get(0)));
+    }
+
+    @Test
+    void noReadAheadAtTheEndOfTheLog_readCommittedEndingAtTheLastStableOffset() {
+        setUp(64, new ReadAhead(1000, 64 << 20));
+        // The two records answered end at the high watermark: nothing more to read ahead.
+        submit(1, fetchAt(500, 5));
+        rounds();
+        ClientRequest first = sent(ApiKeys.FETCH).get(0);
+        client.respondToRequest(first, answerAt(first, 7, 7));
+        rounds();
+        assertEquals(5, firstOffset(answers.get(1)));
+        assertEquals(List.of(), sent(ApiKeys.FETCH), "no read-ahead past the high watermark");
+        // read_committed: the last stable offset bounds it, whatever the high watermark says.
+        FetchRequest committed = fetchAt(500, 7);
+        committed.data().setIsolationLevel((byte) 1);
+        submit(2, committed);
+        rounds();
+        ClientRequest second = sent(ApiKeys.FETCH).get(0);
+        client.respondToRequest(second, answerAt(second, 1000, 9));
+        rounds();
+        assertEquals(7, firstOffset(answers.get(2)));
+        assertEquals(List.of(), sent(ApiKeys.FETCH), "no read-ahead past the last stable offset");
+        // Below the last stable offset it is asked.
+        FetchRequest again = fetchAt(500, 9);
+        again.data().setIsolationLevel((byte) 1);
+        submit(3, again);
+        rounds();
+        ClientRequest third = sent(ApiKeys.FETCH).get(0);
+        client.respondToRequest(third, answerAt(third, 1000, 20));
+        rounds();
+        assertEquals(List.of(11L), sent(ApiKeys.FETCH).stream().map(ForwarderTest::offsetOf).toList());
+        assertEquals(0, maxWait(sent(ApiKeys.FETCH).get(0)));
+        assertEquals(0, metrics.forwardReadAheadHits.sum());
+    }
+
+    @Test
+    void anEmptyReadAheadIsNotUsed() {
+        setUp(64, new ReadAhead(1000, 64 << 20));
+        submit(1, fetchAt(500, 5));
+        rounds();
+        ClientRequest first = sent(ApiKeys.FETCH).get(0);
+        client.respondToRequest(first, answerAt(first));
+        round();
+        round();
+        ClientRequest ahead = sent(ApiKeys.FETCH).get(0);
+        client.respondToRequest(ahead, emptyAnswer(ahead));
+        round();
+        submit(2, fetchAt(500, 7));
+        rounds();
+        assertTrue(!answers.containsKey(2));
+        assertEquals(500, maxWait(sent(ApiKeys.FETCH).get(0)), "asked the normal way");
+        assertEquals(0, metrics.forwardReadAheadHits.sum());
     }
 
     private static AbstractRequest heartbeat(String group) {
