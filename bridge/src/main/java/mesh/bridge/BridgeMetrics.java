@@ -48,6 +48,7 @@ final class BridgeMetrics {
     final AtomicLong forwardWaiting = new AtomicLong();
     final LongAdder forwardReadAheads = new LongAdder();
     final LongAdder forwardReadAheadHits = new LongAdder();
+    final LongAdder forwardReadAheadsUnused = new LongAdder();
     java.util.function.Supplier<long[]> groupCounts = () -> new long[] {0, 0};
 
     LongSupplier queuedBytes = () -> 0;
@@ -164,6 +165,7 @@ final class BridgeMetrics {
         gauge(b, "mesh_bridge_forward_waiting_requests", "Forwarded requests waiting for a pooled connection", c, forwardWaiting.get());
         counter(b, "mesh_bridge_forward_read_aheads_total", "Fetches the bridge asked ahead of a consumer (next offsets, max_wait_ms 0)", c, forwardReadAheads.sum());
         counter(b, "mesh_bridge_forward_read_ahead_hits_total", "Fetches answered from a read-ahead", c, forwardReadAheadHits.sum());
+        counter(b, "mesh_bridge_forward_read_aheads_unused_total", "Read-aheads dropped unused after bridge.forward.read.ahead.ms", c, forwardReadAheadsUnused.sum());
         long[] g = groupCounts.get();
         gauge(b, "mesh_bridge_groups_active", "Consumer groups with a member seen alive in its session timeout", c, g[0]);
         gauge(b, "mesh_bridge_group_members_active", "Group members seen alive in their session timeout (JoinGroup, SyncGroup, Heartbeat answers)", c, g[1]);

@@ -400,8 +400,8 @@ final class Forwarder {
         while ((sv = served.poll()) != null) {
             readAheadAfter(sv.request(), sv.response(), sv.clientId(), now);
         }
-        if (!readAhead.entries.isEmpty()) {
-            readAhead.expire(now);
+        if (!readAhead.entries.isEmpty() || !readAhead.quietUntil.isEmpty()) {
+            metrics.forwardReadAheadsUnused.add(readAhead.expire(now));
         }
         if (!awaitingMetadata.isEmpty()) {
             for (Call w : new ArrayList<>(awaitingMetadata)) {
@@ -1019,7 +1019,7 @@ final class Forwarder {
 
     /** After request was answered with response: asks the Fetch the same consumer will ask next. */
     private void readAheadAfter(FetchRequest request, FetchResponse response, String clientId, long now) {
-        ReadAhead.Entry e = readAhead.next(request, response);
+        ReadAhead.Entry e = readAhead.next(request, response, now);
         if (e == null) {
             return;
         }

@@ -45,6 +45,19 @@ final class ReadAhead {
         }
     }
 
+    record PartShape(String topic, int partition, int partitionMaxBytes) { }
+
+    /** A Fetch without its offsets: the consumer whose Fetches a read-ahead follows. */
+    record Shape(short version, byte isolation, int maxBytes, int replicaId, String rackId, List<PartShape> parts) {
+        static Shape of(Key k) {
+            List<PartShape> parts = new ArrayList<>(k.parts().size());
+            for (Part p : k.parts()) {
+                parts.add(new PartShape(p.topic(), p.partition(), p.partitionMaxBytes()));
+            }
+            return new Shape(k.version(), k.isolation(), k.maxBytes(), k.replicaId(), k.rackId(), parts);
+        }
+    }
+
     /** One read-ahead: in flight until response is set (IO thread), then served once. */
     static final class Entry {
         final Key key;
@@ -64,9 +77,20 @@ final class ReadAhead {
 
     private static final byte READ_COMMITTED = 1;
 
+    /**
+     * A consumer whose read-ahead expired unused (it takes longer than keepMs between Fetches,
+     * or it seeked) gets none for QUIET_KEEPS x keepMs: a slow consumer costs the broker one
+     * wasted read per that time, not one per Fetch.
+     */
+    static final int QUIET_KEEPS = 10;
+    /** Bound of the consumers remembered as quiet (beyond it, none is added until some expire). */
+    static final int MAX_QUIET = 10_000;
+
     final long keepMs;
     final long maxBytes;
     final Map<Key, Entry> entries = new ConcurrentHashMap<>();
+    /** Shapes whose last read-ahead went unused, and until when they get none (IO thread). */
+    final Map<Shape, Long> quietUntil = new java.util.HashMap<>();
     private final AtomicLong bytes = new AtomicLong();
 
     ReadAhead(long keepMs, long maxBytes) {
@@ -97,23 +121,39 @@ final class ReadAhead {
         return false;
     }
 
-    /** Drops answered entries past their time. */
-    void expire(long now) {
+    /**
+     * Drops answered entries past their time, unused (a used one is taken out when served): their
+     * consumers get no read-ahead for a while. Returns how many were dropped. IO thread.
+     */
+    int expire(long now) {
+        quietUntil.values().removeIf(until -> until <= now);
+        int unused = 0;
         for (Entry e : entries.values()) {
-            if (e.done && now >= e.expiresMs) {
-                remove(e);
+            if (e.done && now >= e.expiresMs && remove(e)) {
+                unused++;
+                if (quietUntil.size() < MAX_QUIET) {
+                    quietUntil.put(Shape.of(e.key), now + QUIET_KEEPS * keepMs);
+                }
             }
         }
+        return unused;
     }
 
     /**
      * The entry to ask for after request was answered with response, registered in flight; null
-     * when there is nothing to read ahead (no records, an error) or no room.
+     * when there is nothing to read ahead (no records, an error, nothing more in the log), no
+     * room, or the consumer's last read-ahead went unused a short while ago.
      */
-    Entry next(FetchRequest request, FetchResponse response) {
+    Entry next(FetchRequest request, FetchResponse response, long now) {
         FetchResponseData r = response.data();
         if (r.errorCode() != Errors.NONE.code()) {
             return null;
+        }
+        if (!quietUntil.isEmpty()) {
+            Long until = quietUntil.get(Shape.of(Key.of(request)));
+            if (until != null && now < until) {
+                return null;
+            }
         }
         Map<String, Map<Integer, FetchResponseData.PartitionData>> answered = new java.util.HashMap<>();
         for (FetchResponseData.FetchableTopicResponse t : r.responses()) {

@@ -521,6 +521,42 @@ class ForwarderTest {
     }
 
     @Test
+    void aConsumerWhoseReadAheadWentUnusedGetsNoneForAWhile() {
+        setUp(64, new ReadAhead(1000, 64 << 20));
+        submit(1, fetchAt(500, 5));
+        rounds();
+        ClientRequest first = sent(ApiKeys.FETCH).get(0);
+        client.respondToRequest(first, answerAt(first));
+        rounds();
+        ClientRequest ahead = sent(ApiKeys.FETCH).get(0);
+        client.respondToRequest(ahead, answerAt(ahead));
+        rounds();
+        // The consumer comes back after the read-ahead expired: dropped unused.
+        time.sleep(1000);
+        round();
+        assertEquals(1, metrics.forwardReadAheadsUnused.sum());
+        submit(2, fetchAt(500, 7));
+        rounds();
+        ClientRequest second = sent(ApiKeys.FETCH).get(0);
+        assertEquals(500, maxWait(second), "asked the normal way");
+        client.respondToRequest(second, answerAt(second));
+        rounds();
+        assertEquals(7, firstOffset(answers.get(2)));
+        assertEquals(List.of(), sent(ApiKeys.FETCH), "no read-ahead while the consumer is quiet");
+        assertEquals(1, metrics.forwardReadAheads.sum());
+        // Once the quiet time is over, read-ahead resumes.
+        time.sleep(ReadAhead.QUIET_KEEPS * 1000L);
+        submit(3, fetchAt(500, 9));
+        rounds();
+        ClientRequest third = sent(ApiKeys.FETCH).get(0);
+        client.respondToRequest(third, answerAt(third));
+        rounds();
+        assertEquals(List.of(11L), sent(ApiKeys.FETCH).stream().map(ForwarderTest::offsetOf).toList());
+        assertEquals(0, maxWait(sent(ApiKeys.FETCH).get(0)));
+        assertEquals(2, metrics.forwardReadAheads.sum());
+    }
+
+    @Test
     void anEmptyReadAheadIsNotUsed() {
         setUp(64, new ReadAhead(1000, 64 << 20));
         submit(1, fetchAt(500, 5));
