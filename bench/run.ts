@@ -33,7 +33,7 @@ const FULL = process.env.BENCH_FULL === "1";
 const ONLY = (process.env.BENCH_ONLY ?? "").split(",").map((x) => x.trim()).filter(Boolean);
 const REPEAT = Number(process.env.BENCH_REPEAT ?? "3");
 /** Seconds of reads through each target before a consume cell is recorded. */
-const CONSUME_WARM_UP_S = 30;
+const CONSUME_WARM_UP_S = 60;
 const SCALE = Number(process.env.BENCH_SCALE ?? "1");
 const OUT = resolve(ROOT, process.env.BENCH_OUT ?? "bench/results"); // absolute or relative to the repo
 const PY = join(ROOT, ".venv", "bench", "bin", "python");
@@ -568,8 +568,8 @@ async function warmUp(cells: Cell[]): Promise<void> {
  * exactly these records), then reads through every target for at least CONSUME_WARM_UP_S each,
  * not recorded (as the producer workloads' warm-up: the JVMs' JIT on the read path, the page
  * cache). One read of the topic lasts a second or two: too short for the JIT of the bridge's
- * forward path or Kroxylicious' (the bridge's CPU per record kept falling over its first 30 s of
- * reads, Kroxylicious' records/s kept rising).
+ * forward path or Kroxylicious' (after 30 s of reads the bridge still spent over twice its steady
+ * CPU per record; after 60 s it was steady. Kroxylicious' records/s kept rising too).
  * False: the topic could not be prepared, the cell is skipped.
  */
 async function consumeSetUp(cell: ConsumeCell, targets: string[], count: number): Promise<boolean> {
@@ -593,7 +593,7 @@ async function consumeSetUp(cell: ConsumeCell, targets: string[], count: number)
         console.log(`bench: ${cell.id} warm-up through ${target}: ${r.error}`);
         break;
       }
-    } while (Date.now() - started < CONSUME_WARM_UP_S * 1000 && reads < 20);
+    } while (Date.now() - started < CONSUME_WARM_UP_S * 1000 && reads < 40);
   }
   console.log(`bench: ${cell.id} warm-up through ${targets.join(", ")} in ${((Date.now() - t0) / 1000).toFixed(0)} s, not recorded`);
   return true;
