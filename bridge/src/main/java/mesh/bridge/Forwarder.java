@@ -400,7 +400,7 @@ final class Forwarder {
         while ((sv = served.poll()) != null) {
             readAheadAfter(sv.request(), sv.response(), sv.clientId(), now);
         }
-        if (!readAhead.entries.isEmpty() || !readAhead.quietUntil.isEmpty()) {
+        if (!readAhead.entries.isEmpty()) {
             metrics.forwardReadAheadsUnused.add(readAhead.expire(now));
         }
         if (!awaitingMetadata.isEmpty()) {

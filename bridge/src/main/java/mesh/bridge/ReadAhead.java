@@ -83,7 +83,7 @@ final class ReadAhead {
      * wasted read per that time, not one per Fetch.
      */
     static final int QUIET_KEEPS = 10;
-    /** Bound of the consumers remembered as quiet (beyond it, none is added until some expire). */
+    /** Bound of the consumers remembered as quiet (at it, those past their time are dropped first). */
     static final int MAX_QUIET = 10_000;
 
     final long keepMs;
@@ -126,17 +126,24 @@ final class ReadAhead {
      * consumers get no read-ahead for a while. Returns how many were dropped. IO thread.
      */
     int expire(long now) {
-        quietUntil.values().removeIf(until -> until <= now);
         int unused = 0;
         for (Entry e : entries.values()) {
             if (e.done && now >= e.expiresMs && remove(e)) {
                 unused++;
-                if (quietUntil.size() < MAX_QUIET) {
-                    quietUntil.put(Shape.of(e.key), now + QUIET_KEEPS * keepMs);
-                }
+                quiet(Shape.of(e.key), now);
             }
         }
         return unused;
+    }
+
+    /** Remembers a consumer as quiet; a full table is swept of those past their time, not on every loop. */
+    private void quiet(Shape shape, long now) {
+        if (quietUntil.size() >= MAX_QUIET) {
+            quietUntil.values().removeIf(until -> until <= now);
+        }
+        if (quietUntil.size() < MAX_QUIET) {
+            quietUntil.put(shape, now + QUIET_KEEPS * keepMs);
+        }
     }
 
     /**
@@ -150,9 +157,13 @@ final class ReadAhead {
             return null;
         }
         if (!quietUntil.isEmpty()) {
-            Long until = quietUntil.get(Shape.of(Key.of(request)));
-            if (until != null && now < until) {
-                return null;
+            Shape shape = Shape.of(Key.of(request));
+            Long until = quietUntil.get(shape);
+            if (until != null) {
+                if (now < until) {
+                    return null;
+                }
+                quietUntil.remove(shape);
             }
         }
         Map<String, Map<Integer, FetchResponseData.PartitionData>> answered = new java.util.HashMap<>();
