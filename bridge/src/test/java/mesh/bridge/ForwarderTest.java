@@ -414,6 +414,19 @@ class ForwarderTest {
         return FetchResponse.of(new FetchResponseData().setResponses(topics));
     }
 
+    /** Submits a Fetch and has the broker answer it with two records at its offset (high watermark 1000). */
+    private void fetchAnswered(int correlationId, FetchRequest f) {
+        fetchAnswered(correlationId, f, 1000, 1000);
+    }
+
+    /** The same with the given high watermark and last stable offset. */
+    private void fetchAnswered(int correlationId, FetchRequest f, long highWatermark, long lastStableOffset) {
+        submit(correlationId, f);
+        rounds();
+        ClientRequest r = sent(ApiKeys.FETCH).get(0);
+        client.respondToRequest(r, answerAt(r, highWatermark, lastStableOffset));
+    }
+
     private static long offsetOf(ClientRequest r) {
         return ((FetchRequest) body(r)).data().topics().get(0).partitions().get(0).fetchOffset();
     }
@@ -426,10 +439,7 @@ class ForwarderTest {
     @Test
     void aFetchWithRecordsIsFollowedByAReadAheadThatAnswersTheNextFetch() {
         setUp(64, new ReadAhead(1000, 64 << 20));
-        submit(1, fetchAt(500, 5));
-        rounds();
-        ClientRequest first = sent(ApiKeys.FETCH).get(0);
-        client.respondToRequest(first, answerAt(first));
+        fetchAnswered(1, fetchAt(500, 5));
         round();
         assertEquals(5, firstOffset(answers.get(1)));
         round();
@@ -459,10 +469,7 @@ class ForwarderTest {
     @Test
     void aFetchArrivingWhileItsReadAheadIsInFlightWaitsForIt_andAnExpiredOneIsNotUsed() {
         setUp(64, new ReadAhead(1000, 64 << 20));
-        submit(1, fetchAt(500, 5));
-        rounds();
-        ClientRequest first = sent(ApiKeys.FETCH).get(0);
-        client.respondToRequest(first, answerAt(first));
+        fetchAnswered(1, fetchAt(500, 5));
         round();
         round();
         ClientRequest ahead = sent(ApiKeys.FETCH).get(0);
@@ -490,30 +497,21 @@ class ForwarderTest {
     void noReadAheadAtTheEndOfTheLog_readCommittedEndingAtTheLastStableOffset() {
         setUp(64, new ReadAhead(1000, 64 << 20));
         // The two records answered end at the high watermark: nothing more to read ahead.
-        submit(1, fetchAt(500, 5));
-        rounds();
-        ClientRequest first = sent(ApiKeys.FETCH).get(0);
-        client.respondToRequest(first, answerAt(first, 7, 7));
+        fetchAnswered(1, fetchAt(500, 5), 7, 7);
         rounds();
         assertEquals(5, firstOffset(answers.get(1)));
         assertEquals(List.of(), sent(ApiKeys.FETCH), "no read-ahead past the high watermark");
         // read_committed: the last stable offset bounds it, whatever the high watermark says.
         FetchRequest committed = fetchAt(500, 7);
         committed.data().setIsolationLevel((byte) 1);
-        submit(2, committed);
-        rounds();
-        ClientRequest second = sent(ApiKeys.FETCH).get(0);
-        client.respondToRequest(second, answerAt(second, 1000, 9));
+        fetchAnswered(2, committed, 1000, 9);
         rounds();
         assertEquals(7, firstOffset(answers.get(2)));
         assertEquals(List.of(), sent(ApiKeys.FETCH), "no read-ahead past the last stable offset");
         // Below the last stable offset it is asked.
         FetchRequest again = fetchAt(500, 9);
         again.data().setIsolationLevel((byte) 1);
-        submit(3, again);
-        rounds();
-        ClientRequest third = sent(ApiKeys.FETCH).get(0);
-        client.respondToRequest(third, answerAt(third, 1000, 20));
+        fetchAnswered(3, again, 1000, 20);
         rounds();
         assertEquals(List.of(11L), sent(ApiKeys.FETCH).stream().map(ForwarderTest::offsetOf).toList());
         assertEquals(0, maxWait(sent(ApiKeys.FETCH).get(0)));
@@ -523,10 +521,7 @@ class ForwarderTest {
     @Test
     void aConsumerWhoseReadAheadWentUnusedGetsNoneForAWhile() {
         setUp(64, new ReadAhead(1000, 64 << 20));
-        submit(1, fetchAt(500, 5));
-        rounds();
-        ClientRequest first = sent(ApiKeys.FETCH).get(0);
-        client.respondToRequest(first, answerAt(first));
+        fetchAnswered(1, fetchAt(500, 5));
         rounds();
         ClientRequest ahead = sent(ApiKeys.FETCH).get(0);
         client.respondToRequest(ahead, answerAt(ahead));
@@ -546,10 +541,7 @@ class ForwarderTest {
         assertEquals(1, metrics.forwardReadAheads.sum());
         // Once the quiet time is over, read-ahead resumes.
         time.sleep(ReadAhead.QUIET_KEEPS * 1000L);
-        submit(3, fetchAt(500, 9));
-        rounds();
-        ClientRequest third = sent(ApiKeys.FETCH).get(0);
-        client.respondToRequest(third, answerAt(third));
+        fetchAnswered(3, fetchAt(500, 9));
         rounds();
         assertEquals(List.of(11L), sent(ApiKeys.FETCH).stream().map(ForwarderTest::offsetOf).toList());
         assertEquals(0, maxWait(sent(ApiKeys.FETCH).get(0)));
@@ -559,10 +551,7 @@ class ForwarderTest {
     @Test
     void anEmptyReadAheadIsNotUsed() {
         setUp(64, new ReadAhead(1000, 64 << 20));
-        submit(1, fetchAt(500, 5));
-        rounds();
-        ClientRequest first = sent(ApiKeys.FETCH).get(0);
-        client.respondToRequest(first, answerAt(first));
+        fetchAnswered(1, fetchAt(500, 5));
         round();
         round();
         ClientRequest ahead = sent(ApiKeys.FETCH).get(0);
