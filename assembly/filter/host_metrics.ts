@@ -168,6 +168,18 @@ export class HostMetrics extends MeshMetrics {
     this.count("kafka_mesh.connections_refused", 1);
   }
 
+  fetchReadAhead(): void {
+    this.count("kafka_mesh.fetch_read_aheads", 1);
+  }
+
+  fetchReadAheadHit(): void {
+    this.count("kafka_mesh.fetch_read_ahead_hits", 1);
+  }
+
+  fetchReadAheadUnused(): void {
+    this.count("kafka_mesh.fetch_read_aheads_unused", 1);
+  }
+
   readsHeld(): void {
     this.count("kafka_mesh.reads_held", 1);
   }

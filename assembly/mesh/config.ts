@@ -13,6 +13,8 @@ export const DEFAULT_MAX_INFLIGHT_REQUESTS: i32 = 1000;
 /** Answer bytes a connection may have on their way to the client before it reads on. */
 export const DEFAULT_MAX_PENDING_ANSWER_BYTES: i32 = 1024 * 1024;
 export const DEFAULT_UPSTREAM_TIMEOUT_MS: i32 = 30000;
+/** How long a Fetch read-ahead is kept for the consumer's next Fetch (fetch_read_ahead.ts); 0: none. */
+export const DEFAULT_FETCH_READ_AHEAD_MS: i32 = 1000;
 /**
  * Bytes one VM holds for all its connections before it holds their reads (memory_budget.ts).
  * Envoy runs one VM per worker; wasm32 caps a VM at 4 GiB, the heap never shrinks, and the
@@ -73,6 +75,8 @@ export class MeshConfig {
   maxDecompressedBytes: i32 = DEFAULT_MAX_FRAME_BYTES;
   /** Used when a request carries no usable timeout of its own. */
   upstreamTimeoutMs: i32 = DEFAULT_UPSTREAM_TIMEOUT_MS;
+  /** Fetch read-ahead keep time (ms); 0 turns read-ahead off. */
+  fetchReadAheadMs: i32 = DEFAULT_FETCH_READ_AHEAD_MS;
   /** The VM's memory budget: heavy connections are held from here on. */
   maxBufferedBytes: i32 = DEFAULT_MAX_BUFFERED_BYTES;
   /** Past this, connections holding the oldest partial frames are closed. */
@@ -106,6 +110,7 @@ const TOP_FIELDS = [
   "max_pending_answer_bytes",
   "max_decompressed_bytes",
   "upstream_timeout_ms",
+  "fetch_read_ahead_ms",
   "max_buffered_bytes",
   "close_buffered_bytes",
   "max_topic_stats",
@@ -191,6 +196,7 @@ export function parseConfig(text: string): ConfigResult {
   c.maxPendingAnswerBytes = v.int(root, "max_pending_answer_bytes", "max_pending_answer_bytes", false, DEFAULT_MAX_PENDING_ANSWER_BYTES, 1024, i32.MAX_VALUE);
   c.maxDecompressedBytes = v.int(root, "max_decompressed_bytes", "max_decompressed_bytes", false, c.maxFrameBytes, 1024, i32.MAX_VALUE);
   c.upstreamTimeoutMs = v.int(root, "upstream_timeout_ms", "upstream_timeout_ms", false, DEFAULT_UPSTREAM_TIMEOUT_MS, 1, 3600000);
+  c.fetchReadAheadMs = v.int(root, "fetch_read_ahead_ms", "fetch_read_ahead_ms", false, DEFAULT_FETCH_READ_AHEAD_MS, 0, 60000);
   // A request of the largest accepted size must fit in the budget, or it could never be read.
   c.maxBufferedBytes = v.int(root, "max_buffered_bytes", "max_buffered_bytes", false,
     max(DEFAULT_MAX_BUFFERED_BYTES, c.maxFrameBytes), c.maxFrameBytes, MAX_BUFFERED_BYTES_LIMIT);

@@ -15,6 +15,14 @@ export abstract class RequestDecoder {
   frameLimit(configured: i32): i32 {
     return configured;
   }
+  /** The connection's writer, for state the decoder keeps across requests. */
+  attach(sink: AnswerSink | null): void {}
+  /** Bytes the decoder holds across requests (a Fetch read-ahead), for the memory budget. */
+  heldBytes(): i64 {
+    return 0;
+  }
+  /** The client left. */
+  close(): void {}
 }
 
 export class Connection {
@@ -53,6 +61,7 @@ export class Connection {
   ) {
     this.splitter = new FrameSplitter(maxFrameBytes);
     this.maxFrameBytes = maxFrameBytes;
+    decoder.attach(sink);
   }
 
   wantsClose(): bool {
@@ -121,7 +130,7 @@ export class Connection {
     const s = this.splitter;
     const buffered = <i64>s.buffered() + <i64>s.unread();
     const written = this.outTaken ? 0 : this.out.pos;
-    const held = buffered + this.heldByRequests() + <i64>written + this.unpassedAnswerBytes;
+    const held = buffered + this.heldByRequests() + <i64>written + this.unpassedAnswerBytes + this.decoder.heldBytes();
     this.budget!.report(this.member!, held, buffered, this.metrics.nowMillis());
   }
 
@@ -263,6 +272,7 @@ export class Connection {
     for (let i = 0; i < this.pending.length; i++) this.pending[i].abandon();
     this.metrics.pending(-this.pending.length);
     this.pending = [];
+    this.decoder.close();
     if (this.budget !== null) this.budget!.leave(this.member!);
   }
 }

@@ -13,6 +13,7 @@ import { Dialect } from "../upstream/dialect";
 import { dialectFor, NATIVE_DIALECT } from "../upstream/index";
 import { DecodeLimits } from "../records/batch";
 import { FORWARD_GRPC_METHOD, NATIVE_GRPC_METHOD } from "../upstream/native";
+import { FetchReadAheads } from "./fetch_read_ahead";
 import { MemoryBudget } from "./memory_budget";
 import { SchemaRegistry } from "./schema_registry";
 import { CountingRandom, MeshSecurity, RandomSource, SecurityEvents } from "./session";
@@ -54,6 +55,8 @@ export class MeshContext {
   lanes: UpstreamLanes = new UpstreamLanes();
   /** Bytes all connections of this VM hold, against max_buffered_bytes. */
   budget: MemoryBudget;
+  /** Fetch read-ahead settings and the connections holding one. */
+  readAheads!: FetchReadAheads;
   /** SASL users, ACLs and what security counts (docs/security.md). */
   security: MeshSecurity;
   /** The schema registry of the topic policies, with its cache; null without schema_registry. */
@@ -89,6 +92,7 @@ export class MeshContext {
         native ? new UpstreamChannel(cluster.name, cluster.bridge, streams, metrics, window, FORWARD_GRPC_METHOD) : null,
       );
     }
+    this.readAheads = new FetchReadAheads(this.forwardChannels, this.budget, metrics, config.fetchReadAheadMs, config.upstreamTimeoutMs);
     this.limits.maxBatchBytes = config.maxFrameBytes;
     this.limits.maxDecompressedBytes = config.maxDecompressedBytes;
   }
@@ -101,6 +105,7 @@ export class MeshContext {
       const f = this.forwardChannels[i];
       if (f !== null) f.tick(nowMs);
     }
+    this.readAheads.tick();
   }
 
   /** Registers w to hear the outcome of the batch behind ticket. */

@@ -8,6 +8,12 @@ export class MeshMetrics {
   forwarded(cluster: string, topic: string, records: i64, bytes: i64): void {}
   /** Records and record bytes of a topic a cluster returned to a consumer (Fetch). */
   fetched(cluster: string, topic: string, records: i64, bytes: i64): void {}
+  /** A Fetch read-ahead was asked of a bridge (fetch_read_ahead.ts). */
+  fetchReadAhead(): void {}
+  /** A consumer's Fetch was answered from a read-ahead. */
+  fetchReadAheadHit(): void {}
+  /** A read-ahead was dropped unused (the consumer asked something else, or not in time). */
+  fetchReadAheadUnused(): void {}
   /** An upstream call failed or answered with errors; code is the Kafka error code sent on. */
   upstreamError(cluster: string, code: i16): void {}
   /** A native-dialect stream to a cluster's bridge was lost (closed, reset, silent or confused). */

@@ -28,8 +28,9 @@ import { ListGroupsRequestHandler } from "./handlers/list_groups";
 import { OffsetCommitRequestHandler } from "./handlers/offset_commit";
 import { OffsetFetchRequestHandler } from "./handlers/offset_fetch";
 import { FetchRequestHandler } from "./handlers/fetch";
+import { FetchReadAhead } from "./fetch_read_ahead";
 import { ListOffsetsRequestHandler } from "./handlers/list_offsets";
-import { InFlightRequest } from "./inflight";
+import { AnswerSink, InFlightRequest } from "./inflight";
 import { ProduceOrder } from "./schema_gate";
 import { supportedApi } from "./supported_apis";
 import { MAX_UNAUTHENTICATED_FRAME_BYTES, openSession, SaslStage, Session } from "./session";
@@ -40,8 +41,23 @@ import { SaslAuthenticateRequestHandler, SaslHandshakeRequestHandler, SaslRawTok
 export class MeshRequestDecoder extends RequestDecoder {
   /** This connection's Produce requests leave in order (schema checks may hold one). */
   private produceOrder: ProduceOrder = new ProduceOrder();
+  /** This connection's Fetch read-ahead. */
+  private readAhead: FetchReadAhead;
   constructor(private mesh: MeshContext, private session: Session = openSession()) {
     super();
+    this.readAhead = mesh.readAheads.forConnection();
+  }
+
+  attach(sink: AnswerSink | null): void {
+    this.readAhead.sink = sink;
+  }
+
+  heldBytes(): i64 {
+    return this.readAhead.heldBytes();
+  }
+
+  close(): void {
+    this.readAhead.close();
   }
 
   frameLimit(configured: i32): i32 {
@@ -125,7 +141,7 @@ export class MeshRequestDecoder extends RequestDecoder {
     if (apiKey == ApiKey.Fetch) {
       const body = FetchRequest.decode(r, apiVersion);
       if (r.failed) return this.refuse("malformed Fetch request");
-      return new FetchRequestHandler(apiVersion, correlationId, body, this.mesh);
+      return new FetchRequestHandler(apiVersion, correlationId, body, this.mesh, this.readAhead);
     }
     if (apiKey == ApiKey.ListOffsets) {
       const body = ListOffsetsRequest.decode(r, apiVersion);

@@ -20,7 +20,7 @@ import { after, before, describe, test } from "node:test";
 import kafkajs, { type Admin } from "kafkajs";
 import { assertSameContent, javaProduce, specLines, KAFKA_VERSION, kcatVersion, type ReadRecord, readRanges, run, type SentRecord, javaArgs } from "./clients.ts";
 import {
-  assertSameRecords, CONSOLE_CONSUMER, confluentConsume, describeGroup, javaConsume, javaMember, kafkaTool, kcatConsume,
+  assertSameRecords, CONSOLE_CONSUMER, confluentConsume, describeGroup, envoyStats, javaConsume, javaMember, kafkaTool, kcatConsume,
   memberAssignment, memberCommitted, type Op,
 } from "./consumers.ts";
 import { stackPorts } from "./stack-ports.ts";
@@ -45,6 +45,7 @@ const TOPIC = {
   c2: `avocado-consume-${RUN}`,
   c3: `berries-consume-${RUN}`,
   compact: `apples-compact-${RUN}`,
+  ahead: `apples-ahead-${RUN}`,
   txn: `berries-txn-${RUN}`,
   range: `avocado-range-${RUN}`,
   group: `berries-group-${RUN}`,
@@ -54,6 +55,7 @@ const TOPIC = {
 const clusterOf = (topic: string) => (topic.startsWith("app") ? "c1" : topic.startsWith("a") ? "c2" : "c3");
 const partitionsOf = (topic: string) => ports.clusters[clusterOf(topic)].partitions;
 const tpsOf = (topic: string) => Array.from({ length: partitionsOf(topic) }, (_, p) => `${topic}:${p}`);
+
 
 const admins: Record<string, Admin> = {};
 const kafkajsClients: Array<{ disconnect(): Promise<void> }> = [];
@@ -147,6 +149,7 @@ before(async () => {
   await create(TOPIC.c2);
   await create(TOPIC.c3);
   await create(TOPIC.range);
+  await create(TOPIC.ahead);
   await create(TOPIC.txn);
   await create(TOPIC.group);
   await create(TOPIC.groupC1);
@@ -217,6 +220,26 @@ suite(`${D} consumers via ${VIA}: what they read is what the clusters hold`, { c
       assert.deepEqual(op("beginningOffsets"), Object.fromEntries(tps.map((tp) => [tp, 0])), "beginningOffsets");
       assert.deepEqual(op("position"), ends, "positions after reading everything");
     }
+  });
+
+  test("the filter's read-ahead answers the Fetches of a Java consumer reading on (one batch per Fetch, records identical)", { skip: DIRECT && "no Envoy" }, async (t) => {
+    const topic = TOPIC.ahead;
+    const tp = `${topic}:0`;
+    // 40 batches of one 8 KB record each; the consumer takes 16 KiB per Fetch: one or two batches,
+    // each answer with more behind it.
+    await write(Array.from({ length: 40 }, () => rec(topic, { partition: 0, value: randomBytes(8000) })), { "batch.size": "1", "linger.ms": "0" });
+    const held = await clusterHolds(topic);
+    assert.equal(held.length, 40, "records in the cluster");
+    const stats = async () => envoyStats(ports.admin, "kafka_mesh\\.(fetch_read_ahead(s|_hits|s_unused)|requests\\.Fetch)$");
+    const before = await stats();
+    const res = await javaConsume(TARGET, { "max.partition.fetch.bytes": "16384" }, [{ op: "assign", tps: [tp] }, { op: "seekToBeginning" }, { op: "read", until: { [tp]: 40 }, ms: 60_000 }]);
+    assertSameRecords(res.records, held, "Java with read-ahead");
+    const after = await stats();
+    const delta = (k: string) => (after.get(`wasmcustom.kafka_mesh.${k}`) ?? 0) - (before.get(`wasmcustom.kafka_mesh.${k}`) ?? 0);
+    t.diagnostic(`Fetches ${delta("requests.Fetch")}, read-aheads ${delta("fetch_read_aheads")}, hits ${delta("fetch_read_ahead_hits")}, unused ${delta("fetch_read_aheads_unused")}`);
+    // At least 20 Fetches carried records, all but the first could be read ahead.
+    assert.ok(delta("fetch_read_ahead_hits") >= 10, "Fetches answered from the filter's read-ahead");
+    assert.ok(delta("fetch_read_ahead_hits") < delta("requests.Fetch"), "hits are Fetches of the client, the first was not read ahead");
   });
 
   test("kcat -C -o beginning -e: every record, stops exactly at the end", async (t) => {

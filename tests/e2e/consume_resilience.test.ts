@@ -40,7 +40,7 @@ import { runningPid, stackDir } from "../../stack/proc.ts";
 import { waitReady } from "../../stack/stack.ts";
 import { connect, type Data, fetchRequest, type FrameConnection, readFetchResponse, waitFor } from "../lib/kafka/index.ts";
 import { javaArgs, type ReadRecord, readRanges, ROOT } from "./clients.ts";
-import { assertSameRecords, javaMember, LineProcess, memberAssignment, memberCommitted, type Op } from "./consumers.ts";
+import { assertSameRecords, envoyStats, javaMember, LineProcess, memberAssignment, memberCommitted, type Op } from "./consumers.ts";
 import { stackPorts } from "./stack-ports.ts";
 
 const { Kafka, logLevel } = kafkajs;
@@ -105,16 +105,6 @@ async function clusterCommits(cluster: string, group: string): Promise<Record<st
 
 const sortByPlace = (rs: readonly ReadRecord[]) => [...rs].sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition || a.offset - b.offset);
 
-/** Numeric stats of an Envoy admin (name -> value), filtered by a regex. */
-async function envoyStats(admin: string, filter: string): Promise<Map<string, number>> {
-  const res = await fetch(`http://${admin}/stats?filter=${encodeURIComponent(filter)}`, { signal: AbortSignal.timeout(5000) });
-  const out = new Map<string, number>();
-  for (const line of (await res.text()).split("\n")) {
-    const m = /^(\S+): (-?\d+)$/.exec(line.trim());
-    if (m) out.set(m[1], Number(m[2]));
-  }
-  return out;
-}
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
 /** A gauge or counter of the cluster's bridge /metrics ({cluster="c"} without other labels). */

@@ -294,3 +294,14 @@ export function assertSameRecords(got: readonly ReadRecord[], want: readonly Rea
     }
   }
 }
+
+/** Numeric stats of an Envoy admin (name -> value), filtered by a regex. */
+export async function envoyStats(admin: string, filter: string): Promise<Map<string, number>> {
+  const res = await fetch(`http://${admin}/stats?filter=${encodeURIComponent(filter)}`, { signal: AbortSignal.timeout(5000) });
+  const out = new Map<string, number>();
+  for (const line of (await res.text()).split("\n")) {
+    const m = /^(\S+): (-?\d+)$/.exec(line.trim());
+    if (m) out.set(m[1], Number(m[2]));
+  }
+  return out;
+}

@@ -16,7 +16,8 @@ import { Reader, Writer } from "../../assembly/kafka/wire";
 import { parseConfig, RestBridge } from "../../assembly/mesh/config";
 import { Connection } from "../../assembly/mesh/connection";
 import { MeshContext } from "../../assembly/mesh/context";
-import { countRecords } from "../../assembly/mesh/handlers/fetch";
+import { countRecords, nextOffsetAfter } from "../../assembly/mesh/handlers/fetch";
+import { BudgetMember } from "../../assembly/mesh/memory_budget";
 import { MeshMetrics } from "../../assembly/mesh/metrics";
 import { InMemoryBlockSource } from "../../assembly/mesh/producer_state";
 import { LocalTopicIdStore, topicIdFor } from "../../assembly/mesh/topics";
@@ -694,5 +695,264 @@ describe("ListOffsets", () => {
       const resp = listOffsetsAnswer(c.takeAnswers(), versions[k]);
       expect<i16>(resp.topics[0].partitions[0].errorCode).toBe(KafkaError.NOT_LEADER_OR_FOLLOWER);
     }
+  });
+});
+
+/** One magic 2 batch of `count` records from `base` (lastOffsetDelta count - 1), `payload` bytes after its header. */
+function batchAt(base: i64, count: i32, payload: i32): Uint8Array {
+  const w = new Writer();
+  w.int64(base);
+  w.int32(49 + payload); // batch length
+  w.int32(0); // partition leader epoch
+  w.int8(2); // magic
+  w.int32(0); // crc: not read by the mesh
+  w.int16(0); // attributes
+  w.int32(count - 1); // last offset delta, at byte 23
+  for (let i = 0; i < 30; i++) w.int8(0); // timestamps .. first sequence
+  w.int32(count); // record count, at byte 57
+  for (let i = 0; i < payload; i++) w.int8(<i8>(base + i));
+  return toBytes(w);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+/** A c1 answer for apples partition 0: records, high watermark hw, last stable offset lso. */
+function applesAnswer(records: Uint8Array, hw: i64, lso: i64): FetchResponse {
+  const a = new FetchResponse();
+  const d = partitionData(0, hw, records);
+  d.lastStableOffset = lso;
+  a.responses.push(topicResponse("apples", [d]));
+  return a;
+}
+
+/** A Fetch of apples partition 0 from offset at `version`, read_uncommitted unless isolation says. */
+function applesFetch(offset: i64, isolation: i8 = 0): FetchRequest {
+  const req = fetchRequest(12, [new AskedPartition("apples", 0, offset)]);
+  req.isolationLevel = isolation;
+  return req;
+}
+
+/** The records the one partition of a one-topic answer carries. */
+function recordsOf(resp: FetchResponse): Uint8Array {
+  return resp.responses[0].partitions[0].records!;
+}
+
+/** A budget member that is never held or closed in these tests. */
+class QuietMember extends BudgetMember {
+  resume(): void {}
+  closeForMemory(reason: string): void {}
+}
+
+describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
+  it("after records below the high watermark asks the next Fetch ahead and answers it from the VM, once", () => {
+    const streams = new ForwardStreams();
+    const metrics = new CountingMetrics();
+    const c = newConnection(consumerMesh(streams, metrics));
+    sendFetch(c, 1, 12, applesFetch(0));
+    expect<i32>(streams.sent.length).toBe(1);
+    const first = concat(batchAt(0, 3, 10), batchAt(3, 2, 10));
+    streams.answerFetch(0, applesAnswer(first, 100, 100));
+    expect<bool>(sameBytes(recordsOf(fetchAnswer(c.takeAnswers(), 12)), first)).toBe(true);
+
+    // The same Fetch at the offset after the last batch, without waiting on the broker.
+    expect<i32>(streams.sent.length).toBe(2);
+    const ahead = streams.fetch(1);
+    const asked = streams.fetch(0);
+    expect<i32>(ahead.maxWaitMs).toBe(0);
+    expect<i64>(ahead.topics[0].partitions[0].fetchOffset).toBe(5);
+    expect<i32>(ahead.minBytes).toBe(asked.minBytes);
+    expect<i32>(ahead.maxBytes).toBe(asked.maxBytes);
+    expect<i8>(ahead.isolationLevel).toBe(asked.isolationLevel);
+    expect<string>(ahead.rackId).toBe(asked.rackId);
+    expect<i32>(ahead.topics[0].partitions[0].partitionMaxBytes).toBe(asked.topics[0].partitions[0].partitionMaxBytes);
+    const second = batchAt(5, 4, 10);
+    streams.answerFetch(1, applesAnswer(second, 100, 100));
+
+    // The client asks exactly that: answered at once, with its own correlation id, nothing sent for it.
+    sendFetch(c, 2, 12, applesFetch(5));
+    const got = c.takeAnswers();
+    expect<i32>(new Reader(got!).int32()).toBe(got!.length - 4);
+    expect<i32>(new Reader(got!.subarray(4)).int32()).toBe(2);
+    const resp = fetchAnswer(got, 12);
+    expect<bool>(sameBytes(recordsOf(resp), second)).toBe(true);
+    expect<i64>(resp.responses[0].partitions[0].highWatermark).toBe(100);
+    // The next one ahead follows (offset 9); none was sent for the client's own Fetch.
+    expect<i32>(streams.sent.length).toBe(3);
+    expect<i64>(streams.fetch(2).topics[0].partitions[0].fetchOffset).toBe(9);
+    expect<i32>(streams.fetch(2).maxWaitMs).toBe(0);
+  });
+
+  it("a Fetch arriving while its read-ahead is on its way waits for it instead of asking again", () => {
+    const streams = new ForwardStreams();
+    const c = newConnection(consumerMesh(streams, new CountingMetrics()));
+    sendFetch(c, 1, 12, applesFetch(0));
+    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 50, 50));
+    c.takeAnswers();
+    sendFetch(c, 2, 12, applesFetch(5));
+    expect<i32>(streams.sent.length).toBe(2);
+    expect<bool>(c.takeAnswers() === null).toBe(true);
+    const second = batchAt(5, 5, 10);
+    streams.answerFetch(1, applesAnswer(second, 50, 50));
+    expect<bool>(sameBytes(recordsOf(fetchAnswer(c.takeAnswers(), 12)), second)).toBe(true);
+  });
+
+  it("asks none at the end of the log: the high watermark, or the last stable offset for read_committed", () => {
+    const streams = new ForwardStreams();
+    const c = newConnection(consumerMesh(streams, new CountingMetrics()));
+    sendFetch(c, 1, 12, applesFetch(0));
+    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 5, 5));
+    fetchAnswer(c.takeAnswers(), 12);
+    expect<i32>(streams.sent.length).toBe(1);
+
+    // read_committed: records below the high watermark but up to the last stable offset.
+    sendFetch(c, 2, 12, applesFetch(5, 1));
+    expect<i32>(streams.sent.length).toBe(2);
+    streams.answerFetch(1, applesAnswer(batchAt(5, 5, 10), 20, 10));
+    fetchAnswer(c.takeAnswers(), 12);
+    expect<i32>(streams.sent.length).toBe(2);
+    // One record more below the last stable offset: asked ahead.
+    sendFetch(c, 3, 12, applesFetch(10, 1));
+    streams.answerFetch(2, applesAnswer(batchAt(10, 5, 10), 20, 16));
+    fetchAnswer(c.takeAnswers(), 12);
+    expect<i32>(streams.sent.length).toBe(4);
+    expect<i64>(streams.fetch(3).topics[0].partitions[0].fetchOffset).toBe(15);
+    expect<i8>(streams.fetch(3).isolationLevel).toBe(1);
+  });
+
+  it("a different next Fetch goes to the bridge, and the connection asks none ahead for ten times the keep time", () => {
+    const streams = new ForwardStreams();
+    const metrics = new CountingMetrics();
+    const c = newConnection(consumerMesh(streams, metrics));
+    sendFetch(c, 1, 12, applesFetch(0));
+    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
+    c.takeAnswers();
+    streams.answerFetch(1, applesAnswer(batchAt(5, 5, 10), 100, 100));
+    // The consumer seeked back to 2: its own Fetch, with its own wait.
+    sendFetch(c, 2, 12, applesFetch(2));
+    expect<i32>(streams.sent.length).toBe(3);
+    expect<i64>(streams.fetch(2).topics[0].partitions[0].fetchOffset).toBe(2);
+    expect<i32>(streams.fetch(2).maxWaitMs).toBe(500);
+    streams.answerFetch(2, applesAnswer(batchAt(0, 5, 10), 100, 100));
+    fetchAnswer(c.takeAnswers(), 12);
+    expect<i32>(streams.sent.length).toBe(3);
+    // Quiet until 10 x 1000 ms have passed.
+    metrics.now += 10 * 1000 + 1;
+    sendFetch(c, 3, 12, applesFetch(5));
+    streams.answerFetch(3, applesAnswer(batchAt(5, 5, 10), 100, 100));
+    fetchAnswer(c.takeAnswers(), 12);
+    expect<i32>(streams.sent.length).toBe(5);
+    expect<i64>(streams.fetch(4).topics[0].partitions[0].fetchOffset).toBe(10);
+  });
+
+  it("a read-ahead kept past its time, one that came back without records, or one that failed is not used", () => {
+    // Kept past fetch_read_ahead_ms (1000 by default).
+    let streams = new ForwardStreams();
+    let metrics = new CountingMetrics();
+    let c = newConnection(consumerMesh(streams, metrics));
+    sendFetch(c, 1, 12, applesFetch(0));
+    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
+    c.takeAnswers();
+    streams.answerFetch(1, applesAnswer(batchAt(5, 5, 10), 100, 100));
+    metrics.now += 1001;
+    sendFetch(c, 2, 12, applesFetch(5));
+    expect<i32>(streams.sent.length).toBe(3);
+    expect<i32>(streams.fetch(2).maxWaitMs).toBe(500);
+
+    // Came back empty (the log was truncated meanwhile): the waiting Fetch asks for itself.
+    streams = new ForwardStreams();
+    metrics = new CountingMetrics();
+    c = newConnection(consumerMesh(streams, metrics));
+    sendFetch(c, 1, 12, applesFetch(0));
+    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
+    c.takeAnswers();
+    sendFetch(c, 2, 12, applesFetch(5));
+    expect<i32>(streams.sent.length).toBe(2);
+    streams.answerFetch(1, applesAnswer(new Uint8Array(0), 100, 100));
+    expect<bool>(c.takeAnswers() === null).toBe(true);
+    expect<i32>(streams.sent.length).toBe(3);
+    expect<i32>(streams.fetch(2).maxWaitMs).toBe(500);
+    const own = batchAt(5, 2, 10);
+    streams.answerFetch(2, applesAnswer(own, 100, 100));
+    expect<bool>(sameBytes(recordsOf(fetchAnswer(c.takeAnswers(), 12)), own)).toBe(true);
+
+    // Failed with its stream: the Fetch behind it is sent on the next stream.
+    streams = new ForwardStreams();
+    metrics = new CountingMetrics();
+    const mesh = consumerMesh(streams, metrics);
+    c = newConnection(mesh);
+    sendFetch(c, 1, 12, applesFetch(0));
+    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
+    c.takeAnswers();
+    streams.close(streams.sentOn[1]);
+    metrics.now += 1000; // past the reconnect delay
+    sendFetch(c, 2, 12, applesFetch(5));
+    expect<i32>(streams.sent.length).toBe(3);
+    expect<bool>(streams.sentOn[2] != streams.sentOn[1]).toBe(true);
+    expect<i32>(streams.fetch(2).maxWaitMs).toBe(500);
+  });
+
+  it("asks none for a Fetch of several clusters, with a partition in error, or with fetch_read_ahead_ms 0", () => {
+    const streams = new ForwardStreams();
+    const c = newConnection(consumerMesh(streams, new CountingMetrics()));
+    sendFetch(c, 1, 12, fetchRequest(12, [new AskedPartition("apples", 0, 0), new AskedPartition("apricots", 0, 0)]));
+    expect<i32>(streams.sent.length).toBe(2);
+    streams.answerFetch(streams.sentTo("b1"), applesAnswer(batchAt(0, 5, 10), 100, 100));
+    const a2 = new FetchResponse();
+    a2.responses.push(topicResponse("apricots", [partitionData(0, 100, batchAt(0, 5, 10))]));
+    streams.answerFetch(streams.sentTo("b2"), a2);
+    fetchAnswer(c.takeAnswers(), 12);
+    expect<i32>(streams.sent.length).toBe(2);
+
+    // apples' records, and a partition of it the cluster does not have.
+    sendFetch(c, 2, 12, fetchRequest(12, [new AskedPartition("apples", 0, 0), new AskedPartition("apples", 7, 0)]));
+    expect<i32>(streams.sent.length).toBe(3);
+    streams.answerFetch(2, applesAnswer(batchAt(0, 5, 10), 100, 100));
+    fetchAnswer(c.takeAnswers(), 12);
+    expect<i32>(streams.sent.length).toBe(3);
+
+    const off = new ForwardStreams();
+    const config = CONSUMER_CONFIG.replace('"upstream_timeout_ms": 1000,', '"upstream_timeout_ms": 1000, "fetch_read_ahead_ms": 0,');
+    const mesh = new MeshContext(parseConfig(config).config!, new LocalTopicIdStore(), new RecordingTransport(), new CountingMetrics(),
+      new InMemoryBlockSource(), off);
+    const c2 = newConnection(mesh);
+    sendFetch(c2, 1, 12, applesFetch(0));
+    off.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
+    fetchAnswer(c2.takeAnswers(), 12);
+    expect<i32>(off.sent.length).toBe(1);
+  });
+
+  it("counts the read-ahead in the connection's memory until it is used or the connection closes", () => {
+    const streams = new ForwardStreams();
+    const metrics = new CountingMetrics();
+    const mesh = consumerMesh(streams, metrics);
+    const c = newConnection(mesh);
+    const member = new QuietMember();
+    c.joinBudget(mesh.budget, member);
+    sendFetch(c, 1, 12, applesFetch(0));
+    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
+    c.takeAnswers();
+    // In flight: counted at its bound (partition_max_bytes and overhead).
+    expect<i64>(mesh.budget.total).toBeGreaterThanOrEqual(1 << 20);
+    const second = batchAt(5, 5, 10);
+    streams.answerFetch(1, applesAnswer(second, 100, 100));
+    c.syncBudget();
+    const held = mesh.budget.total;
+    expect<i64>(held).toBeGreaterThan(<i64>second.length);
+    expect<i64>(held).toBeLessThan(1024);
+    c.onClose();
+    expect<i64>(mesh.budget.total).toBe(0);
+  });
+
+  it("nextOffsetAfter: past the last whole batch; -1 without one", () => {
+    const two = concat(batchAt(7, 3, 4), batchAt(10, 6, 4));
+    expect<i64>(nextOffsetAfter(two)).toBe(16);
+    // A truncated tail batch is not the client's yet.
+    expect<i64>(nextOffsetAfter(two.subarray(0, two.length - 1))).toBe(10);
+    expect<i64>(nextOffsetAfter(new Uint8Array(0))).toBe(-1);
   });
 });

@@ -13,11 +13,13 @@ import { MeshContext } from "../context";
 import { beginResponse, endResponse } from "../inflight";
 import { NO_ROUTE } from "../routing";
 import { PartOwner, sendPart, written } from "./forwarding";
+import { FetchReadAhead, readAheadBody, ReadAheadWaiter } from "../fetch_read_ahead";
 
 /** First Fetch version that names topics by id. */
 const TOPIC_ID_VERSION: i16 = 13;
 /** Highest Fetch version sent to a bridge: the last one that names topics (the mesh's ids mean nothing to a cluster). */
 export const UPSTREAM_FETCH_MAX_VERSION: i16 = 12;
+const READ_COMMITTED: i8 = 1;
 
 /** One cluster's part of the request and, once it came, its answer. */
 class ClusterPart {
@@ -39,7 +41,14 @@ export class FetchRequestHandler extends PartOwner {
   private upstreamVersion: i16;
   private startedAt: i64 = 0;
 
-  constructor(apiVersion: i16, correlationId: i32, private request: FetchRequest, private mesh: MeshContext) {
+  constructor(
+    apiVersion: i16,
+    correlationId: i32,
+    private request: FetchRequest,
+    private mesh: MeshContext,
+    /** The connection's read-ahead; null: none is used or asked for. */
+    private readAhead: FetchReadAhead | null = null,
+  ) {
     super(ApiKey.Fetch, apiVersion, correlationId);
     this.upstreamVersion = min(apiVersion, UPSTREAM_FETCH_MAX_VERSION);
   }
@@ -88,15 +97,31 @@ export class FetchRequestHandler extends PartOwner {
     this.startedAt = mesh.metrics.nowMillis();
     // Every part counts as waiting before any is sent: a channel may fail a message inside submit.
     this.waiting = this.parts.length;
-    const timeout = <i64>max(req.maxWaitMs, 0) + <i64>mesh.config.upstreamTimeoutMs;
-    for (let i = 0; i < this.parts.length; i++) {
-      const part = this.parts[i];
-      const body = new Writer(64 + 32 * part.request.topics.length);
-      part.request.encode(body, this.upstreamVersion);
-      const held = sendPart(mesh, this, i, part.cluster, ApiKey.Fetch, this.upstreamVersion, written(body), timeout);
-      if (held < 0) this.completePart(i, null, KafkaError.UNSUPPORTED_VERSION);
-      else this.memoryBytes += held;
+    // A Fetch of one cluster may find its answer read ahead (fetch_read_ahead.ts).
+    const readAhead = this.readAhead;
+    if (this.parts.length == 1 && readAhead !== null) {
+      const part = this.parts[0];
+      const asked = readAheadBody(part.request, this.upstreamVersion);
+      if (readAhead.take(part.cluster, this.upstreamVersion, asked, new ReadAheadUse(this))) return;
     }
+    for (let i = 0; i < this.parts.length; i++) this.send(i);
+  }
+
+  /** Sends part i to its cluster's bridge. */
+  send(i: i32): void {
+    const part = this.parts[i];
+    const timeout = <i64>max(this.request.maxWaitMs, 0) + <i64>this.mesh.config.upstreamTimeoutMs;
+    const body = new Writer(64 + 32 * part.request.topics.length);
+    part.request.encode(body, this.upstreamVersion);
+    const held = sendPart(this.mesh, this, i, part.cluster, ApiKey.Fetch, this.upstreamVersion, written(body), timeout);
+    if (held < 0) this.completePart(i, null, KafkaError.UNSUPPORTED_VERSION);
+    else this.memoryBytes += held;
+  }
+
+  /** The only part's answer, read ahead: its records count here from now on. */
+  answeredAhead(response: FetchResponse, bytes: i64): void {
+    this.memoryBytes += bytes;
+    this.completePart(0, response, KafkaError.NONE);
   }
 
   /** The part of cluster c, made on first use, with the client's request-wide fields. */
@@ -225,7 +250,78 @@ export class FetchRequestHandler extends PartOwner {
     const start = beginResponse(w, this.correlationId, responseHeaderVersion(ApiKey.Fetch, this.apiVersion));
     response.encode(w, this.apiVersion);
     endResponse(w, start);
+    this.readAheadNext();
     return true;
+  }
+
+  /**
+   * After an answer from one cluster with records and more behind them, asks for the Fetch the
+   * client will send next: the same, at the offsets after the records it was just given.
+   */
+  private readAheadNext(): void {
+    const readAhead = this.readAhead;
+    if (readAhead === null || this.parts.length != 1) return;
+    const part = this.parts[0];
+    const sent = part.request;
+    const next = new FetchRequest();
+    next.replicaId = sent.replicaId;
+    next.maxWaitMs = sent.maxWaitMs;
+    next.minBytes = sent.minBytes;
+    next.maxBytes = sent.maxBytes;
+    next.isolationLevel = sent.isolationLevel;
+    next.rackId = sent.rackId;
+    next.sessionId = sent.sessionId;
+    next.sessionEpoch = sent.sessionEpoch;
+    let advanced = false;
+    let more = false;
+    let bound: i64 = 0;
+    let u = 0; // the upstream topic of request topic t (a topic without partitions has none)
+    for (let t = 0; t < this.request.topics.length; t++) {
+      const results = this.results[t];
+      if (results.length == 0) continue;
+      if (this.clusters[t] != part.cluster || u >= sent.topics.length) return;
+      const from = sent.topics[u++];
+      if (from.partitions.length != results.length) return;
+      const topic = new FetchTopic();
+      topic.topic = from.topic;
+      for (let p = 0; p < results.length; p++) {
+        const data = results[p];
+        if (data === null || data.errorCode != KafkaError.NONE) return;
+        const asked = from.partitions[p];
+        const records = data.records;
+        const after = records === null ? -1 : nextOffsetAfter(records);
+        if (after == UNKNOWN_FORMAT) return;
+        const offset = after >= 0 ? after : asked.fetchOffset;
+        if (after >= 0) advanced = true;
+        const end = this.request.isolationLevel == READ_COMMITTED ? data.lastStableOffset : data.highWatermark;
+        if (end > offset) more = true;
+        const partition = new FetchPartition();
+        partition.partition = asked.partition;
+        partition.fetchOffset = offset;
+        partition.logStartOffset = asked.logStartOffset;
+        partition.partitionMaxBytes = asked.partitionMaxBytes;
+        partition.currentLeaderEpoch = asked.currentLeaderEpoch;
+        partition.lastFetchedEpoch = asked.lastFetchedEpoch;
+        topic.partitions.push(partition);
+        bound += <i64>max(asked.partitionMaxBytes, 0) + PARTITION_OVERHEAD_BYTES;
+      }
+      next.topics.push(topic);
+    }
+    if (!advanced || !more || u != sent.topics.length) return;
+    readAhead.start(part.cluster, this.upstreamVersion, next, min<i64>(bound, <i64>max(sent.maxBytes, 0) + PARTITION_OVERHEAD_BYTES));
+  }
+}
+
+/** Hands a matched read-ahead's outcome to the Fetch that took it. */
+class ReadAheadUse extends ReadAheadWaiter {
+  constructor(private handler: FetchRequestHandler) {
+    super();
+  }
+  readAheadAnswered(response: FetchResponse, bytes: i64): void {
+    this.handler.answeredAhead(response, bytes);
+  }
+  readAheadUnusable(): void {
+    this.handler.send(0);
   }
 }
 
@@ -260,6 +356,33 @@ function clientPartition(from: PartitionData): PartitionData {
   data.abortedTransactions = from.abortedTransactions;
   data.records = from.records === null ? new Uint8Array(0) : from.records;
   return data;
+}
+
+/** nextOffsetAfter's answer for records that are not all magic 2 batches. */
+const UNKNOWN_FORMAT: i64 = -2;
+const LAST_OFFSET_DELTA_AT = 23;
+
+function int64At(b: Uint8Array, at: i32): i64 {
+  return (<i64>int32At(b, at) << 32) | (<i64>int32At(b, at + 4) & 0xffffffff);
+}
+
+/**
+ * The offset a consumer fetches from after these records: past the last whole batch (control
+ * batches and compaction gaps included, as clients do); -1 without a whole batch.
+ */
+export function nextOffsetAfter(records: Uint8Array): i64 {
+  let next: i64 = -1;
+  let at = 0;
+  while (records.length - at >= BATCH_HEADER_BYTES) {
+    const batchLength = int32At(records, at + BATCH_LENGTH_AT);
+    if (batchLength < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD) break;
+    const size = <i64>batchLength + BATCH_LOG_OVERHEAD;
+    if (size > <i64>(records.length - at)) break;
+    if (records[at + MAGIC_AT] != 2) return UNKNOWN_FORMAT;
+    next = int64At(records, at) + <i64>int32At(records, at + LAST_OFFSET_DELTA_AT) + 1;
+    at += <i32>size;
+  }
+  return next;
 }
 
 /** Offset of a batch's length, and its size before that field's end (baseOffset + length). */
