@@ -21,6 +21,8 @@ export abstract class RequestDecoder {
   heldBytes(): i64 {
     return 0;
   }
+  /** Answers went on towards the client (work held back for them may start). */
+  answersPassed(): void {}
   /** The client left. */
   close(): void {}
 }
@@ -158,6 +160,7 @@ export class Connection {
    */
   answersPassed(bytes: i64): void {
     this.unpassedAnswerBytes = max<i64>(0, this.unpassedAnswerBytes - bytes);
+    this.decoder.answersPassed();
     this.closeWhenAnswered();
     if (!this.closed && !this.wantsClose() && this.splitter.unread() > 0) this.readFrames();
     this.sync();

@@ -5,6 +5,10 @@
 // same Fetch at the next offsets goes to the bridge at once with max_wait_ms 0, and the
 // consumer's next Fetch, when it asks exactly that, is answered from it, once.
 //
+// It is asked once the answer before it has passed on the filter's write side, not when that
+// answer is written: on the same Envoy worker, the read-ahead's answer would otherwise arrive
+// while the client's answer is still going round the echo listener, and be read first.
+//
 // One per connection. Its bytes count in the connection's memory and none is asked for while
 // the VM's budget is past half full; it is dropped keepMs after its answer came (the watermarks
 // it carries are that old at most), when the connection asks anything else, or when it closes.
@@ -40,6 +44,11 @@ export function readAheadBody(request: FetchRequest, version: i16): Uint8Array {
   request.encode(w, version);
   request.maxWaitMs = wait;
   return w.view().slice();
+}
+
+/** A read-ahead to ask once the answer before it has passed. */
+class Deferred {
+  constructor(public cluster: i32, public version: i16, public next: FetchRequest, public boundBytes: i64) {}
 }
 
 /** One read-ahead: asked, then answered (usable or not) or failed. */
@@ -143,6 +152,7 @@ export class FetchReadAheads {
 /** A connection's read-ahead. */
 export class FetchReadAhead {
   private slot: Slot | null = null;
+  private deferred: Deferred | null = null;
   private quietUntilMs: i64 = 0;
   /** In the VM's list of connections holding one. */
   listed: bool = false;
@@ -171,11 +181,28 @@ export class FetchReadAhead {
 
   /**
    * Asks cluster's bridge for `next` (the consumer's next Fetch, as sent upstream at version)
-   * unless read-ahead is off, the connection is quiet, one is held already or the VM's memory
-   * is past half its budget. boundBytes: the most its answer may hold.
+   * once the answer being written now has passed (answerPassed). boundBytes: the most its
+   * answer may hold.
    */
-  start(cluster: i32, version: i16, next: FetchRequest, boundBytes: i64): void {
-    if (this.keepMs <= 0 || this.slot !== null) return;
+  startAfterAnswer(cluster: i32, version: i16, next: FetchRequest, boundBytes: i64): void {
+    if (this.keepMs <= 0) return;
+    this.deferred = new Deferred(cluster, version, next, boundBytes);
+  }
+
+  /** The connection's answers passed on towards the client: a read-ahead held back for them is asked. */
+  answerPassed(): void {
+    const d = this.deferred;
+    if (d === null) return;
+    this.deferred = null;
+    this.start(d.cluster, d.version, d.next, d.boundBytes);
+  }
+
+  /**
+   * Asks now, unless the connection is quiet, one is held already or the VM's memory is past
+   * half its budget.
+   */
+  private start(cluster: i32, version: i16, next: FetchRequest, boundBytes: i64): void {
+    if (this.slot !== null) return;
     const vm = this.vm;
     const channel = vm.channels[cluster];
     if (channel === null) return;
@@ -199,6 +226,8 @@ export class FetchReadAhead {
    * Fetch must go to the bridge itself (the read-ahead, if any, is dropped).
    */
   take(cluster: i32, version: i16, body: Uint8Array, waiter: ReadAheadWaiter): bool {
+    // The client asks before the last answer passed (it pipelines): it sends its own.
+    this.deferred = null;
     const s = this.slot;
     if (s === null) return false;
     const now = this.nowMs();
@@ -246,6 +275,7 @@ export class FetchReadAhead {
 
   /** The connection closed. */
   close(): void {
+    this.deferred = null;
     if (this.slot !== null) this.drop(false);
   }
 

@@ -56,6 +56,10 @@ export class MeshRequestDecoder extends RequestDecoder {
     return this.readAhead.heldBytes();
   }
 
+  answersPassed(): void {
+    this.readAhead.answerPassed();
+  }
+
   close(): void {
     this.readAhead.close();
   }

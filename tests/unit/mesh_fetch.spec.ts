@@ -748,6 +748,13 @@ class QuietMember extends BudgetMember {
   closeForMemory(reason: string): void {}
 }
 
+/** The connection's answers, reported passed on towards the client (as the filter's write side does). */
+function passOn(c: Connection): Uint8Array | null {
+  const out = c.takeAnswers();
+  if (out !== null) c.answersPassed(<i64>out.length);
+  return out;
+}
+
 describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
   it("after records below the high watermark asks the next Fetch ahead and answers it from the VM, once", () => {
     const streams = new ForwardStreams();
@@ -757,7 +764,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     expect<i32>(streams.sent.length).toBe(1);
     const first = concat(batchAt(0, 3, 10), batchAt(3, 2, 10));
     streams.answerFetch(0, applesAnswer(first, 100, 100));
-    expect<bool>(sameBytes(recordsOf(fetchAnswer(c.takeAnswers(), 12)), first)).toBe(true);
+    expect<bool>(sameBytes(recordsOf(fetchAnswer(passOn(c), 12)), first)).toBe(true);
 
     // The same Fetch at the offset after the last batch, without waiting on the broker.
     expect<i32>(streams.sent.length).toBe(2);
@@ -775,7 +782,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
 
     // The client asks exactly that: answered at once, with its own correlation id, nothing sent for it.
     sendFetch(c, 2, 12, applesFetch(5));
-    const got = c.takeAnswers();
+    const got = passOn(c);
     expect<i32>(new Reader(got!).int32()).toBe(got!.length - 4);
     expect<i32>(new Reader(got!.subarray(4)).int32()).toBe(2);
     const resp = fetchAnswer(got, 12);
@@ -787,18 +794,32 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     expect<i32>(streams.fetch(2).maxWaitMs).toBe(0);
   });
 
+  it("is asked once the answer before it has passed on towards the client, not while it is written", () => {
+    const streams = new ForwardStreams();
+    const c = newConnection(consumerMesh(streams, new CountingMetrics()));
+    sendFetch(c, 1, 12, applesFetch(0));
+    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
+    const out = c.takeAnswers();
+    expect<i32>(streams.sent.length).toBe(1);
+    c.answersPassed(<i64>out!.length);
+    expect<i32>(streams.sent.length).toBe(2);
+    expect<i64>(streams.fetch(1).topics[0].partitions[0].fetchOffset).toBe(5);
+    c.answersPassed(0);
+    expect<i32>(streams.sent.length).toBe(2);
+  });
+
   it("a Fetch arriving while its read-ahead is on its way waits for it instead of asking again", () => {
     const streams = new ForwardStreams();
     const c = newConnection(consumerMesh(streams, new CountingMetrics()));
     sendFetch(c, 1, 12, applesFetch(0));
     streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 50, 50));
-    c.takeAnswers();
+    passOn(c);
     sendFetch(c, 2, 12, applesFetch(5));
     expect<i32>(streams.sent.length).toBe(2);
-    expect<bool>(c.takeAnswers() === null).toBe(true);
+    expect<bool>(passOn(c) === null).toBe(true);
     const second = batchAt(5, 5, 10);
     streams.answerFetch(1, applesAnswer(second, 50, 50));
-    expect<bool>(sameBytes(recordsOf(fetchAnswer(c.takeAnswers(), 12)), second)).toBe(true);
+    expect<bool>(sameBytes(recordsOf(fetchAnswer(passOn(c), 12)), second)).toBe(true);
   });
 
   it("asks none at the end of the log: the high watermark, or the last stable offset for read_committed", () => {
@@ -806,19 +827,19 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     const c = newConnection(consumerMesh(streams, new CountingMetrics()));
     sendFetch(c, 1, 12, applesFetch(0));
     streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 5, 5));
-    fetchAnswer(c.takeAnswers(), 12);
+    fetchAnswer(passOn(c), 12);
     expect<i32>(streams.sent.length).toBe(1);
 
     // read_committed: records below the high watermark but up to the last stable offset.
     sendFetch(c, 2, 12, applesFetch(5, 1));
     expect<i32>(streams.sent.length).toBe(2);
     streams.answerFetch(1, applesAnswer(batchAt(5, 5, 10), 20, 10));
-    fetchAnswer(c.takeAnswers(), 12);
+    fetchAnswer(passOn(c), 12);
     expect<i32>(streams.sent.length).toBe(2);
     // One record more below the last stable offset: asked ahead.
     sendFetch(c, 3, 12, applesFetch(10, 1));
     streams.answerFetch(2, applesAnswer(batchAt(10, 5, 10), 20, 16));
-    fetchAnswer(c.takeAnswers(), 12);
+    fetchAnswer(passOn(c), 12);
     expect<i32>(streams.sent.length).toBe(4);
     expect<i64>(streams.fetch(3).topics[0].partitions[0].fetchOffset).toBe(15);
     expect<i8>(streams.fetch(3).isolationLevel).toBe(1);
@@ -830,7 +851,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     const c = newConnection(consumerMesh(streams, metrics));
     sendFetch(c, 1, 12, applesFetch(0));
     streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    c.takeAnswers();
+    passOn(c);
     streams.answerFetch(1, applesAnswer(batchAt(5, 5, 10), 100, 100));
     // The consumer seeked back to 2: its own Fetch, with its own wait.
     sendFetch(c, 2, 12, applesFetch(2));
@@ -838,13 +859,13 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     expect<i64>(streams.fetch(2).topics[0].partitions[0].fetchOffset).toBe(2);
     expect<i32>(streams.fetch(2).maxWaitMs).toBe(500);
     streams.answerFetch(2, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    fetchAnswer(c.takeAnswers(), 12);
+    fetchAnswer(passOn(c), 12);
     expect<i32>(streams.sent.length).toBe(3);
     // Quiet until 10 x 1000 ms have passed.
     metrics.now += 10 * 1000 + 1;
     sendFetch(c, 3, 12, applesFetch(5));
     streams.answerFetch(3, applesAnswer(batchAt(5, 5, 10), 100, 100));
-    fetchAnswer(c.takeAnswers(), 12);
+    fetchAnswer(passOn(c), 12);
     expect<i32>(streams.sent.length).toBe(5);
     expect<i64>(streams.fetch(4).topics[0].partitions[0].fetchOffset).toBe(10);
   });
@@ -856,7 +877,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     let c = newConnection(consumerMesh(streams, metrics));
     sendFetch(c, 1, 12, applesFetch(0));
     streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    c.takeAnswers();
+    passOn(c);
     streams.answerFetch(1, applesAnswer(batchAt(5, 5, 10), 100, 100));
     metrics.now += 1001;
     sendFetch(c, 2, 12, applesFetch(5));
@@ -869,16 +890,16 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     c = newConnection(consumerMesh(streams, metrics));
     sendFetch(c, 1, 12, applesFetch(0));
     streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    c.takeAnswers();
+    passOn(c);
     sendFetch(c, 2, 12, applesFetch(5));
     expect<i32>(streams.sent.length).toBe(2);
     streams.answerFetch(1, applesAnswer(new Uint8Array(0), 100, 100));
-    expect<bool>(c.takeAnswers() === null).toBe(true);
+    expect<bool>(passOn(c) === null).toBe(true);
     expect<i32>(streams.sent.length).toBe(3);
     expect<i32>(streams.fetch(2).maxWaitMs).toBe(500);
     const own = batchAt(5, 2, 10);
     streams.answerFetch(2, applesAnswer(own, 100, 100));
-    expect<bool>(sameBytes(recordsOf(fetchAnswer(c.takeAnswers(), 12)), own)).toBe(true);
+    expect<bool>(sameBytes(recordsOf(fetchAnswer(passOn(c), 12)), own)).toBe(true);
 
     // Failed with its stream: the Fetch behind it is sent on the next stream.
     streams = new ForwardStreams();
@@ -887,7 +908,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     c = newConnection(mesh);
     sendFetch(c, 1, 12, applesFetch(0));
     streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    c.takeAnswers();
+    passOn(c);
     streams.close(streams.sentOn[1]);
     metrics.now += 1000; // past the reconnect delay
     sendFetch(c, 2, 12, applesFetch(5));
@@ -905,14 +926,14 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     const a2 = new FetchResponse();
     a2.responses.push(topicResponse("apricots", [partitionData(0, 100, batchAt(0, 5, 10))]));
     streams.answerFetch(streams.sentTo("b2"), a2);
-    fetchAnswer(c.takeAnswers(), 12);
+    fetchAnswer(passOn(c), 12);
     expect<i32>(streams.sent.length).toBe(2);
 
     // apples' records, and a partition of it the cluster does not have.
     sendFetch(c, 2, 12, fetchRequest(12, [new AskedPartition("apples", 0, 0), new AskedPartition("apples", 7, 0)]));
     expect<i32>(streams.sent.length).toBe(3);
     streams.answerFetch(2, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    fetchAnswer(c.takeAnswers(), 12);
+    fetchAnswer(passOn(c), 12);
     expect<i32>(streams.sent.length).toBe(3);
 
     const off = new ForwardStreams();
@@ -922,7 +943,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     const c2 = newConnection(mesh);
     sendFetch(c2, 1, 12, applesFetch(0));
     off.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    fetchAnswer(c2.takeAnswers(), 12);
+    fetchAnswer(passOn(c2), 12);
     expect<i32>(off.sent.length).toBe(1);
   });
 
@@ -935,7 +956,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     c.joinBudget(mesh.budget, member);
     sendFetch(c, 1, 12, applesFetch(0));
     streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    c.takeAnswers();
+    passOn(c);
     // In flight: counted at its bound (partition_max_bytes and overhead).
     expect<i64>(mesh.budget.total).toBeGreaterThanOrEqual(1 << 20);
     const second = batchAt(5, 5, 10);

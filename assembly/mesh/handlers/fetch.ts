@@ -308,7 +308,7 @@ export class FetchRequestHandler extends PartOwner {
       next.topics.push(topic);
     }
     if (!advanced || !more || u != sent.topics.length) return;
-    readAhead.start(part.cluster, this.upstreamVersion, next, min<i64>(bound, <i64>max(sent.maxBytes, 0) + PARTITION_OVERHEAD_BYTES));
+    readAhead.startAfterAnswer(part.cluster, this.upstreamVersion, next, min<i64>(bound, <i64>max(sent.maxBytes, 0) + PARTITION_OVERHEAD_BYTES));
   }
 }
 
