@@ -128,17 +128,7 @@ export class FetchRequestHandler extends PartOwner {
   private partFor(cluster: i32): ClusterPart {
     for (let i = 0; i < this.parts.length; i++) if (this.parts[i].cluster == cluster) return this.parts[i];
     const part = new ClusterPart(cluster);
-    const asked = this.request;
-    const sent = part.request;
-    sent.replicaId = -1; // a consumer, whatever the client claims
-    sent.maxWaitMs = asked.maxWaitMs;
-    sent.minBytes = asked.minBytes;
-    sent.maxBytes = asked.maxBytes;
-    sent.isolationLevel = asked.isolationLevel;
-    sent.rackId = asked.rackId;
-    // Sessionless: a full fetch every time, as the client is told (session id 0).
-    sent.sessionId = 0;
-    sent.sessionEpoch = -1;
+    part.request = upstreamFetch(this.request);
     this.parts.push(part);
     return part;
   }
@@ -263,15 +253,7 @@ export class FetchRequestHandler extends PartOwner {
     if (readAhead === null || this.parts.length != 1) return;
     const part = this.parts[0];
     const sent = part.request;
-    const next = new FetchRequest();
-    next.replicaId = sent.replicaId;
-    next.maxWaitMs = sent.maxWaitMs;
-    next.minBytes = sent.minBytes;
-    next.maxBytes = sent.maxBytes;
-    next.isolationLevel = sent.isolationLevel;
-    next.rackId = sent.rackId;
-    next.sessionId = sent.sessionId;
-    next.sessionEpoch = sent.sessionEpoch;
+    const next = upstreamFetch(sent);
     let advanced = false;
     let more = false;
     let bound: i64 = 0;
@@ -323,6 +305,21 @@ class ReadAheadUse extends ReadAheadWaiter {
   readAheadUnusable(): void {
     this.handler.send(0);
   }
+}
+
+/** A Fetch for a cluster with asked's request-wide fields, and no topics yet. */
+function upstreamFetch(asked: FetchRequest): FetchRequest {
+  const sent = new FetchRequest();
+  sent.replicaId = -1; // a consumer, whatever the client claims
+  sent.maxWaitMs = asked.maxWaitMs;
+  sent.minBytes = asked.minBytes;
+  sent.maxBytes = asked.maxBytes;
+  sent.isolationLevel = asked.isolationLevel;
+  sent.rackId = asked.rackId;
+  // Sessionless: a full fetch every time, as the client is told (session id 0).
+  sent.sessionId = 0;
+  sent.sessionEpoch = -1;
+  return sent;
 }
 
 /** A partition's answer without its records and aborted transactions, at most (v4-18). */
