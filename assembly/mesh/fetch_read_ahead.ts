@@ -9,8 +9,8 @@
 // answer is written: on the same Envoy worker, the read-ahead's answer would otherwise arrive
 // while the client's answer is still going round the echo listener, and be read first.
 //
-// One per connection. Its bytes count in the connection's memory and none is asked for while
-// the VM's budget is past half full; it is dropped keepMs after its answer came (the watermarks
+// One per connection. Its bytes count in the connection's memory and none is asked that would
+// take the VM's bytes past half its budget; it is dropped keepMs after its answer came (the watermarks
 // it carries are that old at most), when the connection asks anything else, or when it closes.
 // A connection whose read-ahead went unused gets none for QUIET_FACTOR x keepMs: a consumer that
 // seeks or pauses costs one wasted read per that time, not one per Fetch.
