@@ -139,7 +139,12 @@ class FetchedCount {
 
 class CountingMetrics extends MeshMetrics {
   fetches: Array<FetchedCount> = [];
+  /** Upstream latencies recorded. */
+  latencies: i32 = 0;
   now: i64 = 1000;
+  upstreamLatency(cluster: string, millis: i64): void {
+    this.latencies++;
+  }
   fetched(cluster: string, topic: string, records: i64, bytes: i64): void {
     this.fetches.push(new FetchedCount(cluster, topic, records, bytes));
   }
@@ -788,6 +793,8 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     const resp = fetchAnswer(got, 12);
     expect<bool>(sameBytes(recordsOf(resp), second)).toBe(true);
     expect<i64>(resp.responses[0].partitions[0].highWatermark).toBe(100);
+    // Only the first Fetch called upstream: the hit records no upstream latency.
+    expect<i32>(metrics.latencies).toBe(1);
     // The next one ahead follows (offset 9); none was sent for the client's own Fetch.
     expect<i32>(streams.sent.length).toBe(3);
     expect<i64>(streams.fetch(2).topics[0].partitions[0].fetchOffset).toBe(9);

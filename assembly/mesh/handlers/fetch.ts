@@ -40,6 +40,8 @@ export class FetchRequestHandler extends PartOwner {
   private waiting: i32 = 0;
   private upstreamVersion: i16;
   private startedAt: i64 = 0;
+  /** Answered from a read-ahead: no upstream call of its own to time. */
+  private readAheadHit: bool = false;
 
   constructor(
     apiVersion: i16,
@@ -121,6 +123,7 @@ export class FetchRequestHandler extends PartOwner {
   /** The only part's answer, read ahead: its records count here from now on. */
   answeredAhead(response: FetchResponse, bytes: i64): void {
     this.memoryBytes += bytes;
+    this.readAheadHit = true;
     this.completePart(0, response, KafkaError.NONE);
   }
 
@@ -151,7 +154,7 @@ export class FetchRequestHandler extends PartOwner {
     const cluster = this.mesh.config.clusters[part.cluster].name;
     const answered = new Map<string, PartitionData>();
     if (response !== null) {
-      this.mesh.metrics.upstreamLatency(cluster, this.mesh.metrics.nowMillis() - this.startedAt);
+      if (!this.readAheadHit) this.mesh.metrics.upstreamLatency(cluster, this.mesh.metrics.nowMillis() - this.startedAt);
       part.throttleTimeMs = response.throttleTimeMs;
       for (let t = 0; t < response.responses.length; t++) {
         const topic = response.responses[t];
