@@ -372,15 +372,10 @@ function int64At(b: Uint8Array, at: i32): i64 {
  */
 export function nextOffsetAfter(records: Uint8Array): i64 {
   let next: i64 = -1;
-  let at = 0;
-  while (records.length - at >= BATCH_HEADER_BYTES) {
-    const batchLength = int32At(records, at + BATCH_LENGTH_AT);
-    if (batchLength < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD) break;
-    const size = <i64>batchLength + BATCH_LOG_OVERHEAD;
-    if (size > <i64>(records.length - at)) break;
-    if (records[at + MAGIC_AT] != 2) return UNKNOWN_FORMAT;
-    next = int64At(records, at) + <i64>int32At(records, at + LAST_OFFSET_DELTA_AT) + 1;
-    at += <i32>size;
+  const b = new WholeBatches(records);
+  while (b.next()) {
+    if (records[b.at + MAGIC_AT] != 2) return UNKNOWN_FORMAT;
+    next = int64At(records, b.at) + <i64>int32At(records, b.at + LAST_OFFSET_DELTA_AT) + 1;
   }
   return next;
 }
@@ -403,14 +398,36 @@ function int32At(b: Uint8Array, at: i32): i32 {
  */
 export function countRecords(records: Uint8Array): i64 {
   let count: i64 = 0;
-  let at = 0;
-  while (records.length - at >= BATCH_HEADER_BYTES) {
-    const batchLength = int32At(records, at + BATCH_LENGTH_AT);
-    if (batchLength < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD) break;
-    const size = <i64>batchLength + BATCH_LOG_OVERHEAD;
-    if (size > <i64>(records.length - at)) break;
-    if (records[at + MAGIC_AT] == 2) count += max(int32At(records, at + RECORD_COUNT_AT), 0);
-    at += <i32>size;
+  const b = new WholeBatches(records);
+  while (b.next()) {
+    if (records[b.at + MAGIC_AT] == 2) count += max(int32At(records, b.at + RECORD_COUNT_AT), 0);
   }
   return count;
+}
+
+/**
+ * The whole batches of a run of record batches, from their headers: the walk stops at a
+ * truncated tail batch, which brokers send when a partition's data passes the fetch's bounds,
+ * and at a header too short for magic 2.
+ */
+class WholeBatches {
+  /** Start and size of the current batch (after next() said true). */
+  at: i32 = 0;
+  size: i32 = 0;
+
+  constructor(private records: Uint8Array) {}
+
+  /** Moves to the next whole batch; false when there is none. */
+  next(): bool {
+    const records = this.records;
+    const at = this.at + this.size;
+    if (records.length - at < BATCH_HEADER_BYTES) return false;
+    const batchLength = int32At(records, at + BATCH_LENGTH_AT);
+    if (batchLength < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD) return false;
+    const size = <i64>batchLength + BATCH_LOG_OVERHEAD;
+    if (size > <i64>(records.length - at)) return false;
+    this.at = at;
+    this.size = <i32>size;
+    return true;
+  }
 }
