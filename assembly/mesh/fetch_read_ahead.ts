@@ -37,7 +37,7 @@ export abstract class ReadAheadWaiter {
 }
 
 /** The upstream Fetch body a read-ahead is asked with and matched by: `request` at `version`, max_wait_ms 0. */
-export function readAheadBody(request: FetchRequest, version: i16): Uint8Array {
+function readAheadBody(request: FetchRequest, version: i16): Uint8Array {
   const wait = request.maxWaitMs;
   request.maxWaitMs = 0;
   const w = new Writer(64 + 32 * request.topics.length);
@@ -221,18 +221,18 @@ export class FetchReadAhead {
   }
 
   /**
-   * A Fetch for cluster, sent upstream as `body` (readAheadBody): true when the read-ahead is for
-   * exactly that and is used (waiter hears its answer, now or when it comes); false when the
-   * Fetch must go to the bridge itself (the read-ahead, if any, is dropped).
+   * A Fetch for cluster, to be sent upstream as `request` at version: true when the read-ahead is
+   * for exactly that (readAheadBody) and is used (waiter hears its answer, now or when it comes);
+   * false when the Fetch must go to the bridge itself (the read-ahead, if any, is dropped).
    */
-  take(cluster: i32, version: i16, body: Uint8Array, waiter: ReadAheadWaiter): bool {
+  take(cluster: i32, version: i16, request: FetchRequest, waiter: ReadAheadWaiter): bool {
     // The client asks before the last answer passed (it pipelines): it sends its own.
     this.deferred = null;
     const s = this.slot;
-    if (s === null) return false;
+    if (s === null) return false; // no encoding of the request to compare with
     const now = this.nowMs();
     const expired = s.answeredAtMs >= 0 && now - s.answeredAtMs > this.keepMs;
-    if (s.cluster != cluster || s.version != version || !sameBytes(s.body, body) || expired) {
+    if (s.cluster != cluster || s.version != version || expired || !sameBytes(s.body, readAheadBody(request, version))) {
       this.drop(!s.unusable);
       return false;
     }

@@ -13,7 +13,7 @@ import { MeshContext } from "../context";
 import { beginResponse, endResponse } from "../inflight";
 import { NO_ROUTE } from "../routing";
 import { PartOwner, sendPart, written } from "./forwarding";
-import { FetchReadAhead, readAheadBody, ReadAheadWaiter } from "../fetch_read_ahead";
+import { FetchReadAhead, ReadAheadWaiter } from "../fetch_read_ahead";
 
 /** First Fetch version that names topics by id. */
 const TOPIC_ID_VERSION: i16 = 13;
@@ -103,8 +103,7 @@ export class FetchRequestHandler extends PartOwner {
     const readAhead = this.readAhead;
     if (this.parts.length == 1 && readAhead !== null) {
       const part = this.parts[0];
-      const asked = readAheadBody(part.request, this.upstreamVersion);
-      if (readAhead.take(part.cluster, this.upstreamVersion, asked, new ReadAheadUse(this))) return;
+      if (readAhead.take(part.cluster, this.upstreamVersion, part.request, new ReadAheadUse(this))) return;
     }
     for (let i = 0; i < this.parts.length; i++) this.send(i);
   }
