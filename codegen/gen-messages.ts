@@ -670,16 +670,18 @@ function encodeValue(t: TypeInfo, msg: Message, expr: string, nullCond: string, 
       }
     case "bytes":
     case "records": {
-      if (!nullableType) return [`${ind}${w}.nullableBytes(${expr}, ${compact});`];
-      if (nullCond === "true") return [`${ind}${w}.nullableBytes(${expr}, ${compact});`];
+      // Records may be spliced into the output rather than copied (Writer.nullableRecords).
+      const put = t.kind === "records" ? "nullableRecords" : "nullableBytes";
+      if (!nullableType) return [`${ind}${w}.${put}(${expr}, ${compact});`];
+      if (nullCond === "true") return [`${ind}${w}.${put}(${expr}, ${compact});`];
       // Null where the version has no nulls is written as empty.
       const v = fresh("b");
       const notNull = `${v} !== null ? ${v} : new Uint8Array(0)`;
-      if (nullCond === "false") return [`${ind}{`, `${ind}  const ${v} = ${expr};`, `${ind}  ${w}.nullableBytes(${notNull}, ${compact});`, `${ind}}`];
+      if (nullCond === "false") return [`${ind}{`, `${ind}  const ${v} = ${expr};`, `${ind}  ${w}.${put}(${notNull}, ${compact});`, `${ind}}`];
       return [
         `${ind}{`,
         `${ind}  const ${v} = ${expr};`,
-        `${ind}  ${w}.nullableBytes(${nullCond} ? ${v} : ${notNull}, ${compact});`,
+        `${ind}  ${w}.${put}(${nullCond} ? ${v} : ${notNull}, ${compact});`,
         `${ind}}`,
       ];
     }

@@ -221,25 +221,17 @@ export class ConnectionContext extends AnswerSink {
       if (owned > 0) ours = all.subarray(0, min(owned, all.length));
       if (incoming > 0) this.feed(all.subarray(owned));
     }
-    const answers = c.takeAnswers();
+    const answers = c.takeAnswerPieces();
     // Every client byte is consumed: the buffer keeps only answers (ours first).
-    let out: Uint8Array;
-    if (answers === null) out = ours === null ? new Uint8Array(0) : ours!;
-    else if (ours === null) out = answers!;
-    else {
-      const head = ours!;
-      const tail = answers!;
-      out = new Uint8Array(head.length + tail.length);
-      out.set(head);
-      out.set(tail, head.length);
-    }
-    writeBuffer(BufferTypeValues.NetworkDownstreamData, 0, size, out);
-    this.ownedBytes = out.length;
+    const pieces: Array<Uint8Array> = answers === null ? [] : answers;
+    if (ours !== null) pieces.unshift(ours);
+    const written = writePieces(0, size, pieces);
+    this.ownedBytes = written;
     if (c.wantsClose()) return this.close();
     if (c.paused()) {
       // Frames wait until these answers pass on the write side: send them on now, and keep
       // the buffer (StopIteration) to write the next answers into.
-      if (out.length > 0) this.continueNow();
+      if (written > 0) this.continueNow();
       return FilterStatusValues.StopIteration;
     }
     if (c.inflight() > 0) return FilterStatusValues.StopIteration;
@@ -313,14 +305,13 @@ export class ConnectionContext extends AnswerSink {
       this.waitingBytes = 0;
       this.feed(readBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, waiting));
     }
-    const answers = c.takeAnswers();
+    const answers = c.takeAnswerPieces();
     if (answers !== null || waiting > 0) {
-      const more = answers === null ? new Uint8Array(0) : answers!;
       // The client bytes taken in are replaced by the answers, after those already waiting
       // there (start at their end; 0 on an empty buffer).
-      writeBuffer(BufferTypeValues.NetworkDownstreamData, this.ownedBytes, waiting, more);
-      this.ownedBytes += more.length;
-      if (more.length > 0) this.continueNow();
+      const written = writePieces(this.ownedBytes, waiting, answers === null ? [] : answers);
+      this.ownedBytes += written;
+      if (written > 0) this.continueNow();
     }
     // An end of stream held back with the client's bytes goes on to tcp_proxy once idle.
     if (this.endOfStream && c.inflight() == 0 && !c.paused() && !c.wantsClose() && this.continuedIn == 0) this.continueNow();
@@ -366,6 +357,25 @@ export class ConnectionContext extends AnswerSink {
     this.metrics.connections(-1);
     this.metrics.heap(<i64>memory.size() << 16);
   }
+}
+
+/**
+ * Replaces bytes [start, start+length) of the downstream buffer with pieces, in order: the first
+ * in their place, the others appended after it (Envoy appends a write that starts at or past
+ * the buffer's end). Returns the bytes written.
+ */
+function writePieces(start: u32, length: u32, pieces: Array<Uint8Array>): u32 {
+  if (pieces.length == 0) {
+    writeBuffer(BufferTypeValues.NetworkDownstreamData, start, length, new Uint8Array(0));
+    return 0;
+  }
+  let written: u32 = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = unchecked(pieces[i]);
+    writeBuffer(BufferTypeValues.NetworkDownstreamData, start + written, i == 0 ? length : 0, piece);
+    written += <u32>piece.length;
+  }
+  return written;
 }
 
 /** The IP of "ip:port" or "[ipv6]:port". */

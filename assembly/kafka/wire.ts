@@ -224,28 +224,63 @@ function unfilledBytes(n: i32): Uint8Array {
   return Uint8Array.wrap(changetype<ArrayBuffer>(__new(<usize>n, idof<ArrayBuffer>())));
 }
 
+/** A view written into a Writer's output where it stands, not copied (Writer.nullableRecords). */
+class Splice {
+  constructor(
+    /** Bytes of the Writer's own buffer before it. */
+    public at: i32,
+    public bytes: Uint8Array,
+  ) {}
+}
+
 export class Writer {
   private buf: Uint8Array;
-  /** Bytes written so far (read it; only the Writer's own methods move it). */
-  pos: i32 = 0;
+  /** Bytes stored in buf. */
+  private end: i32 = 0;
+  /** Views spliced in by nullableRecords, in order (null: none), and their total size. */
+  private splices: Array<Splice> | null = null;
+  private splicedBytes: i32 = 0;
+  /** Records of at least this many bytes are spliced in, not copied; 0: always copied. */
+  private spliceFrom: i32 = 0;
 
   constructor(initialCapacity: i32 = 256) {
     this.buf = unfilledBytes(max(initialCapacity, 16));
   }
 
+  /** Bytes written so far, spliced ones included. */
+  get pos(): i32 {
+    return this.end + this.splicedBytes;
+  }
+
+  /**
+   * From now on, records of at least `bytes` bytes are spliced into the output (pieces())
+   * instead of copied: for a writer whose output goes out before the records it was given can
+   * change (a Fetch answer's records are views of its cluster's answer, never written to).
+   */
+  spliceRecordsFrom(bytes: i32): void {
+    this.spliceFrom = max(bytes, 1);
+  }
+
+  /** True when records of `size` bytes would be copied into the buffer (not spliced). */
+  copiesRecords(size: i32): bool {
+    return this.spliceFrom == 0 || size < this.spliceFrom;
+  }
+
   private ensure(n: i32): void {
-    const need = this.pos + n;
+    const need = this.end + n;
     if (need <= this.buf.length) return;
     // Doubling for small steps; a large reservation gets exactly what it asked for.
     const cap = max(this.buf.length << 1, need);
     const next = unfilledBytes(cap);
-    next.set(this.buf.subarray(0, this.pos));
+    next.set(this.buf.subarray(0, this.end));
     this.buf = next;
   }
 
-  /** Forgets what was written; the buffer is kept for the next answers. */
+  /** Forgets what was written (and the views spliced in); the buffer is kept for the next answers. */
   reset(): void {
-    this.pos = 0;
+    this.end = 0;
+    this.splices = null;
+    this.splicedBytes = 0;
   }
 
   /** Bytes the buffer holds before it has to grow. */
@@ -259,19 +294,19 @@ export class Writer {
    */
   @inline
   reserve(n: i32): usize {
-    if (this.pos + n > this.buf.length) this.ensure(n);
-    return this.buf.dataStart + <usize>this.pos;
+    if (this.end + n > this.buf.length) this.ensure(n);
+    return this.buf.dataStart + <usize>this.end;
   }
 
   /** Counts n bytes stored at the address reserve() returned (n at most what was reserved). */
   @inline
   advance(n: i32): void {
-    this.pos += n;
+    this.end += n;
   }
 
   int8(v: i8): void {
     this.ensure(1);
-    unchecked((this.buf[this.pos++] = <u8>v));
+    unchecked((this.buf[this.end++] = <u8>v));
   }
 
   bool(v: bool): void {
@@ -280,20 +315,20 @@ export class Writer {
 
   int16(v: i16): void {
     this.ensure(2);
-    const p = this.pos;
+    const p = this.end;
     unchecked((this.buf[p] = <u8>(v >> 8)));
     unchecked((this.buf[p + 1] = <u8>v));
-    this.pos = p + 2;
+    this.end = p + 2;
   }
 
   int32(v: i32): void {
     this.ensure(4);
-    const p = this.pos;
+    const p = this.end;
     unchecked((this.buf[p] = <u8>(v >>> 24)));
     unchecked((this.buf[p + 1] = <u8>(v >>> 16)));
     unchecked((this.buf[p + 2] = <u8>(v >>> 8)));
     unchecked((this.buf[p + 3] = <u8>v));
-    this.pos = p + 4;
+    this.end = p + 4;
   }
 
   uint32(v: u32): void {
@@ -312,19 +347,19 @@ export class Writer {
   uvarint(v: u32): void {
     this.ensure(5);
     while (v >= 0x80) {
-      unchecked((this.buf[this.pos++] = <u8>(v | 0x80)));
+      unchecked((this.buf[this.end++] = <u8>(v | 0x80)));
       v >>>= 7;
     }
-    unchecked((this.buf[this.pos++] = <u8>v));
+    unchecked((this.buf[this.end++] = <u8>v));
   }
 
   uvarlong(v: u64): void {
     this.ensure(10);
     while (v >= 0x80) {
-      unchecked((this.buf[this.pos++] = <u8>(v | 0x80)));
+      unchecked((this.buf[this.end++] = <u8>(v | 0x80)));
       v >>>= 7;
     }
-    unchecked((this.buf[this.pos++] = <u8>v));
+    unchecked((this.buf[this.end++] = <u8>v));
   }
 
   varint(v: i32): void {
@@ -337,15 +372,15 @@ export class Writer {
 
   bytes(b: Uint8Array): void {
     this.ensure(b.length);
-    this.buf.set(b, this.pos);
-    this.pos += b.length;
+    this.buf.set(b, this.end);
+    this.end += b.length;
   }
 
   uuid(b: Uint8Array): void {
     // A UUID is always 16 bytes on the wire; a short value is zero-padded.
     this.ensure(16);
-    for (let i = 0; i < 16; i++) unchecked((this.buf[this.pos + i] = i < b.length ? b[i] : 0));
-    this.pos += 16;
+    for (let i = 0; i < 16; i++) unchecked((this.buf[this.end + i] = i < b.length ? b[i] : 0));
+    this.end += 16;
   }
 
   private length(n: i32, compact: bool, wide: bool): void {
@@ -374,6 +409,38 @@ export class Writer {
     this.bytes(b);
   }
 
+  /**
+   * Records: copied as nullableBytes does, or, from the writer's spliceRecordsFrom size on, spliced
+   * in as they are (the view must not change until the writer is reset).
+   */
+  nullableRecords(b: Uint8Array | null, compact: bool): void {
+    if (b === null || this.copiesRecords(b.length)) {
+      this.nullableBytes(b, compact);
+      return;
+    }
+    this.length(b.length, compact, true);
+    let splices = this.splices;
+    if (splices === null) {
+      splices = new Array<Splice>();
+      this.splices = splices;
+    }
+    splices.push(new Splice(this.end, b));
+    this.splicedBytes += b.length;
+  }
+
+  /** Where pos `at` is in the buffer: less the views spliced in before it. */
+  private stored(at: i32): i32 {
+    const splices = this.splices;
+    if (splices === null) return at;
+    let before = 0;
+    for (let i = 0; i < splices.length; i++) {
+      const s = unchecked(splices[i]);
+      if (s.at + before >= at) break;
+      before += s.bytes.length;
+    }
+    return at - before;
+  }
+
   arrayLength(n: i32, compact: bool): void {
     this.length(n, compact, true);
   }
@@ -383,16 +450,42 @@ export class Writer {
     this.uvarint(0);
   }
 
-  /** Overwrites 4 bytes at `at` (used to back-fill a frame's size prefix). */
+  /** Overwrites 4 bytes at `at` (a pos, used to back-fill a frame's size prefix; never inside a spliced view). */
   patchInt32(at: i32, v: i32): void {
+    at = this.stored(at);
     unchecked((this.buf[at] = <u8>(v >>> 24)));
     unchecked((this.buf[at + 1] = <u8>(v >>> 16)));
     unchecked((this.buf[at + 2] = <u8>(v >>> 8)));
     unchecked((this.buf[at + 3] = <u8>v));
   }
 
-  /** The written bytes as a view of the internal buffer. */
+  /** The written bytes as a view of the internal buffer (joined into a copy when views were spliced in). */
   view(): Uint8Array {
-    return this.buf.subarray(0, this.pos);
+    if (this.splices === null) return this.buf.subarray(0, this.end);
+    const pieces = this.pieces();
+    const out = new Uint8Array(this.pos);
+    let at = 0;
+    for (let i = 0; i < pieces.length; i++) {
+      out.set(unchecked(pieces[i]), at);
+      at += unchecked(pieces[i]).length;
+    }
+    return out;
+  }
+
+  /** The written bytes in order: runs of the internal buffer and the views spliced between them. */
+  pieces(): Array<Uint8Array> {
+    const out = new Array<Uint8Array>();
+    const splices = this.splices;
+    let from = 0;
+    if (splices !== null) {
+      for (let i = 0; i < splices.length; i++) {
+        const s = unchecked(splices[i]);
+        if (s.at > from) out.push(this.buf.subarray(from, s.at));
+        out.push(s.bytes);
+        from = s.at;
+      }
+    }
+    if (this.end > from) out.push(this.buf.subarray(from, this.end));
+    return out;
   }
 }

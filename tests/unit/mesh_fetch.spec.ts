@@ -760,6 +760,43 @@ function passOn(c: Connection): Uint8Array | null {
   return out;
 }
 
+describe("Fetch: answers written in pieces", () => {
+  it("hands large records out as the cluster's answer holds them, between the answer's own bytes, frames intact", () => {
+    const streams = new ForwardStreams();
+    const c = newConnection(consumerMesh(streams));
+    // Two Fetches in flight: the first answer's records spliced in, the second's copied.
+    sendFetch(c, 1, 12, applesFetch(0));
+    sendFetch(c, 2, 12, applesFetch(0));
+    expect<i32>(streams.sent.length).toBe(2);
+    const large = batchAt(0, 20, 20 << 10);
+    const small = batchAt(20, 2, 10);
+    streams.answerFetch(0, applesAnswer(large, 100, 100));
+    streams.answerFetch(1, applesAnswer(small, 100, 100));
+    const pieces = c.takeAnswerPieces()!;
+    // The first answer's head | its records | its tail and the whole second answer.
+    expect<i32>(pieces.length).toBe(3);
+    expect<bool>(sameBytes(pieces[1], large)).toBe(true);
+    let n = 0;
+    for (let i = 0; i < pieces.length; i++) n += pieces[i].length;
+    const all = new Uint8Array(n);
+    let at = 0;
+    for (let i = 0; i < pieces.length; i++) {
+      all.set(pieces[i], at);
+      at += pieces[i].length;
+    }
+    // Each frame's size counts the records spliced into it.
+    const firstSize = new Reader(all).int32();
+    const first = all.subarray(0, 4 + firstSize);
+    const second = all.subarray(4 + firstSize);
+    const a1 = fetchAnswer(first, 12);
+    const a2 = fetchAnswer(second, 12);
+    expect<i32>(new Reader(first.subarray(4)).int32()).toBe(1);
+    expect<i32>(new Reader(second.subarray(4)).int32()).toBe(2);
+    expect<bool>(sameBytes(recordsOf(a1), large)).toBe(true);
+    expect<bool>(sameBytes(recordsOf(a2), small)).toBe(true);
+  });
+});
+
 describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
   it("after records below the high watermark asks the next Fetch ahead and answers it from the VM, once", () => {
     const streams = new ForwardStreams();

@@ -76,3 +76,80 @@ describe("Writer", () => {
     expect<bool>(r.failed).toBe(false);
   });
 });
+
+/** Bytes 0, 1, 2, ... (mod 256) from `first`. */
+function run(n: i32, first: i32): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = <u8>(first + i);
+  return out;
+}
+
+/** The pieces joined. */
+function joined(pieces: Array<Uint8Array>): Uint8Array {
+  let n = 0;
+  for (let i = 0; i < pieces.length; i++) n += pieces[i].length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    out.set(pieces[i], at);
+    at += pieces[i].length;
+  }
+  return out;
+}
+
+describe("Writer: records spliced in (spliceRecordsFrom)", () => {
+  it("splices records from the size on, copies smaller ones, and the pieces read as the copying writer's bytes", () => {
+    const big = run(100, 7);
+    const small = run(99, 3);
+    const copying = new Writer(16);
+    const splicing = new Writer(16);
+    splicing.spliceRecordsFrom(100);
+    const writers = [copying, splicing];
+    for (let i = 0; i < writers.length; i++) {
+      const w = writers[i];
+      const start = w.pos;
+      w.int32(0); // a frame's size, back-filled below
+      w.int16(1);
+      w.nullableRecords(big, true);
+      w.int8(9);
+      w.nullableRecords(small, false);
+      w.nullableRecords(big, false);
+      w.nullableRecords(null, true);
+      w.patchInt32(start, w.pos - start - 4);
+      // A second frame, after the spliced views: its size lands in its own bytes.
+      const second = w.pos;
+      w.int32(0);
+      w.nullableRecords(big, true);
+      w.patchInt32(second, w.pos - second - 4);
+    }
+    expect<bool>(copying.copiesRecords(100)).toBe(true);
+    expect<bool>(splicing.copiesRecords(99)).toBe(true);
+    expect<bool>(splicing.copiesRecords(100)).toBe(false);
+    const expected = copying.view();
+    expect<i32>(splicing.pos).toBe(expected.length);
+    const pieces = splicing.pieces();
+    // own bytes | big | own bytes, small copied | big | own bytes | big
+    expect<i32>(pieces.length).toBe(6);
+    expect<usize>(pieces[1].dataStart).toBe(big.dataStart);
+    expect<usize>(pieces[3].dataStart).toBe(big.dataStart);
+    expect<usize>(pieces[5].dataStart).toBe(big.dataStart);
+    expect<Uint8Array>(joined(pieces)).toStrictEqual(expected);
+    expect<Uint8Array>(splicing.view()).toStrictEqual(expected);
+    const r = new Reader(expected);
+    expect<i32>(r.int32()).toBe(2 + 1 + 100 + 1 + 4 + 99 + 4 + 100 + 1);
+    // A copying writer's single piece is its view.
+    expect<i32>(copying.pieces().length).toBe(1);
+  });
+
+  it("forgets the spliced views on reset", () => {
+    const w = new Writer(16);
+    w.spliceRecordsFrom(8);
+    w.nullableRecords(run(8, 0), true);
+    expect<i32>(w.pieces().length).toBe(2);
+    w.reset();
+    expect<i32>(w.pos).toBe(0);
+    expect<i32>(w.pieces().length).toBe(0);
+    w.int8(5);
+    expect<Uint8Array>(w.view()).toStrictEqual(run(1, 5));
+  });
+});

@@ -274,7 +274,7 @@ export class PartitionData {
     if (version >= 11) {
       w.int32(this.preferredReadReplica);
     }
-    w.nullableBytes(this.records, flex);
+    w.nullableRecords(this.records, flex);
     if (flex) {
       let nt: u32 = 0;
       const t0 = (version >= 12) && !this.divergingEpoch.isDefault();

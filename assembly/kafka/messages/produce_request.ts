@@ -133,7 +133,7 @@ export class PartitionProduceData {
   encode(w: Writer, version: i16): void {
     const flex = version >= 9;
     w.int32(this.index);
-    w.nullableBytes(this.records, flex);
+    w.nullableRecords(this.records, flex);
     if (flex) w.emptyTaggedFields();
   }
 }

@@ -208,6 +208,8 @@ export class FetchRequestHandler extends PartOwner {
     // is always kept; past the bound, partitions keep their watermarks but lose their records.
     const maxBytes = <i64>this.request.maxBytes;
     let total: i64 = 0;
+    /** Of total, the records the writer copies (large ones are spliced in). */
+    let copied: i64 = 0;
     let full = false;
     for (let t = 0; t < this.request.topics.length; t++) {
       const asked = this.request.topics[t];
@@ -226,6 +228,7 @@ export class FetchRequestHandler extends PartOwner {
             data.records = new Uint8Array(0);
           } else {
             total += size;
+            if (w.copiesRecords(size)) copied += size;
             const cluster = this.mesh.config.clusters[this.clusters[t]].name;
             this.mesh.metrics.fetched(cluster, this.names[t], countRecords(records), size);
           }
@@ -234,11 +237,11 @@ export class FetchRequestHandler extends PartOwner {
       }
       response.responses.push(topic);
     }
-    // Room for the whole answer at once: the records are most of it, and growing the writer
-    // step by step would copy them again at every step.
+    // Room for the whole answer at once: the records copied are most of it, and growing the
+    // writer step by step would copy them again at every step.
     let partitions = 0;
     for (let t = 0; t < this.results.length; t++) partitions += this.results[t].length;
-    w.reserve(<i32>min<i64>(total + <i64>partitions * PARTITION_OVERHEAD_BYTES + <i64>this.results.length * 64 + 64, i32.MAX_VALUE >> 1));
+    w.reserve(<i32>min<i64>(copied + <i64>partitions * PARTITION_OVERHEAD_BYTES + <i64>this.results.length * 64 + 64, i32.MAX_VALUE >> 1));
     const start = beginResponse(w, this.correlationId, responseHeaderVersion(ApiKey.Fetch, this.apiVersion));
     response.encode(w, this.apiVersion);
     endResponse(w, start);
