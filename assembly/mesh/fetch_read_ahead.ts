@@ -3,22 +3,26 @@
 // bridge and back. After a Fetch answered from one cluster with records, when the cluster holds
 // more past them (below the high watermark; the last stable offset for read_committed), the
 // same Fetch at the next offsets goes to the bridge at once with max_wait_ms 0, and the
-// consumer's next Fetch, when it asks exactly that, is answered from it, once.
+// consumer's next Fetch, when it asks exactly that, is answered from it, once. Up to DEPTH are
+// held or on their way, each asked from the answer of the one before it: a consumer finds its
+// next answer waiting even when one trip to the bridge takes longer than it takes to read one.
 //
-// It is asked once the answer before it has passed on the filter's write side, not when that
-// answer is written: on the same Envoy worker, the read-ahead's answer would otherwise arrive
-// while the client's answer is still going round the echo listener, and be read first.
+// They are asked only while every answer written has passed on the filter's write side, not
+// as an answer is written: on the same Envoy worker, a read-ahead's answer would otherwise
+// arrive while the client's answer is still going round the echo listener, and be read first.
 //
-// One per connection. Its bytes count in the connection's memory and none is asked that would
-// take the VM's bytes past half its budget; it is dropped keepMs after its answer came (the watermarks
-// it carries are that old at most), when the connection asks anything else, or when it closes.
+// Their bytes count in the connection's memory and none is asked that would take the VM's
+// bytes past half its budget; they are dropped keepMs after their answer came (the watermarks
+// they carry are that old at most), when the connection asks anything else, or when it closes.
 // A connection whose read-ahead went unused gets none for QUIET_FACTOR x keepMs: a consumer that
-// seeks or pauses costs one wasted read per that time, not one per Fetch.
-import { FetchRequest } from "../kafka/messages/fetch_request";
+// seeks or pauses costs a few wasted reads per that time, not a few per Fetch.
+import { FetchPartition, FetchRequest, FetchTopic } from "../kafka/messages/fetch_request";
 import { ApiKey } from "../kafka/messages/api_keys";
-import { FetchResponse } from "../kafka/messages/fetch_response";
+import { FetchResponse, PartitionData } from "../kafka/messages/fetch_response";
 import { Writer } from "../kafka/wire";
+import { nextOffsetAfter, UNKNOWN_FORMAT } from "../records/batch_walk";
 import { forwardAnswerBody } from "../upstream/forward";
+import { partitionKey } from "./consumer_routing";
 import { ForwardMessage } from "./handlers/forwarding";
 import { AnswerSink } from "./inflight";
 import { MemoryBudget } from "./memory_budget";
@@ -27,6 +31,11 @@ import { ChannelCall, UpstreamChannel } from "./upstream_channel";
 
 /** A connection whose read-ahead went unused asks for none for this many times keepMs. */
 export const QUIET_FACTOR: i64 = 10;
+/** Read-aheads a connection holds or has on their way at most. */
+export const DEPTH: i32 = 2;
+/** A partition's answer without its records and aborted transactions, at most (v4-18). */
+export const PARTITION_OVERHEAD_BYTES: i64 = 64;
+const READ_COMMITTED: i8 = 1;
 
 /** A Fetch waiting for the read-ahead it matched. */
 export abstract class ReadAheadWaiter {
@@ -46,9 +55,81 @@ function readAheadBody(request: FetchRequest, version: i16): Uint8Array {
   return w.view().slice();
 }
 
-/** A read-ahead to ask once the answer before it has passed. */
-class Deferred {
-  constructor(public cluster: i32, public version: i16, public next: FetchRequest, public boundBytes: i64) {}
+/** A Fetch for a cluster with asked's request-wide fields, and no topics yet. */
+export function upstreamFetch(asked: FetchRequest): FetchRequest {
+  const sent = new FetchRequest();
+  sent.replicaId = -1; // a consumer, whatever the client claims
+  sent.maxWaitMs = asked.maxWaitMs;
+  sent.minBytes = asked.minBytes;
+  sent.maxBytes = asked.maxBytes;
+  sent.isolationLevel = asked.isolationLevel;
+  sent.rackId = asked.rackId;
+  // Sessionless: a full fetch every time, as the client is told (session id 0).
+  sent.sessionId = 0;
+  sent.sessionEpoch = -1;
+  return sent;
+}
+
+/** The Fetch a consumer sends next, and the most its answer may hold. */
+export class NextFetch {
+  constructor(public request: FetchRequest, public boundBytes: i64) {}
+}
+
+/**
+ * The Fetch a consumer sends after `sent` (as sent upstream) was answered with `answered` (by
+ * partitionKey, as the consumer got them): the same, at the offsets after the last whole batch of
+ * each partition. Null unless every partition was answered without error, one advanced and one
+ * holds more (below the high watermark; the last stable offset for read_committed).
+ */
+export function nextFetchAfter(sent: FetchRequest, answered: Map<string, PartitionData>): NextFetch | null {
+  const next = upstreamFetch(sent);
+  let advanced = false;
+  let more = false;
+  let bound: i64 = 0;
+  for (let t = 0; t < sent.topics.length; t++) {
+    const from = sent.topics[t];
+    const topic = new FetchTopic();
+    topic.topic = from.topic;
+    for (let p = 0; p < from.partitions.length; p++) {
+      const asked = from.partitions[p];
+      const key = partitionKey(from.topic, asked.partition);
+      if (!answered.has(key)) return null;
+      const data = answered.get(key);
+      if (data.errorCode != 0) return null;
+      const records = data.records;
+      const after = records === null ? -1 : nextOffsetAfter(records);
+      if (after == UNKNOWN_FORMAT) return null;
+      const offset = after >= 0 ? after : asked.fetchOffset;
+      if (after >= 0) advanced = true;
+      const end = sent.isolationLevel == READ_COMMITTED ? data.lastStableOffset : data.highWatermark;
+      if (end > offset) more = true;
+      const partition = new FetchPartition();
+      partition.partition = asked.partition;
+      partition.fetchOffset = offset;
+      partition.logStartOffset = asked.logStartOffset;
+      partition.partitionMaxBytes = asked.partitionMaxBytes;
+      partition.currentLeaderEpoch = asked.currentLeaderEpoch;
+      partition.lastFetchedEpoch = asked.lastFetchedEpoch;
+      topic.partitions.push(partition);
+      bound += <i64>max(asked.partitionMaxBytes, 0) + PARTITION_OVERHEAD_BYTES;
+    }
+    next.topics.push(topic);
+  }
+  if (!advanced || !more) return null;
+  return new NextFetch(next, min<i64>(bound, <i64>max(sent.maxBytes, 0) + PARTITION_OVERHEAD_BYTES));
+}
+
+/** A response's partitions by partitionKey. */
+function partitionsOf(response: FetchResponse): Map<string, PartitionData> {
+  const out = new Map<string, PartitionData>();
+  for (let t = 0; t < response.responses.length; t++) {
+    const topic = response.responses[t];
+    for (let p = 0; p < topic.partitions.length; p++) {
+      const data = topic.partitions[p];
+      out.set(partitionKey(topic.topic, data.partitionIndex), data);
+    }
+  }
+  return out;
 }
 
 /** One read-ahead: asked, then answered (usable or not) or failed. */
@@ -66,8 +147,9 @@ class Slot extends ChannelCall {
     private owner: FetchReadAhead,
     public cluster: i32,
     public version: i16,
+    /** The Fetch asked (max_wait_ms aside), and its body as sent. */
+    public request: FetchRequest,
     public body: Uint8Array,
-    private minBytes: i32,
     /** Bytes counted until the answer comes: the most it can hold. */
     public boundBytes: i64,
   ) {
@@ -82,7 +164,7 @@ class Slot extends ChannelCall {
     if (this.dropped) return true;
     this.answeredAtMs = this.owner.nowMs();
     this.answerBytes = answer.length;
-    if (usable(response, this.minBytes)) this.response = response;
+    if (usable(response, this.request.minBytes)) this.response = response;
     else this.unusable = true;
     this.owner.settled(this);
     return true;
@@ -151,8 +233,14 @@ export class FetchReadAheads {
 
 /** A connection's read-ahead. */
 export class FetchReadAhead {
-  private slot: Slot | null = null;
-  private deferred: Deferred | null = null;
+  /** Held or on their way, in the order the consumer will ask them (at most DEPTH). */
+  private slots: Array<Slot> = [];
+  /** The Fetch to ask after the answer being written, when none is held to ask after. */
+  private first: NextFetch | null = null;
+  private firstCluster: i32 = 0;
+  private firstVersion: i16 = 0;
+  /** Every answer written has passed on the write side: read-aheads may be asked. */
+  private passed: bool = true;
   private quietUntilMs: i64 = 0;
   /** In the VM's list of connections holding one. */
   listed: bool = false;
@@ -165,85 +253,101 @@ export class FetchReadAhead {
   }
 
   holds(): bool {
-    return this.slot !== null;
+    return this.slots.length > 0;
   }
 
   nowMs(): i64 {
     return this.vm.metrics.nowMillis();
   }
 
-  /** Bytes held: the answer once it came, the bound of what it may hold before. */
+  /** Bytes held: each answer once it came, the bound of what it may hold before. */
   heldBytes(): i64 {
-    const s = this.slot;
-    if (s === null) return 0;
-    return s.answeredAtMs < 0 ? s.boundBytes : s.answerBytes;
+    let bytes: i64 = 0;
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = unchecked(this.slots[i]);
+      bytes += s.answeredAtMs < 0 ? s.boundBytes : s.answerBytes;
+    }
+    return bytes;
   }
 
   /**
-   * Asks cluster's bridge for `next` (the consumer's next Fetch, as sent upstream at version)
-   * once the answer being written now has passed (answerPassed). boundBytes: the most its
-   * answer may hold.
+   * An answer from cluster is being written; `next` (at version, null: none) is the Fetch the
+   * consumer sends after it. Read-aheads wait until it has passed (answerPassed); `next` is asked
+   * then unless read-aheads are held already (they were asked from the same answer).
    */
-  startAfterAnswer(cluster: i32, version: i16, next: FetchRequest, boundBytes: i64): void {
+  startAfterAnswer(cluster: i32, version: i16, next: NextFetch | null): void {
     if (this.keepMs <= 0) return;
-    this.deferred = new Deferred(cluster, version, next, boundBytes);
+    this.passed = false;
+    this.first = next;
+    this.firstCluster = cluster;
+    this.firstVersion = version;
   }
 
-  /** The connection's answers passed on towards the client: a read-ahead held back for them is asked. */
+  /** The connection's answers passed on towards the client: read-aheads held back for them are asked. */
   answerPassed(): void {
-    const d = this.deferred;
-    if (d === null) return;
-    this.deferred = null;
-    this.start(d.cluster, d.version, d.next, d.boundBytes);
+    this.passed = true;
+    const first = this.first;
+    this.first = null;
+    if (first !== null && this.slots.length == 0) this.start(this.firstCluster, this.firstVersion, first);
+    this.extend();
+  }
+
+  /** Asks the Fetch after the last one held, while fewer than DEPTH are and its answer is known. */
+  private extend(): void {
+    while (this.passed && this.slots.length > 0 && this.slots.length < DEPTH) {
+      const last = this.slots[this.slots.length - 1];
+      const response = last.response;
+      if (response === null) return; // on its way, or unusable
+      const next = nextFetchAfter(last.request, partitionsOf(response));
+      if (next === null || !this.start(last.cluster, last.version, next)) return;
+    }
   }
 
   /**
-   * Asks now, unless the connection is quiet, one is held already or the VM's memory is past
-   * half its budget.
+   * Asks now, unless the connection is quiet or the VM's memory would pass half its budget;
+   * true when asked.
    */
-  private start(cluster: i32, version: i16, next: FetchRequest, boundBytes: i64): void {
-    if (this.slot !== null) return;
+  private start(cluster: i32, version: i16, next: NextFetch): bool {
     const vm = this.vm;
     const channel = vm.channels[cluster];
-    if (channel === null) return;
-    if (this.nowMs() < this.quietUntilMs) return;
+    if (channel === null) return false;
+    if (this.nowMs() < this.quietUntilMs) return false;
     const budget = vm.budget;
-    if (budget.total + boundBytes > budget.limit >> 1) return;
-    const body = readAheadBody(next, version);
-    const slot = new Slot(this, cluster, version, body, next.minBytes, boundBytes);
-    this.slot = slot;
+    if (budget.total + next.boundBytes > budget.limit >> 1) return false;
+    const body = readAheadBody(next.request, version);
+    const slot = new Slot(this, cluster, version, next.request, body, next.boundBytes);
+    this.slots.push(slot);
     if (!this.listed) {
       this.listed = true;
       vm.held(this);
     }
     vm.metrics.fetchReadAhead();
     channel.submit(new ForwardMessage(ApiKey.Fetch, version, body), vm.timeoutMs, slot, this.nowMs());
+    return true;
   }
 
   /**
-   * A Fetch for cluster, to be sent upstream as `request` at version: true when the read-ahead is
-   * for exactly that (readAheadBody) and is used (waiter hears its answer, now or when it comes);
-   * false when the Fetch must go to the bridge itself (the read-ahead, if any, is dropped).
+   * A Fetch for cluster, to be sent upstream as `request` at version: true when the first
+   * read-ahead is for exactly that (readAheadBody) and is used (waiter hears its answer, now or
+   * when it comes); false when the Fetch must go to the bridge itself (the read-aheads, if any,
+   * are dropped).
    */
   take(cluster: i32, version: i16, request: FetchRequest, waiter: ReadAheadWaiter): bool {
     // The client asks before the last answer passed (it pipelines): it sends its own.
-    this.deferred = null;
-    const s = this.slot;
-    if (s === null) return false; // no encoding of the request to compare with
-    const now = this.nowMs();
-    const expired = s.answeredAtMs >= 0 && now - s.answeredAtMs > this.keepMs;
-    if (s.cluster != cluster || s.version != version || expired || !sameBytes(s.body, readAheadBody(request, version))) {
-      this.drop(!s.unusable);
-      return false;
-    }
-    if (s.unusable) {
-      this.drop(false);
+    this.first = null;
+    if (this.slots.length == 0) return false; // no encoding of the request to compare with
+    const s = this.slots[0];
+    if (s.waiter !== null) return false; // a Fetch before it still waits for it
+    const expired = s.answeredAtMs >= 0 && this.nowMs() - s.answeredAtMs > this.keepMs;
+    if (s.cluster != cluster || s.version != version || expired || s.unusable || !sameBytes(s.body, readAheadBody(request, version))) {
+      this.dropAll();
       return false;
     }
     this.vm.metrics.fetchReadAheadHit();
     const response = s.response;
     if (response !== null) {
-      this.drop(false);
+      this.slots.shift();
+      s.dropped = true;
       waiter.readAheadAnswered(response, s.answerBytes);
     } else {
       s.waiter = waiter;
@@ -251,43 +355,56 @@ export class FetchReadAhead {
     return true;
   }
 
-  /** The slot's answer or failure came. */
+  /** Slot s's answer or failure came. */
   settled(s: Slot): void {
     const waiter = s.waiter;
     if (waiter === null) {
       this.changed();
+      this.extend();
       return;
     }
-    this.drop(false);
+    // A Fetch waits for it: it is the first.
+    this.slots.shift();
+    s.dropped = true;
     const response = s.response;
     if (response !== null) waiter.readAheadAnswered(response, s.answerBytes);
-    else waiter.readAheadUnusable();
+    else {
+      // The ones asked after it were asked from nothing the consumer will get.
+      this.dropAll();
+      waiter.readAheadUnusable();
+    }
   }
 
-  /** Drops a read-ahead held past keepMs (from the tick, for connections that stopped asking). */
+  /** Drops read-aheads held past keepMs (from the tick, for connections that stopped asking). */
   expire(): void {
-    const s = this.slot;
-    if (s === null || s.waiter !== null || s.answeredAtMs < 0) return;
+    if (this.slots.length == 0) return;
+    const s = this.slots[0];
+    if (s.waiter !== null || s.answeredAtMs < 0) return;
     if (this.nowMs() - s.answeredAtMs <= this.keepMs) return;
-    this.drop(!s.unusable);
+    this.dropAll();
     this.changed();
   }
 
   /** The connection closed. */
   close(): void {
-    this.deferred = null;
-    if (this.slot !== null) this.drop(false);
+    this.first = null;
+    for (let i = 0; i < this.slots.length; i++) unchecked(this.slots[i]).dropped = true;
+    this.slots = [];
   }
 
-  private drop(unused: bool): void {
-    const s = this.slot;
-    if (s === null) return;
-    s.dropped = true;
-    this.slot = null;
-    if (unused) {
-      this.quietUntilMs = this.nowMs() + QUIET_FACTOR * this.keepMs;
-      this.vm.metrics.fetchReadAheadUnused();
+  /** Drops every read-ahead: those the consumer will not ask (answered or not, but not failed) count as unused. */
+  private dropAll(): void {
+    let unused = false;
+    for (let i = 0; i < this.slots.length; i++) {
+      const s = unchecked(this.slots[i]);
+      s.dropped = true;
+      if (!s.unusable) {
+        unused = true;
+        this.vm.metrics.fetchReadAheadUnused();
+      }
     }
+    this.slots = [];
+    if (unused) this.quietUntilMs = this.nowMs() + QUIET_FACTOR * this.keepMs;
   }
 
   /** The bytes held changed outside the connection's own calls: it reports them to the budget. */

@@ -16,7 +16,7 @@ import { Reader, Writer } from "../../assembly/kafka/wire";
 import { parseConfig, RestBridge } from "../../assembly/mesh/config";
 import { Connection } from "../../assembly/mesh/connection";
 import { MeshContext } from "../../assembly/mesh/context";
-import { countRecords, nextOffsetAfter } from "../../assembly/mesh/handlers/fetch";
+import { countRecords, nextOffsetAfter } from "../../assembly/records/batch_walk";
 import { BudgetMember } from "../../assembly/mesh/memory_budget";
 import { MeshMetrics } from "../../assembly/mesh/metrics";
 import { InMemoryBlockSource } from "../../assembly/mesh/producer_state";
@@ -141,9 +141,18 @@ class CountingMetrics extends MeshMetrics {
   fetches: Array<FetchedCount> = [];
   /** Upstream latencies recorded. */
   latencies: i32 = 0;
+  /** Read-aheads used, and dropped unused. */
+  hits: i32 = 0;
+  unused: i32 = 0;
   now: i64 = 1000;
   upstreamLatency(cluster: string, millis: i64): void {
     this.latencies++;
+  }
+  fetchReadAheadHit(): void {
+    this.hits++;
+  }
+  fetchReadAheadUnused(): void {
+    this.unused++;
   }
   fetched(cluster: string, topic: string, records: i64, bytes: i64): void {
     this.fetches.push(new FetchedCount(cluster, topic, records, bytes));
@@ -832,7 +841,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     expect<i64>(resp.responses[0].partitions[0].highWatermark).toBe(100);
     // Only the first Fetch called upstream: the hit records no upstream latency.
     expect<i32>(metrics.latencies).toBe(1);
-    // The next one ahead follows (offset 9); none was sent for the client's own Fetch.
+    // The one after it (offset 9) was asked when the first came; none was sent for the client's own Fetch.
     expect<i32>(streams.sent.length).toBe(3);
     expect<i64>(streams.fetch(2).topics[0].partitions[0].fetchOffset).toBe(9);
     expect<i32>(streams.fetch(2).maxWaitMs).toBe(0);
@@ -850,6 +859,60 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     expect<i64>(streams.fetch(1).topics[0].partitions[0].fetchOffset).toBe(5);
     c.answersPassed(0);
     expect<i32>(streams.sent.length).toBe(2);
+  });
+
+  it("holds two: the second is asked from the first's answer once the answers passed, and the next two Fetches are answered from the VM", () => {
+    const streams = new ForwardStreams();
+    const metrics = new CountingMetrics();
+    const c = newConnection(consumerMesh(streams, metrics));
+    sendFetch(c, 1, 12, applesFetch(0));
+    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
+    const out = c.takeAnswers();
+    c.answersPassed(<i64>out!.length);
+    expect<i32>(streams.sent.length).toBe(2);
+    const second = batchAt(5, 5, 10);
+    streams.answerFetch(1, applesAnswer(second, 100, 100));
+    // Asked as soon as the first came (the answers had passed), from the offset after it.
+    expect<i32>(streams.sent.length).toBe(3);
+    expect<i64>(streams.fetch(2).topics[0].partitions[0].fetchOffset).toBe(10);
+    expect<i32>(streams.fetch(2).maxWaitMs).toBe(0);
+    sendFetch(c, 2, 12, applesFetch(5));
+    const got = c.takeAnswers();
+    expect<bool>(sameBytes(recordsOf(fetchAnswer(got, 12)), second)).toBe(true);
+    // The third comes while that answer is on its way to the client: nothing is asked until it passed.
+    const third = batchAt(10, 5, 10);
+    streams.answerFetch(2, applesAnswer(third, 100, 100));
+    expect<i32>(streams.sent.length).toBe(3);
+    c.answersPassed(<i64>got!.length);
+    expect<i32>(streams.sent.length).toBe(4);
+    expect<i64>(streams.fetch(3).topics[0].partitions[0].fetchOffset).toBe(15);
+    // No more than two held: none after the fourth until the client takes the third.
+    streams.answerFetch(3, applesAnswer(batchAt(15, 5, 10), 100, 100));
+    expect<i32>(streams.sent.length).toBe(4);
+
+    sendFetch(c, 3, 12, applesFetch(10));
+    expect<bool>(sameBytes(recordsOf(fetchAnswer(passOn(c), 12)), third)).toBe(true);
+    expect<i32>(streams.sent.length).toBe(5);
+    expect<i64>(streams.fetch(4).topics[0].partitions[0].fetchOffset).toBe(20);
+    expect<i32>(metrics.hits).toBe(2);
+    expect<i32>(metrics.unused).toBe(0);
+    expect<i32>(metrics.latencies).toBe(1);
+  });
+
+  it("asks none after a read-ahead that came back empty; the client's Fetch then goes on, nothing counted unused", () => {
+    const streams = new ForwardStreams();
+    const metrics = new CountingMetrics();
+    const c = newConnection(consumerMesh(streams, metrics));
+    sendFetch(c, 1, 12, applesFetch(0));
+    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
+    passOn(c);
+    streams.answerFetch(1, applesAnswer(new Uint8Array(0), 100, 100));
+    expect<i32>(streams.sent.length).toBe(2);
+    // The client's Fetch finds it unusable: sent on, nothing counted unused.
+    sendFetch(c, 2, 12, applesFetch(5));
+    expect<i32>(streams.sent.length).toBe(3);
+    expect<i32>(streams.fetch(2).maxWaitMs).toBe(500);
+    expect<i32>(metrics.unused).toBe(0);
   });
 
   it("a Fetch arriving while its read-ahead is on its way waits for it instead of asking again", () => {
@@ -897,21 +960,23 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
     passOn(c);
     streams.answerFetch(1, applesAnswer(batchAt(5, 5, 10), 100, 100));
-    // The consumer seeked back to 2: its own Fetch, with its own wait.
+    expect<i32>(streams.sent.length).toBe(3); // the second, from offset 10
+    // The consumer seeked back to 2: its own Fetch, with its own wait; both read-aheads unused.
     sendFetch(c, 2, 12, applesFetch(2));
-    expect<i32>(streams.sent.length).toBe(3);
-    expect<i64>(streams.fetch(2).topics[0].partitions[0].fetchOffset).toBe(2);
-    expect<i32>(streams.fetch(2).maxWaitMs).toBe(500);
-    streams.answerFetch(2, applesAnswer(batchAt(0, 5, 10), 100, 100));
+    expect<i32>(streams.sent.length).toBe(4);
+    expect<i64>(streams.fetch(3).topics[0].partitions[0].fetchOffset).toBe(2);
+    expect<i32>(streams.fetch(3).maxWaitMs).toBe(500);
+    expect<i32>(metrics.unused).toBe(2);
+    streams.answerFetch(3, applesAnswer(batchAt(0, 5, 10), 100, 100));
     fetchAnswer(passOn(c), 12);
-    expect<i32>(streams.sent.length).toBe(3);
+    expect<i32>(streams.sent.length).toBe(4);
     // Quiet until 10 x 1000 ms have passed.
     metrics.now += 10 * 1000 + 1;
     sendFetch(c, 3, 12, applesFetch(5));
-    streams.answerFetch(3, applesAnswer(batchAt(5, 5, 10), 100, 100));
+    streams.answerFetch(4, applesAnswer(batchAt(5, 5, 10), 100, 100));
     fetchAnswer(passOn(c), 12);
-    expect<i32>(streams.sent.length).toBe(5);
-    expect<i64>(streams.fetch(4).topics[0].partitions[0].fetchOffset).toBe(10);
+    expect<i32>(streams.sent.length).toBe(6);
+    expect<i64>(streams.fetch(5).topics[0].partitions[0].fetchOffset).toBe(10);
   });
 
   it("a read-ahead kept past its time, one that came back without records, or one that failed is not used", () => {
@@ -923,10 +988,11 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
     passOn(c);
     streams.answerFetch(1, applesAnswer(batchAt(5, 5, 10), 100, 100));
+    expect<i32>(streams.sent.length).toBe(3); // the second, from offset 10
     metrics.now += 1001;
     sendFetch(c, 2, 12, applesFetch(5));
-    expect<i32>(streams.sent.length).toBe(3);
-    expect<i32>(streams.fetch(2).maxWaitMs).toBe(500);
+    expect<i32>(streams.sent.length).toBe(4);
+    expect<i32>(streams.fetch(3).maxWaitMs).toBe(500);
 
     // Came back empty (the log was truncated meanwhile): the waiting Fetch asks for itself.
     streams = new ForwardStreams();
@@ -1005,10 +1071,15 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     expect<i64>(mesh.budget.total).toBeGreaterThanOrEqual(1 << 20);
     const second = batchAt(5, 5, 10);
     streams.answerFetch(1, applesAnswer(second, 100, 100));
+    // The one after it on its way: counted at its bound.
+    c.syncBudget();
+    expect<i64>(mesh.budget.total).toBeGreaterThanOrEqual((1 << 20) + <i64>second.length);
+    const third = batchAt(10, 5, 10);
+    streams.answerFetch(2, applesAnswer(third, 100, 100));
     c.syncBudget();
     const held = mesh.budget.total;
-    expect<i64>(held).toBeGreaterThan(<i64>second.length);
-    expect<i64>(held).toBeLessThan(1024);
+    expect<i64>(held).toBeGreaterThan(<i64>(second.length + third.length));
+    expect<i64>(held).toBeLessThan(2048);
     c.onClose();
     expect<i64>(mesh.budget.total).toBe(0);
   });

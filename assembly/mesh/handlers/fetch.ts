@@ -13,13 +13,13 @@ import { MeshContext } from "../context";
 import { beginResponse, endResponse } from "../inflight";
 import { NO_ROUTE } from "../routing";
 import { PartOwner, sendPart, written } from "./forwarding";
-import { FetchReadAhead, ReadAheadWaiter } from "../fetch_read_ahead";
+import { countRecords } from "../../records/batch_walk";
+import { FetchReadAhead, nextFetchAfter, PARTITION_OVERHEAD_BYTES, ReadAheadWaiter, upstreamFetch } from "../fetch_read_ahead";
 
 /** First Fetch version that names topics by id. */
 const TOPIC_ID_VERSION: i16 = 13;
 /** Highest Fetch version sent to a bridge: the last one that names topics (the mesh's ids mean nothing to a cluster). */
 export const UPSTREAM_FETCH_MAX_VERSION: i16 = 12;
-const READ_COMMITTED: i8 = 1;
 
 /** One cluster's part of the request and, once it came, its answer. */
 class ClusterPart {
@@ -250,52 +250,24 @@ export class FetchRequestHandler extends PartOwner {
   }
 
   /**
-   * After an answer from one cluster with records and more behind them, asks for the Fetch the
-   * client will send next: the same, at the offsets after the records it was just given.
+   * After an answer from one cluster, the Fetch the client sends next (the same, at the offsets
+   * after the records it was just given) may be read ahead: when every partition it asked came
+   * from that cluster without error.
    */
   private readAheadNext(): void {
     const readAhead = this.readAhead;
     if (readAhead === null || this.parts.length != 1) return;
-    const part = this.parts[0];
-    const sent = part.request;
-    const next = upstreamFetch(sent);
-    let advanced = false;
-    let more = false;
-    let bound: i64 = 0;
-    let u = 0; // the upstream topic of request topic t (a topic without partitions has none)
-    for (let t = 0; t < this.request.topics.length; t++) {
+    const given = new Map<string, PartitionData>();
+    for (let t = 0; t < this.results.length; t++) {
       const results = this.results[t];
-      if (results.length == 0) continue;
-      if (this.clusters[t] != part.cluster || u >= sent.topics.length) return;
-      const from = sent.topics[u++];
-      if (from.partitions.length != results.length) return;
-      const topic = new FetchTopic();
-      topic.topic = from.topic;
       for (let p = 0; p < results.length; p++) {
         const data = results[p];
         if (data === null || data.errorCode != KafkaError.NONE) return;
-        const asked = from.partitions[p];
-        const records = data.records;
-        const after = records === null ? -1 : nextOffsetAfter(records);
-        if (after == UNKNOWN_FORMAT) return;
-        const offset = after >= 0 ? after : asked.fetchOffset;
-        if (after >= 0) advanced = true;
-        const end = this.request.isolationLevel == READ_COMMITTED ? data.lastStableOffset : data.highWatermark;
-        if (end > offset) more = true;
-        const partition = new FetchPartition();
-        partition.partition = asked.partition;
-        partition.fetchOffset = offset;
-        partition.logStartOffset = asked.logStartOffset;
-        partition.partitionMaxBytes = asked.partitionMaxBytes;
-        partition.currentLeaderEpoch = asked.currentLeaderEpoch;
-        partition.lastFetchedEpoch = asked.lastFetchedEpoch;
-        topic.partitions.push(partition);
-        bound += <i64>max(asked.partitionMaxBytes, 0) + PARTITION_OVERHEAD_BYTES;
+        given.set(partitionKey(this.names[t], data.partitionIndex), data);
       }
-      next.topics.push(topic);
     }
-    if (!advanced || !more || u != sent.topics.length) return;
-    readAhead.startAfterAnswer(part.cluster, this.upstreamVersion, next, min<i64>(bound, <i64>max(sent.maxBytes, 0) + PARTITION_OVERHEAD_BYTES));
+    const part = this.parts[0];
+    readAhead.startAfterAnswer(part.cluster, this.upstreamVersion, nextFetchAfter(part.request, given));
   }
 }
 
@@ -311,24 +283,6 @@ class ReadAheadUse extends ReadAheadWaiter {
     this.handler.send(0);
   }
 }
-
-/** A Fetch for a cluster with asked's request-wide fields, and no topics yet. */
-function upstreamFetch(asked: FetchRequest): FetchRequest {
-  const sent = new FetchRequest();
-  sent.replicaId = -1; // a consumer, whatever the client claims
-  sent.maxWaitMs = asked.maxWaitMs;
-  sent.minBytes = asked.minBytes;
-  sent.maxBytes = asked.maxBytes;
-  sent.isolationLevel = asked.isolationLevel;
-  sent.rackId = asked.rackId;
-  // Sessionless: a full fetch every time, as the client is told (session id 0).
-  sent.sessionId = 0;
-  sent.sessionEpoch = -1;
-  return sent;
-}
-
-/** A partition's answer without its records and aborted transactions, at most (v4-18). */
-const PARTITION_OVERHEAD_BYTES: i64 = 64;
 
 /** A partition the mesh answers itself, as a broker answers one in error: no records, no watermarks. */
 function failedPartition(index: i32, code: i16): PartitionData {
@@ -358,78 +312,4 @@ function clientPartition(from: PartitionData): PartitionData {
   data.abortedTransactions = from.abortedTransactions;
   data.records = from.records === null ? new Uint8Array(0) : from.records;
   return data;
-}
-
-/** nextOffsetAfter's answer for records that are not all magic 2 batches. */
-const UNKNOWN_FORMAT: i64 = -2;
-const LAST_OFFSET_DELTA_AT = 23;
-
-function int64At(b: Uint8Array, at: i32): i64 {
-  return (<i64>int32At(b, at) << 32) | (<i64>int32At(b, at + 4) & 0xffffffff);
-}
-
-/**
- * The offset a consumer fetches from after these records: past the last whole batch (control
- * batches and compaction gaps included, as clients do); -1 without a whole batch.
- */
-export function nextOffsetAfter(records: Uint8Array): i64 {
-  let next: i64 = -1;
-  const b = new WholeBatches(records);
-  while (b.next()) {
-    if (records[b.at + MAGIC_AT] != 2) return UNKNOWN_FORMAT;
-    next = int64At(records, b.at) + <i64>int32At(records, b.at + LAST_OFFSET_DELTA_AT) + 1;
-  }
-  return next;
-}
-
-/** Offset of a batch's length, and its size before that field's end (baseOffset + length). */
-const BATCH_LENGTH_AT = 8;
-const BATCH_LOG_OVERHEAD = 12;
-const MAGIC_AT = 16;
-const RECORD_COUNT_AT = 57;
-/** A magic 2 batch header is 61 bytes. */
-const BATCH_HEADER_BYTES = 61;
-
-function int32At(b: Uint8Array, at: i32): i32 {
-  return (<i32>b[at] << 24) | (<i32>b[at + 1] << 16) | (<i32>b[at + 2] << 8) | <i32>b[at + 3];
-}
-
-/**
- * Records in a run of record batches, from their headers (magic 2). A truncated tail batch,
- * which brokers send when a partition's data passes the fetch's bounds, is not counted.
- */
-export function countRecords(records: Uint8Array): i64 {
-  let count: i64 = 0;
-  const b = new WholeBatches(records);
-  while (b.next()) {
-    if (records[b.at + MAGIC_AT] == 2) count += max(int32At(records, b.at + RECORD_COUNT_AT), 0);
-  }
-  return count;
-}
-
-/**
- * The whole batches of a run of record batches, from their headers: the walk stops at a
- * truncated tail batch, which brokers send when a partition's data passes the fetch's bounds,
- * and at a header too short for magic 2.
- */
-class WholeBatches {
-  /** Start and size of the current batch (after next() said true). */
-  at: i32 = 0;
-  size: i32 = 0;
-
-  constructor(private records: Uint8Array) {}
-
-  /** Moves to the next whole batch; false when there is none. */
-  next(): bool {
-    const records = this.records;
-    const at = this.at + this.size;
-    if (records.length - at < BATCH_HEADER_BYTES) return false;
-    const batchLength = int32At(records, at + BATCH_LENGTH_AT);
-    if (batchLength < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD) return false;
-    const size = <i64>batchLength + BATCH_LOG_OVERHEAD;
-    if (size > <i64>(records.length - at)) return false;
-    this.at = at;
-    this.size = <i32>size;
-    return true;
-  }
 }
