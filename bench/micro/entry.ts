@@ -406,7 +406,7 @@ export function runNativeAnswer(times: i32): i32 {
   for (let i = 0; i < times; i++) {
     const a = decodeNativeAnswer(nativeAnswerBytes);
     if (a === null) return -1;
-    n += a.results.length;
+    n += a.response.responses.length;
   }
   return n;
 }
