@@ -22,13 +22,13 @@ import { KafkaError } from "../kafka/errors";
 /** Bytes before the batch's CRC-covered part: baseOffset .. crc. */
 const CRC_COVERED_START: i32 = 21;
 /** baseOffset(8) + batchLength(4): the part not counted in batchLength. */
-const LOG_OVERHEAD: i32 = 12;
+export const LOG_OVERHEAD: i32 = 12;
 /** Full v2 batch header, up to and including the records count. */
 export const RECORD_BATCH_OVERHEAD: i32 = 61;
 /** Kafka's LegacyRecord.RECORD_OVERHEAD_V0: the smallest size a batch header may declare. */
 const RECORD_OVERHEAD_V0: i32 = 14;
 /** Offset of magic inside a batch. */
-const MAGIC_OFFSET: i32 = 16;
+export const MAGIC_OFFSET: i32 = 16;
 /** A record needs at least: length, attributes, timestampDelta, offsetDelta, key, value, headers. */
 const MIN_RECORD_SIZE: i32 = 7;
 
@@ -141,7 +141,8 @@ export class PartitionRecords {
   }
 }
 
-function readI32(b: Uint8Array, at: i32): i32 {
+/** The big-endian int32 at b[at..at+4) (the caller has checked the bounds). */
+export function readI32(b: Uint8Array, at: i32): i32 {
   return <i32>(
     ((<u32>unchecked(b[at]) << 24) |
       (<u32>unchecked(b[at + 1]) << 16) |
