@@ -120,7 +120,7 @@ export function nextFetchAfter(sent: FetchRequest, answered: Map<string, Partiti
 }
 
 /** A response's partitions by partitionKey. */
-function partitionsOf(response: FetchResponse): Map<string, PartitionData> {
+export function partitionsOf(response: FetchResponse): Map<string, PartitionData> {
   const out = new Map<string, PartitionData>();
   for (let t = 0; t < response.responses.length; t++) {
     const topic = response.responses[t];
@@ -130,6 +130,11 @@ function partitionsOf(response: FetchResponse): Map<string, PartitionData> {
     }
   }
   return out;
+}
+
+/** The read-ahead to ask once the answer being written has passed: cluster's `next` at version. */
+class AfterAnswer {
+  constructor(public cluster: i32, public version: i16, public next: NextFetch) {}
 }
 
 /** One read-ahead: asked, then answered (usable or not) or failed. */
@@ -236,9 +241,7 @@ export class FetchReadAhead {
   /** Held or on their way, in the order the consumer will ask them (at most DEPTH). */
   private slots: Array<Slot> = [];
   /** The Fetch to ask after the answer being written, when none is held to ask after. */
-  private first: NextFetch | null = null;
-  private firstCluster: i32 = 0;
-  private firstVersion: i16 = 0;
+  private first: AfterAnswer | null = null;
   /** Every answer written has passed on the write side: read-aheads may be asked. */
   private passed: bool = true;
   private quietUntilMs: i64 = 0;
@@ -254,6 +257,11 @@ export class FetchReadAhead {
 
   holds(): bool {
     return this.slots.length > 0;
+  }
+
+  /** Read-aheads are asked at all (fetch_read_ahead_ms above 0). */
+  enabled(): bool {
+    return this.keepMs > 0;
   }
 
   nowMs(): i64 {
@@ -276,11 +284,9 @@ export class FetchReadAhead {
    * then unless read-aheads are held already (they were asked from the same answer).
    */
   startAfterAnswer(cluster: i32, version: i16, next: NextFetch | null): void {
-    if (this.keepMs <= 0) return;
+    if (!this.enabled()) return;
     this.passed = false;
-    this.first = next;
-    this.firstCluster = cluster;
-    this.firstVersion = version;
+    this.first = next === null ? null : new AfterAnswer(cluster, version, next);
   }
 
   /** The connection's answers passed on towards the client: read-aheads held back for them are asked. */
@@ -288,7 +294,7 @@ export class FetchReadAhead {
     this.passed = true;
     const first = this.first;
     this.first = null;
-    if (first !== null && this.slots.length == 0) this.start(this.firstCluster, this.firstVersion, first);
+    if (first !== null && this.slots.length == 0) this.start(first.cluster, first.version, first.next);
     this.extend();
   }
 

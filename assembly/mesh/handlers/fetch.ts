@@ -14,7 +14,7 @@ import { beginResponse, endResponse } from "../inflight";
 import { NO_ROUTE } from "../routing";
 import { PartOwner, sendPart, written } from "./forwarding";
 import { countRecords } from "../../records/batch_walk";
-import { FetchReadAhead, nextFetchAfter, PARTITION_OVERHEAD_BYTES, ReadAheadWaiter, upstreamFetch } from "../fetch_read_ahead";
+import { FetchReadAhead, nextFetchAfter, PARTITION_OVERHEAD_BYTES, partitionsOf, ReadAheadWaiter, upstreamFetch } from "../fetch_read_ahead";
 
 /** First Fetch version that names topics by id. */
 const TOPIC_ID_VERSION: i16 = 13;
@@ -151,17 +151,10 @@ export class FetchRequestHandler extends PartOwner {
     const part = this.parts[i];
     if (part.answered !== null) return; // heard once already
     const cluster = this.mesh.config.clusters[part.cluster].name;
-    const answered = new Map<string, PartitionData>();
+    const answered = response === null ? new Map<string, PartitionData>() : partitionsOf(response);
     if (response !== null) {
       if (!this.readAheadHit) this.mesh.metrics.upstreamLatency(cluster, this.mesh.metrics.nowMillis() - this.startedAt);
       part.throttleTimeMs = response.throttleTimeMs;
-      for (let t = 0; t < response.responses.length; t++) {
-        const topic = response.responses[t];
-        for (let p = 0; p < topic.partitions.length; p++) {
-          const data = topic.partitions[p];
-          answered.set(partitionKey(topic.topic, data.partitionIndex), data);
-        }
-      }
     }
     part.answered = answered;
     // Every partition of this cluster gets the cluster's answer, or NOT_LEADER_OR_FOLLOWER
@@ -256,7 +249,7 @@ export class FetchRequestHandler extends PartOwner {
    */
   private readAheadNext(): void {
     const readAhead = this.readAhead;
-    if (readAhead === null || this.parts.length != 1) return;
+    if (readAhead === null || !readAhead.enabled() || this.parts.length != 1) return;
     const given = new Map<string, PartitionData>();
     for (let t = 0; t < this.results.length; t++) {
       const results = this.results[t];
