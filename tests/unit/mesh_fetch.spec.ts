@@ -23,7 +23,7 @@ import { InMemoryBlockSource } from "../../assembly/mesh/producer_state";
 import { LocalTopicIdStore, topicIdFor } from "../../assembly/mesh/topics";
 import { ANSWER_GRACE_MS } from "../../assembly/mesh/upstream_channel";
 import { StreamReceiver, StreamTransport } from "../../assembly/mesh/upstream_transport";
-import { toBytes } from "./helpers/wire";
+import { joined, toBytes } from "./helpers/wire";
 import { beginRequest, endRequest, newConnection, RecordingTransport } from "./mesh_harness";
 
 /** c1, c2, c3 native; c4 strimzi. */
@@ -762,6 +762,16 @@ class QuietMember extends BudgetMember {
   closeForMemory(reason: string): void {}
 }
 
+/**
+ * The client's first Fetch of apples from 0, answered with records 0-4 (high watermark and last
+ * stable offset hw) and its answer passed on: where a read-ahead starts. Returns that answer.
+ */
+function firstFetchPassed(c: Connection, streams: ForwardStreams, hw: i64 = 100): Uint8Array | null {
+  sendFetch(c, 1, 12, applesFetch(0));
+  streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), hw, hw));
+  return passOn(c);
+}
+
 /** The connection's answers, reported passed on towards the client (as the filter's write side does). */
 function passOn(c: Connection): Uint8Array | null {
   const out = c.takeAnswers();
@@ -785,14 +795,7 @@ describe("Fetch: answers written in pieces", () => {
     // The first answer's head | its records | its tail and the whole second answer.
     expect<i32>(pieces.length).toBe(3);
     expect<bool>(sameBytes(pieces[1], large)).toBe(true);
-    let n = 0;
-    for (let i = 0; i < pieces.length; i++) n += pieces[i].length;
-    const all = new Uint8Array(n);
-    let at = 0;
-    for (let i = 0; i < pieces.length; i++) {
-      all.set(pieces[i], at);
-      at += pieces[i].length;
-    }
+    const all = joined(pieces);
     // Each frame's size counts the records spliced into it.
     const firstSize = new Reader(all).int32();
     const first = all.subarray(0, 4 + firstSize);
@@ -903,9 +906,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     const streams = new ForwardStreams();
     const metrics = new CountingMetrics();
     const c = newConnection(consumerMesh(streams, metrics));
-    sendFetch(c, 1, 12, applesFetch(0));
-    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    passOn(c);
+    firstFetchPassed(c, streams);
     streams.answerFetch(1, applesAnswer(new Uint8Array(0), 100, 100));
     expect<i32>(streams.sent.length).toBe(2);
     // The client's Fetch finds it unusable: sent on, nothing counted unused.
@@ -918,9 +919,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
   it("a Fetch arriving while its read-ahead is on its way waits for it instead of asking again", () => {
     const streams = new ForwardStreams();
     const c = newConnection(consumerMesh(streams, new CountingMetrics()));
-    sendFetch(c, 1, 12, applesFetch(0));
-    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 50, 50));
-    passOn(c);
+    firstFetchPassed(c, streams, 50);
     sendFetch(c, 2, 12, applesFetch(5));
     expect<i32>(streams.sent.length).toBe(2);
     expect<bool>(passOn(c) === null).toBe(true);
@@ -932,9 +931,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
   it("asks none at the end of the log: the high watermark, or the last stable offset for read_committed", () => {
     const streams = new ForwardStreams();
     const c = newConnection(consumerMesh(streams, new CountingMetrics()));
-    sendFetch(c, 1, 12, applesFetch(0));
-    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 5, 5));
-    fetchAnswer(passOn(c), 12);
+    fetchAnswer(firstFetchPassed(c, streams, 5), 12);
     expect<i32>(streams.sent.length).toBe(1);
 
     // read_committed: records below the high watermark but up to the last stable offset.
@@ -956,9 +953,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     const streams = new ForwardStreams();
     const metrics = new CountingMetrics();
     const c = newConnection(consumerMesh(streams, metrics));
-    sendFetch(c, 1, 12, applesFetch(0));
-    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    passOn(c);
+    firstFetchPassed(c, streams);
     streams.answerFetch(1, applesAnswer(batchAt(5, 5, 10), 100, 100));
     expect<i32>(streams.sent.length).toBe(3); // the second, from offset 10
     // The consumer seeked back to 2: its own Fetch, with its own wait; both read-aheads unused.
@@ -984,9 +979,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     let streams = new ForwardStreams();
     let metrics = new CountingMetrics();
     let c = newConnection(consumerMesh(streams, metrics));
-    sendFetch(c, 1, 12, applesFetch(0));
-    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    passOn(c);
+    firstFetchPassed(c, streams);
     streams.answerFetch(1, applesAnswer(batchAt(5, 5, 10), 100, 100));
     expect<i32>(streams.sent.length).toBe(3); // the second, from offset 10
     metrics.now += 1001;
@@ -998,9 +991,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     streams = new ForwardStreams();
     metrics = new CountingMetrics();
     c = newConnection(consumerMesh(streams, metrics));
-    sendFetch(c, 1, 12, applesFetch(0));
-    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    passOn(c);
+    firstFetchPassed(c, streams);
     sendFetch(c, 2, 12, applesFetch(5));
     expect<i32>(streams.sent.length).toBe(2);
     streams.answerFetch(1, applesAnswer(new Uint8Array(0), 100, 100));
@@ -1016,9 +1007,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     metrics = new CountingMetrics();
     const mesh = consumerMesh(streams, metrics);
     c = newConnection(mesh);
-    sendFetch(c, 1, 12, applesFetch(0));
-    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    passOn(c);
+    firstFetchPassed(c, streams);
     streams.close(streams.sentOn[1]);
     metrics.now += 1000; // past the reconnect delay
     sendFetch(c, 2, 12, applesFetch(5));
@@ -1064,9 +1053,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     const c = newConnection(mesh);
     const member = new QuietMember();
     c.joinBudget(mesh.budget, member);
-    sendFetch(c, 1, 12, applesFetch(0));
-    streams.answerFetch(0, applesAnswer(batchAt(0, 5, 10), 100, 100));
-    passOn(c);
+    firstFetchPassed(c, streams);
     // In flight: counted at its bound (partition_max_bytes and overhead).
     expect<i64>(mesh.budget.total).toBeGreaterThanOrEqual(1 << 20);
     const second = batchAt(5, 5, 10);

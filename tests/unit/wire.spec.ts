@@ -1,5 +1,5 @@
 import { Reader, Writer } from "../../assembly/kafka/wire";
-import { toBytes } from "./helpers/wire";
+import { joined, toBytes } from "./helpers/wire";
 
 function bytesOf(a: i32[]): Uint8Array {
   const out = new Uint8Array(a.length);
@@ -81,19 +81,6 @@ describe("Writer", () => {
 function run(n: i32, first: i32): Uint8Array {
   const out = new Uint8Array(n);
   for (let i = 0; i < n; i++) out[i] = <u8>(first + i);
-  return out;
-}
-
-/** The pieces joined. */
-function joined(pieces: Array<Uint8Array>): Uint8Array {
-  let n = 0;
-  for (let i = 0; i < pieces.length; i++) n += pieces[i].length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (let i = 0; i < pieces.length; i++) {
-    out.set(pieces[i], at);
-    at += pieces[i].length;
-  }
   return out;
 }
 
