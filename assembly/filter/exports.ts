@@ -11,7 +11,7 @@ import { HostTransport } from "./http_transport";
 import { GrpcTransport } from "./grpc_transport";
 import { ConnectionContext, enterContext, settleBudgets } from "./network";
 
-export { malloc } from "./host";
+export { malloc } from "@solo-io/proxy-runtime/assembly/malloc";
 export {
   proxy_abi_version_0_2_0,
   proxy_on_vm_start,

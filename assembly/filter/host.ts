@@ -14,16 +14,6 @@ export declare function proxy_set_buffer_bytes(
   data_size: usize,
 ): u32;
 
-/**
- * The module's allocator for the host (proxy_on_memory_allocate): buffers Envoy copies into,
- * such as a gRPC message or a client's bytes, pinned until read (the SDK's free unpins). Not
- * zeroed, as the host fills every byte it asks for: a Fetch answer of a megabyte would be
- * written twice otherwise.
- */
-export function malloc(size: i32): usize {
-  return __pin(__new(<usize>max(size, 0), idof<ArrayBuffer>()));
-}
-
 /** Bytes [start, start+length) of a host buffer, or an empty array. */
 export function readBuffer(type: BufferTypeValues, start: u32, length: u32): Uint8Array {
   if (length == 0) return new Uint8Array(0);

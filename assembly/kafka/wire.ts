@@ -215,15 +215,6 @@ export class Reader {
   }
 }
 
-/**
- * n bytes left as the allocator had them, not zeroed: for a Writer, which hands out only what
- * it wrote. Zeroing a Fetch answer's megabyte before copying the records over it cost as much
- * as the copy.
- */
-function unfilledBytes(n: i32): Uint8Array {
-  return Uint8Array.wrap(changetype<ArrayBuffer>(__new(<usize>n, idof<ArrayBuffer>())));
-}
-
 /** A view written into a Writer's output where it stands, not copied (Writer.nullableRecords). */
 class Splice {
   constructor(
@@ -244,7 +235,7 @@ export class Writer {
   private spliceFrom: i32 = 0;
 
   constructor(initialCapacity: i32 = 256) {
-    this.buf = unfilledBytes(max(initialCapacity, 16));
+    this.buf = new Uint8Array(max(initialCapacity, 16));
   }
 
   /** Bytes written so far, spliced ones included. */
@@ -271,7 +262,7 @@ export class Writer {
     if (need <= this.buf.length) return;
     // Doubling for small steps; a large reservation gets exactly what it asked for.
     const cap = max(this.buf.length << 1, need);
-    const next = unfilledBytes(cap);
+    const next = new Uint8Array(cap);
     next.set(this.buf.subarray(0, this.end));
     this.buf = next;
   }
