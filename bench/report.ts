@@ -127,6 +127,8 @@ export interface Results<Run = unknown> {
   started: string;
   finished?: string;
   repeat: number;
+  /** Runs per target of the consume cells (absent in results written before it had its own count: `repeat`). */
+  consume_repeat?: number;
   full: boolean;
   scale: number;
   topic: string;
@@ -164,6 +166,14 @@ function pathCpu(t: string, s: Summary): Record<string, number | null | undefine
     kroxylicious: t === "kroxylicious" ? c.kroxylicious : null, kafka: c["kafka-c1"], client: c.client };
 }
 
+/** How many runs each median is of: the consume cells' own count when they have one and it differs. */
+function runsSaid(res: Results): string {
+  const consume = res.consume_repeat;
+  const consumes = res.cells.some((c) => c.client === "java-consumer");
+  if (consume === undefined || !consumes || consume === res.repeat) return String(res.repeat);
+  return res.cells.every((c) => c.client === "java-consumer") ? String(consume) : `${res.repeat} (the consume workloads': ${consume})`;
+}
+
 export function markdown(res: Results, stamp: string): string {
   const m = res.machine;
   const out = [];
@@ -174,7 +184,7 @@ export function markdown(res: Results, stamp: string): string {
   out.push(
     `Machine: ${m.cpus} × ${m.cpu_model}, ${m.memory_gib} GiB, Linux ${m.kernel}; load average at start ${m.load_average_at_start.join(" / ")}, at end ${(m.load_average_at_end ?? []).join(" / ")}. ` +
       `Kafka ${m.kafka}, ${m.kroxylicious ? `Kroxylicious ${m.kroxylicious}, ` : ""}${m.envoy ?? "Envoy"}, Node ${m.node}, librdkafka ${m.librdkafka}. ` +
-      `Every figure is the median of ${res.repeat} runs, targets interleaved; the machine was shared with other work, so treat differences under ~20% as noise.`,
+      `Every figure is the median of ${runsSaid(res)} runs, targets interleaved; the machine was shared with other work, so treat differences under ~20% as noise.`,
     "",
   );
   if (res.idle) {

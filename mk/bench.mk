@@ -4,7 +4,7 @@
 #
 #   make bench               default cells (~12-17 min on 2 cores), reuses a running stack
 #   BENCH_FULL=1 make bench  every cell
-#   make bench-consume       the consume workload alone (= BENCH_ONLY=consume make bench, ~6 min)
+#   make bench-consume       the consume workload alone (= BENCH_ONLY=consume make bench, ~7 min)
 #   make bench-schema        Avro values to a validated and an unvalidated topic (= BENCH_ONLY=schema, ~1.5 min)
 #   make bench-micro         the filter micro-benchmark alone (JSON on stdout)
 BENCH_VENV := .venv/bench/.requirements.stamp
@@ -36,7 +36,7 @@ bench: build $(BENCH_VENV) $(BENCH_MICRO_WASM)
 	$(MAKE) --no-print-directory up
 	$(NODE_TS) bench/run.ts
 
-## bench-consume: the consume workload alone (Kafka, Kroxylicious, mesh-native; ~6 min), no micro-benchmark
+## bench-consume: the consume workload alone (Kafka, Kroxylicious, mesh-native; ~7 min), no micro-benchmark
 bench-consume: build $(BENCH_VENV)
 	$(MAKE) --no-print-directory up
 	BENCH_ONLY=consume $(NODE_TS) bench/run.ts
