@@ -3,16 +3,18 @@
 // serving the native dialect, mesh-strimzi through one serving the Strimzi dialect, both in
 // front of the same bridges) and, when it can be installed and started, Kroxylicious
 // (producer -> Kafka proxy -> Kafka), on a running stack. Reports figures only: medians over
-// BENCH_REPEAT runs per (workload, target), the targets interleaved so that load from other
-// work on the machine falls on all of them alike; the machine's load average is recorded with
-// every run, and the Envoys' idle CPU before the runs. Writes bench/results/<stamp>.{json,md,png}.
+// BENCH_REPEAT runs per (workload, target) (BENCH_CONSUME_REPEAT for the consume workloads), the
+// targets interleaved so that load from other work on the machine falls on all of them alike;
+// the machine's load average is recorded with every run, and the Envoys' idle CPU before the
+// runs. Writes bench/results/<stamp>.{json,md,png}.
 // Besides the producer workloads, a consume workload: Kafka's ConsumerPerformance reading a topic
 // written beforehand straight to the cluster, through the targets that serve consumers.
 //
 // Env: STACK_PORT_OFFSET (as for `make up`), BENCH_FULL=1 (every cell), BENCH_REPEAT (3),
-// BENCH_CONSUME_REPEAT (7: runs per target of a consume cell), BENCH_SCALE (multiplies record counts, default 1), BENCH_OUT (default bench/results),
-// BENCH_ONLY (comma-separated cell ids or id prefixes, e.g. `consume`: only those cells, full
-// ones included, only the targets they use, no micro-benchmark).
+// BENCH_CONSUME_REPEAT (7: runs per target of a consume cell), BENCH_SCALE (multiplies record
+// counts, default 1), BENCH_OUT (default bench/results), BENCH_ONLY (comma-separated cell ids or
+// id prefixes, e.g. `consume`: only those cells, full ones included, only the targets they use,
+// no micro-benchmark).
 import { spawn, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, writeFileSync } from "node:fs";

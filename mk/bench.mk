@@ -2,7 +2,7 @@
 # upstream dialect (mesh-native, mesh-strimzi) under the same workloads, plus the filter's
 # micro-benchmark. Figures only, never pass/fail. See docs/bench.md.
 #
-#   make bench               default cells (~12-17 min on 2 cores), reuses a running stack
+#   make bench               default cells (~13-18 min on 2 cores), reuses a running stack
 #   BENCH_FULL=1 make bench  every cell
 #   make bench-consume       the consume workload alone (= BENCH_ONLY=consume make bench, ~7 min)
 #   make bench-schema        Avro values to a validated and an unvalidated topic (= BENCH_ONLY=schema, ~1.5 min)
