@@ -453,14 +453,7 @@ export class Writer {
   /** The written bytes as a view of the internal buffer (joined into a copy when views were spliced in). */
   view(): Uint8Array {
     if (this.splices === null) return this.buf.subarray(0, this.end);
-    const pieces = this.pieces();
-    const out = new Uint8Array(this.pos);
-    let at = 0;
-    for (let i = 0; i < pieces.length; i++) {
-      out.set(unchecked(pieces[i]), at);
-      at += unchecked(pieces[i]).length;
-    }
-    return out;
+    return joinPieces(this.pieces());
   }
 
   /** The written bytes in order: runs of the internal buffer and the views spliced between them. */
@@ -479,4 +472,18 @@ export class Writer {
     if (this.end > from) out.push(this.buf.subarray(from, this.end));
     return out;
   }
+}
+
+/** Pieces of output (Writer.pieces, Connection.takeAnswerPieces) joined into one array of their own. */
+export function joinPieces(pieces: Array<Uint8Array>): Uint8Array {
+  let n = 0;
+  for (let i = 0; i < pieces.length; i++) n += unchecked(pieces[i]).length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = unchecked(pieces[i]);
+    out.set(piece, at);
+    at += piece.length;
+  }
+  return out;
 }

@@ -12,7 +12,7 @@ import {
 } from "../../assembly/kafka/messages/list_offsets_response";
 import { RequestHeader } from "../../assembly/kafka/messages/request_header";
 import { ResponseHeader } from "../../assembly/kafka/messages/response_header";
-import { Reader, Writer } from "../../assembly/kafka/wire";
+import { joinPieces, Reader, Writer } from "../../assembly/kafka/wire";
 import { parseConfig, RestBridge } from "../../assembly/mesh/config";
 import { Connection } from "../../assembly/mesh/connection";
 import { MeshContext } from "../../assembly/mesh/context";
@@ -23,7 +23,7 @@ import { InMemoryBlockSource } from "../../assembly/mesh/producer_state";
 import { LocalTopicIdStore, topicIdFor } from "../../assembly/mesh/topics";
 import { ANSWER_GRACE_MS } from "../../assembly/mesh/upstream_channel";
 import { StreamReceiver, StreamTransport } from "../../assembly/mesh/upstream_transport";
-import { joined, toBytes } from "./helpers/wire";
+import { toBytes } from "./helpers/wire";
 import { beginRequest, endRequest, newConnection, RecordingTransport } from "./mesh_harness";
 
 /** c1, c2, c3 native; c4 strimzi. */
@@ -728,13 +728,6 @@ function batchAt(base: i64, count: i32, payload: i32): Uint8Array {
   return toBytes(w);
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
 /** A c1 answer for apples partition 0: records, high watermark hw, last stable offset lso. */
 function applesAnswer(records: Uint8Array, hw: i64, lso: i64): FetchResponse {
   const a = new FetchResponse();
@@ -795,7 +788,7 @@ describe("Fetch: answers written in pieces", () => {
     // The first answer's head | its records | its tail and the whole second answer.
     expect<i32>(pieces.length).toBe(3);
     expect<bool>(sameBytes(pieces[1], large)).toBe(true);
-    const all = joined(pieces);
+    const all = joinPieces(pieces);
     // Each frame's size counts the records spliced into it.
     const firstSize = new Reader(all).int32();
     const first = all.subarray(0, 4 + firstSize);
@@ -816,7 +809,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
     const c = newConnection(consumerMesh(streams, metrics));
     sendFetch(c, 1, 12, applesFetch(0));
     expect<i32>(streams.sent.length).toBe(1);
-    const first = concat(batchAt(0, 3, 10), batchAt(3, 2, 10));
+    const first = joinPieces([batchAt(0, 3, 10), batchAt(3, 2, 10)]);
     streams.answerFetch(0, applesAnswer(first, 100, 100));
     expect<bool>(sameBytes(recordsOf(fetchAnswer(passOn(c), 12)), first)).toBe(true);
 
@@ -1072,7 +1065,7 @@ describe("Fetch read-ahead (fetch_read_ahead.ts)", () => {
   });
 
   it("nextOffsetAfter: past the last whole batch; -1 without one", () => {
-    const two = concat(batchAt(7, 3, 4), batchAt(10, 6, 4));
+    const two = joinPieces([batchAt(7, 3, 4), batchAt(10, 6, 4)]);
     expect<i64>(nextOffsetAfter(two)).toBe(16);
     // A truncated tail batch is not the client's yet.
     expect<i64>(nextOffsetAfter(two.subarray(0, two.length - 1))).toBe(10);

@@ -1,5 +1,5 @@
-import { Reader, Writer } from "../../assembly/kafka/wire";
-import { joined, toBytes } from "./helpers/wire";
+import { joinPieces, Reader, Writer } from "../../assembly/kafka/wire";
+import { toBytes } from "./helpers/wire";
 
 function bytesOf(a: i32[]): Uint8Array {
   const out = new Uint8Array(a.length);
@@ -120,7 +120,7 @@ describe("Writer: records spliced in (spliceRecordsFrom)", () => {
     expect<usize>(pieces[1].dataStart).toBe(big.dataStart);
     expect<usize>(pieces[3].dataStart).toBe(big.dataStart);
     expect<usize>(pieces[5].dataStart).toBe(big.dataStart);
-    expect<Uint8Array>(joined(pieces)).toStrictEqual(expected);
+    expect<Uint8Array>(joinPieces(pieces)).toStrictEqual(expected);
     expect<Uint8Array>(splicing.view()).toStrictEqual(expected);
     const r = new Reader(expected);
     expect<i32>(r.int32()).toBe(2 + 1 + 100 + 1 + 4 + 99 + 4 + 100 + 1);
